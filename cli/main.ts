@@ -1,0 +1,168 @@
+/**
+ * `npx dutybridge` — manage integrations and inspect group chats, against the local stack (default)
+ * or a deployed stack (`--stack NAME --region R`). Secrets are never printed in full.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
+import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
+import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
+import { IntegrationAdmin } from '../shared/application/integration-admin';
+import { RequestRejectedError } from '../shared/domain/errors';
+import { CliUsageError, resolveTarget } from './target';
+
+const USAGE = `usage: dutybridge <command> [options]
+
+commands:
+  integrations add wecom --id ID --corp-id CORPID --agent-id AGENTID --secret SECRET --token TOKEN --aes-key KEY [--api-base URL] [--name NAME] [--replace]
+  integrations add dingtalk --id ID --client-id CLIENTID --client-secret SECRET --token TOKEN --aes-key KEY
+                            [--card-api-secret S] [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
+  integrations list
+  integrations show ID
+  integrations remove ID
+  groups list --integration ID
+
+target (default: the local stack in $DUTYBRIDGE_DATA_DIR or ./.data):
+  --stack NAME --region REGION   a deployed dutybridge stack (names come from its outputs)
+  --json                         machine-readable output`;
+
+const options = {
+  id: { type: 'string' },
+  name: { type: 'string' },
+  'corp-id': { type: 'string' },
+  'agent-id': { type: 'string' },
+  secret: { type: 'string' },
+  token: { type: 'string' },
+  'aes-key': { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'card-api-secret': { type: 'string' },
+  'robot-code': { type: 'string' },
+  'card-template-id': { type: 'string' },
+  'api-base': { type: 'string' },
+  'oapi-base': { type: 'string' },
+  integration: { type: 'string' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  replace: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliUsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const [group, action, arg] = positionals;
+  const known = new Set(['integrations add', 'integrations list', 'integrations show', 'integrations remove', 'groups list']);
+  if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
+
+  const target = await resolveTarget({ stack: values.stack, region: values.region });
+  try {
+    const repo = new DynamoIntegrationRepository(getDocumentClient(), target.tableName);
+    const admin = new IntegrationAdmin(repo, secretsManagerWriter(getSecretsManagerClient()), target.secretNamePrefix);
+    const json = values.json === true;
+    switch (`${group} ${action}`) {
+      case 'integrations add':
+        return await add(admin, arg, values, target.apiUrl, json);
+      case 'integrations list': {
+        const all = await admin.list();
+        const rows = all.map((i) => `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.name ?? ''}`);
+        print(json, all, rows.length ? ['ID\tPLATFORM\tAPP\tNAME', ...rows].join('\n') : `no integrations (${target.description})`);
+        return 0;
+      }
+      case 'integrations show': {
+        if (!arg) throw new CliUsageError('integrations show needs an ID');
+        const d = await admin.describe(arg, target.apiUrl);
+        const lines = [
+          `${d.integration.id} (${d.integration.platform})${d.integration.name ? ` — ${d.integration.name}` : ''}`,
+          ...Object.entries(d.integration.settings).map(([k, v]) => `  ${k}: ${String(v)}`),
+          '  secrets:',
+          ...Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`),
+          'callback URLs to paste into the console:',
+          ...Object.entries(d.callbackUrls).map(([k, v]) => `  ${k}: ${v}`),
+        ];
+        print(json, d, lines.join('\n'));
+        return 0;
+      }
+      case 'integrations remove': {
+        if (!arg) throw new CliUsageError('integrations remove needs an ID');
+        const removed = await admin.remove(arg);
+        print(json, { removed }, removed ? `removed ${arg}` : `no integration ${arg}`);
+        return removed ? 0 : 1;
+      }
+      case 'groups list': {
+        if (!values.integration) throw new CliUsageError('groups list needs --integration ID');
+        const groups = await new DynamoGroupChatRegistry(getDocumentClient(), target.tableName).list(values.integration);
+        const rows = groups.map((g) => `${g.openConversationId}\t${g.state}\t${g.title ?? ''}\t${g.coolAppCode ?? ''}\t${g.robotCode ?? ''}`);
+        print(json, groups, rows.length ? ['OPEN_CONVERSATION_ID\tSTATE\tTITLE\tCOOL_APP\tROBOT', ...rows].join('\n') : `no groups for ${values.integration}`);
+        return 0;
+      }
+    }
+    return 2;
+  } finally {
+    await target.close();
+  }
+}
+
+async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, apiUrl: string, json: boolean): Promise<number> {
+  const replace = v.replace === true;
+  let integration;
+  if (platform === 'wecom') {
+    integration = await admin.addWeCom(
+      { id: v.id, name: v.name, corpId: v['corp-id'], agentId: v['agent-id'], apiBase: v['api-base'], secret: v.secret, token: v.token, aesKey: v['aes-key'] },
+      { replace },
+    );
+  } else if (platform === 'dingtalk') {
+    integration = await admin.addDingTalk(
+      {
+        id: v.id,
+        name: v.name,
+        clientId: v['client-id'],
+        clientSecret: v['client-secret'],
+        token: v.token,
+        aesKey: v['aes-key'],
+        // The card callback apiSecret is ours to choose (registered with /v1.0/card/callbacks/register).
+        cardApiSecret: v['card-api-secret'] ?? randomBytes(24).toString('base64url'),
+        apiBase: v['api-base'],
+        oapiBase: v['oapi-base'],
+        robotCode: v['robot-code'],
+        cardTemplateId: v['card-template-id'],
+      },
+      { replace },
+    );
+  } else {
+    throw new CliUsageError('integrations add needs a platform: wecom or dingtalk');
+  }
+  const d = await admin.describe(integration.id, apiUrl);
+  print(json, d, [`added ${integration.id} (${integration.platform})`, 'callback URLs to paste into the console:', ...Object.entries(d.callbackUrls).map(([k, u]) => `  ${k}: ${u}`)].join('\n'));
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliUsageError || error instanceof RequestRejectedError) {
+      process.stderr.write(`dutybridge: ${error.message}\n`);
+      if (error instanceof CliUsageError) process.stderr.write('run `dutybridge --help` for usage\n');
+      process.exit(2);
+    }
+    process.stderr.write(`dutybridge: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,79 @@
+/**
+ * Demo integrations for `npm start`: one WeCom and one DingTalk integration pointing at the
+ * simulator, with the simulator's seeded users, so a newcomer can click a card at once.
+ * The demo secrets are public, local-only values from sim/seed.ts.
+ */
+import { getSecretsManagerClient, getDocumentClient } from '../shared/adapters/aws/clients';
+import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
+import { IntegrationAdmin } from '../shared/application/integration-admin';
+import { readRuntimeConfig } from '../shared/config/runtime-config';
+import { demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
+
+export const DEMO_WECOM_ID = 'demo-wecom';
+export const DEMO_DINGTALK_ID = 'demo-dingtalk';
+
+async function simPut(simulatorUrl: string, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${simulatorUrl}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`simulator refused ${path}: ${res.status} ${await res.text()}`);
+}
+
+export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: string }): Promise<{ callbackUrls: string[] }> {
+  const config = readRuntimeConfig();
+  const admin = new IntegrationAdmin(
+    new DynamoIntegrationRepository(getDocumentClient(), config.stateTableName),
+    secretsManagerWriter(getSecretsManagerClient()),
+    config.secretNamePrefix,
+  );
+  // Ports may change between runs, so the demo integrations are rewritten at every start.
+  await admin.addWeCom(
+    {
+      id: DEMO_WECOM_ID,
+      name: 'Demo WeCom app (simulator)',
+      corpId: demoWeComCorp.corpId,
+      agentId: String(demoWeComCorp.agentId),
+      apiBase: options.simulatorUrl,
+      secret: demoWeComCorp.secret,
+      token: demoWeComCorp.token,
+      aesKey: demoWeComCorp.encodingAesKey,
+    },
+    { replace: true },
+  );
+  await admin.addDingTalk(
+    {
+      id: DEMO_DINGTALK_ID,
+      name: 'Demo DingTalk app (simulator)',
+      clientId: demoDingTalkApp.clientId,
+      clientSecret: demoDingTalkApp.clientSecret,
+      token: demoDingTalkApp.token,
+      aesKey: demoDingTalkApp.aesKey,
+      cardApiSecret: demoDingTalkApp.apiSecret ?? 'local-demo-card-api-secret',
+      robotCode: demoDingTalkApp.robotCode,
+      apiBase: options.simulatorUrl,
+      oapiBase: options.simulatorUrl,
+    },
+    { replace: true },
+  );
+  const weComCallback = `${options.gatewayUrl}/wecom/${DEMO_WECOM_ID}/callback`;
+  const dingTalkEvents = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/events`;
+  const dingTalkCards = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/cards`;
+  await simPut(options.simulatorUrl, `/_sim/wecom/corps/${demoWeComCorp.corpId}`, {
+    agentId: demoWeComCorp.agentId,
+    secret: demoWeComCorp.secret,
+    token: demoWeComCorp.token,
+    encodingAesKey: demoWeComCorp.encodingAesKey,
+    callbackUrl: weComCallback,
+    users: demoUsers,
+  });
+  await simPut(options.simulatorUrl, `/_sim/dingtalk/apps/${demoDingTalkApp.clientId}`, {
+    corpId: demoDingTalkApp.corpId,
+    clientId: demoDingTalkApp.clientId,
+    clientSecret: demoDingTalkApp.clientSecret,
+    token: demoDingTalkApp.token,
+    aesKey: demoDingTalkApp.aesKey,
+    robotCode: demoDingTalkApp.robotCode,
+    eventsUrl: dingTalkEvents,
+    users: demoUsers,
+  });
+  return { callbackUrls: [weComCallback, dingTalkEvents, dingTalkCards] };
+}

@@ -1,0 +1,39 @@
+/** The handler modules the local gateway and pollers invoke: the same modules Lambda runs. */
+import type { Context } from 'aws-lambda';
+import { handler as dingtalkCards } from '../functions/dingtalk-cards/handler';
+import { handler as dingtalkEvents } from '../functions/dingtalk-events/handler';
+import { handler as healthz } from '../functions/healthz/handler';
+import { handler as notify } from '../functions/notify/handler';
+import { handler as processInbound } from '../functions/process-inbound/handler';
+import { handler as wecomCallback } from '../functions/wecom-callback/handler';
+
+export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
+
+export const localHandlers: Record<string, AnyHandler> = {
+  healthz: healthz as AnyHandler,
+  'wecom-callback': wecomCallback as AnyHandler,
+  'dingtalk-events': dingtalkEvents as AnyHandler,
+  'dingtalk-cards': dingtalkCards as AnyHandler,
+  'process-inbound': processInbound as AnyHandler,
+  notify: notify as AnyHandler,
+};
+
+let invocation = 0;
+export function lambdaContext(functionName: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  invocation += 1;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${process.pid}-${invocation}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the whole product on this machine, in one foreground process on 127.0.0.1 —
+ * local DynamoDB/SQS/Secrets Manager, the gateway (PORT, default 8787), the queue pollers and the
+ * platform simulator (SIM_PORT, default 8788) with demo integrations. Prints one line per URL,
+ * then `ready`. Ctrl-C stops everything.
+ */
+import path from 'node:path';
+import { startLocalStack } from '../local/stack';
+import { seedDemo } from '../local/demo';
+import { createSimulator } from '../sim/server';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dataDir = path.resolve(process.env.DUTYBRIDGE_DATA_DIR ?? path.join(process.cwd(), '.data'));
+  const verbose = process.env.DUTYBRIDGE_VERBOSE === '1';
+  const log = verbose ? (line: string) => console.log(line) : undefined;
+  const stack = await startLocalStack({ dataDir, port: Number(process.env.PORT ?? 8787), log });
+  const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), seed: true, log });
+  const demo = await seedDemo({ gatewayUrl: stack.gatewayUrl, simulatorUrl: simulator.url });
+
+  console.log(`data        ${dataDir}`);
+  console.log(`gateway     ${stack.gatewayUrl}/healthz`);
+  for (const url of demo.callbackUrls) console.log(`callback    ${url}`);
+  console.log(`dynamodb    ${stack.env.AWS_ENDPOINT_URL_DYNAMODB}`);
+  console.log(`sqs         ${stack.env.AWS_ENDPOINT_URL_SQS}`);
+  console.log(`secrets     ${stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER}`);
+  console.log(`simulator   ${simulator.url}/`);
+  console.log(`ready in ${Date.now() - started} ms`);
+  console.log('ready');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    await simulator.stop();
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`dutybridge local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

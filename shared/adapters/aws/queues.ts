@@ -1,0 +1,43 @@
+/** SQS writers: the inbound-callbacks queue and the dead-letter-with-reason path. */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { InboundCallbackMessage } from '../../domain/inbound';
+import type { DeadLetterSink, InboundCallbackQueue } from '../../application/ports';
+
+export class SqsInboundCallbackQueue implements InboundCallbackQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async publish(message: InboundCallbackMessage): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: message.kind },
+          integrationId: { DataType: 'String', StringValue: message.integrationId },
+        },
+      }),
+    );
+  }
+}
+
+export class SqsDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly deadLetterQueueUrl: string,
+    private readonly fifo = false,
+  ) {}
+
+  async deadLetter(body: string, reason: string): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.deadLetterQueueUrl,
+        MessageBody: body,
+        MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1024) } },
+        ...(this.fifo ? { MessageGroupId: 'dead-letter' } : {}),
+      }),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Integration secrets in Secrets Manager, one JSON secret per integration. Reads go through
+ * Powertools Parameters with a cache, so a warm invocation makes no Secrets Manager call.
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  dingTalkSecretsSchema,
+  weComSecretsSchema,
+  type DingTalkSecrets,
+  type Integration,
+  type WeComSecrets,
+} from '../../domain/integration';
+import type { IntegrationSecretsReader } from '../../application/ports';
+
+/** Seconds a secret stays cached in a warm function; rotation takes effect within this time. */
+const SECRET_CACHE_SECONDS = 300;
+
+export class IntegrationSecretsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IntegrationSecretsError';
+  }
+}
+
+export class SecretsManagerIntegrationSecrets implements IntegrationSecretsReader {
+  private readonly provider: SecretsProvider;
+
+  constructor(client: SecretsManagerClient) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
+  }
+
+  private async read(integration: Integration): Promise<unknown> {
+    const value = await this.provider.get(integration.secretName, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+    if (value === undefined) throw new IntegrationSecretsError(`secret for integration ${integration.id} is missing`);
+    return value;
+  }
+
+  async weCom(integration: Integration): Promise<WeComSecrets> {
+    const parsed = weComSecretsSchema.safeParse(await this.read(integration));
+    if (!parsed.success) throw new IntegrationSecretsError(`secret for integration ${integration.id} is not a valid WeCom secret`);
+    return parsed.data;
+  }
+
+  async dingTalk(integration: Integration): Promise<DingTalkSecrets> {
+    const parsed = dingTalkSecretsSchema.safeParse(await this.read(integration));
+    if (!parsed.success) throw new IntegrationSecretsError(`secret for integration ${integration.id} is not a valid DingTalk secret`);
+    return parsed.data;
+  }
+}
+
+/** Administrative writes used by the CLI. */
+export async function writeIntegrationSecret(client: SecretsManagerClient, name: string, value: object): Promise<void> {
+  const SecretString = JSON.stringify(value);
+  try {
+    await client.send(new CreateSecretCommand({ Name: name, SecretString, Description: 'dutybridge integration secrets' }));
+  } catch (e) {
+    if (!(e instanceof ResourceExistsException)) throw e;
+    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString }));
+  }
+}
+
+export async function deleteIntegrationSecret(client: SecretsManagerClient, name: string): Promise<void> {
+  try {
+    await client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException)) throw e;
+  }
+}
+
+/** SecretWriter for the CLI and the demo seed. */
+export function secretsManagerWriter(client: SecretsManagerClient) {
+  return {
+    write: (name: string, value: object) => writeIntegrationSecret(client, name, value),
+    delete: (name: string) => deleteIntegrationSecret(client, name),
+    async read(name: string): Promise<Record<string, string> | undefined> {
+      try {
+        const out = await client.send(new GetSecretValueCommand({ SecretId: name }));
+        return out.SecretString ? (JSON.parse(out.SecretString) as Record<string, string>) : undefined;
+      } catch (e) {
+        if (e instanceof ResourceNotFoundException) return undefined;
+        throw e;
+      }
+    },
+  };
+}

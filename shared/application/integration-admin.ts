@@ -1,0 +1,142 @@
+/**
+ * Administration of integrations (used by the CLI and the local demo seed): validates the console
+ * fields, stores secrets in Secrets Manager and settings in DynamoDB, and describes integrations
+ * with secrets masked.
+ */
+import { z } from 'zod';
+import { BadRequestError, NotFoundError } from '../domain/errors';
+import {
+  callbackPaths,
+  dingTalkSecretsSchema,
+  dingTalkSettingsSchema,
+  integrationIdSchema,
+  maskSecret,
+  weComSecretsSchema,
+  weComSettingsSchema,
+  type Integration,
+} from '../domain/integration';
+import type { IntegrationRepository } from './ports';
+
+export interface SecretWriter {
+  write(name: string, value: object): Promise<void>;
+  read(name: string): Promise<Record<string, string> | undefined>;
+  delete(name: string): Promise<void>;
+}
+
+export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com';
+export const DEFAULT_DINGTALK_API_BASE = 'https://api.dingtalk.com';
+export const DEFAULT_DINGTALK_OAPI_BASE = 'https://oapi.dingtalk.com';
+
+export const addWeComInputSchema = z.object({
+  id: integrationIdSchema,
+  name: z.string().max(128).optional(),
+  corpId: weComSettingsSchema.shape.corpId,
+  agentId: weComSettingsSchema.shape.agentId,
+  apiBase: weComSettingsSchema.shape.apiBase.default(DEFAULT_WECOM_API_BASE),
+  secret: weComSecretsSchema.shape.secret,
+  token: weComSecretsSchema.shape.token,
+  aesKey: weComSecretsSchema.shape.encodingAesKey,
+});
+
+export const addDingTalkInputSchema = z.object({
+  id: integrationIdSchema,
+  name: z.string().max(128).optional(),
+  clientId: dingTalkSettingsSchema.shape.clientId,
+  clientSecret: dingTalkSecretsSchema.shape.clientSecret,
+  token: dingTalkSecretsSchema.shape.token,
+  aesKey: dingTalkSecretsSchema.shape.aesKey,
+  cardApiSecret: dingTalkSecretsSchema.shape.cardApiSecret,
+  apiBase: dingTalkSettingsSchema.shape.apiBase.default(DEFAULT_DINGTALK_API_BASE),
+  /** Defaults to apiBase when that is not the public DingTalk host (simulator, private endpoint). */
+  oapiBase: dingTalkSettingsSchema.shape.oapiBase.optional(),
+  robotCode: dingTalkSettingsSchema.shape.robotCode,
+  cardTemplateId: dingTalkSettingsSchema.shape.cardTemplateId,
+});
+
+export class InvalidIntegrationInputError extends BadRequestError {
+  constructor(message: string) {
+    super('invalid_integration', message);
+    this.name = 'InvalidIntegrationInputError';
+  }
+}
+
+function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidIntegrationInputError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? '?')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+export class IntegrationAdmin {
+  constructor(
+    private readonly repo: IntegrationRepository,
+    private readonly secrets: SecretWriter,
+    private readonly secretNamePrefix: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async addWeCom(input: unknown, options: { replace?: boolean } = {}): Promise<Integration> {
+    const i = parseInput(addWeComInputSchema, input);
+    await this.refuseExisting(i.id, options.replace);
+    const secretName = `${this.secretNamePrefix}integrations/${i.id}`;
+    await this.secrets.write(secretName, { secret: i.secret, token: i.token, encodingAesKey: i.aesKey });
+    const integration: Integration = {
+      id: i.id,
+      platform: 'wecom',
+      name: i.name,
+      settings: { corpId: i.corpId, agentId: i.agentId, apiBase: i.apiBase },
+      secretName,
+      createdAt: this.now().toISOString(),
+    };
+    await this.repo.put(integration);
+    return integration;
+  }
+
+  async addDingTalk(input: unknown, options: { replace?: boolean } = {}): Promise<Integration> {
+    const i = parseInput(addDingTalkInputSchema, input);
+    await this.refuseExisting(i.id, options.replace);
+    const secretName = `${this.secretNamePrefix}integrations/${i.id}`;
+    await this.secrets.write(secretName, { clientSecret: i.clientSecret, token: i.token, aesKey: i.aesKey, cardApiSecret: i.cardApiSecret });
+    const oapiBase = i.oapiBase ?? (i.apiBase === DEFAULT_DINGTALK_API_BASE ? DEFAULT_DINGTALK_OAPI_BASE : i.apiBase);
+    const integration: Integration = {
+      id: i.id,
+      platform: 'dingtalk',
+      name: i.name,
+      settings: { clientId: i.clientId, apiBase: i.apiBase, oapiBase, robotCode: i.robotCode ?? i.clientId, cardTemplateId: i.cardTemplateId },
+      secretName,
+      createdAt: this.now().toISOString(),
+    };
+    await this.repo.put(integration);
+    return integration;
+  }
+
+  list(): Promise<Integration[]> {
+    return this.repo.list();
+  }
+
+  /** Settings, callback URLs to paste into the console, and secrets masked. */
+  async describe(id: string, apiBaseUrl: string): Promise<{ integration: Integration; callbackUrls: Record<string, string>; secrets: Record<string, string> }> {
+    const integration = await this.repo.get(id);
+    if (!integration) throw new NotFoundError('unknown_integration', `no integration with id ${id}`);
+    const stored = (await this.secrets.read(integration.secretName)) ?? {};
+    const secrets = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, maskSecret(String(v))]));
+    const base = apiBaseUrl.replace(/\/+$/, '');
+    const callbackUrls = Object.fromEntries(Object.entries(callbackPaths(integration)).map(([k, p]) => [k, `${base}${p}`]));
+    return { integration, callbackUrls, secrets };
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const integration = await this.repo.get(id);
+    if (!integration) return false;
+    await this.repo.delete(id);
+    await this.secrets.delete(integration.secretName);
+    return true;
+  }
+
+  private async refuseExisting(id: string, replace = false): Promise<void> {
+    if (!replace && (await this.repo.get(id))) {
+      throw new InvalidIntegrationInputError(`integration ${id} already exists (remove it first, or pass --replace)`);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * WeCom app callback (DOC-90930): GET verifies the URL and answers the bare echostr; POST verifies,
+ * decrypts, parses, de-duplicates and enqueues the event, then answers 200 with an empty body well
+ * inside WeCom's 5 s deadline (WeCom retries up to 3 times on timeout, so duplicates are normal).
+ */
+import { createHash } from 'node:crypto';
+import { WeComCrypto } from '../adapters/crypto';
+import { parseCallbackEvent, parseEncryptedEnvelope } from '../adapters/wecom/callback-xml';
+import { BadRequestError } from '../domain/errors';
+import { recognisedWeComEvents, type WeComCallbackEvent } from '../domain/inbound';
+import type { WeComIntegration } from '../domain/integration';
+import { rejectionForCryptoError } from './crypto-errors';
+import { emptyOk, parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
+import { findWeComIntegration, PerKeyCache } from './integration-lookup';
+import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
+
+/** Longer than WeCom's retry window by far; replays inside it are dropped. */
+export const CALLBACK_DEDUPE_TTL_SECONDS = 3 * 24 * 3600;
+
+export interface WeComCallbackDeps {
+  readonly integrations: IntegrationRepository;
+  readonly secrets: IntegrationSecretsReader;
+  readonly dedupe: DedupeStore;
+  readonly inbound: InboundCallbackQueue;
+  readonly clock: Clock;
+  readonly record?: (outcome: string, details: Record<string, unknown>) => void;
+}
+
+export type WeComCallbackOutcome = 'verified' | 'enqueued' | 'duplicate' | 'ignored';
+
+/** MsgId for messages; for events FromUserName + CreateTime (+ Event, TaskId, EventKey) per DOC-90238. */
+export function weComDedupeKey(integrationId: string, event: WeComCallbackEvent): string {
+  if (event.msgId) return `wecom:${integrationId}:msg:${event.msgId}`;
+  const composite = [event.fromUserName, event.createTime, event.event ?? '', event.taskId ?? '', event.eventKey ?? ''].join('\u0000');
+  return `wecom:${integrationId}:event:${createHash('sha256').update(composite).digest('hex')}`;
+}
+
+export class WeComCallbackUseCase {
+  private readonly cryptos = new PerKeyCache<WeComCrypto>();
+
+  constructor(private readonly deps: WeComCallbackDeps) {}
+
+  async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: WeComCallbackOutcome }> {
+    const params = parseQueryOnce(request.rawQuery);
+    const integration = await findWeComIntegration(this.deps.integrations, request.integrationId);
+    const crypto = await this.cryptoFor(integration);
+    try {
+      if (request.method === 'GET') {
+        const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
+        const plain = crypto.verifyUrl({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, echostr: q.echostr });
+        // DOC-90930: the bare plaintext — no quotes, no BOM, no newline.
+        return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
+      }
+      const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
+      const encrypt = this.envelopeEncrypt(request.body);
+      const plaintext = crypto.decryptMessage({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, encrypt });
+      return await this.accept(integration, parseCallbackEvent(plaintext));
+    } catch (error) {
+      throw rejectionForCryptoError(error) ?? error;
+    }
+  }
+
+  private envelopeEncrypt(body: Buffer): string {
+    const text = body.toString('utf8').trim();
+    if (text.length === 0) throw new BadRequestError('empty_body', 'POST body is empty');
+    if (text.startsWith('{')) {
+      // JSON-format callbacks carry {"tousername","encrypt","agentid"} (WeCom §1.9).
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new BadRequestError('invalid_json', 'body is not valid JSON');
+      }
+      const encrypt = (parsed as { encrypt?: unknown } | null)?.encrypt;
+      if (typeof encrypt !== 'string' || encrypt.length === 0) throw new BadRequestError('missing_encrypt', 'JSON body has no "encrypt" string');
+      return encrypt;
+    }
+    if (!text.startsWith('<')) throw new BadRequestError('unsupported_body', 'body is neither XML nor JSON');
+    return parseEncryptedEnvelope(text).encrypt;
+  }
+
+  private async accept(integration: WeComIntegration, event: WeComCallbackEvent) {
+    const kind = event.msgType === 'event' ? (event.event ?? '') : event.msgType;
+    if (event.msgType !== 'event' || !recognisedWeComEvents.has(kind)) {
+      this.deps.record?.('ignored', { integrationId: integration.id, msgType: event.msgType, event: event.event });
+      return { response: emptyOk, outcome: 'ignored' as const };
+    }
+    const dedupeKey = weComDedupeKey(integration.id, event);
+    if (!(await this.deps.dedupe.claim(dedupeKey, CALLBACK_DEDUPE_TTL_SECONDS))) {
+      return { response: emptyOk, outcome: 'duplicate' as const };
+    }
+    try {
+      await this.deps.inbound.publish({
+        kind: 'wecom.event',
+        integrationId: integration.id,
+        dedupeKey,
+        receivedAt: new Date(this.deps.clock.nowMs()).toISOString(),
+        event,
+      });
+    } catch (error) {
+      // Without the queue write the event is lost: forget the claim and let WeCom retry.
+      await this.deps.dedupe.release(dedupeKey).catch(() => undefined);
+      throw error;
+    }
+    return { response: emptyOk, outcome: 'enqueued' as const };
+  }
+
+  private async cryptoFor(integration: WeComIntegration): Promise<WeComCrypto> {
+    const secrets = await this.deps.secrets.weCom(integration);
+    const cacheKey = `${integration.id}\u0000${integration.settings.corpId}\u0000${secrets.token}\u0000${secrets.encodingAesKey}`;
+    return this.cryptos.get(cacheKey, () => new WeComCrypto({ token: secrets.token, encodingAesKey: secrets.encodingAesKey, receiveId: integration.settings.corpId }));
+  }
+}

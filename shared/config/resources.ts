@@ -1,0 +1,106 @@
+/**
+ * The one definition of dutybridge's stateful resources. The CDK stateful stack and the local
+ * stack both build their tables and queues from these objects, so key schemas, indexes and queue
+ * settings cannot drift between AWS and the laptop.
+ */
+
+export interface TableDefinition {
+  /** Logical id, also the suffix of the physical name on the local stack. */
+  readonly id: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly globalSecondaryIndexes: readonly { indexName: string; partitionKey: string; sortKey: string }[];
+  /** Attribute holding an epoch-seconds expiry; DynamoDB TTL deletes expired items lazily. */
+  readonly timeToLiveAttribute: string;
+  /** Environment variable through which functions learn the physical table name. */
+  readonly envKey: string;
+}
+
+export interface QueueDefinition {
+  readonly id: string;
+  /** What the queue carries and who writes to it; printed in the README and stack outputs. */
+  readonly description: string;
+  readonly fifo: boolean;
+  /** Seconds a received message stays invisible; must exceed the consumer's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  /** Messages per Lambda invocation (event source mapping batch size). */
+  readonly batchSize: number;
+  /** Environment variable holding the queue URL. */
+  readonly envKey: string;
+  /** Environment variable holding the dead-letter queue URL. */
+  readonly dlqEnvKey: string;
+}
+
+/** Single-table design: every entity is addressed by pk/sk; gsi1 serves listings. */
+export const stateTable: TableDefinition = {
+  id: 'state',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  timeToLiveAttribute: 'expiresAt',
+  envKey: 'STATE_TABLE_NAME',
+};
+
+export const tables = [stateTable] as const;
+
+export const incidentEventsQueue: QueueDefinition = {
+  id: 'incident-events',
+  description: 'Incident and member events published by other services (incident.*, member.*)',
+  fifo: false,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 10,
+  envKey: 'INCIDENT_EVENTS_QUEUE_URL',
+  dlqEnvKey: 'INCIDENT_EVENTS_DLQ_URL',
+};
+
+export const inboundCallbacksQueue: QueueDefinition = {
+  id: 'inbound-callbacks',
+  description: 'Verified, decrypted, de-duplicated WeCom/DingTalk callbacks waiting to be processed',
+  fifo: false,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 10,
+  envKey: 'INBOUND_CALLBACKS_QUEUE_URL',
+  dlqEnvKey: 'INBOUND_CALLBACKS_DLQ_URL',
+};
+
+export const incidentActionsQueue: QueueDefinition = {
+  id: 'incident-actions.fifo',
+  description:
+    'incident.action messages for the incident system (FIFO: grouped by incident, de-duplicated by idempotency key)',
+  fifo: true,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+  retentionDays: 14,
+  batchSize: 10,
+  envKey: 'INCIDENT_ACTIONS_QUEUE_URL',
+  dlqEnvKey: 'INCIDENT_ACTIONS_DLQ_URL',
+};
+
+export const outgoingImQueue: QueueDefinition = {
+  id: 'outgoing-im',
+  description: 'Outgoing WeCom/DingTalk API calls, smoothed to the platforms\u2019 QPS and quota',
+  fifo: false,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 8,
+  retentionDays: 4,
+  batchSize: 10,
+  envKey: 'OUTGOING_IM_QUEUE_URL',
+  dlqEnvKey: 'OUTGOING_IM_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue] as const;
+
+/** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
+export function deadLetterQueueName(queue: QueueDefinition): string {
+  return queue.fifo ? `${queue.id.replace(/\.fifo$/, '')}-dlq.fifo` : `${queue.id}-dlq`;
+}
+
+/** Prefix of every integration secret's name in Secrets Manager. */
+export const SECRET_PREFIX_ENV = 'SECRET_NAME_PREFIX';

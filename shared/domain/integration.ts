@@ -1,0 +1,92 @@
+/**
+ * An integration is one WeCom self-built app or one DingTalk internal app connected to dutybridge.
+ * Non-secret settings live in DynamoDB; secrets live in Secrets Manager under `secretName`.
+ */
+import { z } from 'zod';
+
+export const platforms = ['wecom', 'dingtalk'] as const;
+export type Platform = (typeof platforms)[number];
+
+/** Integration ids appear in callback URLs; keep them URL-safe and short. */
+export const integrationIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'integration id: 1-63 chars of a-z, 0-9 and -, starting with a letter or digit');
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const weComSettingsSchema = z.object({
+  /** CorpID (企业ID): the receiveid of the app's callback crypto. */
+  corpId: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'corp id must be letters and digits'),
+  /** AgentId of the self-built app (an integer in WeCom's API). */
+  agentId: z.string().regex(/^\d{1,12}$/, 'agent id must be digits'),
+  /** API base URL: https://qyapi.weixin.qq.com, a private deployment, or the simulator. */
+  apiBase: httpUrl,
+});
+export type WeComSettings = z.infer<typeof weComSettingsSchema>;
+
+export const dingTalkSettingsSchema = z.object({
+  /** Client ID (AppKey): the owner key of the event crypto and the robotCode of the app's robot. */
+  clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'client id must be letters, digits, _ or -'),
+  /** Base of the new API family (https://api.dingtalk.com) or the simulator. */
+  apiBase: httpUrl,
+  /** Base of the old API family (https://oapi.dingtalk.com) or the simulator. */
+  oapiBase: httpUrl,
+  robotCode: z.string().min(1).max(128).optional(),
+  cardTemplateId: z.string().min(1).max(256).optional(),
+});
+export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
+
+/** Token (WeCom: ≤ 32 letters/digits; DingTalk: 3-32) and the 43-char EncodingAESKey / aes_key. */
+const callbackToken = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'token must be 1-32 letters or digits');
+const aesKey43 = z.string().regex(/^[A-Za-z0-9]{43}$/, 'AES key must be exactly 43 letters or digits');
+
+export const weComSecretsSchema = z.object({
+  secret: z.string().min(1).max(256),
+  token: callbackToken,
+  encodingAesKey: aesKey43,
+});
+export type WeComSecrets = z.infer<typeof weComSecretsSchema>;
+
+export const dingTalkSecretsSchema = z.object({
+  clientSecret: z.string().min(1).max(256),
+  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'token must be 3-32 letters or digits'),
+  aesKey: aesKey43,
+  /** Secret registered with /v1.0/card/callbacks/register; signs card callbacks (x-ddpaas-signature). */
+  cardApiSecret: z.string().min(8).max(128),
+});
+export type DingTalkSecrets = z.infer<typeof dingTalkSecretsSchema>;
+
+export const integrationSchema = z.discriminatedUnion('platform', [
+  z.object({
+    id: integrationIdSchema,
+    platform: z.literal('wecom'),
+    name: z.string().max(128).optional(),
+    settings: weComSettingsSchema,
+    secretName: z.string().min(1),
+    createdAt: z.string(),
+  }),
+  z.object({
+    id: integrationIdSchema,
+    platform: z.literal('dingtalk'),
+    name: z.string().max(128).optional(),
+    settings: dingTalkSettingsSchema,
+    secretName: z.string().min(1),
+    createdAt: z.string(),
+  }),
+]);
+export type Integration = z.infer<typeof integrationSchema>;
+export type WeComIntegration = Extract<Integration, { platform: 'wecom' }>;
+export type DingTalkIntegration = Extract<Integration, { platform: 'dingtalk' }>;
+
+/** Shows enough of a secret to recognise it, never enough to use it. */
+export function maskSecret(value: string): string {
+  if (value.length <= 8) return '*'.repeat(value.length);
+  return `${value.slice(0, 3)}${'*'.repeat(Math.min(value.length - 6, 16))}${value.slice(-3)}`;
+}
+
+/** Callback paths served by the gateway for an integration (relative to the API base URL). */
+export function callbackPaths(integration: Pick<Integration, 'id' | 'platform'>): Record<string, string> {
+  return integration.platform === 'wecom'
+    ? { callback: `/wecom/${integration.id}/callback` }
+    : { events: `/dingtalk/${integration.id}/events`, cards: `/dingtalk/${integration.id}/cards` };
+}

@@ -1,0 +1,70 @@
+/**
+ * Queue entry-point plumbing: Powertools BatchProcessor for partial batch failures
+ * (`batchItemFailures`), zod validation of every record, and poison messages (schema violations)
+ * parked on the DLQ at once with the reason instead of being retried until maxReceiveCount.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+import { PoisonMessageError } from '../domain/errors';
+import type { DeadLetterSink } from '../application/ports';
+import { logger, metrics } from './observability';
+
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+export interface QueueHandlerOptions<T> {
+  readonly name: string;
+  readonly schema: z.ZodType<T>;
+  /** Created lazily on the first invocation (reads configuration then). */
+  readonly deps: () => { deadLetters: DeadLetterSink; process: (message: T, record: SQSRecord) => Promise<void> };
+}
+
+export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  let deps: ReturnType<QueueHandlerOptions<T>['deps']> | undefined;
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    deps ??= options.deps();
+    let json: unknown;
+    try {
+      json = JSON.parse(record.body);
+    } catch {
+      return deadLetter(record, 'body is not JSON');
+    }
+    const parsed = options.schema.safeParse(json);
+    if (!parsed.success) return deadLetter(record, `schema violation: ${describeZodError(parsed.error)}`);
+    try {
+      await deps.process(parsed.data, record);
+    } catch (error) {
+      if (error instanceof PoisonMessageError) return deadLetter(record, error.reason);
+      logger.warn('record failed; it will be retried', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      });
+      throw error;
+    }
+  };
+
+  const deadLetter = async (record: SQSRecord, reason: string): Promise<void> => {
+    logger.error('message dead-lettered', { queue: options.name, messageId: record.messageId, reason });
+    metrics.addMetric('MessageDeadLettered', MetricUnit.Count, 1);
+    await deps!.deadLetters.deadLetter(record.body, reason);
+  };
+
+  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+
+  return middy(base)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { throwOnEmptyMetrics: false })) as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+}

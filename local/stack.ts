@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import './env-defaults';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { queues } from '../shared/config/resources';
 import { startLocalAws, type LocalAws } from './aws';
@@ -56,9 +57,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const env: Record<string, string> = {
     POWERTOOLS_SERVICE_NAME: 'dutybridge',
     POWERTOOLS_METRICS_NAMESPACE: 'DutyBridge',
-    // Locally, metrics (EMF) would print a JSON line per invocation; logs stay at warn unless asked.
-    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'WARN',
     ...awsEnv,
     ...resourcesEnv,
   };

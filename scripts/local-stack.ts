@@ -4,6 +4,7 @@
  * platform simulator (SIM_PORT, default 8788) with demo integrations. Prints one line per URL,
  * then `ready`. Ctrl-C stops everything.
  */
+import '../local/env-defaults';
 import path from 'node:path';
 import { startLocalStack } from '../local/stack';
 import { seedDemo } from '../local/demo';

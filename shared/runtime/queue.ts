@@ -61,8 +61,12 @@ export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEve
     await deps!.deadLetters.deadLetter(record.body, reason);
   };
 
-  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  const base = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const result = await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
+    metrics.addMetric('RecordsFailed', MetricUnit.Count, result.batchItemFailures.length);
+    return result;
+  };
 
   return middy(base)
     .use(injectLambdaContext(logger))

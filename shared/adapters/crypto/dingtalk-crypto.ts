@@ -3,7 +3,6 @@
  * decrypt `{"encrypt": …}` bodies and build the encrypted `success` response map every event,
  * check_url included, must receive.
  */
-import { randomBytes } from 'node:crypto';
 import {
   CallbackCipher,
   CIPHER_FAULT_MESSAGES,
@@ -16,6 +15,7 @@ import {
 } from './callback-cipher';
 import { DingTalkCryptoError, DingTalkCryptoErrorCode, type DingTalkCryptoErrorCodeValue } from './errors';
 import { MAX_SIGNED_FIELD_CHARS, isEnvelopeText, isEnvelopeTimestamp } from './envelope-fields';
+import { randomAlphanumeric } from './random-pool';
 
 export interface DingTalkCryptoOptions {
   /** 签名 token from the developer console (事件订阅). */
@@ -55,23 +55,6 @@ function failWithDingTalkError(fault: CipherFault): never {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-/** Largest multiple of 62 below 256: bytes at or above it are discarded so every character is equally likely. */
-const UNBIASED_BYTE_LIMIT = 248;
-
-/** Crypto-random alphanumeric text, the shape of the official `Utils.getRandomStr(16)` nonces and random prefixes. */
-export function randomAlphanumeric(length: number): string {
-  let text = '';
-  while (text.length < length) {
-    for (const byte of randomBytes(length + 8)) {
-      if (byte >= UNBIASED_BYTE_LIMIT) continue;
-      text += ALPHANUMERIC[byte % ALPHANUMERIC.length];
-      if (text.length === length) break;
-    }
-  }
-  return text;
 }
 
 export class DingTalkCrypto {

@@ -4,7 +4,6 @@
  * libraries and stricter than them (constant-time signature check before any decryption, strict
  * PKCS#7-32 unpadding, canonical base64, exact receiveid equality).
  */
-import { randomBytes } from 'node:crypto';
 import {
   CallbackCipher,
   CIPHER_FAULT_MESSAGES,
@@ -17,6 +16,7 @@ import {
 } from './callback-cipher';
 import { WeComCryptoError, WeComCryptoErrorCode, type WeComCryptoErrorCodeValue } from './errors';
 import { MAX_SIGNED_FIELD_CHARS, isAgentId, isEnvelopeText, isEnvelopeTimestamp } from './envelope-fields';
+import { takeRandomBytes } from './random-pool';
 
 export interface WeComCryptoOptions {
   /** Callback Token from the admin console. */
@@ -100,7 +100,7 @@ export class WeComCrypto {
   }
 
   /** base64 ciphertext of random16 ‖ uint32BE(len) ‖ message ‖ receiveId, PKCS#7-padded to 32. */
-  encrypt(message: string, random16: Buffer = randomBytes(16)): string {
+  encrypt(message: string, random16: Buffer = takeRandomBytes(16)): string {
     return this.#cipher.seal(message, random16);
   }
 
@@ -149,7 +149,7 @@ export class WeComCrypto {
     if (!isEnvelopeText(nonce)) {
       throw new WeComCryptoError(WeComCryptoErrorCode.GenReturnXml, 'nonce must be 1 to 128 characters without XML markup');
     }
-    const encrypt = this.#cipher.seal(message, random16 ?? randomBytes(16));
+    const encrypt = this.#cipher.seal(message, random16 ?? takeRandomBytes(16));
     const msgSignature = callbackSignature(this.#token, timestamp, nonce, encrypt);
     return { encrypt, msgSignature };
   }

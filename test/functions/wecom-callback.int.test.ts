@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { WeComCrypto } from '../../shared/adapters/crypto';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/vectors/wecom.json'), 'utf8'));
+const v = vectors.verifyUrl;
+const m = vectors.decryptMessage;
+
+const ID = 'wecom-vectors';
+let t: TestStack;
+let inboundUrl: string;
+
+beforeAll(async () => {
+  t = await startTestStack();
+  inboundUrl = t.queueUrl('inbound-callbacks');
+  await t.admin.addWeCom({
+    id: ID,
+    corpId: v.receiveid,
+    agentId: '218',
+    apiBase: 'http://127.0.0.1:9',
+    secret: 'not-used-here',
+    token: v.token,
+    aesKey: v.encodingAESKey,
+  });
+});
+afterAll(async () => t.stop());
+beforeEach(async () => t.purge(inboundUrl));
+
+const crypto = () => new WeComCrypto({ token: v.token, encodingAesKey: v.encodingAESKey, receiveId: v.receiveid });
+
+function cardEventXml(overrides: Partial<Record<string, string>> = {}): string {
+  const f = { from: 'zhangwei', time: '1700000000', key: 'ack', task: 'inc-1-wecom', code: 'RC-1', ...overrides };
+  return (
+    `<xml><ToUserName><![CDATA[${v.receiveid}]]></ToUserName><FromUserName><![CDATA[${f.from}]]></FromUserName>` +
+    `<CreateTime>${f.time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event>` +
+    `<EventKey><![CDATA[${f.key}]]></EventKey><TaskId><![CDATA[${f.task}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>` +
+    `<ResponseCode><![CDATA[${f.code}]]></ResponseCode><AgentID>218</AgentID>` +
+    `<SelectedItems><SelectedItem><QuestionKey><![CDATA[q1]]></QuestionKey><OptionIds><OptionId><![CDATA[o1]]></OptionId></OptionIds></SelectedItem></SelectedItems></xml>`
+  );
+}
+
+async function post(body: string, query: string, contentType = 'text/xml'): Promise<Response> {
+  return fetch(`${t.url}/wecom/${ID}/callback?${query}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+}
+
+function signedPost(xml: string, nonce = 'n1', timestamp = '1700000001') {
+  const { body, msgSignature } = crypto().encryptCallback(xml, { toUserName: v.receiveid, agentId: '218', timestamp, nonce });
+  return { body, query: `msg_signature=${msgSignature}&timestamp=${timestamp}&nonce=${nonce}` };
+}
+
+describe('GET URL verification', () => {
+  it('answers the official vector with the bare echostr (no quotes, BOM or newline)', async () => {
+    const query = v.rawRequest.split('?')[1].split(' ')[0];
+    const res = await fetch(`${t.url}/wecom/${ID}/callback?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.toString('utf8')).toBe(v.expectedReply);
+    expect(bytes.length).toBe(Buffer.byteLength(v.expectedReply));
+  });
+
+  it('decodes the query exactly once: a double-encoded echostr fails the signature', async () => {
+    const twice = `msg_signature=${v.msg_signature}&timestamp=${v.timestamp}&nonce=${v.nonce}&echostr=${encodeURIComponent(encodeURIComponent(v.echostr))}`;
+    const res = await fetch(`${t.url}/wecom/${ID}/callback?${twice}`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ code: 'invalid_signature', message: expect.any(String) });
+  });
+
+  it('rejects a wrong signature with 401 JSON and no stack trace', async () => {
+    const res = await fetch(`${t.url}/wecom/${ID}/callback?msg_signature=${'0'.repeat(40)}&timestamp=${v.timestamp}&nonce=${v.nonce}&echostr=${encodeURIComponent(v.echostr)}`);
+    expect(res.status).toBe(401);
+    const body = await res.text();
+    expect(JSON.parse(body).code).toBe('invalid_signature');
+    expect(body).not.toMatch(/at .*\.ts|Error:/);
+  });
+
+  it('answers 400 for missing parameters and 404 for an unknown integration', async () => {
+    expect((await fetch(`${t.url}/wecom/${ID}/callback?timestamp=1`)).status).toBe(400);
+    const res = await fetch(`${t.url}/wecom/no-such-integration/callback?${v.rawRequest.split('?')[1].split(' ')[0]}`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'unknown_integration' });
+  });
+});
+
+describe('POST events', () => {
+  it('enqueues a template_card_event once, keeping ids as strings and selections as arrays', async () => {
+    const { body, query } = signedPost(cardEventXml());
+    const res = await post(body, query);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    const messages = await t.drain(inboundUrl);
+    expect(messages).toHaveLength(1);
+    const message = JSON.parse(messages[0].Body!);
+    expect(message).toMatchObject({
+      kind: 'wecom.event',
+      integrationId: ID,
+      event: {
+        event: 'template_card_event',
+        fromUserName: 'zhangwei',
+        createTime: '1700000000',
+        eventKey: 'ack',
+        taskId: 'inc-1-wecom',
+        responseCode: 'RC-1',
+        selectedItems: [{ questionKey: 'q1', optionIds: ['o1'] }],
+      },
+    });
+  });
+
+  it('turns three deliveries of the same callback (WeCom retries) into one queue message', async () => {
+    const xml = cardEventXml({ time: '1700000100', code: 'RC-2' });
+    for (let i = 0; i < 3; i++) {
+      // WeCom re-signs each retry with a fresh nonce; the event itself is the same.
+      const { body, query } = signedPost(xml, `retry${i}`);
+      expect((await post(body, query)).status).toBe(200);
+    }
+    expect(await t.drain(inboundUrl)).toHaveLength(1);
+  });
+
+  it('records and ignores messages and unknown events (the official text-message vector)', async () => {
+    const res = await post(m.postBody, `msg_signature=${m.msg_signature}&timestamp=${m.timestamp}&nonce=${m.nonce}`);
+    expect(res.status).toBe(200);
+    expect(await t.drain(inboundUrl)).toHaveLength(0);
+  });
+
+  it('accepts the JSON envelope {"encrypt": ...}', async () => {
+    const xml = cardEventXml({ time: '1700000200' });
+    const ts = '1700000201';
+    const encrypt = crypto().encrypt(xml);
+    const sig = crypto().signature(ts, 'nj', encrypt);
+    const res = await post(JSON.stringify({ tousername: v.receiveid, encrypt, agentid: 218 }), `msg_signature=${sig}&timestamp=${ts}&nonce=nj`, 'application/json');
+    expect(res.status).toBe(200);
+    expect(await t.drain(inboundUrl)).toHaveLength(1);
+  });
+
+  const rejections: [string, () => { body: string; query: string }, number, string][] = [
+    ['a wrong signature', () => ({ ...signedPost(cardEventXml()), query: `msg_signature=${'a'.repeat(40)}&timestamp=1&nonce=n` }), 401, 'invalid_signature'],
+    ['a body that is not XML or JSON', () => ({ body: 'hello', query: 'msg_signature=x&timestamp=1&nonce=n' }), 400, 'unsupported_body'],
+    [
+      'an XXE payload in the envelope',
+      () => ({ body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Encrypt>&e;</Encrypt></xml>', query: 'msg_signature=x&timestamp=1&nonce=n' }),
+      400,
+      'invalid_xml',
+    ],
+    [
+      'an XXE payload inside the ciphertext',
+      () => signedPost('<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><xml><ToUserName>x</ToUserName><FromUserName>&a;</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType></xml>'),
+      400,
+      'invalid_xml',
+    ],
+    ['missing parameters', () => ({ body: signedPost(cardEventXml()).body, query: 'timestamp=1' }), 400, 'missing_parameter'],
+    [
+      'a message encrypted for another CorpID',
+      () => {
+        const other = new WeComCrypto({ token: v.token, encodingAesKey: v.encodingAESKey, receiveId: 'ww0000000000000000' });
+        const { body, msgSignature } = other.encryptCallback(cardEventXml(), { toUserName: 'x', timestamp: '1', nonce: 'n' });
+        return { body, query: `msg_signature=${msgSignature}&timestamp=1&nonce=n` };
+      },
+      400,
+      'receiveid_mismatch',
+    ],
+  ];
+
+  it.each(rejections)('rejects %s with a clear 4xx and enqueues nothing', async (_name, make, status, code) => {
+    const { body, query } = make();
+    const res = await post(body, query);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({ code, message: expect.any(String) });
+    expect(await t.drain(inboundUrl, 100)).toHaveLength(0);
+  });
+
+  it('refuses a body over 64 KB with 413', async () => {
+    const res = await post(`<xml><Encrypt>${'A'.repeat(70 * 1024)}</Encrypt></xml>`, 'msg_signature=x&timestamp=1&nonce=n');
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+});

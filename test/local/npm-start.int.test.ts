@@ -1,0 +1,109 @@
+/**
+ * The README's run command, end to end: `npm start` in a child process on ephemeral ports prints its
+ * URLs then `ready`, serves /healthz, the demo integrations exist, the CLI adds an integration whose
+ * callback URL answers, state survives a restart, and SIGINT stops everything cleanly.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+jest.setTimeout(60_000);
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  gateway: string;
+  simulator: string;
+}
+
+function start(dataDir: string): Promise<Running> {
+  const child = spawn(process.execPath, ['scripts/run-ts.js', 'scripts/local-stack.ts'], {
+    cwd: root,
+    env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  });
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready:\n${lines.join('\n')}`)), 30_000);
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      lines.push(...parts);
+      if (parts.includes('ready')) {
+        clearTimeout(timer);
+        const find = (label: string) => lines.find((l) => l.startsWith(label))!.split(/\s+/)[1];
+        resolve({ child, lines, gateway: find('gateway').replace(/\/healthz$/, ''), simulator: find('simulator').replace(/\/$/, '') });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => lines.push(`stderr: ${chunk.toString()}`));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited ${code}:\n${lines.join('\n')}`));
+    });
+  });
+}
+
+function stop(r: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    r.child.removeAllListeners('exit');
+    r.child.on('exit', (code) => resolve(code));
+    r.child.kill('SIGINT');
+  });
+}
+
+function cli(dataDir: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['bin/dutybridge.js', ...args], { cwd: root, env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir }, encoding: 'utf8' });
+}
+
+let dataDir: string;
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'dutybridge-start-'));
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () => {
+  const first = await start(dataDir);
+  try {
+    expect(first.lines.some((l) => l.startsWith('callback') && l.includes('/wecom/demo-wecom/callback'))).toBe(true);
+    expect((await fetch(`${first.gateway}/healthz`)).status).toBe(200);
+    expect((await fetch(`${first.simulator}/`)).status).toBe(200);
+
+    const added = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'acme', '--corp-id', 'wwacme01', '--agent-id', '1000002', '--secret', 'SuperSecretValue123', '--token', 'AcmeToken', '--aes-key', 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toContain(`${first.gateway}/wecom/acme/callback`);
+    const shown = cli(dataDir, 'integrations', 'show', 'acme');
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain(`callback: ${first.gateway}/wecom/acme/callback`);
+    expect(shown.stdout).not.toContain('SuperSecretValue123');
+    expect(shown.stdout).not.toContain('jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C');
+    // The callback URL reaches the WeCom handler (which checks its parameters).
+    const res = await fetch(`${first.gateway}/wecom/acme/callback`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).code).toBe('missing_parameter');
+
+    const bad = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'Bad Id', '--corp-id', 'x');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--id: integration id/);
+  } finally {
+    expect(await stop(first)).toBe(0);
+  }
+
+  const second = await start(dataDir);
+  try {
+    const list = cli(dataDir, 'integrations', 'list', '--json');
+    expect(JSON.parse(list.stdout).map((i: { id: string }) => i.id).sort()).toEqual(['acme', 'demo-dingtalk', 'demo-wecom']);
+    expect(cli(dataDir, 'integrations', 'remove', 'acme').status).toBe(0);
+  } finally {
+    expect(await stop(second)).toBe(0);
+  }
+});
+
+it('the CLI works on the persisted data when the stack is not running', () => {
+  const list = cli(dataDir, 'integrations', 'list');
+  expect(list.status).toBe(0);
+  expect(list.stdout).toContain('demo-wecom');
+  expect(list.stdout).not.toContain('acme');
+});

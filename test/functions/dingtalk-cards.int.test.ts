@@ -69,5 +69,5 @@ it.each([
 ])('rejects %s with 400', async (_n, body, code) => {
   const res = await send(body);
   expect(res.status).toBe(400);
-  expect((await res.json()).code).toBe(code);
+  expect(((await res.json()) as { code: string }).code).toBe(code);
 });

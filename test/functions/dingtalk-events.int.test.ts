@@ -92,9 +92,9 @@ it.each([
 it('rejects non-JSON bodies, missing parameters and unknown integrations', async () => {
   const bad = await fetch(`${t.url}/dingtalk/${ID}/events?msg_signature=a&timestamp=1&nonce=n`, { method: 'POST', body: '<xml/>' });
   expect(bad.status).toBe(400);
-  expect((await bad.json()).code).toBe('invalid_json');
+  expect(((await bad.json()) as { code: string }).code).toBe('invalid_json');
   const missing = await fetch(`${t.url}/dingtalk/${ID}/events?timestamp=1`, { method: 'POST', body: '{"encrypt":"x"}' });
-  expect((await missing.json()).code).toBe('missing_parameter');
+  expect(((await missing.json()) as { code: string }).code).toBe('missing_parameter');
   const unknown = await fetch(`${t.url}/dingtalk/nobody/events?msg_signature=a&timestamp=1&nonce=n`, { method: 'POST', body: '{"encrypt":"x"}' });
   expect(unknown.status).toBe(404);
   // A WeCom integration id on the DingTalk route is unknown there too.

@@ -82,7 +82,7 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
     // The callback URL reaches the WeCom handler (which checks its parameters).
     const res = await fetch(`${first.gateway}/wecom/acme/callback`);
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('missing_parameter');
+    expect(((await res.json()) as { code: string }).code).toBe('missing_parameter');
 
     const bad = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'Bad Id', '--corp-id', 'x');
     expect(bad.status).toBe(2);

@@ -1,0 +1,51 @@
+import { App, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { StatefulStack } from './stateful-stack';
+import { StatelessStack } from './stateless-stack';
+
+/** Default prefix; the stateless stack is named after it and the stateful one gets "State". */
+export const DEFAULT_STACK_PREFIX = 'DutyBridge';
+
+/** Context keys bin/app.ts reads (`npx cdk synth -c stackPrefix=...`). */
+export const CONTEXT_KEYS = {
+  stackPrefix: 'stackPrefix',
+  alarmEmail: 'alarmEmail',
+} as const;
+
+export interface DutyBridgeStacks {
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+export interface DutyBridgeAppOptions {
+  /**
+   * TEST-ONLY: skip esbuild by deploying this code for every function.
+   * @default - every handler is bundled by esbuild
+   */
+  readonly codeOverrideForTests?: lambda.Code;
+}
+
+/**
+ * Adds both stacks to `app` and switches on the cdk-nag AwsSolutions checks, which run during
+ * synthesis and fail it on any unacknowledged finding.
+ */
+export function addDutyBridgeStacks(app: App, options: DutyBridgeAppOptions = {}): DutyBridgeStacks {
+  const prefix = (app.node.tryGetContext(CONTEXT_KEYS.stackPrefix) as string | undefined) ?? DEFAULT_STACK_PREFIX;
+  const alarmEmail = app.node.tryGetContext(CONTEXT_KEYS.alarmEmail) as string | undefined;
+
+  const stateful = new StatefulStack(app, `${prefix}State`, {
+    description: 'dutybridge stateful resources: KMS key, DynamoDB table, SQS queues, DLQ alarms',
+    alarmEmail,
+  });
+  const stateless = new StatelessStack(app, prefix, {
+    description: 'dutybridge functions and HTTP API for WeCom / DingTalk callbacks',
+    tables: stateful.tables,
+    queues: stateful.queues,
+    deadLetterQueues: stateful.deadLetterQueues,
+    codeOverrideForTests: options.codeOverrideForTests,
+  });
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { stateful, stateless };
+}

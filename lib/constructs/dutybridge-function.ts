@@ -1,0 +1,137 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { FunctionDefinition, functionEntry } from '../../shared/config/functions';
+
+/** Repository root: holds package-lock.json, tsconfig.json and functions/. */
+export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Service name and metrics namespace Powertools reads from the environment. */
+export const POWERTOOLS_SERVICE_NAME = 'dutybridge';
+export const POWERTOOLS_METRICS_NAMESPACE = 'DutyBridge';
+
+export interface DutyBridgeFunctionProps {
+  /** Entry from shared/config/functions.ts: handler location, timeout, memory, description. */
+  readonly definition: FunctionDefinition;
+  /**
+   * Extra environment variables (resource names, queue URLs, secret prefix). They are merged
+   * over the Powertools/runtime defaults this construct sets.
+   * @default - only the defaults
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Powertools log level (LOG_LEVEL).
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the function leaves the stack. Logs expire through
+   * `logRetention` anyway; destroying them keeps a redeployed stateless stack from piling up
+   * orphaned groups.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * X-Ray tracing. Off by default: every traced request costs money and the callbacks are
+   * already correlated through Powertools' structured logs.
+   * @default lambda.Tracing.DISABLED
+   */
+  readonly tracing?: lambda.Tracing;
+  /**
+   * TEST-ONLY: deploy this code instead of the esbuild bundle of the handler entry. Lets
+   * infrastructure tests assert on the template without bundling every function. Never set it
+   * in bin/app.ts.
+   * @default - the handler entry bundled by the locally installed esbuild
+   */
+  readonly codeOverrideForTests?: lambda.Code;
+}
+
+/**
+ * dutybridge's Lambda function: Node.js 22 on Graviton, bundled locally by esbuild (no Docker),
+ * its own log group with bounded retention, its own role limited to writing that log group.
+ * Callers add data-plane permissions through `grantPrincipal`.
+ */
+export class DutyBridgeFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: DutyBridgeFunctionProps) {
+    super(scope, id);
+    const { definition } = props;
+    const tracing = props.tracing ?? lambda.Tracing.DISABLED;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    // An explicit role instead of the default AWSLambdaBasicExecutionRole, whose
+    // logs:CreateLogGroup/PutLogEvents on every log group is broader than this one group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `dutybridge ${definition.name}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(REPOSITORY_ROOT, functionEntry(definition.name)),
+      // NodejsFunction bundles into index.js and prefixes the export itself; inline code needs the
+      // full "file.export" form.
+      handler: props.codeOverrideForTests === undefined ? 'handler' : 'index.handler',
+      projectRoot: REPOSITORY_ROOT,
+      depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
+      description: definition.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      memorySize: definition.memoryMb,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing,
+      code: props.codeOverrideForTests,
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+      },
+      environment: {
+        POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE,
+        LOG_LEVEL: props.logLevel ?? 'INFO',
+        // Stack traces from the minified bundle map back to the TypeScript sources.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason:
+        'Runtime is pinned to NODEJS_22_X on purpose: the esbuild target is node22 and the local stack and tests ' +
+        'run the same major; moving to a newer runtime is a deliberate, tested upgrade.',
+    });
+    if (tracing !== lambda.Tracing.DISABLED) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+      });
+    }
+  }
+
+  /** The principal to grant data-plane permissions to (the function's role). */
+  public get grantPrincipal(): iam.IPrincipal {
+    return this.role;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Names of the stateless stack's CloudFormation outputs. The CLI reads the deployed stack's
+ * outputs by these keys, so this module stays free of aws-cdk-lib imports: the CLI can load it
+ * without pulling the CDK into its start-up path.
+ */
+import { functionDefinitions } from '../shared/config/functions';
+import { SECRET_PREFIX_ENV, queues, tables } from '../shared/config/resources';
+
+/** Output holding the HTTP API's base URL (always ends with `/`). */
+export const API_URL_OUTPUT_KEY = 'ApiUrl';
+
+/**
+ * Outputs holding the URL a platform admin pastes into the WeCom / DingTalk console, with the
+ * `{integrationId}` placeholder left for the CLI to fill in. Each maps to the function whose
+ * route it describes, so the path itself is read from shared/config/functions.ts.
+ */
+export const CALLBACK_URL_TEMPLATE_OUTPUTS = [
+  { outputKey: 'WeComCallbackUrlTemplate', functionName: 'wecom-callback' },
+  { outputKey: 'DingTalkEventsUrlTemplate', functionName: 'dingtalk-events' },
+  { outputKey: 'DingTalkCardsUrlTemplate', functionName: 'dingtalk-cards' },
+] as const;
+
+export type CallbackUrlTemplateOutputKey = (typeof CALLBACK_URL_TEMPLATE_OUTPUTS)[number]['outputKey'];
+
+/** Thrown when an environment variable name cannot be turned into an output key. */
+export class InvalidEnvironmentKeyError extends Error {
+  constructor(envKey: string) {
+    super(`"${envKey}" is not an UPPER_SNAKE_CASE environment variable name`);
+    this.name = 'InvalidEnvironmentKeyError';
+  }
+}
+
+/** Thrown when a callback output does not correspond to exactly one route path. */
+export class CallbackRouteNotFoundError extends Error {
+  constructor(functionName: string, pathCount: number) {
+    super(`function "${functionName}" must declare exactly one route path for its URL template, found ${pathCount}`);
+    this.name = 'CallbackRouteNotFoundError';
+  }
+}
+
+const UPPER_SNAKE_CASE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
+
+/**
+ * Output key for an environment variable: STATE_TABLE_NAME → StateTableName. CloudFormation
+ * output logical ids must be alphanumeric, hence PascalCase rather than the env var itself.
+ */
+export function outputKeyForEnv(envKey: string): string {
+  if (!UPPER_SNAKE_CASE.test(envKey)) throw new InvalidEnvironmentKeyError(envKey);
+  return envKey
+    .split('_')
+    .map((word) => word.charAt(0) + word.slice(1).toLowerCase())
+    .join('');
+}
+
+/**
+ * Environment variables that name deployed resources (tables, queues, dead-letter queues and the
+ * secret prefix). Every function receives them and the stateless stack exports each as an output.
+ */
+export function resourceEnvironmentKeys(): string[] {
+  return [
+    ...tables.map((table) => table.envKey),
+    ...queues.flatMap((queue) => [queue.envKey, queue.dlqEnvKey]),
+    SECRET_PREFIX_ENV,
+  ];
+}
+
+/**
+ * Path of the callback route behind a URL-template output, without the leading `/` so it can be
+ * appended to the API URL (which ends with `/`).
+ */
+export function callbackRoutePath(functionName: string): string {
+  const definition = functionDefinitions.find((candidate) => candidate.name === functionName);
+  const paths = [...new Set((definition?.routes ?? []).map((route) => route.path))];
+  if (paths.length !== 1) throw new CallbackRouteNotFoundError(functionName, paths.length);
+  return paths[0].replace(/^\//, '');
+}

@@ -5,7 +5,7 @@
  * through the API, never from inside the callback.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { verifyDingTalkCardSignature } from '../adapters/crypto';
 import { BadRequestError } from '../domain/errors';
 import { rejectionForCryptoError } from './crypto-errors';
@@ -18,20 +18,20 @@ import { CALLBACK_DEDUPE_TTL_SECONDS } from './wecom-callback';
 export const CARD_CALLBACK_MAX_SKEW_MS = 3600_000;
 
 const cardCallbackBodySchema = z.object({
-  type: z.string().optional(),
-  outTrackId: z.string().min(1).max(256),
-  corpId: z.string().max(128).optional(),
-  userId: z.string().min(1).max(128),
-  content: z.string().max(32 * 1024),
+  type: z.optional(z.string()),
+  outTrackId: z.string().check(z.minLength(1), z.maxLength(256)),
+  corpId: z.optional(z.string().check(z.maxLength(128))),
+  userId: z.string().check(z.minLength(1), z.maxLength(128)),
+  content: z.string().check(z.maxLength(32 * 1024)),
 });
 
 const cardContentSchema = z.object({
-  cardPrivateData: z
-    .object({
-      actionIds: z.array(z.string()).default([]),
-      params: z.record(z.string(), z.unknown()).default({}),
-    })
-    .optional(),
+  cardPrivateData: z.optional(
+    z.object({
+      actionIds: z._default(z.array(z.string()), []),
+      params: z._default(z.record(z.string(), z.unknown()), {}),
+    }),
+  ),
 });
 
 export interface CardClick {

@@ -3,7 +3,7 @@
  * fields, stores secrets in Secrets Manager and settings in DynamoDB, and describes integrations
  * with secrets masked.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BadRequestError, NotFoundError } from '../domain/errors';
 import {
   callbackPaths,
@@ -29,10 +29,10 @@ export const DEFAULT_DINGTALK_OAPI_BASE = 'https://oapi.dingtalk.com';
 
 export const addWeComInputSchema = z.object({
   id: integrationIdSchema,
-  name: z.string().max(128).optional(),
+  name: z.optional(z.string().check(z.maxLength(128))),
   corpId: weComSettingsSchema.shape.corpId,
   agentId: weComSettingsSchema.shape.agentId,
-  apiBase: weComSettingsSchema.shape.apiBase.default(DEFAULT_WECOM_API_BASE),
+  apiBase: z._default(weComSettingsSchema.shape.apiBase, DEFAULT_WECOM_API_BASE),
   secret: weComSecretsSchema.shape.secret,
   token: weComSecretsSchema.shape.token,
   aesKey: weComSecretsSchema.shape.encodingAesKey,
@@ -40,15 +40,15 @@ export const addWeComInputSchema = z.object({
 
 export const addDingTalkInputSchema = z.object({
   id: integrationIdSchema,
-  name: z.string().max(128).optional(),
+  name: z.optional(z.string().check(z.maxLength(128))),
   clientId: dingTalkSettingsSchema.shape.clientId,
   clientSecret: dingTalkSecretsSchema.shape.clientSecret,
   token: dingTalkSecretsSchema.shape.token,
   aesKey: dingTalkSecretsSchema.shape.aesKey,
   cardApiSecret: dingTalkSecretsSchema.shape.cardApiSecret,
-  apiBase: dingTalkSettingsSchema.shape.apiBase.default(DEFAULT_DINGTALK_API_BASE),
+  apiBase: z._default(dingTalkSettingsSchema.shape.apiBase, DEFAULT_DINGTALK_API_BASE),
   /** Defaults to apiBase when that is not the public DingTalk host (simulator, private endpoint). */
-  oapiBase: dingTalkSettingsSchema.shape.oapiBase.optional(),
+  oapiBase: z.optional(dingTalkSettingsSchema.shape.oapiBase),
   robotCode: dingTalkSettingsSchema.shape.robotCode,
   cardTemplateId: dingTalkSettingsSchema.shape.cardTemplateId,
 });
@@ -60,7 +60,7 @@ export class InvalidIntegrationInputError extends BadRequestError {
   }
 }
 
-function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidIntegrationInputError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? '?')}: ${i.message}`).join('; '));

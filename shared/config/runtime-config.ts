@@ -2,14 +2,14 @@
  * Runtime configuration, read from the environment once and validated, so a misconfigured
  * function fails at its first invocation with a clear message instead of deep inside an SDK call.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { queues, stateTable } from './resources';
 
 const configSchema = z.object({
-  stateTableName: z.string().min(1),
-  secretNamePrefix: z.string().min(1),
-  queueUrls: z.record(z.string(), z.string().min(1)),
-  deadLetterQueueUrls: z.record(z.string(), z.string().min(1)),
+  stateTableName: z.string().check(z.minLength(1)),
+  secretNamePrefix: z.string().check(z.minLength(1)),
+  queueUrls: z.record(z.string(), z.string().check(z.minLength(1))),
+  deadLetterQueueUrls: z.record(z.string(), z.string().check(z.minLength(1))),
 });
 export type RuntimeConfig = z.infer<typeof configSchema>;
 

@@ -2,7 +2,7 @@
  * The contract of the inbound-callbacks queue: callbacks that were verified, decrypted and
  * de-duplicated by the callback functions, waiting for process-inbound.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const weComSelectedItemSchema = z.object({
   questionKey: z.string(),
@@ -11,27 +11,27 @@ export const weComSelectedItemSchema = z.object({
 
 export const weComCallbackEventSchema = z.object({
   msgType: z.string(),
-  event: z.string().optional(),
+  event: z.optional(z.string()),
   toUserName: z.string(),
   fromUserName: z.string(),
   /** Seconds, kept as the string WeCom sent. */
   createTime: z.string(),
   /** 64-bit id (exceeds 2^53): always a string. */
-  msgId: z.string().optional(),
-  agentId: z.string().optional(),
-  eventKey: z.string().optional(),
-  taskId: z.string().optional(),
-  cardType: z.string().optional(),
-  responseCode: z.string().optional(),
-  changeType: z.string().optional(),
+  msgId: z.optional(z.string()),
+  agentId: z.optional(z.string()),
+  eventKey: z.optional(z.string()),
+  taskId: z.optional(z.string()),
+  cardType: z.optional(z.string()),
+  responseCode: z.optional(z.string()),
+  changeType: z.optional(z.string()),
   selectedItems: z.array(weComSelectedItemSchema),
 });
 export type WeComCallbackEvent = z.infer<typeof weComCallbackEventSchema>;
 
 export const dingTalkEventSchema = z.object({
   eventType: z.string(),
-  eventId: z.string().optional(),
-  corpId: z.string().optional(),
+  eventId: z.optional(z.string()),
+  corpId: z.optional(z.string()),
   /** Milliseconds. */
   eventTime: z.number(),
   /** The decrypted payload, keys as DingTalk sent them (camelCase or legacy PascalCase). */

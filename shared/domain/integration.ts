@@ -2,7 +2,8 @@
  * An integration is one WeCom self-built app or one DingTalk internal app connected to dutybridge.
  * Non-secret settings live in DynamoDB; secrets live in Secrets Manager under `secretName`.
  */
-import { z } from 'zod';
+// zod/mini: the same validation at a fraction of the bundle size (Lambda bundles stay ≤ 300 KB).
+import * as z from 'zod/mini';
 
 export const platforms = ['wecom', 'dingtalk'] as const;
 export type Platform = (typeof platforms)[number];
@@ -10,15 +11,15 @@ export type Platform = (typeof platforms)[number];
 /** Integration ids appear in callback URLs; keep them URL-safe and short. */
 export const integrationIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'integration id: 1-63 chars of a-z, 0-9 and -, starting with a letter or digit');
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'integration id: 1-63 chars of a-z, 0-9 and -, starting with a letter or digit'));
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const weComSettingsSchema = z.object({
   /** CorpID (企业ID): the receiveid of the app's callback crypto. */
-  corpId: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'corp id must be letters and digits'),
+  corpId: z.string().check(z.regex(/^[A-Za-z0-9]{1,64}$/, 'corp id must be letters and digits')),
   /** AgentId of the self-built app (an integer in WeCom's API). */
-  agentId: z.string().regex(/^\d{1,12}$/, 'agent id must be digits'),
+  agentId: z.string().check(z.regex(/^\d{1,12}$/, 'agent id must be digits')),
   /** API base URL: https://qyapi.weixin.qq.com, a private deployment, or the simulator. */
   apiBase: httpUrl,
 });
@@ -26,33 +27,33 @@ export type WeComSettings = z.infer<typeof weComSettingsSchema>;
 
 export const dingTalkSettingsSchema = z.object({
   /** Client ID (AppKey): the owner key of the event crypto and the robotCode of the app's robot. */
-  clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'client id must be letters, digits, _ or -'),
+  clientId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'client id must be letters, digits, _ or -')),
   /** Base of the new API family (https://api.dingtalk.com) or the simulator. */
   apiBase: httpUrl,
   /** Base of the old API family (https://oapi.dingtalk.com) or the simulator. */
   oapiBase: httpUrl,
-  robotCode: z.string().min(1).max(128).optional(),
-  cardTemplateId: z.string().min(1).max(256).optional(),
+  robotCode: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  cardTemplateId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 
 /** Token (WeCom: ≤ 32 letters/digits; DingTalk: 3-32) and the 43-char EncodingAESKey / aes_key. */
-const callbackToken = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'token must be 1-32 letters or digits');
-const aesKey43 = z.string().regex(/^[A-Za-z0-9]{43}$/, 'AES key must be exactly 43 letters or digits');
+const callbackToken = z.string().check(z.regex(/^[A-Za-z0-9]{1,32}$/, 'token must be 1-32 letters or digits'));
+const aesKey43 = z.string().check(z.regex(/^[A-Za-z0-9]{43}$/, 'AES key must be exactly 43 letters or digits'));
 
 export const weComSecretsSchema = z.object({
-  secret: z.string().min(1).max(256),
+  secret: z.string().check(z.minLength(1), z.maxLength(256)),
   token: callbackToken,
   encodingAesKey: aesKey43,
 });
 export type WeComSecrets = z.infer<typeof weComSecretsSchema>;
 
 export const dingTalkSecretsSchema = z.object({
-  clientSecret: z.string().min(1).max(256),
-  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'token must be 3-32 letters or digits'),
+  clientSecret: z.string().check(z.minLength(1), z.maxLength(256)),
+  token: z.string().check(z.regex(/^[A-Za-z0-9]{3,32}$/, 'token must be 3-32 letters or digits')),
   aesKey: aesKey43,
   /** Secret registered with /v1.0/card/callbacks/register; signs card callbacks (x-ddpaas-signature). */
-  cardApiSecret: z.string().min(8).max(128),
+  cardApiSecret: z.string().check(z.minLength(8), z.maxLength(128)),
 });
 export type DingTalkSecrets = z.infer<typeof dingTalkSecretsSchema>;
 
@@ -60,17 +61,17 @@ export const integrationSchema = z.discriminatedUnion('platform', [
   z.object({
     id: integrationIdSchema,
     platform: z.literal('wecom'),
-    name: z.string().max(128).optional(),
+    name: z.optional(z.string().check(z.maxLength(128))),
     settings: weComSettingsSchema,
-    secretName: z.string().min(1),
+    secretName: z.string().check(z.minLength(1)),
     createdAt: z.string(),
   }),
   z.object({
     id: integrationIdSchema,
     platform: z.literal('dingtalk'),
-    name: z.string().max(128).optional(),
+    name: z.optional(z.string().check(z.maxLength(128))),
     settings: dingTalkSettingsSchema,
-    secretName: z.string().min(1),
+    secretName: z.string().check(z.minLength(1)),
     createdAt: z.string(),
   }),
 ]);

@@ -9,12 +9,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { PoisonMessageError } from '../domain/errors';
 import type { DeadLetterSink } from '../application/ports';
 import { logger, metrics } from './observability';
 
-export function describeZodError(error: z.ZodError): string {
+export function describeZodError(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
@@ -23,7 +23,7 @@ export function describeZodError(error: z.ZodError): string {
 
 export interface QueueHandlerOptions<T> {
   readonly name: string;
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
   /** Created lazily on the first invocation (reads configuration then). */
   readonly deps: () => { deadLetters: DeadLetterSink; process: (message: T, record: SQSRecord) => Promise<void> };
 }

@@ -1,4 +1,4 @@
-import { Harness, startHarness } from './support';
+import { agentId, corpId, encodingAesKey, Harness, secret, startHarness, token } from './support';
 
 const robotKey = 'robot-key-1';
 
@@ -40,5 +40,21 @@ describe('wecom group robot webhook/send', () => {
     expect((await post({ msgtype: 'text', text: { content: 'one too many' } })).errcode).toBe(45009);
     h.sim.clock.advance(60_000);
     expect((await post({ msgtype: 'text', text: { content: 'later' } })).errcode).toBe(0);
+  });
+});
+
+describe('wecom corp reconfiguration', () => {
+  it('keeps configured robots when a PUT leaves robots out, and rejects invalid config with 400', async () => {
+    const h = await startHarness({ robots: [{ key: robotKey, name: 'Ops robot', chatId: 'opsgroup' }] });
+    try {
+      expect((await h.control('PUT', `/_sim/wecom/corps/${corpId}`, { agentId, secret, token, encodingAesKey, callbackUrl: 'http://127.0.0.1:1/cb' })).status).toBe(200);
+      const sent = await fetch(`${h.sim.url}/cgi-bin/webhook/send?key=${robotKey}`, { method: 'POST', body: JSON.stringify({ msgtype: 'text', text: { content: 'still here' } }) });
+      expect(((await sent.json()) as { errcode: number }).errcode).toBe(0);
+      expect((await h.control('PUT', `/_sim/wecom/corps/${corpId}`, { agentId, secret, token, encodingAesKey: 'short' })).status).toBe(400);
+      expect((await h.control('PUT', `/_sim/wecom/corps/${corpId}`, { agentId, secret, token: 'has space', encodingAesKey })).status).toBe(400);
+      expect((await h.control('PUT', `/_sim/wecom/corps/${corpId}`, { agentId: 0, secret, token, encodingAesKey })).status).toBe(400);
+    } finally {
+      await h.sim.stop();
+    }
   });
 });

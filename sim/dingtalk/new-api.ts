@@ -1,0 +1,460 @@
+/**
+ * The api.dingtalk.com family (header `x-acs-dingtalk-access-token`; errors as HTTP 4xx/5xx with
+ * `{code, message, requestid}`). Codes are the documented ones where the docs name them
+ * (research §4); the few the docs do not name are marked "sim code" below.
+ */
+import { SimUser } from '../core/contract';
+import { applyParamUpdate, cardParamMapProblems } from './cards';
+import { deliverCard, resolveMentions } from './delivery';
+import { newApiRejection } from './errors';
+import { AppState, CardParamMap, CardSpace, CardState, GroupState } from './model';
+import { ApiCall, EndpointDefinition } from './pipeline';
+import { parseRobotMessage } from './robot-messages';
+import { DingTalkState, cardKey } from './state';
+import { isRecord, newHexId } from './util';
+
+/** "每次最多传20个" (chatbots-send-one-on-one-chat-messages-in-batches). */
+export const BATCH_SEND_MAX_USERS = 20;
+/** Scene group title ≤ 30 characters (create-a-scene-group-v2). */
+export const SCENE_GROUP_TITLE_MAX_CHARS = 30;
+
+function requireString(body: Record<string, unknown>, field: string, code = `Missing${field}`): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') {
+    throw newApiRejection(400, code, `${field} is mandatory for this action.`, `${field} missing or not a non-empty string`);
+  }
+  return value;
+}
+
+function stringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+}
+
+function bodyRecord(call: ApiCall): Record<string, unknown> {
+  if (!isRecord(call.body)) throw newApiRejection(400, 'MissingParameter.Body', '请求体必须是JSON对象', 'request body must be a JSON object');
+  return call.body;
+}
+
+function groupOf(state: DingTalkState, app: AppState, openConversationId: string): GroupState {
+  const group = state.groups.get(openConversationId);
+  if (!group || group.corpId !== app.config.corpId) {
+    // sim code: the docs do not name the unknown-conversation code.
+    throw newApiRejection(400, 'invalidParameter.openConversationId.invalid', '群会话不存在', `no group ${openConversationId} in org ${app.config.corpId}`);
+  }
+  if (group.disbanded) throw newApiRejection(400, 'group.disbanded', '群已解散', `group ${openConversationId} was disbanded`);
+  return group;
+}
+
+function membersOf(state: DingTalkState, call: ApiCall, group: GroupState): SimUser[] {
+  return state.usersOf(call.app, call.ctx).filter((user) => group.members.has(user.userId));
+}
+
+function optionalStrings(body: Record<string, unknown>, field: string): string[] {
+  const value = body[field];
+  if (value === undefined) return [];
+  if (!stringArray(value)) throw newApiRejection(400, `invalidParameter.${field}`, `${field}必须是字符串数组`, `${field} must be an array of strings`);
+  return value;
+}
+
+export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
+  const accessToken: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/oauth2/accessToken',
+    endpoint: 'oauth2/accessToken',
+    metered: false, // token APIs are free (basic-interfaces-such-as-log-off-and-address-book)
+    authenticate: (parsed, registry) => {
+      const body = parsed.ok && isRecord(parsed.value) ? parsed.value : {};
+      const app = typeof body.appKey === 'string' ? registry.apps.get(body.appKey) : undefined;
+      if (!app || body.appSecret !== app.config.clientSecret) {
+        throw newApiRejection(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret', app ? 'appSecret does not match the app' : 'appKey is not a registered clientId');
+      }
+      return app;
+    },
+    run: (call) => state.issueToken(call.app.config.clientId, call.now),
+  };
+
+  const batchSend: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/robot/oToMessages/batchSend',
+    endpoint: 'robot/oToMessages/batchSend',
+    metered: true,
+    run: (call) => {
+      const body = bodyRecord(call);
+      const robotCode = requireString(body, 'robotCode');
+      if (robotCode !== call.app.config.robotCode) {
+        throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${robotCode} is not the robot of app ${call.app.config.clientId}`);
+      }
+      const userIds = body.userIds;
+      if (!stringArray(userIds) || userIds.length === 0) {
+        throw newApiRejection(400, 'MissinguserIds', 'userIds is mandatory for this action.', 'userIds must be a non-empty array of strings');
+      }
+      if (userIds.length > BATCH_SEND_MAX_USERS) {
+        throw newApiRejection(400, 'invalidParameter.userIds.overMax', `userIds最多${BATCH_SEND_MAX_USERS}个`, `${userIds.length} userIds; at most ${BATCH_SEND_MAX_USERS} per call`);
+      }
+      const content = parseRobotMessage(body.msgKey, body.msgParam);
+      const invalidStaffIdList: string[] = [];
+      for (const userId of new Set(userIds)) {
+        if (!state.findUser(call.app, call.ctx, userId)) {
+          invalidStaffIdList.push(userId);
+          call.note(`userId ${userId} is not in org ${call.app.config.corpId}; returned in invalidStaffIdList`);
+          continue;
+        }
+        call.ctx.deliver({ platform: 'dingtalk', conversation: `user:${userId}`, kind: content.kind, text: content.text });
+      }
+      return { processQueryKey: newHexId(), invalidStaffIdList, flowControlledStaffIdList: [] };
+    },
+  };
+
+  const groupSend: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/robot/groupMessages/send',
+    endpoint: 'robot/groupMessages/send',
+    metered: true,
+    run: (call) => {
+      const body = bodyRecord(call);
+      const robotCode = requireString(body, 'robotCode');
+      const openConversationId = requireString(body, 'openConversationId');
+      if (robotCode !== call.app.config.robotCode) {
+        throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${robotCode} is not the robot of app ${call.app.config.clientId}`);
+      }
+      const group = groupOf(state, call.app, openConversationId);
+      if (!group.robotCodes.has(robotCode) && group.coolApp?.robotCode !== robotCode) {
+        // sim code: the robot was never added to the group.
+        throw newApiRejection(400, 'invalidParameter.robotCode.notInGroup', '机器人不在群中', `robot ${robotCode} is not in group ${openConversationId}`);
+      }
+      const coolAppCode = body.coolAppCode;
+      if (group.coolApp && group.coolApp.robotCode === robotCode) {
+        // "coolAppCode 必须" when the robot came through a group cool app.
+        if (coolAppCode === undefined) {
+          throw newApiRejection(400, 'invalidParameter.robotCode.coolApp', '绑定这个机器人的酷应用需要传coolAppCode', `robot came into ${openConversationId} through cool app ${group.coolApp.coolAppCode}; coolAppCode is mandatory`);
+        }
+        if (coolAppCode !== group.coolApp.coolAppCode) {
+          throw newApiRejection(400, 'invalidParameter.robotCode.coolApp', '酷应用编码和机器人不匹配', `coolAppCode ${String(coolAppCode)} is not the cool app installed in ${openConversationId}`);
+        }
+      } else if (coolAppCode !== undefined) {
+        throw newApiRejection(400, 'invalidParameter.robotCode.coolApp', '绑定这个机器人的酷应用没有在群中被使用', `no cool app with robot ${robotCode} is installed in ${openConversationId}`);
+      }
+      const content = parseRobotMessage(body.msgKey, body.msgParam);
+      const { mentions, notes } = resolveMentions({
+        text: content.text,
+        atUserIds: optionalStrings(body, 'atUserIds'),
+        atMobiles: optionalStrings(body, 'atMobiles'),
+        isAtAll: false,
+        members: membersOf(state, call, group),
+      });
+      notes.forEach(call.note);
+      call.ctx.deliver({ platform: 'dingtalk', conversation: `group:${openConversationId}`, kind: content.kind, text: content.text, mentions });
+      return { processQueryKey: newHexId() };
+    },
+  };
+
+  const registerCallback: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/card/callbacks/register',
+    endpoint: 'card/callbacks/register',
+    metered: true,
+    run: (call) => {
+      const body = bodyRecord(call);
+      const callbackRouteKey = requireString(body, 'callbackRouteKey');
+      const callbackUrl = requireString(body, 'callbackUrl');
+      let url: URL;
+      try {
+        url = new URL(callbackUrl);
+      } catch {
+        throw newApiRejection(400, 'invalidParameter.callbackUrl', 'callbackUrl不合法', `callbackUrl ${callbackUrl} is not a URL`);
+      }
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '') {
+        // "URL地址不支持携带参数" (registration-card-interaction-callback-address-1).
+        throw newApiRejection(400, 'invalidParameter.callbackUrl', 'URL地址不支持携带参数', 'callbackUrl must be http(s) without a query string');
+      }
+      const apiSecret = body.apiSecret;
+      if (apiSecret !== undefined && (typeof apiSecret !== 'string' || apiSecret === '')) {
+        throw newApiRejection(400, 'invalidParameter.apiSecret', 'apiSecret不合法', 'apiSecret must be a non-empty string when given');
+      }
+      if (body.forceUpdate !== undefined && typeof body.forceUpdate !== 'boolean') {
+        throw newApiRejection(400, 'invalidParameter.forceUpdate', 'forceUpdate必须是布尔值', 'forceUpdate must be a boolean');
+      }
+      const existing = call.app.cardRoutes.get(callbackRouteKey);
+      if (existing && body.forceUpdate !== true) {
+        // Insert-if-absent: without forceUpdate the existing registration stays (register-card-callback-address).
+        if (existing.callbackUrl !== callbackUrl || existing.apiSecret !== apiSecret) {
+          call.note(`route ${callbackRouteKey} already registered; kept the old URL/secret because forceUpdate is not true`);
+        }
+        return { success: true, result: { callbackUrl: existing.callbackUrl, apiSecret: existing.apiSecret } };
+      }
+      const route = { callbackUrl, ...(apiSecret === undefined ? {} : { apiSecret }) };
+      call.app.cardRoutes.set(callbackRouteKey, route);
+      return { success: true, result: { callbackUrl: route.callbackUrl, apiSecret: route.apiSecret } };
+    },
+  };
+
+  const createAndDeliver: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/card/instances/createAndDeliver',
+    endpoint: 'card/instances/createAndDeliver',
+    metered: true,
+    run: (call) => createAndDeliverCard(state, call),
+  };
+
+  const updateCard: EndpointDefinition = {
+    family: 'new',
+    method: 'PUT',
+    path: '/v1.0/card/instances',
+    endpoint: 'card/instances',
+    metered: true,
+    run: (call) => updateCardInstance(state, call),
+  };
+
+  const sceneGroupCreate: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/im/sceneGroup/create',
+    endpoint: 'im/sceneGroup/create',
+    metered: true,
+    run: (call) => createSceneGroup(state, call),
+  };
+
+  const sceneGroupAddMembers: EndpointDefinition = {
+    family: 'new',
+    method: 'POST',
+    path: '/v1.0/im/sceneGroup/member/add',
+    endpoint: 'im/sceneGroup/member/add',
+    metered: true,
+    run: (call) => {
+      const body = bodyRecord(call);
+      rejectCamelCase(body, { openConversationId: 'open_conversation_id', userIds: 'user_ids' });
+      const openConversationId = requireString(body, 'open_conversation_id');
+      const group = groupOf(state, call.app, openConversationId);
+      const userIds = body.user_ids;
+      if (!stringArray(userIds) || userIds.length === 0) {
+        throw newApiRejection(400, 'invalidParameter.user_ids', 'user_ids必须是非空数组', 'user_ids must be a non-empty JSON array of userIds (not a comma-separated string)');
+      }
+      const unknown = userIds.filter((userId) => !state.findUser(call.app, call.ctx, userId));
+      if (unknown.length > 0) throw newApiRejection(400, 'member.notFound', '成员不存在', `not in org ${call.app.config.corpId}: ${unknown.join(', ')}`);
+      for (const userId of userIds) group.members.add(userId);
+      return { success: true };
+    },
+  };
+
+  return [accessToken, batchSend, groupSend, registerCallback, createAndDeliver, updateCard, sceneGroupCreate, sceneGroupAddMembers];
+}
+
+/** Scene-group bodies are snake_case; a camelCase key is a classic mistake worth naming. */
+function rejectCamelCase(body: Record<string, unknown>, mapping: Record<string, string>): void {
+  for (const [camel, snake] of Object.entries(mapping)) {
+    if (body[camel] !== undefined && body[snake] === undefined) {
+      throw newApiRejection(400, `Missing${snake}`, `${snake} is mandatory for this action.`, `body uses camelCase ${camel}; scene-group APIs take snake_case ${snake}`);
+    }
+  }
+}
+
+function createSceneGroup(state: DingTalkState, call: ApiCall): unknown {
+  const body = bodyRecord(call);
+  rejectCamelCase(body, { ownerUserId: 'owner_user_id', userIds: 'user_ids', templateId: 'template_id' });
+  const title = requireString(body, 'title');
+  if ([...title].length > SCENE_GROUP_TITLE_MAX_CHARS) {
+    throw newApiRejection(400, 'invalidParameter.title', `群名称最长${SCENE_GROUP_TITLE_MAX_CHARS}个字符`, `title has ${[...title].length} characters (limit ${SCENE_GROUP_TITLE_MAX_CHARS})`);
+  }
+  const templateId = requireString(body, 'template_id');
+  const ownerUserId = requireString(body, 'owner_user_id');
+  if (!state.findUser(call.app, call.ctx, ownerUserId)) {
+    throw newApiRejection(400, 'permession.checkFailed', '群主不在应用可见性内', `owner ${ownerUserId} is not in org ${call.app.config.corpId}`);
+  }
+  const userIds = body.user_ids ?? [];
+  if (!stringArray(userIds)) {
+    throw newApiRejection(400, 'invalidParameter.user_ids', 'user_ids必须是数组', 'user_ids must be a JSON array of userIds (the legacy comma-separated string is not accepted)');
+  }
+  const unknown = userIds.filter((userId) => !state.findUser(call.app, call.ctx, userId));
+  if (unknown.length > 0) throw newApiRejection(400, 'member.notFound', '成员不存在', `not in org ${call.app.config.corpId}: ${unknown.join(', ')}`);
+  const uuid = body.uuid;
+  if (uuid !== undefined && typeof uuid !== 'string') throw newApiRejection(400, 'invalidParameter.uuid', 'uuid必须是字符串', 'uuid must be a string');
+  if (uuid) {
+    const existingId = call.app.sceneGroupsByUuid.get(uuid);
+    const existing = existingId ? state.groups.get(existingId) : undefined;
+    if (existing) {
+      call.note(`uuid ${uuid} seen before; returned the group created then`);
+      return { open_conversation_id: existing.openConversationId, chat_id: existing.chatId };
+    }
+  }
+  const openConversationId = `cid${Buffer.from(newHexId(), 'hex').toString('base64')}`;
+  const group: GroupState = {
+    openConversationId,
+    chatId: `chat${newHexId()}`,
+    corpId: call.app.config.corpId,
+    title,
+    ownerUserId,
+    members: new Set([ownerUserId, ...userIds]),
+    // The scene-group template robot (bound to the template) is the app robot in the simulator.
+    robotCodes: new Set([call.app.config.robotCode]),
+    createdByApi: true,
+    disbanded: false,
+  };
+  state.groups.set(openConversationId, group);
+  if (uuid) call.app.sceneGroupsByUuid.set(uuid, openConversationId);
+  call.note(`scene group from template ${templateId}`);
+  return { open_conversation_id: group.openConversationId, chat_id: group.chatId };
+}
+
+const OPEN_SPACE_PATTERN = /^dtv1\.card\/\/(IM_GROUP|IM_ROBOT)\.(.+)$/;
+
+function validateParamMap(value: unknown, where: string): CardParamMap {
+  const problems = cardParamMapProblems(value, where);
+  if (problems.length > 0) {
+    // sim code: the docs state the rule but not the code.
+    throw newApiRejection(400, 'param.cardParamMapInvalid', 'cardParamMap的值必须是字符串且不超过1KB', problems.join('; '));
+  }
+  return value as CardParamMap;
+}
+
+function privateDataMap(state: DingTalkState, call: ApiCall, value: unknown, userIdType: 1 | 2): Map<string, CardParamMap> {
+  const out = new Map<string, CardParamMap>();
+  if (value === undefined) return out;
+  if (!isRecord(value)) throw newApiRejection(400, 'param.privateDataInvalid', 'privateData不合法', 'privateData must be an object keyed by user id');
+  for (const [id, entry] of Object.entries(value)) {
+    const userId = userIdFromCardId(state, call, id, userIdType);
+    if (!userId) throw newApiRejection(400, 'param.userIdNotExist', '用户不存在', `privateData key ${id} is not a ${userIdType === 1 ? 'userId' : 'unionId'} in the org`);
+    if (!isRecord(entry)) throw newApiRejection(400, 'param.privateDataInvalid', 'privateData不合法', `privateData.${id} must be {cardParamMap:{...}}`);
+    out.set(userId, validateParamMap(entry.cardParamMap, `privateData.${id}.cardParamMap`));
+  }
+  return out;
+}
+
+function userIdFromCardId(state: DingTalkState, call: ApiCall, id: string, userIdType: 1 | 2): string | undefined {
+  const users = state.usersOf(call.app, call.ctx);
+  const user = userIdType === 1 ? users.find((candidate) => candidate.userId === id) : users.find((candidate) => candidate.unionId === id);
+  return user?.userId;
+}
+
+function createAndDeliverCard(state: DingTalkState, call: ApiCall): unknown {
+  const body = bodyRecord(call);
+  const cardTemplateId = requireString(body, 'cardTemplateId', 'param.cardTemplateIdEmpty');
+  const outTrackId = requireString(body, 'outTrackId', 'param.outTrackIdEmpty');
+  const userIdType = body.userIdType ?? 1;
+  if (userIdType !== 1 && userIdType !== 2) throw newApiRejection(400, 'param.userIdTypeInvalid', 'userIdType只能是1或2', 'userIdType must be 1 (userId) or 2 (unionId)');
+  const callbackRouteKey = body.callbackRouteKey;
+  if (callbackRouteKey !== undefined) {
+    if (typeof callbackRouteKey !== 'string' || callbackRouteKey === '') throw newApiRejection(400, 'param.callbackRouteKeyInvalid', 'callbackRouteKey不合法', 'callbackRouteKey must be a non-empty string');
+    if (body.callbackType !== 'HTTP') {
+      throw newApiRejection(400, 'param.callbackTypeInvalid', 'callbackType不合法', `callbackType must be "HTTP" (upper case) for HTTP callbacks, got ${JSON.stringify(body.callbackType)}`);
+    }
+    if (!call.app.cardRoutes.has(callbackRouteKey)) {
+      // sim code: the route must be registered first with /v1.0/card/callbacks/register.
+      throw newApiRejection(400, 'param.callbackRouteKeyNotExist', '回调路由key未注册', `callbackRouteKey ${callbackRouteKey} is not registered for app ${call.app.config.clientId}`);
+    }
+  } else if (body.callbackType !== undefined) {
+    call.note('callbackType given without callbackRouteKey: clicks on this card reach no one');
+  }
+  if (!isRecord(body.cardData)) throw newApiRejection(400, 'param.cardDataEmpty', 'cardData不能为空', 'cardData must be {cardParamMap:{...}}');
+  const publicData = validateParamMap(body.cardData.cardParamMap, 'cardData.cardParamMap');
+  const privateData = privateDataMap(state, call, body.privateData, userIdType);
+
+  const openSpaceId = requireString(body, 'openSpaceId', 'param.openSpaceIdInvalid');
+  const spaces: CardSpace[] = [];
+  for (const part of openSpaceId.split(';')) {
+    const match = OPEN_SPACE_PATTERN.exec(part);
+    if (!match) {
+      throw newApiRejection(400, 'param.openSpaceIdInvalid', 'openSpaceId不合法', `"${part}" is not dtv1.card//IM_GROUP.{openConversationId} or dtv1.card//IM_ROBOT.{userId} (spaces are joined with ";")`);
+    }
+    spaces.push(match[1] === 'IM_GROUP' ? { kind: 'group', openConversationId: match[2] as string } : { kind: 'robot', userId: match[2] as string });
+  }
+  const groupModel = isRecord(body.imGroupOpenDeliverModel) ? body.imGroupOpenDeliverModel : undefined;
+  const robotModel = isRecord(body.imRobotOpenDeliverModel) ? body.imRobotOpenDeliverModel : undefined;
+  if (spaces.some((space) => space.kind === 'group')) {
+    if (!groupModel || typeof groupModel.robotCode !== 'string') {
+      throw newApiRejection(400, 'param.imGroupOpenDeliverModelInvalid', 'imGroupOpenDeliverModel.robotCode不能为空', 'IM_GROUP delivery needs imGroupOpenDeliverModel.robotCode');
+    }
+    if (groupModel.robotCode !== call.app.config.robotCode) {
+      throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${groupModel.robotCode} is not the robot of app ${call.app.config.clientId}`);
+    }
+  }
+  if (spaces.some((space) => space.kind === 'robot') && robotModel?.spaceType !== 'IM_ROBOT') {
+    throw newApiRejection(400, 'param.imRobotOpenDeliverModelInvalid', 'imRobotOpenDeliverModel.spaceType不能为空', 'IM_ROBOT delivery needs imRobotOpenDeliverModel {"spaceType":"IM_ROBOT"}');
+  }
+  const atUserIdsRaw = groupModel?.atUserIds;
+  if (atUserIdsRaw !== undefined && (!isRecord(atUserIdsRaw) || Object.values(atUserIdsRaw).some((name) => typeof name !== 'string'))) {
+    throw newApiRejection(400, 'param.atUserIdsInvalid', 'atUserIds不合法', 'imGroupOpenDeliverModel.atUserIds must map userId → display name');
+  }
+
+  const key = cardKey(call.app.config.clientId, outTrackId);
+  let card = state.cards.get(key);
+  if (card) {
+    // Reusing an outTrackId: "更改不会生效" — template and data stay as first created.
+    if (card.cardTemplateId !== cardTemplateId || JSON.stringify(card.publicData) !== JSON.stringify(publicData)) {
+      call.note(`outTrackId ${outTrackId} already exists; its template/data are not changed (use PUT /v1.0/card/instances)`);
+    }
+  } else {
+    card = {
+      outTrackId,
+      clientId: call.app.config.clientId,
+      corpId: call.app.config.corpId,
+      cardTemplateId,
+      callbackRouteKey: callbackRouteKey as string | undefined,
+      userIdType,
+      publicData,
+      privateData,
+      spaces: [],
+      groupMentions: new Map(),
+    };
+    state.cards.set(key, card);
+  }
+
+  const deliverResults: { spaceType: string; spaceId: string; success: boolean; carrierId?: string; errorMsg?: string }[] = [];
+  for (const space of spaces) {
+    if (space.kind === 'group') {
+      const group = state.groups.get(space.openConversationId);
+      const problem = !group || group.corpId !== call.app.config.corpId ? 'group not found' : group.disbanded ? 'group disbanded' : undefined;
+      if (problem || !group) {
+        call.note(`IM_GROUP.${space.openConversationId}: ${problem}`);
+        deliverResults.push({ spaceType: 'IM_GROUP', spaceId: space.openConversationId, success: false, errorMsg: problem });
+        continue;
+      }
+      const members = state.usersOf(call.app, call.ctx).filter((user) => group.members.has(user.userId));
+      const atIds = Object.keys(isRecord(atUserIdsRaw) ? atUserIdsRaw : {});
+      const nonMembers = atIds.filter((id) => !group.members.has(id));
+      nonMembers.forEach((id) => call.note(`@${id} is not a member of ${group.openConversationId}; not highlighted`));
+      card.groupMentions.set(group.openConversationId, atIds.filter((id) => members.some((member) => member.userId === id)));
+      if (!card.spaces.some((known) => known.kind === 'group' && known.openConversationId === group.openConversationId)) card.spaces.push(space);
+      deliverResults.push({ spaceType: 'IM_GROUP', spaceId: space.openConversationId, success: true, carrierId: newHexId() });
+    } else {
+      const userId = userIdFromCardId(state, call, space.userId, userIdType);
+      if (!userId) {
+        call.note(`IM_ROBOT.${space.userId}: not a ${userIdType === 1 ? 'userId' : 'unionId'} in the org`);
+        deliverResults.push({ spaceType: 'IM_ROBOT', spaceId: space.userId, success: false, errorMsg: 'param.userIdNotExist' });
+        continue;
+      }
+      if (!card.spaces.some((known) => known.kind === 'robot' && known.userId === userId)) card.spaces.push({ kind: 'robot', userId });
+      deliverResults.push({ spaceType: 'IM_ROBOT', spaceId: space.userId, success: true, carrierId: newHexId() });
+    }
+  }
+  deliverCard(card, call.ctx);
+  return { success: true, result: { outTrackId: card.outTrackId, deliverResults } };
+}
+
+function updateCardInstance(state: DingTalkState, call: ApiCall): unknown {
+  const body = bodyRecord(call);
+  const outTrackId = requireString(body, 'outTrackId', 'param.outTrackIdEmpty');
+  const card: CardState | undefined = state.cards.get(cardKey(call.app.config.clientId, outTrackId));
+  if (!card) throw newApiRejection(400, 'param.cardNotExist', '卡片不存在', `no card with outTrackId ${outTrackId} for app ${call.app.config.clientId}`);
+  const userIdType = body.userIdType ?? card.userIdType;
+  if (userIdType !== 1 && userIdType !== 2) throw newApiRejection(400, 'param.userIdTypeInvalid', 'userIdType只能是1或2', 'userIdType must be 1 or 2');
+  const cardData = body.cardData;
+  if (cardData !== undefined && !isRecord(cardData)) throw newApiRejection(400, 'param.cardDataInvalid', 'cardData不合法', 'cardData must be {cardParamMap:{...}}');
+  const publicUpdate = cardData?.cardParamMap === undefined ? undefined : validateParamMap(cardData.cardParamMap, 'cardData.cardParamMap');
+  const privateUpdate = privateDataMap(state, call, body.privateData, userIdType);
+  if (!publicUpdate && privateUpdate.size === 0) {
+    throw newApiRejection(400, 'param.cardDataAndPrivateDataBothEmpty', 'cardData和privateData不能同时为空', 'neither cardData.cardParamMap nor privateData given');
+  }
+  const options = isRecord(body.cardUpdateOptions) ? body.cardUpdateOptions : {};
+  // "不填默认覆盖更新": without update*ByKey=true the maps are replaced, not merged.
+  if (publicUpdate) card.publicData = applyParamUpdate(card.publicData, publicUpdate, options.updateCardDataByKey === true);
+  for (const [userId, update] of privateUpdate) {
+    card.privateData.set(userId, applyParamUpdate(card.privateData.get(userId), update, options.updatePrivateDataByKey === true));
+  }
+  deliverCard(card, call.ctx);
+  return { success: true, result: true };
+}

@@ -1,0 +1,1055 @@
+/**
+ * The WeCom half of the platform simulator: the /cgi-bin API subset dutybridge uses, the OAuth
+ * authorize step, group-robot webhooks, and the people who click cards (real encrypted
+ * `template_card_event` callbacks). Rules and error codes follow wecom.md §4/§5; wherever WeCom is
+ * vague the simulator rejects (stricter, never looser) and logs why.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
+import { WeComCrypto } from '../../shared/adapters/crypto';
+import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
+import { ClickRejectedError } from '../core/errors';
+import { sendCallbackWithRetries } from '../core/callback-sender';
+import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
+import { WeComApiError, wecomErrorBody } from './errors';
+import { validateTemplateCard } from './template-card';
+import {
+  AccessTokenState,
+  AppChat,
+  CardTask,
+  OAuthCodeState,
+  ResponseCodeState,
+  WeComCorpConfig,
+  WeComRobot,
+  findUser,
+} from './state';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** response_code: "72小时内有效，且只能使用一次" (DOC-94888). */
+const RESPONSE_CODE_TTL_MS = 72 * HOUR_MS;
+/** OAuth code: "code只能使用一次，5分钟未被使用自动过期" (DOC-98176). */
+const OAUTH_CODE_TTL_MS = 5 * MINUTE_MS;
+/** App messages: per member 30/min and 1000/hour, excess dropped without error (P-90454). */
+const MEMBER_PER_MINUTE = 30;
+const MEMBER_PER_HOUR = 1000;
+/** Group robot: "每个消息推送发送的消息不能超过20条/分钟" (DOC-99110). */
+const ROBOT_PER_MINUTE = 20;
+/** Text content ≤ 2048 bytes → 45002; robot markdown ≤ 4096 bytes → 40058 (wecom.md §4.9, §5). */
+const TEXT_MAX_BYTES = 2048;
+const ROBOT_MARKDOWN_MAX_BYTES = 4096;
+/** touser: "最多支持1000个" (DOC-90236); update_template_card userids ≤ 1000 (DOC-94888). */
+const MAX_RECIPIENTS = 1000;
+/** Callback retries: one attempt plus "总共重试三次" on timeout/connection failure (DOC-90930). */
+const CALLBACK_RETRIES = 3;
+const DEFAULT_CALLBACK_TIMEOUT_MS = 5000;
+
+export interface WeComCorpInput {
+  readonly agentId: number;
+  readonly secret: string;
+  readonly token: string;
+  readonly encodingAesKey: string;
+  readonly callbackUrl?: string;
+  readonly appName?: string;
+  readonly tokenTtlSeconds?: number;
+  readonly trustedIps?: readonly string[];
+  readonly trustedDomain?: string;
+  readonly robots?: readonly WeComRobot[];
+  readonly users?: readonly SimUser[];
+}
+
+export class WeComConfigError extends Error {
+  override readonly name = 'WeComConfigError';
+}
+
+interface Handled {
+  readonly endpoint: string;
+  readonly body: Record<string, unknown>;
+  readonly reason?: string;
+}
+
+type Json = Record<string, unknown>;
+
+const xmlParser = new XMLParser({ parseTagValue: false, trimValues: true });
+
+function normaliseIp(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function bytes(value: string): number {
+  return Buffer.byteLength(value, 'utf8');
+}
+
+function cdata(value: string): string {
+  return `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}
+
+function requireString(body: Json, field: string, maxBytes: number): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0) throw new WeComApiError(40058, `${field} is required`);
+  if (bytes(value) > maxBytes) throw new WeComApiError(40058, `${field} exceeds ${maxBytes} bytes`);
+  return value;
+}
+
+export class WeComModule implements PlatformModule {
+  readonly platform = 'wecom' as const;
+  private corps = new Map<string, WeComCorpConfig>();
+  private tokens = new Map<string, AccessTokenState>();
+  private tasks = new Map<string, CardTask>();
+  private responseCodes = new Map<string, ResponseCodeState>();
+  private chats = new Map<string, AppChat>();
+  private oauthCodes = new Map<string, OAuthCodeState>();
+  private sendWindows = new Map<string, number[]>();
+  private messageSeq = 0;
+
+  // ---------------------------------------------------------------- configuration
+
+  /** Registers (or replaces) a corp; users go into the shared directory. */
+  configureCorp(corpId: string, input: WeComCorpInput, ctx: SimContext): WeComCorpConfig {
+    if (!/^[A-Za-z0-9]{1,64}$/.test(corpId)) throw new WeComConfigError('corpId must be 1..64 letters/digits');
+    if (!Number.isInteger(input.agentId) || input.agentId <= 0) throw new WeComConfigError('agentId must be a positive integer');
+    if (typeof input.secret !== 'string' || input.secret.length === 0) throw new WeComConfigError('secret is required');
+    // Token: "由英文或数字组成且长度不超过32位"; EncodingAESKey: "由英文或数字组成且长度为43位" (DOC-90930).
+    if (!/^[A-Za-z0-9]{1,32}$/.test(input.token ?? '')) throw new WeComConfigError('token must be 1..32 letters/digits');
+    if (!/^[A-Za-z0-9]{43}$/.test(input.encodingAesKey ?? '')) throw new WeComConfigError('encodingAesKey must be 43 letters/digits');
+    if (input.callbackUrl !== undefined) {
+      try {
+        new URL(input.callbackUrl);
+      } catch {
+        throw new WeComConfigError('callbackUrl must be an absolute URL');
+      }
+    }
+    const ttl = input.tokenTtlSeconds ?? 7200;
+    if (!Number.isInteger(ttl) || ttl <= 0) throw new WeComConfigError('tokenTtlSeconds must be a positive integer');
+    // A PUT without `robots` (e.g. re-pointing the callback URL) keeps the robots already configured.
+    const robots = input.robots ?? this.corps.get(corpId)?.robots ?? [];
+    for (const robot of robots) {
+      if (!robot.key || !robot.chatId || !robot.name) throw new WeComConfigError('each robot needs key, name and chatId');
+    }
+    const config: WeComCorpConfig = {
+      corpId,
+      agentId: input.agentId,
+      secret: input.secret,
+      token: input.token,
+      encodingAesKey: input.encodingAesKey,
+      callbackUrl: input.callbackUrl,
+      appName: input.appName ?? 'dutybridge',
+      tokenTtlSeconds: ttl,
+      trustedIps: input.trustedIps,
+      trustedDomain: input.trustedDomain,
+      robots,
+    };
+    this.corps.set(corpId, config);
+    if (input.users) {
+      for (const user of input.users) {
+        if (!user.userId || !user.name || !user.mobile || !user.email) throw new WeComConfigError('each user needs userId, name, mobile, email');
+      }
+      ctx.setUsers?.(corpId, input.users);
+    }
+    return config;
+  }
+
+  corp(corpId: string): WeComCorpConfig | undefined {
+    return this.corps.get(corpId);
+  }
+
+  corpIds(): string[] {
+    return [...this.corps.keys()];
+  }
+
+  /** Makes every token of the corp fail: `invalid` → 40014, `expired` → 42001 (WeCom may revoke early, DOC-91039). */
+  invalidateTokens(corpId: string, mode: 'invalid' | 'expired'): number {
+    let count = 0;
+    for (const state of this.tokens.values()) {
+      if (state.corpId === corpId && !state.revoked) {
+        state.revoked = mode;
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  seedDemo(ctx: SimContext): void {
+    const { corpId, ...rest } = demoWeComCorp;
+    this.configureCorp(
+      corpId,
+      {
+        ...rest,
+        appName: 'dutybridge (demo)',
+        users: demoUsers,
+        robots: [demoWeComRobot],
+      },
+      ctx,
+    );
+  }
+
+  reset(): void {
+    this.corps.clear();
+    this.tokens.clear();
+    this.tasks.clear();
+    this.responseCodes.clear();
+    this.chats.clear();
+    this.oauthCodes.clear();
+    this.sendWindows.clear();
+  }
+
+  // ---------------------------------------------------------------- API routing
+
+  async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
+    if (req.path === '/connect/oauth2/authorize') return this.authorize(req, ctx);
+    if (!req.path.startsWith('/cgi-bin/')) return undefined;
+    const endpoint = req.path.slice('/cgi-bin/'.length);
+    const remote = normaliseIp(req.remoteAddress);
+    let requestBody: unknown = undefined;
+    const respond = (body: Json, status = 200, reason?: string): SimResponse => {
+      ctx.record({
+        platform: 'wecom',
+        endpoint,
+        method: req.method,
+        path: req.path,
+        query: Object.fromEntries(req.query),
+        requestBody,
+        status,
+        resultCode: typeof body.errcode === 'number' ? body.errcode : status,
+        responseBody: body,
+        reason,
+      });
+      if (reason) ctx.log(`wecom ${endpoint}: ${reason}`);
+      return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body };
+    };
+    try {
+      if (req.method === 'POST') {
+        const text = req.body.toString('utf8');
+        try {
+          requestBody = text.length === 0 ? {} : JSON.parse(text);
+        } catch {
+          requestBody = text;
+          throw new WeComApiError(47001, 'request body is not valid JSON');
+        }
+        if (typeof requestBody !== 'object' || requestBody === null || Array.isArray(requestBody)) {
+          throw new WeComApiError(47001, 'request body must be a JSON object');
+        }
+      }
+      const fault = ctx.faults.take('wecom', endpoint);
+      if (fault === 'http500') {
+        ctx.record({
+          platform: 'wecom', endpoint, method: req.method, path: req.path, query: Object.fromEntries(req.query),
+          requestBody, status: 500, resultCode: 500, responseBody: 'Internal Server Error', reason: 'fault injected: http500',
+        });
+        return { status: 500, headers: { 'content-type': 'text/plain' }, body: 'Internal Server Error' };
+      }
+      if (fault === 'timeout') {
+        await ctx.holdForTimeoutFault?.();
+        throw new WeComApiError(-1, 'fault injected: timeout (response held past the client deadline)');
+      }
+      if (fault === 'throttle' || fault === 'quota') throw new WeComApiError(45009, `fault injected: ${fault}`);
+      if (fault === 'token-invalid') {
+        const state = this.tokens.get(req.query.get('access_token') ?? '');
+        if (state) state.revoked = 'expired';
+        throw new WeComApiError(42001, 'fault injected: token-invalid (token revoked)');
+      }
+      const result = await this.route(endpoint, req, (requestBody ?? {}) as Json, ctx, remote);
+      if (!result) {
+        return respond({ errcode: 404, errmsg: 'not found' }, 404, `endpoint /cgi-bin/${endpoint} is not simulated`);
+      }
+      return respond(result.body, 200, result.reason);
+    } catch (error) {
+      if (error instanceof WeComApiError) return respond(wecomErrorBody(error.errcode, ctx.clock.now(), remote), 200, error.reason);
+      throw error;
+    }
+  }
+
+  private async route(endpoint: string, req: SimRequest, body: Json, ctx: SimContext, remote: string): Promise<Handled | undefined> {
+    const method = (expected: 'GET' | 'POST') => {
+      if (req.method !== expected) throw new WeComApiError(40058, `${endpoint} expects ${expected}, got ${req.method}`);
+    };
+    switch (endpoint) {
+      case 'gettoken':
+        method('GET');
+        return this.getToken(req, ctx);
+      case 'webhook/send':
+        method('POST');
+        return this.webhookSend(req, body, ctx);
+    }
+    const known = [
+      'message/send', 'message/update_template_card', 'appchat/create', 'appchat/update', 'appchat/get', 'appchat/send',
+      'user/getuserid', 'user/get_userid_by_email', 'user/get', 'auth/getuserinfo',
+    ];
+    if (!known.includes(endpoint)) return undefined;
+    const auth = this.authenticate(req, body, ctx, remote);
+    switch (endpoint) {
+      case 'message/send':
+        method('POST');
+        return this.messageSend(auth, body, ctx);
+      case 'message/update_template_card':
+        method('POST');
+        return this.updateTemplateCard(auth, body, ctx);
+      case 'appchat/create':
+        method('POST');
+        return this.appchatCreate(auth, body, ctx);
+      case 'appchat/update':
+        method('POST');
+        return this.appchatUpdate(auth, body, ctx);
+      case 'appchat/get':
+        method('GET');
+        return this.appchatGet(auth, req);
+      case 'appchat/send':
+        method('POST');
+        return this.appchatSend(auth, body, ctx);
+      case 'user/getuserid':
+        method('POST');
+        return this.userByMobile(auth, body, ctx);
+      case 'user/get_userid_by_email':
+        method('POST');
+        return this.userByEmail(auth, body, ctx);
+      case 'user/get':
+        method('GET');
+        return this.userGet(auth, req, ctx);
+      default:
+        method('GET');
+        return this.oauthUserInfo(auth, req, ctx);
+    }
+  }
+
+  // ---------------------------------------------------------------- access_token
+
+  private getToken(req: SimRequest, ctx: SimContext): Handled {
+    const corpId = req.query.get('corpid') ?? '';
+    const secret = req.query.get('corpsecret') ?? '';
+    const corp = this.corps.get(corpId);
+    if (!corp) throw new WeComApiError(40013, `unknown corpid "${corpId}"`);
+    if (secret !== corp.secret) throw new WeComApiError(40001, 'corpsecret does not match the app secret');
+    const token = randomBytes(48).toString('base64url');
+    this.tokens.set(token, { corpId, agentId: corp.agentId, expiresAt: ctx.clock.now() + corp.tokenTtlSeconds * 1000 });
+    return { endpoint: 'gettoken', body: { errcode: 0, errmsg: 'ok', access_token: token, expires_in: corp.tokenTtlSeconds } };
+  }
+
+  private authenticate(req: SimRequest, body: Json, ctx: SimContext, remote: string): { corp: WeComCorpConfig; token: AccessTokenState } {
+    const token = req.query.get('access_token');
+    if (!token) {
+      // 41001: "access_token需要拼接在URL中，不能放在请求包体中".
+      const inBody = typeof body.access_token === 'string' ? ' (it was in the body; it must be in the URL)' : '';
+      throw new WeComApiError(41001, `access_token missing from the URL${inBody}`);
+    }
+    const state = this.tokens.get(token);
+    if (!state || state.revoked === 'invalid') throw new WeComApiError(40014, state ? 'access_token was invalidated' : 'unknown access_token');
+    if (state.revoked === 'expired' || ctx.clock.now() >= state.expiresAt) throw new WeComApiError(42001, 'access_token expired');
+    const corp = this.corps.get(state.corpId);
+    if (!corp) throw new WeComApiError(40014, 'access_token belongs to a removed corp');
+    if (corp.trustedIps && corp.trustedIps.length > 0 && !corp.trustedIps.includes(remote)) {
+      throw new WeComApiError(60020, `caller IP ${remote} is not in the corp's trusted IPs`);
+    }
+    return { corp, token: state };
+  }
+
+  private checkAgent(auth: { corp: WeComCorpConfig; token: AccessTokenState }, body: Json): void {
+    if (body.agentid === undefined || body.agentid === null || body.agentid === '') throw new WeComApiError(41011, 'agentid is required');
+    // agentid is an integer in the JSON (wecom.md §4.2); a string is a client bug.
+    if (typeof body.agentid !== 'number' || !Number.isInteger(body.agentid)) throw new WeComApiError(40056, 'agentid must be an integer');
+    if (body.agentid !== auth.token.agentId) throw new WeComApiError(301002, `agentid ${body.agentid} is not the app of this access_token`);
+  }
+
+  // ---------------------------------------------------------------- message/send
+
+  private messageSend(auth: { corp: WeComCorpConfig; token: AccessTokenState }, body: Json, ctx: SimContext): Handled {
+    const { corp } = auth;
+    this.checkAgent(auth, body);
+    const touser = typeof body.touser === 'string' ? body.touser : '';
+    const toparty = typeof body.toparty === 'string' ? body.toparty : '';
+    const totag = typeof body.totag === 'string' ? body.totag : '';
+    if (!touser && !toparty && !totag) throw new WeComApiError(82001, 'touser, toparty and totag are all empty');
+    const users = ctx.users(corp.corpId);
+    const requested = touser === '@all' ? users.map((u) => u.userId) : touser.split('|').filter((id) => id.length > 0);
+    if (requested.length > MAX_RECIPIENTS) throw new WeComApiError(40058, `touser has ${requested.length} ids, at most ${MAX_RECIPIENTS}`);
+    const invalidUsers: string[] = [];
+    const recipients: SimUser[] = [];
+    for (const id of requested) {
+      const user = findUser(users, id);
+      if (!user) invalidUsers.push(id.toLowerCase());
+      else if (!recipients.includes(user)) recipients.push(user);
+    }
+    // The simulator has no departments or tags: every party/tag is reported invalid.
+    const invalidParty = toparty.split('|').filter(Boolean);
+    const invalidTag = totag.split('|').filter(Boolean);
+    const msgtype = body.msgtype;
+    let deliverable: (userId: string) => Parameters<SimContext['deliver']>[0];
+    let responseCode: string | undefined;
+    let createTask: (() => void) | undefined;
+    if (msgtype === 'text' || msgtype === 'markdown') {
+      const content = this.textContent(body, msgtype, TEXT_MAX_BYTES, 45002);
+      deliverable = (userId) => ({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: msgtype, text: content, sender: corp.appName });
+    } else if (msgtype === 'template_card') {
+      const card = validateTemplateCard(body.template_card, 'app');
+      const taskId = card.taskId ?? `msg${++this.messageSeq}`;
+      const taskKey = `${corp.corpId}/${corp.agentId}/${taskId}`;
+      // "同一个应用任务id不能重复" (DOC-94888).
+      if (card.taskId !== undefined && this.tasks.has(taskKey)) throw new WeComApiError(42014, `task_id "${taskId}" was already used by this app`);
+      const rendered: RenderedCard = { ...card.rendered, cardId: taskId };
+      deliverable = (userId) => ({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: 'card', card: rendered, sender: corp.appName });
+      createTask = () => {
+        const task: CardTask = {
+          corpId: corp.corpId,
+          agentId: corp.agentId,
+          taskId,
+          cardType: card.cardType,
+          recipients: new Set(),
+          cardByUser: new Map(),
+          defaultSelections: card.defaultSelections,
+        };
+        this.tasks.set(taskKey, task);
+        for (const user of recipients) {
+          task.recipients.add(user.userId);
+          task.cardByUser.set(user.userId, rendered);
+        }
+        if (card.issuesResponseCode) responseCode = this.issueResponseCode(corp, taskId, ctx);
+      };
+    } else {
+      throw new WeComApiError(40008, `msgtype "${String(msgtype)}" is not simulated (text, markdown, template_card)`);
+    }
+    if (recipients.length === 0) throw new WeComApiError(81013, `no valid recipient (invalid: ${[...invalidUsers, ...invalidParty, ...invalidTag].join('|') || 'none'})`);
+    createTask?.();
+    const dropped: string[] = [];
+    for (const user of recipients) {
+      if (this.overMemberLimit(`${corp.corpId}/${corp.agentId}/${user.userId}`, ctx.clock.now())) dropped.push(user.userId);
+      else ctx.deliver(deliverable(user.userId));
+    }
+    const msgid = `sim${Date.now().toString(36)}${++this.messageSeq}`;
+    return {
+      endpoint: 'message/send',
+      body: {
+        errcode: 0,
+        errmsg: 'ok',
+        invaliduser: invalidUsers.join('|'),
+        invalidparty: invalidParty.join('|'),
+        invalidtag: invalidTag.join('|'),
+        unlicenseduser: '',
+        msgid,
+        ...(responseCode ? { response_code: responseCode } : {}),
+      },
+      reason:
+        dropped.length > 0
+          ? `per-member limit (${MEMBER_PER_MINUTE}/min, ${MEMBER_PER_HOUR}/h): silently dropped for ${dropped.join(', ')}`
+          : invalidUsers.length > 0
+            ? `partial: invalid users ${invalidUsers.join('|')}`
+            : undefined,
+    };
+  }
+
+  private textContent(body: Json, msgtype: string, maxBytes: number, overLimitCode: number): string {
+    const part = body[msgtype];
+    const content = typeof part === 'object' && part !== null ? (part as Json).content : undefined;
+    if (typeof content !== 'string' || content.length === 0) throw new WeComApiError(44004, `${msgtype}.content is empty`);
+    if (bytes(content) > maxBytes) throw new WeComApiError(overLimitCode, `${msgtype}.content is ${bytes(content)} bytes, limit ${maxBytes}`);
+    return content;
+  }
+
+  /** Sliding windows on the simulated clock; returns true (and records nothing) when the message must be dropped. */
+  private overMemberLimit(key: string, now: number): boolean {
+    const window = (this.sendWindows.get(key) ?? []).filter((t) => t > now - HOUR_MS);
+    const lastMinute = window.filter((t) => t > now - MINUTE_MS).length;
+    if (lastMinute >= MEMBER_PER_MINUTE || window.length >= MEMBER_PER_HOUR) {
+      this.sendWindows.set(key, window);
+      return true;
+    }
+    window.push(now);
+    this.sendWindows.set(key, window);
+    return false;
+  }
+
+  private issueResponseCode(corp: WeComCorpConfig, taskId: string, ctx: SimContext): string {
+    const code = randomBytes(24).toString('base64url');
+    this.responseCodes.set(code, {
+      corpId: corp.corpId,
+      agentId: corp.agentId,
+      taskId,
+      expiresAt: ctx.clock.now() + RESPONSE_CODE_TTL_MS,
+      used: false,
+    });
+    return code;
+  }
+
+  // ---------------------------------------------------------------- message/update_template_card
+
+  private updateTemplateCard(auth: { corp: WeComCorpConfig; token: AccessTokenState }, body: Json, ctx: SimContext): Handled {
+    const { corp } = auth;
+    this.checkAgent(auth, body);
+    const code = body.response_code;
+    if (typeof code !== 'string' || code.length === 0) throw new WeComApiError(40058, 'response_code is required');
+    const state = this.responseCodes.get(code);
+    if (!state || state.corpId !== corp.corpId || state.agentId !== corp.agentId) throw new WeComApiError(60140, 'response_code unknown for this app');
+    if (state.used) throw new WeComApiError(60140, 'response_code was already used (single use)');
+    if (ctx.clock.now() >= state.expiresAt) throw new WeComApiError(60140, 'response_code expired (valid 72 h)');
+    const task = this.tasks.get(`${corp.corpId}/${corp.agentId}/${state.taskId}`);
+    if (!task) throw new WeComApiError(42016, `task_id "${state.taskId}" does not exist`);
+
+    const atAll = body.atall === 1;
+    if (body.atall !== undefined && body.atall !== 0 && body.atall !== 1) throw new WeComApiError(40058, 'atall must be 0 or 1');
+    const userIds = body.userids;
+    if (userIds !== undefined && (!Array.isArray(userIds) || !userIds.every((u) => typeof u === 'string'))) {
+      throw new WeComApiError(40058, 'userids must be an array of strings');
+    }
+    const requested = (userIds ?? []) as string[];
+    if (requested.length > MAX_RECIPIENTS) throw new WeComApiError(40058, `userids has ${requested.length} entries, at most ${MAX_RECIPIENTS}`);
+    const hasParties = Array.isArray(body.partyids) && body.partyids.length > 0;
+    const hasTags = Array.isArray(body.tagids) && body.tagids.length > 0;
+    if (!atAll && requested.length === 0 && !hasParties && !hasTags) throw new WeComApiError(40058, 'give userids, partyids, tagids or atall=1');
+
+    const targets: string[] = [];
+    const invalid: string[] = [];
+    if (atAll) targets.push(...task.recipients);
+    for (const id of requested) {
+      const recipient = [...task.recipients].find((r) => r.toLowerCase() === id.toLowerCase());
+      if (recipient) {
+        if (!targets.includes(recipient)) targets.push(recipient);
+      } else invalid.push(id.toLowerCase());
+    }
+
+    let makeCard: (current: RenderedCard) => RenderedCard;
+    if (body.template_card !== undefined) {
+      const card = validateTemplateCard(body.template_card, 'app');
+      if (card.cardType !== task.cardType) throw new WeComApiError(40058, `template_card.card_type must stay ${task.cardType}`);
+      if (card.taskId !== undefined && card.taskId !== task.taskId) throw new WeComApiError(42014, 'template_card.task_id must be the original task_id');
+      const replacement: RenderedCard = { ...card.rendered, cardId: task.taskId };
+      makeCard = () => replacement;
+    } else if (body.button !== undefined) {
+      // "button.replace_name" greys out the buttons of button/vote/multiple cards only (DOC-94888).
+      if (!['button_interaction', 'vote_interaction', 'multiple_interaction'].includes(task.cardType)) {
+        throw new WeComApiError(40058, `button.replace_name cannot update a ${task.cardType} card`);
+      }
+      const button = body.button as Json;
+      const replaceName = typeof button === 'object' && button !== null ? button.replace_name : undefined;
+      if (typeof replaceName !== 'string' || replaceName.length === 0) throw new WeComApiError(40058, 'button.replace_name is required');
+      makeCard = (current) => ({ ...current, replacedText: replaceName, buttons: current.buttons.map((b) => ({ ...b, disabled: true })) });
+    } else {
+      throw new WeComApiError(40058, 'give button.replace_name or template_card');
+    }
+
+    state.used = true;
+    for (const userId of targets) {
+      const current = task.cardByUser.get(userId);
+      if (!current) continue;
+      const next = makeCard(current);
+      const greyed: RenderedCard = next.replacedText ? { ...next, buttons: next.buttons.map((b) => ({ ...b, disabled: true })) } : next;
+      task.cardByUser.set(userId, greyed);
+      ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: 'card', card: greyed, sender: corp.appName });
+    }
+    // Here invaliduser is an ARRAY, unlike message/send's '|'-joined string (wecom.md §4.4, §8.9).
+    return {
+      endpoint: 'message/update_template_card',
+      body: { errcode: 0, errmsg: 'ok', invaliduser: invalid },
+      reason: invalid.length > 0 ? `partial: not recipients of task ${task.taskId}: ${invalid.join(', ')}` : undefined,
+    };
+  }
+
+  // ---------------------------------------------------------------- appchat
+
+  private appchatCreate(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
+    const { corp } = auth;
+    const users = ctx.users(corp.corpId);
+    const name = body.name;
+    // name ≤ 50 characters (WeCom truncates; the simulator rejects).
+    if (name !== undefined && (typeof name !== 'string' || [...name].length > 50)) throw new WeComApiError(86004, 'name must be a string of at most 50 characters');
+    const userlist = body.userlist;
+    if (!Array.isArray(userlist) || !userlist.every((u) => typeof u === 'string')) throw new WeComApiError(40058, 'userlist must be an array of userids');
+    const members = [...new Set((userlist as string[]).map((u) => findUser(users, u)?.userId ?? u))];
+    if (members.length < 2 || members.length > 2000) throw new WeComApiError(40058, `userlist needs 2..2000 members, got ${members.length}`);
+    const unknown = members.filter((u) => !findUser(users, u));
+    if (unknown.length > 0) throw new WeComApiError(86216, `unknown userids in userlist: ${unknown.join(', ')}`);
+    const owner = typeof body.owner === 'string' && body.owner ? findUser(users, body.owner)?.userId ?? body.owner : undefined;
+    if (owner !== undefined && !members.includes(owner)) throw new WeComApiError(86207, `owner ${owner} is not in userlist`);
+    let chatId = body.chatid;
+    if (chatId !== undefined) {
+      if (typeof chatId !== 'string' || !/^[0-9a-zA-Z]{1,32}$/.test(chatId)) throw new WeComApiError(86001, 'chatid must be 1..32 letters/digits');
+      if (this.chats.has(`${corp.corpId}/${chatId}`)) throw new WeComApiError(86215, `chatid ${chatId} already exists`);
+    } else {
+      chatId = `wr${randomBytes(12).toString('hex')}`;
+    }
+    const chat: AppChat = {
+      chatId: chatId as string,
+      corpId: corp.corpId,
+      agentId: corp.agentId,
+      name: (name as string | undefined) ?? members.slice(0, 3).join('、'),
+      owner: owner ?? members[randomInt(members.length)]!,
+      members,
+    };
+    this.chats.set(`${corp.corpId}/${chat.chatId}`, chat);
+    return { endpoint: 'appchat/create', body: { errcode: 0, errmsg: 'ok', chatid: chat.chatId } };
+  }
+
+  private ownChat(corp: WeComCorpConfig, chatId: unknown): AppChat {
+    if (typeof chatId !== 'string' || chatId.length === 0) throw new WeComApiError(86001, 'chatid is required');
+    const chat = this.chats.get(`${corp.corpId}/${chatId}`);
+    if (!chat) throw new WeComApiError(86003, `chatid ${chatId} does not exist`);
+    // "chatid所代表的群必须是该应用所创建".
+    if (chat.agentId !== corp.agentId) throw new WeComApiError(86008, `chat ${chatId} was created by another app`);
+    return chat;
+  }
+
+  private appchatUpdate(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
+    const { corp } = auth;
+    const chat = this.ownChat(corp, body.chatid);
+    const users = ctx.users(corp.corpId);
+    const list = (field: string): string[] => {
+      const value = body[field];
+      if (value === undefined) return [];
+      if (!Array.isArray(value) || !value.every((u) => typeof u === 'string')) throw new WeComApiError(40058, `${field} must be an array of userids`);
+      const unknown = (value as string[]).filter((u) => !findUser(users, u));
+      if (unknown.length > 0) throw new WeComApiError(86216, `unknown userids in ${field}: ${unknown.join(', ')}`);
+      return (value as string[]).map((u) => findUser(users, u)!.userId);
+    };
+    const add = list('add_user_list');
+    const del = list('del_user_list');
+    const notMembers = del.filter((u) => !chat.members.includes(u));
+    if (notMembers.length > 0) throw new WeComApiError(86216, `del_user_list has non-members: ${notMembers.join(', ')}`);
+    if (body.name !== undefined && (typeof body.name !== 'string' || [...body.name].length > 50 || body.name.length === 0)) {
+      throw new WeComApiError(86004, 'name must be 1..50 characters');
+    }
+    const members = [...new Set([...chat.members.filter((m) => !del.includes(m)), ...add])];
+    let owner = chat.owner;
+    if (body.owner !== undefined) {
+      if (typeof body.owner !== 'string' || !findUser(users, body.owner)) throw new WeComApiError(86216, 'owner is not a known userid');
+      owner = findUser(users, body.owner)!.userId;
+    }
+    // The owner must stay a member; removing the owner requires naming a new one.
+    if (!members.includes(owner)) throw new WeComApiError(86207, `owner ${owner} would not be a member`);
+    if (members.length < 2) throw new WeComApiError(40058, 'a group chat keeps at least 2 members');
+    chat.members = members;
+    chat.owner = owner;
+    if (typeof body.name === 'string') chat.name = body.name;
+    return { endpoint: 'appchat/update', body: { errcode: 0, errmsg: 'ok' } };
+  }
+
+  private appchatGet(auth: { corp: WeComCorpConfig }, req: SimRequest): Handled {
+    const chat = this.ownChat(auth.corp, req.query.get('chatid'));
+    return {
+      endpoint: 'appchat/get',
+      body: { errcode: 0, errmsg: 'ok', chat_info: { chatid: chat.chatId, name: chat.name, owner: chat.owner, userlist: [...chat.members], chat_type: 0 } },
+    };
+  }
+
+  private appchatSend(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
+    const { corp } = auth;
+    const chat = this.ownChat(corp, body.chatid);
+    const msgtype = body.msgtype;
+    if (msgtype !== 'text' && msgtype !== 'markdown') {
+      // template_card is not among appchat msgtypes (wecom.md §4.5); others are not rendered here.
+      throw new WeComApiError(86220, `msgtype "${String(msgtype)}" is not accepted for appchat by the simulator (text, markdown)`);
+    }
+    if (body.safe !== undefined && body.safe !== 0 && body.safe !== 1) throw new WeComApiError(40058, 'safe must be 0 or 1');
+    const content = this.textContent(body, msgtype, TEXT_MAX_BYTES, 45002);
+    ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation: `group:${chat.chatId}`, kind: msgtype, text: content, sender: corp.appName });
+    return { endpoint: 'appchat/send', body: { errcode: 0, errmsg: 'ok' } };
+  }
+
+  // ---------------------------------------------------------------- users
+
+  private userByMobile(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
+    const mobile = requireString(body, 'mobile', 32);
+    if (bytes(mobile) < 5) throw new WeComApiError(40058, 'mobile must be 5..32 bytes');
+    const normalised = mobile.replace(/\s/g, '');
+    const user = ctx.users(auth.corp.corpId).find((u) => {
+      const stored = u.mobile.replace(/\s/g, '');
+      // Mainland numbers are looked up without the +86 prefix; other regions as "+852-...".
+      return stored === normalised || (stored.startsWith('+86-') && stored.slice(4) === normalised);
+    });
+    if (!user) throw new WeComApiError(46004, `no member with mobile ${mobile}`);
+    return { endpoint: 'user/getuserid', body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase() } };
+  }
+
+  private userByEmail(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
+    const email = requireString(body, 'email', 64);
+    if (body.email_type !== undefined && body.email_type !== 1 && body.email_type !== 2) throw new WeComApiError(40058, 'email_type must be 1 or 2');
+    const user = ctx.users(auth.corp.corpId).find((u) => u.email.toLowerCase() === email.toLowerCase());
+    if (!user) throw new WeComApiError(46004, `no member with email ${email}`);
+    return { endpoint: 'user/get_userid_by_email', body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase() } };
+  }
+
+  private userGet(auth: { corp: WeComCorpConfig }, req: SimRequest, ctx: SimContext): Handled {
+    const userId = req.query.get('userid');
+    if (!userId) throw new WeComApiError(40058, 'userid is required');
+    const user = findUser(ctx.users(auth.corp.corpId), userId);
+    if (!user) throw new WeComApiError(60111, `userid ${userId} not found`);
+    return {
+      endpoint: 'user/get',
+      body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase(), name: user.name, mobile: user.mobile, email: user.email, status: 1 },
+    };
+  }
+
+  // ---------------------------------------------------------------- OAuth
+
+  /**
+   * `/connect/oauth2/authorize`: in the real client the logged-in member is implicit. Here the
+   * member is chosen on a small page (or with the simulator-only `sim_userid` parameter).
+   */
+  private authorize(req: SimRequest, ctx: SimContext): SimResponse {
+    const q = req.query;
+    const html = (status: number, title: string, content: string, reason?: string): SimResponse => {
+      ctx.record({
+        platform: 'wecom', endpoint: 'oauth2/authorize', method: req.method, path: req.path, query: Object.fromEntries(q),
+        requestBody: undefined, status, resultCode: status === 200 ? 0 : status, responseBody: title, reason,
+      });
+      return {
+        status,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><body style="font-family:sans-serif"><h3>${escapeHtml(title)}</h3>${content}</body>`,
+      };
+    };
+    try {
+      const userId = q.get('sim_userid');
+      if (!userId) {
+        const corp = this.checkAuthorizeParams(q);
+        const links = ctx
+          .users(corp.corpId)
+          .map((u) => {
+            const next = new URLSearchParams(q);
+            next.set('sim_userid', u.userId);
+            return `<li><a href="/connect/oauth2/authorize?${escapeHtml(next.toString())}">${escapeHtml(u.name)} (${escapeHtml(u.userId)})</a></li>`;
+          })
+          .join('');
+        return html(200, 'Simulated WeCom client: sign in as', `<ul>${links}</ul>`);
+      }
+      const { location } = this.issueOAuthCode(q, userId, ctx);
+      ctx.record({
+        platform: 'wecom', endpoint: 'oauth2/authorize', method: req.method, path: req.path, query: Object.fromEntries(q),
+        requestBody: undefined, status: 302, resultCode: 0, responseBody: { location },
+      });
+      return { status: 302, headers: { location }, body: '' };
+    } catch (error) {
+      if (error instanceof WeComApiError) return html(400, `errcode ${error.errcode}`, `<p>${escapeHtml(error.reason)}</p>`, error.reason);
+      throw error;
+    }
+  }
+
+  private checkAuthorizeParams(q: URLSearchParams): WeComCorpConfig {
+    const corp = this.corps.get(q.get('appid') ?? '');
+    if (!corp) throw new WeComApiError(40013, `unknown appid (CorpID) "${q.get('appid') ?? ''}"`);
+    if (q.get('response_type') !== 'code') throw new WeComApiError(40058, 'response_type must be code');
+    const scope = q.get('scope');
+    if (scope !== 'snsapi_base' && scope !== 'snsapi_privateinfo') throw new WeComApiError(40058, 'scope must be snsapi_base or snsapi_privateinfo');
+    const agentId = q.get('agentid');
+    // agentid is required for snsapi_privateinfo (P-91022).
+    if (scope === 'snsapi_privateinfo' && !agentId) throw new WeComApiError(40058, 'agentid is required with snsapi_privateinfo');
+    if (agentId && agentId !== String(corp.agentId)) throw new WeComApiError(40056, `agentid ${agentId} is not this corp's app`);
+    const state = q.get('state');
+    if (state !== null && !/^[a-zA-Z0-9]{0,128}$/.test(state)) throw new WeComApiError(40058, 'state must be a-zA-Z0-9, at most 128 bytes');
+    const redirect = q.get('redirect_uri');
+    if (!redirect) throw new WeComApiError(40058, 'redirect_uri is required');
+    let redirectUrl: URL;
+    try {
+      redirectUrl = new URL(redirect);
+    } catch {
+      throw new WeComApiError(40058, 'redirect_uri must be an absolute URL');
+    }
+    if (corp.trustedDomain && redirectUrl.host !== corp.trustedDomain) {
+      throw new WeComApiError(50001, `redirect_uri host ${redirectUrl.host} is not the trusted domain ${corp.trustedDomain}`);
+    }
+    return corp;
+  }
+
+  /** Test/view entry: log a member in and return the redirect with a fresh single-use code. */
+  issueOAuthCode(q: URLSearchParams, userId: string, ctx: SimContext): { location: string; code: string } {
+    const corp = this.checkAuthorizeParams(q);
+    const user = findUser(ctx.users(corp.corpId), userId);
+    if (!user) throw new WeComApiError(60111, `userid ${userId} is not a member of ${corp.corpId}`);
+    const code = randomBytes(24).toString('hex');
+    this.oauthCodes.set(code, { corpId: corp.corpId, userId: user.userId, expiresAt: ctx.clock.now() + OAUTH_CODE_TTL_MS, used: false });
+    const target = new URL(q.get('redirect_uri')!);
+    target.searchParams.set('code', code);
+    target.searchParams.set('state', q.get('state') ?? '');
+    return { location: target.toString(), code };
+  }
+
+  private oauthUserInfo(auth: { corp: WeComCorpConfig }, req: SimRequest, ctx: SimContext): Handled {
+    const code = req.query.get('code') ?? '';
+    const state = this.oauthCodes.get(code);
+    if (!state || state.corpId !== auth.corp.corpId) throw new WeComApiError(40029, 'unknown code');
+    if (state.used) throw new WeComApiError(40029, 'code already used (single use)');
+    if (ctx.clock.now() >= state.expiresAt) throw new WeComApiError(40029, 'code expired (5 minutes)');
+    state.used = true;
+    return { endpoint: 'auth/getuserinfo', body: { errcode: 0, errmsg: 'ok', userid: state.userId.toLowerCase() } };
+  }
+
+  // ---------------------------------------------------------------- group robot webhook
+
+  private webhookSend(req: SimRequest, body: Json, ctx: SimContext): Handled {
+    const key = req.query.get('key') ?? '';
+    let found: { corp: WeComCorpConfig; robot: WeComRobot } | undefined;
+    for (const corp of this.corps.values()) {
+      const robot = corp.robots.find((r) => r.key === key);
+      if (robot) found = { corp, robot };
+    }
+    if (!found) throw new WeComApiError(93000, 'webhook key is unknown (robot removed or URL invalid)');
+    const { corp, robot } = found;
+    const now = ctx.clock.now();
+    const windowKey = `robot/${key}`;
+    const window = (this.sendWindows.get(windowKey) ?? []).filter((t) => t > now - MINUTE_MS);
+    // 20 messages/min per robot (DOC-99110); the errcode for the excess is assumed to be 45009.
+    if (window.length >= ROBOT_PER_MINUTE) {
+      this.sendWindows.set(windowKey, window);
+      throw new WeComApiError(45009, `robot ${robot.name} exceeded ${ROBOT_PER_MINUTE} messages/minute`);
+    }
+    const users = ctx.users(corp.corpId);
+    const conversation = `group:${robot.chatId}`;
+    const msgtype = body.msgtype;
+    if (msgtype === 'text') {
+      const content = this.textContent(body, 'text', TEXT_MAX_BYTES, 45002);
+      const text = body.text as Json;
+      const mentions = new Set<string>();
+      const mentionedList = text.mentioned_list ?? [];
+      if (!Array.isArray(mentionedList)) throw new WeComApiError(40058, 'text.mentioned_list must be an array');
+      for (const id of mentionedList) {
+        if (id === '@all') mentions.add('@all');
+        else {
+          const user = typeof id === 'string' ? findUser(users, id) : undefined;
+          if (!user) throw new WeComApiError(40058, `text.mentioned_list has unknown userid ${String(id)}`);
+          mentions.add(user.userId);
+        }
+      }
+      const mobiles = text.mentioned_mobile_list ?? [];
+      if (!Array.isArray(mobiles)) throw new WeComApiError(40058, 'text.mentioned_mobile_list must be an array');
+      for (const mobile of mobiles) {
+        if (mobile === '@all') {
+          mentions.add('@all');
+          continue;
+        }
+        const user = users.find((u) => typeof mobile === 'string' && (u.mobile === mobile || u.mobile.replace(/^\+86-/, '') === mobile));
+        if (!user) throw new WeComApiError(40058, `text.mentioned_mobile_list has unknown mobile ${String(mobile)}`);
+        mentions.add(user.userId);
+      }
+      ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation, kind: 'text', text: content, mentions: [...mentions], sender: robot.name });
+    } else if (msgtype === 'markdown' || msgtype === 'markdown_v2') {
+      const content = this.textContent(body, msgtype, ROBOT_MARKDOWN_MAX_BYTES, 40058);
+      const mentions: string[] = [];
+      // Inline <@userid> works in markdown, not in markdown_v2 (DOC-99110).
+      if (msgtype === 'markdown') {
+        for (const match of content.matchAll(/<@([^>]+)>/g)) {
+          const user = findUser(users, match[1]!);
+          if (!user) throw new WeComApiError(40058, `markdown.content mentions unknown userid ${match[1]}`);
+          mentions.push(user.userId);
+        }
+      }
+      ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation, kind: 'markdown', text: content, mentions, sender: robot.name });
+    } else if (msgtype === 'template_card') {
+      const card = validateTemplateCard(body.template_card, 'webhook');
+      ctx.deliver({
+        platform: 'wecom', orgId: corp.corpId, conversation, kind: 'card',
+        card: { ...card.rendered, cardId: card.taskId ?? `robot${++this.messageSeq}` }, sender: robot.name,
+      });
+    } else {
+      throw new WeComApiError(40008, `msgtype "${String(msgtype)}" is not simulated for robots (text, markdown, markdown_v2, template_card)`);
+    }
+    window.push(now);
+    this.sendWindows.set(windowKey, window);
+    return { endpoint: 'webhook/send', body: { errcode: 0, errmsg: 'ok' } };
+  }
+
+  // ---------------------------------------------------------------- control API (/_sim/wecom/...)
+
+  async handleControl(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
+    const json = (status: number, body: unknown): SimResponse => ({ status, body });
+    const parse = (): Json => {
+      const text = req.body.toString('utf8');
+      const parsed: unknown = text ? JSON.parse(text) : {};
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new WeComConfigError('body must be a JSON object');
+      return parsed as Json;
+    };
+    try {
+      const corpMatch = /^\/_sim\/wecom\/corps\/([^/]+)$/.exec(req.path);
+      if (corpMatch && req.method === 'PUT') {
+        const corpId = decodeURIComponent(corpMatch[1]!);
+        const body = parse();
+        const config = this.configureCorp(corpId, body as unknown as WeComCorpInput, ctx);
+        return json(200, { ok: true, corpId: config.corpId, agentId: config.agentId, callbackUrl: config.callbackUrl ?? null });
+      }
+      if (req.path === '/_sim/wecom/corps' && req.method === 'GET') {
+        return json(200, { corps: [...this.corps.values()].map((c) => ({ ...c, users: ctx.users(c.corpId) })) });
+      }
+      if (req.path === '/_sim/wecom/tokens/invalidate' && req.method === 'POST') {
+        const body = parse();
+        const mode = body.mode === 'expired' ? 'expired' : 'invalid';
+        if (!this.corps.has(String(body.corpId))) return json(404, { error: `unknown corp ${String(body.corpId)}` });
+        return json(200, { ok: true, invalidated: this.invalidateTokens(String(body.corpId), mode) });
+      }
+      if (req.path === '/_sim/wecom/oauth/login' && req.method === 'POST') {
+        const body = parse();
+        const corp = this.corps.get(String(body.corpId));
+        if (!corp) return json(404, { error: `unknown corp ${String(body.corpId)}` });
+        const q = new URLSearchParams({
+          appid: corp.corpId,
+          redirect_uri: String(body.redirectUri ?? ''),
+          response_type: 'code',
+          scope: typeof body.scope === 'string' ? body.scope : 'snsapi_base',
+          state: typeof body.state === 'string' ? body.state : '',
+          agentid: String(corp.agentId),
+        });
+        try {
+          return json(200, this.issueOAuthCode(q, String(body.userId), ctx));
+        } catch (error) {
+          if (error instanceof WeComApiError) return json(400, { errcode: error.errcode, error: error.reason });
+          throw error;
+        }
+      }
+      if (req.path === '/_sim/wecom/verify-url' && req.method === 'POST') {
+        const body = parse();
+        return json(200, await this.verifyUrl(String(body.corpId), ctx));
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof WeComConfigError || error instanceof SyntaxError) return json(400, { error: error.message });
+      throw error;
+    }
+  }
+
+  /**
+   * The admin console's "save callback URL" check: GET with an encrypted echostr; the gateway must
+   * answer within 1 s with the bare plaintext — no quotes, BOM or newline (DOC-90930).
+   */
+  async verifyUrl(corpId: string, ctx: SimContext): Promise<{ ok: boolean; status: number; reply: string; expected: string; elapsedMs: number; reason?: string }> {
+    const corp = this.corps.get(corpId);
+    if (!corp) throw new WeComConfigError(`unknown corp ${corpId}`);
+    if (!corp.callbackUrl) throw new WeComConfigError(`corp ${corpId} has no callbackUrl`);
+    const crypto = this.cryptoFor(corp);
+    const expected = String(randomInt(1, 2 ** 47)) + String(randomInt(100000, 999999));
+    const timestamp = String(Math.floor(ctx.clock.now() / 1000));
+    const nonce = String(randomInt(100000000, 999999999));
+    const echostr = crypto.encrypt(expected);
+    const url = new URL(corp.callbackUrl);
+    url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, echostr));
+    url.searchParams.set('timestamp', timestamp);
+    url.searchParams.set('nonce', nonce);
+    url.searchParams.set('echostr', echostr);
+    const started = Date.now();
+    const outcome = await sendCallbackWithRetries({
+      fetch: ctx.fetch, url: url.toString(), method: 'GET', timeoutMs: Math.min(ctx.callbackTimeoutMs ?? 1000, 1000), maxRetries: 0, retryOnHttpError: false,
+    });
+    const elapsedMs = Date.now() - started;
+    let reason: string | undefined;
+    if (outcome.attempts[0]?.error) reason = outcome.attempts[0].error;
+    else if (outcome.status !== 200) reason = `HTTP ${outcome.status}`;
+    else if (outcome.body !== expected) reason = `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
+    ctx.record({
+      platform: 'wecom', endpoint: 'callback/verify-url', method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams),
+      requestBody: undefined, status: outcome.status, resultCode: reason ? outcome.status || 'failed' : 0, responseBody: outcome.body, reason,
+    });
+    return { ok: reason === undefined, status: outcome.status, reply: outcome.body, expected, elapsedMs, ...(reason ? { reason } : {}) };
+  }
+
+  private cryptoFor(corp: WeComCorpConfig): WeComCrypto {
+    return new WeComCrypto({ token: corp.token, encodingAesKey: corp.encodingAesKey, receiveId: corp.corpId });
+  }
+
+  // ---------------------------------------------------------------- people clicking cards
+
+  async click(request: ClickRequest, ctx: SimContext): Promise<{ status: number; body: string }> {
+    const corp = this.corps.get(request.orgId);
+    if (!corp) throw new ClickRejectedError(`unknown WeCom corp ${request.orgId}`, 404);
+    const user = findUser(ctx.users(corp.corpId), request.userId);
+    if (!user) throw new ClickRejectedError(`user ${request.userId} is not a member of ${corp.corpId}`, 404);
+    const task = this.tasks.get(`${corp.corpId}/${corp.agentId}/${request.cardId}`);
+    if (!task || !task.recipients.has(user.userId)) throw new ClickRejectedError(`card ${request.cardId} was not delivered to ${user.userId}`, 404);
+    const card = task.cardByUser.get(user.userId)!;
+    const button = card.buttons.find((b) => b.key === request.buttonKey);
+    const menuEntry = card.menu?.find((m) => m.key === request.buttonKey);
+    if (!button && !menuEntry) throw new ClickRejectedError(`card ${request.cardId} has no button ${request.buttonKey}`, 404);
+    if (button && (button.disabled || card.replacedText)) throw new ClickRejectedError(`button ${request.buttonKey} is greyed out`, 409);
+    if (!corp.callbackUrl) throw new ClickRejectedError(`corp ${corp.corpId} has no callbackUrl configured`, 409);
+
+    // Each click carries its own fresh single-use ResponseCode, valid 72 h (DOC-90240).
+    const responseCode = this.issueResponseCode(corp, task.taskId, ctx);
+    const createTime = String(Math.floor(ctx.clock.now() / 1000));
+    const event = menuEntry && !button ? 'template_card_menu_event' : 'template_card_event';
+    const selections =
+      event === 'template_card_event' && task.defaultSelections.length > 0
+        ? `<SelectedItems>${task.defaultSelections
+            .map((s) => `<SelectedItem><QuestionKey>${cdata(s.questionKey)}</QuestionKey><OptionIds>${s.optionIds.map((o) => `<OptionId>${cdata(o)}</OptionId>`).join('')}</OptionIds></SelectedItem>`)
+            .join('')}</SelectedItems>`
+        : '';
+    const xml =
+      `<xml><ToUserName>${cdata(corp.corpId)}</ToUserName><FromUserName>${cdata(user.userId)}</FromUserName>` +
+      `<CreateTime>${createTime}</CreateTime><MsgType>${cdata('event')}</MsgType><Event>${cdata(event)}</Event>` +
+      `<EventKey>${cdata(request.buttonKey)}</EventKey><TaskId>${cdata(task.taskId)}</TaskId><CardType>${cdata(task.cardType)}</CardType>` +
+      `<ResponseCode>${cdata(responseCode)}</ResponseCode><AgentID>${corp.agentId}</AgentID>${selections}</xml>`;
+    const crypto = this.cryptoFor(corp);
+    const nonce = randomBytes(8).toString('hex');
+    const { body, msgSignature } = crypto.encryptCallback(xml, { toUserName: corp.corpId, agentId: String(corp.agentId), timestamp: createTime, nonce });
+    const url = new URL(corp.callbackUrl);
+    url.searchParams.set('msg_signature', msgSignature);
+    url.searchParams.set('timestamp', createTime);
+    url.searchParams.set('nonce', nonce);
+    const outcome = await sendCallbackWithRetries({
+      fetch: ctx.fetch,
+      url: url.toString(),
+      body,
+      headers: { 'content-type': 'text/xml' },
+      timeoutMs: ctx.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS,
+      maxRetries: CALLBACK_RETRIES,
+    });
+    let reason = outcome.delivered
+      ? outcome.attempts.length > 1
+        ? `delivered after ${outcome.attempts.length} attempts`
+        : undefined
+      : `not delivered: ${outcome.attempts.map((a) => a.error ?? `HTTP ${a.status}`).join('; ')}`;
+    if (outcome.delivered && outcome.body.trim().length > 0) {
+      reason = [reason, this.applyPassiveReply(outcome.body, corp, task, user.userId, ctx)].filter(Boolean).join('; ') || undefined;
+    }
+    ctx.record({
+      platform: 'wecom',
+      endpoint: `callback/${event}`,
+      method: 'POST',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      requestBody: { plaintext: xml },
+      status: outcome.status,
+      resultCode: outcome.delivered ? 0 : outcome.status || 'failed',
+      responseBody: outcome.body,
+      reason,
+    });
+    if (reason) ctx.log(`wecom click ${request.cardId}/${request.buttonKey}: ${reason}`);
+    return { status: outcome.status, body: outcome.body };
+  }
+
+  /**
+   * The gateway may answer a card event with an encrypted passive reply (DOC-90241): check the
+   * signature, decrypt, and grey the clicking user's buttons for `update_button`.
+   */
+  private applyPassiveReply(replyBody: string, corp: WeComCorpConfig, task: CardTask, userId: string, ctx: SimContext): string | undefined {
+    let envelope: Json;
+    try {
+      envelope = ((xmlParser.parse(replyBody) as Json).xml ?? {}) as Json;
+    } catch {
+      return 'passive reply is not XML (ignored; WeCom expects an empty body or an encrypted envelope)';
+    }
+    const encrypt = envelope.Encrypt;
+    const signature = envelope.MsgSignature;
+    const timestamp = envelope.TimeStamp;
+    const nonce = envelope.Nonce;
+    if (typeof encrypt !== 'string' || typeof signature !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string') {
+      return 'passive reply lacks Encrypt/MsgSignature/TimeStamp/Nonce (ignored)';
+    }
+    let inner: Json;
+    try {
+      const plaintext = this.cryptoFor(corp).decryptMessage({ msgSignature: signature, timestamp, nonce, encrypt });
+      inner = ((xmlParser.parse(plaintext) as Json).xml ?? {}) as Json;
+    } catch (error) {
+      return `passive reply rejected (ignored): ${(error as Error).message}`;
+    }
+    if (inner.MsgType === 'update_button') {
+      const replaceName = ((inner.Button ?? {}) as Json).ReplaceName;
+      if (typeof replaceName !== 'string' || replaceName.length === 0) return 'passive update_button without ReplaceName (ignored)';
+      const current = task.cardByUser.get(userId)!;
+      const greyed: RenderedCard = { ...current, replacedText: replaceName, buttons: current.buttons.map((b) => ({ ...b, disabled: true })) };
+      task.cardByUser.set(userId, greyed);
+      ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: 'card', card: greyed, sender: corp.appName });
+      return 'passive update_button applied';
+    }
+    return `passive reply MsgType ${String(inner.MsgType)} accepted but not rendered`;
+  }
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function createWeComModule(): WeComModule {
+  return new WeComModule();
+}

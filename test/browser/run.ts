@@ -1,0 +1,217 @@
+/**
+ * Browser test of the simulator view: a WeCom card is sent through the API, shown in the view,
+ * clicked in headless Chromium, and the click must arrive at a stand-in gateway as a signed,
+ * encrypted template_card_event carrying the right EventKey and TaskId. Run with
+ * `node scripts/run-ts.js test/browser/run.ts` (or bundle with esbuild and run with node).
+ * Skips (exit 0) when /usr/bin/chromium is absent.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { chromium, Browser, Page } from 'playwright-core';
+import { WeComCrypto } from '../../shared/adapters/crypto';
+import { createSimulator, Simulator } from '../../sim/server';
+import { demoUsers, demoWeComCorp } from '../../sim/seed';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = resolve(process.cwd(), '.build/sim-view.png');
+const TASK_ID = 'INC-4242-1';
+
+interface Callback {
+  readonly event: Record<string, string>;
+}
+
+class BrowserAssertionError extends Error {
+  override readonly name = 'BrowserAssertionError';
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new BrowserAssertionError(message);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new BrowserAssertionError(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Stand-in for dutybridge's WeCom callback route: verifies msg_signature, decrypts, answers 200 empty. */
+async function startGateway(received: Callback[]): Promise<{ server: Server; url: string }> {
+  const crypto = new WeComCrypto({ token: demoWeComCorp.token, encodingAesKey: demoWeComCorp.encodingAesKey, receiveId: demoWeComCorp.corpId });
+  const parser = new XMLParser({ parseTagValue: false });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+        const envelope = parser.parse(Buffer.concat(chunks).toString('utf8')).xml as Record<string, string>;
+        const plaintext = crypto.decryptMessage({
+          msgSignature: query.get('msg_signature') ?? '',
+          timestamp: query.get('timestamp') ?? '',
+          nonce: query.get('nonce') ?? '',
+          encrypt: envelope.Encrypt ?? '',
+        });
+        received.push({ event: parser.parse(plaintext).xml as Record<string, string> });
+        res.writeHead(200);
+        res.end('');
+      } catch (error) {
+        res.writeHead(400);
+        res.end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wecom/demo/callback` };
+}
+
+async function api(sim: Simulator, path: string, body: unknown, token: string): Promise<Record<string, any>> {
+  const response = await fetch(`${sim.url}/cgi-bin/${path}?access_token=${encodeURIComponent(token)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, any>;
+}
+
+async function main(): Promise<number> {
+  if (!existsSync(CHROMIUM)) {
+    console.log('browser: 0 passed, 0 failed, 1 skipped');
+    console.log(`skipped: simulator view click sends the WeCom callback (${CHROMIUM} not found)`);
+    return 0;
+  }
+  const received: Callback[] = [];
+  const gateway = await startGateway(received);
+  const sim = await createSimulator({ port: 0, seed: true, callbackTimeoutMs: 2000 });
+  let browser: Browser | undefined;
+  let passed = 0;
+  let failed = 0;
+  const test = async (name: string, body: () => Promise<void>) => {
+    try {
+      await body();
+      passed += 1;
+      console.log(`  ✓ ${name}`);
+    } catch (error) {
+      failed += 1;
+      console.log(`  ✗ ${name}\n    ${(error as Error).message}`);
+    }
+  };
+  try {
+    const { corpId, ...corp } = demoWeComCorp;
+    const put = await fetch(`${sim.url}/_sim/wecom/corps/${corpId}`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        ...corp,
+        appName: 'dutybridge',
+        callbackUrl: gateway.url,
+        users: demoUsers,
+        robots: [{ key: 'demo-robot', name: 'On-call robot', chatId: 'sre-oncall' }],
+      }),
+    });
+    assert(put.status === 200, `corp setup failed with HTTP ${put.status}`);
+    const tokenBody = (await (await fetch(`${sim.url}/cgi-bin/gettoken?corpid=${corpId}&corpsecret=${corp.secret}`)).json()) as { access_token: string };
+    const token = tokenBody.access_token;
+    const sent = await api(
+      sim,
+      'message/send',
+      {
+        touser: 'alice|zhangwei',
+        msgtype: 'template_card',
+        agentid: corp.agentId,
+        template_card: {
+          card_type: 'button_interaction',
+          source: { desc: 'dutybridge' },
+          main_title: { title: 'P1 · INC-4242 checkout latency', desc: 'payments-api · prod' },
+          sub_title_text: ['p99 2.4 s (SLO 0.5 s)', 'Errors 3.1 %', 'cn-north-1', 'Since 10:02', 'Runbook RB-17', 'Escalates in 10 min', 'Linked INC-4240', 'Team payments', 'Ninth line folded'].join('\n'),
+          horizontal_content_list: [
+            { keyname: 'Severity', value: 'P1' },
+            { keyname: 'On call', value: 'Alice Chen' },
+          ],
+          button_list: [
+            { text: 'Acknowledge', style: 1, key: `ack:${TASK_ID}` },
+            { text: 'Resolve', style: 2, key: `resolve:${TASK_ID}` },
+          ],
+          task_id: TASK_ID,
+        },
+      },
+      token,
+    );
+    assert(sent.errcode === 0, `message/send failed: ${JSON.stringify(sent)}`);
+    const robot = await fetch(`${sim.url}/cgi-bin/webhook/send?key=demo-robot`, {
+      method: 'POST',
+      body: JSON.stringify({ msgtype: 'markdown', markdown: { content: '**INC-4242** opened, <@alice> is on call.\n> p99 2.4 s' } }),
+    });
+    assert(((await robot.json()) as { errcode: number }).errcode === 0, 'robot message failed');
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page: Page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
+    await page.goto(sim.url);
+
+    await test('the view shows the card in Alice’s 1:1 chat with fields, buttons and the body cut at 8 lines', async () => {
+      await page.locator('.platform.active li.conv', { hasText: 'Alice Chen' }).click();
+      const card = page.locator(`.pane.active .card[data-card-id="${TASK_ID}"]`);
+      await card.waitFor({ state: 'visible', timeout: 5000 });
+      const text = await card.innerText();
+      assert(text.includes('P1 · INC-4242 checkout latency'), 'card title missing');
+      assert(text.includes('Severity') && text.includes('P1'), 'card field missing');
+      assert(text.includes('Team payments') && !text.includes('Ninth line folded'), 'body was not cut at 8 lines');
+      assert((await card.locator('button.btn').count()) === 2, 'expected two buttons');
+    });
+
+    await test('clicking Acknowledge sends a signed, encrypted template_card_event with the right EventKey and TaskId', async () => {
+      await page.locator(`.pane.active .card[data-card-id="${TASK_ID}"] button`, { hasText: 'Acknowledge' }).click();
+      const callback = await waitFor('the gateway callback', () => received[0]);
+      assert(callback.event.Event === 'template_card_event', `Event was ${callback.event.Event}`);
+      assert(callback.event.EventKey === `ack:${TASK_ID}`, `EventKey was ${callback.event.EventKey}`);
+      assert(callback.event.TaskId === TASK_ID, `TaskId was ${callback.event.TaskId}`);
+      assert(callback.event.FromUserName === 'alice', `FromUserName was ${callback.event.FromUserName}`);
+      assert(typeof callback.event.ResponseCode === 'string' && callback.event.ResponseCode.length > 0, 'ResponseCode missing');
+    });
+
+    await test('updating the card with the click’s ResponseCode greys the buttons in the view', async () => {
+      const code = received[0]?.event.ResponseCode;
+      assert(code, 'no ResponseCode from the click');
+      const update = await api(sim, 'message/update_template_card', { userids: ['alice'], agentid: corp.agentId, response_code: code, button: { replace_name: '已认领 by Alice' } }, token);
+      assert(update.errcode === 0, `update failed: ${JSON.stringify(update)}`);
+      const greyed = page.locator(`.pane.active .card[data-card-id="${TASK_ID}"] button.greyed`, { hasText: '已认领 by Alice' });
+      await greyed.waitFor({ state: 'visible', timeout: 5000 });
+    });
+
+    await test('the group chat shows the robot message with the @mention highlighted, and the call panel lists the calls', async () => {
+      await page.locator('.platform.active li.conv', { hasText: '# sre-oncall' }).click();
+      const mention = page.locator('.pane.active .mention', { hasText: '@Alice Chen' });
+      await mention.waitFor({ state: 'visible', timeout: 5000 });
+      const panel = await page.locator('aside.calls').innerText();
+      assert(panel.includes('message/update_template_card') && panel.includes('callback/template_card_event'), 'call panel is missing calls');
+      await page.locator('.platform.active li.conv', { hasText: 'Alice Chen' }).click();
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+    });
+  } catch (error) {
+    failed += 1;
+    console.log(`  ✗ setup: ${(error as Error).message}`);
+  } finally {
+    await browser?.close();
+    await sim.stop();
+    await new Promise((r) => gateway.server.close(r));
+  }
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WeComCrypto } from '../../shared/adapters/crypto';
 import { startTestStack, type TestStack } from '../support/stack';
 
-const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../../../shared/vectors/wecom.json'), 'utf8'));
+const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../shared/adapters/crypto/fixtures/wecom.json'), 'utf8'));
 const v = vectors.verifyUrl;
 const m = vectors.decryptMessage;
 

@@ -77,7 +77,7 @@ const EQUALS_SIGN = 0x3d;
  * Decodes canonical standard base64 (RFC 4648 §4: `+ /`, `=` padding, zero unused bits) or returns
  * undefined. Node's decoder is lenient — it skips unknown characters, accepts the URL-safe `- _`,
  * reads only the low byte of non-Latin-1 characters and ignores the unused bits — so each leniency
- * is closed here without a per-character JS loop (which would cost ~10 ms on a 1 MB body):
+ * is closed here without a regex or per-character loop over the text (a regex costs ~7 ms per MiB):
  * all-ASCII input, no `- _`, the exact decoded length (any skipped or misplaced character
  * shortens it), and zero bits in the last data character.
  */

@@ -32,8 +32,8 @@ const UNBIASED_BYTE_LIMIT = 248;
 export function randomAlphanumeric(length: number): string {
   let text = '';
   while (text.length < length) {
-    // 3% of bytes are rejected; a few spare bytes make a second round rare.
-    for (const byte of takeRandomBytes(length - text.length + 4)) {
+    // 3% of bytes are rejected; a few spare bytes make a second round rare for short strings.
+    for (const byte of takeRandomBytes(Math.min(length - text.length + 4, POOL_BYTES))) {
       if (byte >= UNBIASED_BYTE_LIMIT) continue;
       text += ALPHANUMERIC[byte % ALPHANUMERIC.length];
       if (text.length === length) break;

@@ -153,6 +153,8 @@ describe('WeComCrypto decryption failures', () => {
     const unequal = Buffer.alloc(fill, fill);
     unequal[0] = fill - 1;
     expectWeComError(() => app.decrypt(withTail(unequal)), -40007);
+    // 33 trailing bytes of value 33: consistent, but above the 32-byte PKCS#7 block.
+    expectWeComError(() => app.decrypt(encryptRawBlocks(encodingAesKey, Buffer.alloc(64, 33))), -40007);
     // A single 16-byte block whose last byte claims 32 bytes of padding.
     expectWeComError(() => app.decrypt(encryptRawBlocks(encodingAesKey, Buffer.alloc(16, 32))), -40007);
     // The correct padding decrypts, so the cases above fail only because of the padding.
@@ -170,6 +172,10 @@ describe('WeComCrypto decryption failures', () => {
     expectWeComError(() => app.decrypt(encryptFrame({ random, message, trailer: Buffer.from(corpId), declaredLength: 5 + corpId.length + 1 })), -40008);
     expectWeComError(() => app.decrypt(encryptFrame({ random, message, trailer: Buffer.from(corpId), declaredLength: 0xffffffff })), -40008);
     expectWeComError(() => app.decrypt(encryptRawBlocks(encodingAesKey, pkcs7Pad32(Buffer.from('0123456789abcdef012')))), -40008);
+    // One block, pad 1: 15 frame bytes, too short even to hold the length field.
+    const oneBlock = Buffer.alloc(16, 7);
+    oneBlock[15] = 1;
+    expectWeComError(() => app.decrypt(encryptRawBlocks(encodingAesKey, oneBlock)), -40008);
   });
 
   it('-40008 when the message bytes are not valid UTF-8', () => {

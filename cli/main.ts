@@ -7,9 +7,11 @@ import { parseArgs } from 'node:util';
 import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
 import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
+import { linksCommand } from './links';
 import { CliUsageError, resolveTarget } from './target';
 
 const USAGE = `usage: dutybridge <command> [options]
@@ -22,6 +24,9 @@ commands:
   integrations show ID
   integrations remove ID
   groups list --integration ID
+  links set --integration ID --email ADDRESS --user-id USERID
+  links list --integration ID
+  links remove --integration ID --email ADDRESS
 
 target (default: the local stack in $DUTYBRIDGE_DATA_DIR or ./.data):
   --stack NAME --region REGION   a deployed dutybridge stack (names come from its outputs)
@@ -43,6 +48,8 @@ const options = {
   'api-base': { type: 'string' },
   'oapi-base': { type: 'string' },
   integration: { type: 'string' },
+  email: { type: 'string' },
+  'user-id': { type: 'string' },
   stack: { type: 'string' },
   region: { type: 'string' },
   replace: { type: 'boolean' },
@@ -69,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [group, action, arg] = positionals;
-  const known = new Set(['integrations add', 'integrations list', 'integrations show', 'integrations remove', 'groups list']);
+  const known = new Set(['integrations add', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
   if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
@@ -106,6 +113,10 @@ async function main(argv: string[]): Promise<number> {
         print(json, { removed }, removed ? `removed ${arg}` : `no integration ${arg}`);
         return removed ? 0 : 1;
       }
+      case 'links set':
+      case 'links list':
+      case 'links remove':
+        return await linksCommand(action, values, { links: new DynamoLinkStore(getDocumentClient(), target.tableName), integrations: repo }, print);
       case 'groups list': {
         if (!values.integration) throw new CliUsageError('groups list needs --integration ID');
         const groups = await new DynamoGroupChatRegistry(getDocumentClient(), target.tableName).list(values.integration);

@@ -5,6 +5,7 @@
  */
 import { getSecretsManagerClient, getDocumentClient } from '../shared/adapters/aws/clients';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { readRuntimeConfig } from '../shared/config/runtime-config';
@@ -54,6 +55,11 @@ export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: stri
     },
     { replace: true },
   );
+  // The demo links every simulated person in both demo integrations (member email ↔ userid).
+  const links = new DynamoLinkStore(getDocumentClient(), config.stateTableName);
+  for (const integrationId of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) {
+    for (const user of demoUsers) await links.set({ integrationId, email: user.email, userId: user.userId, linkedAt: Date.now() });
+  }
   const weComCallback = `${options.gatewayUrl}/wecom/${DEMO_WECOM_ID}/callback`;
   const dingTalkEvents = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/events`;
   const dingTalkCards = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/cards`;

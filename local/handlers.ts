@@ -5,6 +5,7 @@ import { handler as dingtalkEvents } from '../functions/dingtalk-events/handler'
 import { handler as healthz } from '../functions/healthz/handler';
 import { handler as notify } from '../functions/notify/handler';
 import { handler as processInbound } from '../functions/process-inbound/handler';
+import { handler as refreshCard } from '../functions/refresh-card/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -16,6 +17,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   'dingtalk-cards': dingtalkCards as AnyHandler,
   'process-inbound': processInbound as AnyHandler,
   notify: notify as AnyHandler,
+  'refresh-card': refreshCard as AnyHandler,
 };
 
 let invocation = 0;

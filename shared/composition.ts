@@ -2,19 +2,30 @@
  * Composition root: builds adapters once per process, on first use (configuration is read then),
  * and hands them to the use cases. Handlers import only from here.
  */
+import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
+import { SqsActionPublisher } from './adapters/aws/action-publisher';
+import { SqsCardRefreshQueue } from './adapters/aws/card-refresh-queue';
 import { getDocumentClient, getSecretsManagerClient, getSqsClient } from './adapters/aws/clients';
 import { DynamoDedupeStore } from './adapters/aws/dedupe-store';
 import { DynamoGroupChatRegistry } from './adapters/aws/group-registry';
+import { DynamoIncidentRepository } from './adapters/aws/incident-repository';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
+import { DynamoLinkStore } from './adapters/aws/link-store';
+import { DynamoMemberDirectory } from './adapters/aws/member-directory';
 import { SqsDeadLetterSink, SqsInboundCallbackQueue } from './adapters/aws/queues';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
+import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
+import { WeComClientMessengers } from './adapters/wecom/messengers';
 import { DingTalkCardCallbackUseCase, unchangedCardClickPort } from './application/dingtalk-cards';
 import { DingTalkEventUseCase } from './application/dingtalk-events';
+import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
 import { ProcessInboundUseCase } from './application/process-inbound';
 import { systemClock } from './application/ports';
+import { TokenProvider } from './application/token-provider';
 import { WeComCallbackUseCase } from './application/wecom-callback';
+import { WeComCardsUseCase } from './application/wecom-cards';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
-import { inboundCallbacksQueue, incidentEventsQueue, type QueueDefinition } from './config/resources';
+import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, type QueueDefinition } from './config/resources';
 import { logger } from './runtime/observability';
 
 function once<T>(create: () => T): () => T {
@@ -23,15 +34,34 @@ function once<T>(create: () => T): () => T {
 }
 
 export const config = once((): RuntimeConfig => readRuntimeConfig());
+const table = () => config().stateTableName;
 
-const integrations = once(
-  () => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), config().stateTableName)),
-);
+const integrations = once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
 const secrets = once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
-const dedupe = once(() => new DynamoDedupeStore(getDocumentClient(), config().stateTableName));
+const dedupe = once(() => new DynamoDedupeStore(getDocumentClient(), table()));
 const inbound = once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
+const incidents = once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
+const weComCardStore = once(() => new DynamoWeComCardStore(getDocumentClient(), table()));
+/** Seconds a refresh waits so that a burst of changes spends one update code (coalescing). */
+const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS ?? 3);
+const refreshQueue = once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
+const tokens = once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
 const record = (outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details);
+
+const weComCards = once(
+  () =>
+    new WeComCardsUseCase({
+      incidents: incidents(),
+      links: new DynamoLinkStore(getDocumentClient(), table()),
+      cards: weComCardStore(),
+      messengers: new WeComClientMessengers(secrets(), tokens()),
+      actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
+      refresh: refreshQueue(),
+      clock: systemClock,
+      record,
+    }),
+);
 
 export const weComCallbackUseCase = once(
   () => new WeComCallbackUseCase({ integrations: integrations(), secrets: secrets(), dedupe: dedupe(), inbound: inbound(), clock: systemClock, record }),
@@ -53,11 +83,42 @@ export const dingTalkCardCallbackUseCase = once(
 );
 
 export const processInboundUseCase = once(
-  () => new ProcessInboundUseCase({ groups: new DynamoGroupChatRegistry(getDocumentClient(), config().stateTableName), record }),
+  () =>
+    new ProcessInboundUseCase({
+      groups: new DynamoGroupChatRegistry(getDocumentClient(), table()),
+      integrations: integrations(),
+      weComCards: weComCards(),
+      record,
+    }),
+);
+
+export const notifyUseCase = once(
+  () =>
+    new NotifyUseCase({
+      incidents: incidents(),
+      integrations: integrations(),
+      members: new DynamoMemberDirectory(getDocumentClient(), table()),
+      weComCards: weComCards(),
+      refresh: refreshQueue(),
+      clock: systemClock,
+      record,
+    }),
+);
+
+export const refreshCardsUseCase = once(
+  () =>
+    new RefreshCardsUseCase({
+      incidents: incidents(),
+      integrations: integrations(),
+      weComCards: weComCards(),
+      cardsOfIncident: (incidentId) => weComCardStore().cardsOfIncident(incidentId),
+      refresh: refreshQueue(),
+      clock: systemClock,
+    }),
 );
 
 export function deadLetterSink(queue: QueueDefinition): SqsDeadLetterSink {
   return new SqsDeadLetterSink(getSqsClient(), config().deadLetterQueueUrls[queue.id], queue.fifo);
 }
 
-export { incidentEventsQueue, inboundCallbacksQueue };
+export { cardRefreshQueue, incidentEventsQueue, inboundCallbacksQueue };

@@ -1,5 +1,5 @@
-/** incident-events queue consumer: validates the event contract; invalid events go to the DLQ with the reason. */
-import { deadLetterSink, incidentEventsQueue } from '../../shared/composition';
+/** incident-events queue consumer: incident projection, cards for every target; invalid events go to the DLQ with the reason. */
+import { deadLetterSink, incidentEventsQueue, notifyUseCase } from '../../shared/composition';
 import { incidentEventSchema } from '../../shared/domain/incident-events';
 import { logger } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
@@ -10,7 +10,10 @@ export const handler = queueHandler({
   deps: () => ({
     deadLetters: deadLetterSink(incidentEventsQueue),
     process: async (event) => {
-      logger.info('incident event accepted', { type: event.type, incidentId: 'incidentId' in event ? event.incidentId : undefined });
+      const incidentId = 'incidentId' in event ? event.incidentId : undefined;
+      logger.appendKeys({ incidentId });
+      const outcome = await notifyUseCase().process(event);
+      logger.info('incident event processed', { type: event.type, outcome });
     },
   }),
 });

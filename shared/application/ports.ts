@@ -5,6 +5,9 @@
 import type { DingTalkSecrets, Integration, WeComSecrets } from '../domain/integration';
 import type { InboundCallbackMessage } from '../domain/inbound';
 import type { GroupChat } from '../domain/group-chat';
+import type { Incident } from '../domain/incident';
+import type { IncidentActionMessage } from '../domain/incident-action';
+import type { ResponseCodeRecord, WeComCardBatch, WeComCardRecord } from '../domain/wecom-card-record';
 
 export interface IntegrationRepository {
   get(id: string): Promise<Integration | undefined>;
@@ -45,3 +48,105 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { nowMs: () => Date.now() };
+
+/** A cached platform access token (WeCom access_token, DingTalk accessToken). */
+export interface CachedAccessToken {
+  readonly token: string;
+  /** Epoch ms when the platform says it expires. */
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Shared token cache (DynamoDB in AWS): every function instance reads the same token, and a lease
+ * makes sure concurrent cold starts call gettoken once, not N times.
+ */
+export interface AccessTokenStore {
+  get(key: string): Promise<CachedAccessToken | undefined>;
+  put(key: string, token: CachedAccessToken): Promise<void>;
+  /** Atomically takes the refresh lease for `ttlMs`; false when another holder has it. */
+  tryLease(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(key: string, holder: string): Promise<void>;
+  /** Drops a token the platform rejected (40014/42001), unless a newer one was stored meanwhile. */
+  invalidate(key: string, token: string): Promise<void>;
+}
+
+export class ConcurrentUpdateError extends Error {
+  constructor(readonly incidentId: string) {
+    super(`incident ${incidentId} changed concurrently`);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+/** The incident projection, stored with compare-and-swap on `revision`. */
+export interface IncidentRepository {
+  get(incidentId: string): Promise<Incident | undefined>;
+  /** Stores `next` if the stored revision is still `expectedRevision` (0 = must not exist). */
+  save(next: Incident, expectedRevision: number): Promise<void>;
+}
+
+export interface Link {
+  readonly integrationId: string;
+  readonly email: string;
+  readonly userId: string;
+  readonly linkedAt: number;
+}
+
+/** Member email ↔ platform userid, per integration. */
+export interface LinkStore {
+  set(link: Link): Promise<void>;
+  remove(integrationId: string, email: string): Promise<boolean>;
+  byEmail(integrationId: string, email: string): Promise<Link | undefined>;
+  byUserId(integrationId: string, userId: string): Promise<Link | undefined>;
+  /** Batch lookup; missing emails are absent from the map. */
+  byEmails(integrationId: string, emails: readonly string[]): Promise<Map<string, Link>>;
+  list(integrationId: string): Promise<Link[]>;
+}
+
+export interface Member {
+  readonly email: string;
+  readonly name: string;
+  readonly mobile?: string;
+  readonly updatedAt: number;
+}
+
+export interface MemberDirectory {
+  upsert(member: Member): Promise<void>;
+  remove(email: string): Promise<void>;
+  get(email: string): Promise<Member | undefined>;
+}
+
+export interface ActionPublisher {
+  publish(message: IncidentActionMessage): Promise<void>;
+}
+
+export interface WeComCardStore {
+  getCard(integrationId: string, incidentId: string): Promise<WeComCardRecord | undefined>;
+  /** Creates the record if absent; returns the stored one. */
+  createCard(card: WeComCardRecord): Promise<WeComCardRecord>;
+  updateBatch(integrationId: string, incidentId: string, taskId: string, changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale'>>): Promise<void>;
+  setInvalidUsers(integrationId: string, incidentId: string, invalidUsers: readonly string[]): Promise<void>;
+  /** taskId → (integration, incident), for clicks. */
+  findTask(integrationId: string, taskId: string): Promise<{ incidentId: string } | undefined>;
+  addCode(code: ResponseCodeRecord): Promise<void>;
+  codes(taskId: string): Promise<ResponseCodeRecord[]>;
+  /** Atomically marks a code used; false when it was already used. */
+  consumeCode(taskId: string, code: string): Promise<boolean>;
+  /** Cards of an incident across integrations (for refresh). */
+  cardsOfIncident(incidentId: string): Promise<{ integrationId: string }[]>;
+}
+
+/** Asks for the cards of an incident to be refreshed after a short delay (coalescing bursts). */
+export interface CardRefreshQueue {
+  request(incidentId: string, options?: { delaySeconds?: number; notBefore?: number }): Promise<void>;
+}
+
+/** What the WeCom use cases need from the WeCom API (implemented by the WeCom client). */
+export interface WeComMessenger {
+  sendTemplateCard(args: { toUsers: string[]; card: object; duplicateCheckSeconds?: number }): Promise<{ msgId: string; responseCode?: string; invalidUsers: string[] }>;
+  updateTemplateCard(args: { userIds: string[]; responseCode: string; card?: object; replaceName?: string }): Promise<{ invalidUsers: string[] }>;
+  sendText(args: { toUsers: string[]; content: string }): Promise<void>;
+}
+
+export interface WeComMessengers {
+  forIntegration(integration: import('../domain/integration').WeComIntegration): Promise<WeComMessenger>;
+}

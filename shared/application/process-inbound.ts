@@ -1,18 +1,23 @@
 /**
- * Processes verified callbacks from the inbound queue. DingTalk group and cool-app events keep the
- * group registry current; WeCom card clicks are recorded here until the notification flow
- * (incident projection and cards) consumes them.
+ * Processes verified callbacks from the inbound queue: DingTalk group and cool-app events keep the
+ * group registry current; WeCom card clicks change incidents (wecom-cards); other events are recorded.
  */
 import { groupChangeFromEvent } from '../domain/group-chat';
 import type { InboundCallbackMessage } from '../domain/inbound';
-import type { GroupChatRegistry } from './ports';
+import type { WeComIntegration } from '../domain/integration';
+import type { GroupChatRegistry, IntegrationRepository } from './ports';
+import type { ClickOutcome, WeComCardsUseCase } from './wecom-cards';
 
 export interface ProcessInboundDeps {
   readonly groups: GroupChatRegistry;
+  readonly integrations: IntegrationRepository;
+  readonly weComCards: WeComCardsUseCase;
   readonly record: (outcome: string, details: Record<string, unknown>) => void;
 }
 
-export type ProcessInboundOutcome = 'group_applied' | 'group_stale' | 'recorded';
+export type ProcessInboundOutcome = 'group_applied' | 'group_stale' | 'recorded' | 'integration_removed' | `click_${ClickOutcome}`;
+
+const WECOM_CLICK_EVENTS = new Set(['template_card_event', 'template_card_menu_event']);
 
 export class ProcessInboundUseCase {
   constructor(private readonly deps: ProcessInboundDeps) {}
@@ -28,7 +33,16 @@ export class ProcessInboundUseCase {
       this.deps.record('recorded', { eventType: message.event.eventType });
       return 'recorded';
     }
-    this.deps.record('recorded', { event: message.event.event, cardType: message.event.cardType });
+    if (WECOM_CLICK_EVENTS.has(message.event.event ?? '')) {
+      const integration = await this.deps.integrations.get(message.integrationId);
+      if (integration?.platform !== 'wecom') {
+        this.deps.record('integration_removed', { integrationId: message.integrationId });
+        return 'integration_removed';
+      }
+      const outcome = await this.deps.weComCards.click(integration as WeComIntegration, message.event, message.dedupeKey);
+      return `click_${outcome}`;
+    }
+    this.deps.record('recorded', { event: message.event.event, changeType: message.event.changeType });
     return 'recorded';
   }
 }

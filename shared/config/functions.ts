@@ -2,7 +2,7 @@
  * Every Lambda function and HTTP route, declared once: the CDK stateless stack creates one
  * NodejsFunction per entry and the local gateway serves the same routes with the same modules.
  */
-import { QueueDefinition, inboundCallbacksQueue, incidentEventsQueue } from './resources';
+import { QueueDefinition, cardRefreshQueue, inboundCallbacksQueue, incidentEventsQueue } from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -67,6 +67,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     name: 'notify',
     description: 'Consumes incident and member events and turns them into cards',
     queue: incidentEventsQueue,
+    timeoutSeconds: 50,
+    memoryMb: 512,
+  },
+  {
+    name: 'refresh-card',
+    description: 'Brings every copy of an incident\u2019s cards up to date within the platforms\u2019 update rules',
+    queue: cardRefreshQueue,
     timeoutSeconds: 30,
     memoryMb: 512,
   },

@@ -95,7 +95,19 @@ export const outgoingImQueue: QueueDefinition = {
   dlqEnvKey: 'OUTGOING_IM_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue] as const;
+export const cardRefreshQueue: QueueDefinition = {
+  id: 'card-refresh',
+  description: 'Requests to bring every copy of an incident\u2019s cards up to date (delayed a little to coalesce bursts)',
+  fifo: false,
+  visibilityTimeoutSeconds: 60,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 10,
+  envKey: 'CARD_REFRESH_QUEUE_URL',
+  dlqEnvKey: 'CARD_REFRESH_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {

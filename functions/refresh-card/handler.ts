@@ -1,0 +1,18 @@
+/** card-refresh queue consumer: brings every copy of an incident's cards up to date. */
+import { cardRefreshQueue, deadLetterSink, refreshCardsUseCase } from '../../shared/composition';
+import { cardRefreshMessageSchema } from '../../shared/domain/card-refresh';
+import { logger } from '../../shared/runtime/observability';
+import { queueHandler } from '../../shared/runtime/queue';
+
+export const handler = queueHandler({
+  name: cardRefreshQueue.id,
+  schema: cardRefreshMessageSchema,
+  deps: () => ({
+    deadLetters: deadLetterSink(cardRefreshQueue),
+    process: async (message) => {
+      logger.appendKeys({ incidentId: message.incidentId });
+      const outcome = await refreshCardsUseCase().process(message);
+      logger.info('card refresh processed', { outcome });
+    },
+  }),
+});

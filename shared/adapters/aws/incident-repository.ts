@@ -1,0 +1,34 @@
+/** The incident projection: pk `INCIDENT#<id>`, sk `META`; writes are compare-and-swap on revision. */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Incident } from '../../domain/incident';
+import { ConcurrentUpdateError, type IncidentRepository } from '../../application/ports';
+
+export class DynamoIncidentRepository implements IncidentRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(incidentId: string): Promise<Incident | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' }, ConsistentRead: true }));
+    return out.Item?.incident as Incident | undefined;
+  }
+
+  async save(next: Incident, expectedRevision: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `INCIDENT#${next.incidentId}`, sk: 'META', revision: next.revision, incident: next },
+          ...(expectedRevision === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(next.incidentId);
+      throw e;
+    }
+  }
+}

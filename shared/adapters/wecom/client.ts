@@ -1,0 +1,395 @@
+/**
+ * WeCom server-API client for one self-built app (corpId + agentId + secret) of one integration.
+ * The base URL is per integration: qyapi.weixin.qq.com, a private deployment (paths unchanged,
+ * wecom.md §6) or the local simulator.
+ *
+ * Protocol rules followed (wecom.md §4):
+ * - access_token travels in the URL, never in the body (41001);
+ * - HTTP 200 means nothing: the body's errcode decides (§4 intro), and every answer is validated;
+ * - on 40014/42001 the token is dropped, a fresh one fetched and the call retried ONCE (DOC-91039:
+ *   WeCom may revoke tokens early);
+ * - agentid is a JSON integer (§4.2); userids are case-insensitive and come back lower-cased, so
+ *   userids WeCom reports are mapped back to the caller's spelling.
+ * Secrets and tokens never appear in errors: errors name the endpoint, not the URL.
+ */
+import * as z from 'zod/mini';
+import { truncateText } from '../../domain/text-budget';
+import type { TokenProvider } from '../../application/token-provider';
+import {
+  WeComApiError,
+  WeComCredentialsError,
+  WeComPermanentError,
+  WeComRetryableError,
+  weComErrorFromErrcode,
+} from './errors';
+
+export const WECOM_DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
+/** touser "最多支持1000个" (DOC-90236); update_template_card userids ≤ 1000 (DOC-94888). */
+export const WECOM_MAX_RECIPIENTS = 1000;
+/** duplicate_check_interval: default 1800 s, at most 4 hours (DOC-90236). */
+export const WECOM_MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
+export const WECOM_DEFAULT_TIMEOUT_MS = 5000;
+/** text.content ≤ 2048 bytes, else errcode 45002 (wecom.md §4.9). */
+export const WECOM_TEXT_MAX_BYTES = 2048;
+
+export interface WeComCredentials {
+  readonly corpId: string;
+  /** The app's AgentId as configured (digits); sent to WeCom as an integer. */
+  readonly agentId: string;
+  readonly secret: string;
+  /** e.g. `https://qyapi.weixin.qq.com`; a trailing slash is ignored. */
+  readonly apiBase: string;
+}
+
+export interface WeComClientDeps {
+  readonly tokens: TokenProvider;
+  readonly fetch?: typeof fetch;
+  /** Per-request deadline (default 5000 ms); a timeout is a WeComRetryableError. */
+  readonly timeoutMs?: number;
+}
+
+export interface SendTemplateCardInput {
+  /** WeCom userids, 1..1000; joined with `|`. */
+  readonly toUsers: readonly string[];
+  /** The `template_card` object (see shared/domain/wecom-card.ts). */
+  readonly card: object;
+  /** When set: `enable_duplicate_check: 1` with this `duplicate_check_interval` (1..14400 s). */
+  readonly duplicateCheckSeconds?: number;
+}
+
+export interface SendTemplateCardResult {
+  readonly msgId: string;
+  /** For interactive cards: single-use, 72 h code for one update_template_card (DOC-90236). */
+  readonly responseCode?: string;
+  /** Recipients WeCom refused (unknown, out of the visible range), in the caller's spelling. */
+  readonly invalidUsers: string[];
+}
+
+export interface UpdateTemplateCardInput {
+  /** Whose card to update, 1..1000 userids. */
+  readonly userIds: readonly string[];
+  /** From message/send or from the click's ResponseCode; single use, 72 h. */
+  readonly responseCode: string;
+  /** Replace the whole card (same card_type and task_id as the original). */
+  readonly card?: object;
+  /**
+   * Grey the buttons out with this text. Alone: `button.replace_name`. With `card`: becomes the
+   * card's `replace_text` (the replaced card shows greyed buttons with it, DOC-94888).
+   */
+  readonly replaceName?: string;
+}
+
+export interface SendTextInput {
+  readonly toUsers: readonly string[];
+  /** Cut to 2048 UTF-8 bytes with an ellipsis when longer (WeCom text limit, errcode 45002). */
+  readonly content: string;
+}
+
+
+export interface UpdateTemplateCardResult {
+  readonly invalidUsers: string[];
+}
+
+export interface WeComUser {
+  readonly userId: string;
+  readonly name?: string;
+  readonly mobile?: string;
+  readonly email?: string;
+  /** 1 active, 2 disabled, 4 not activated, 5 left the company (DOC-90196). */
+  readonly status?: number;
+}
+
+const errorEnvelopeSchema = z.object({
+  errcode: z.number(),
+  errmsg: z.optional(z.string()),
+});
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.number().check(z.positive()),
+});
+
+const textResponseSchema = z.object({
+  msgid: z.string().check(z.minLength(1)),
+  invaliduser: z.optional(z.string()),
+});
+
+const sendResponseSchema = z.object({
+  msgid: z.string().check(z.minLength(1)),
+  response_code: z.optional(z.string()),
+  // message/send returns a '|'-joined string here (wecom.md §8.9).
+  invaliduser: z.optional(z.string()),
+});
+
+const updateResponseSchema = z.object({
+  // update_template_card returns an ARRAY here, unlike message/send (wecom.md §4.4).
+  invaliduser: z.optional(z.array(z.string())),
+});
+
+const userIdResponseSchema = z.object({ userid: z.string().check(z.minLength(1)) });
+
+const userResponseSchema = z.object({
+  userid: z.string().check(z.minLength(1)),
+  name: z.optional(z.string()),
+  mobile: z.optional(z.string()),
+  email: z.optional(z.string()),
+  status: z.optional(z.number()),
+});
+
+/** Lookups answer "no such member" with these (wecom.md §4.6 / §4.9). */
+const NOT_FOUND_ERRCODES = new Set([46004, 60111]);
+
+type Endpoint = 'gettoken' | 'message/send' | 'message/update_template_card' | 'user/getuserid' | 'user/get_userid_by_email' | 'user/get';
+
+interface ApiCall {
+  readonly endpoint: Endpoint;
+  readonly method: 'GET' | 'POST';
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+/** Maps userids WeCom reports (lower-cased) back to the spelling the caller used. */
+function toCallerSpelling(reported: readonly string[], requested: readonly string[]): string[] {
+  const byLower = new Map(requested.map((id) => [id.toLowerCase(), id]));
+  return reported.filter((id) => id.length > 0).map((id) => byLower.get(id.toLowerCase()) ?? id);
+}
+
+/** Recipients, de-duplicated case-insensitively and checked against WeCom's rules. */
+function recipientList(endpoint: Endpoint, userIds: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const id of userIds) {
+    // userid: 1..64 bytes (wecom.md §4.6); '|' would split it in touser.
+    if (id.length === 0 || Buffer.byteLength(id, 'utf8') > 64 || id.includes('|')) {
+      throw invalidRequest(endpoint, `userid ${JSON.stringify(id.slice(0, 80))} is not a valid WeCom userid (1..64 bytes, no "|")`);
+    }
+    const lower = id.toLowerCase();
+    if (!seen.has(lower)) {
+      seen.add(lower);
+      unique.push(id);
+    }
+  }
+  if (unique.length === 0) throw invalidRequest(endpoint, 'at least one recipient userid is required (82001)');
+  if (unique.length > WECOM_MAX_RECIPIENTS) {
+    throw invalidRequest(endpoint, `${unique.length} recipients, WeCom allows at most ${WECOM_MAX_RECIPIENTS} per call`);
+  }
+  return unique;
+}
+
+/** A request WeCom would reject: reported like WeCom's own permanent errors, before any call. */
+function invalidRequest(endpoint: string, reason: string): WeComPermanentError {
+  return new WeComPermanentError({ endpoint, errcode: undefined, errmsg: '', reason });
+}
+
+export class WeComClient {
+  private readonly apiBase: string;
+  private readonly agentId: number;
+  private readonly tokenKey: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly credentials: WeComCredentials,
+    private readonly deps: WeComClientDeps,
+  ) {
+    if (!/^[1-9]\d{0,15}$/.test(credentials.agentId)) throw new WeComCredentialsError('agentId must be the app AgentId (digits)');
+    if (!credentials.corpId) throw new WeComCredentialsError('corpId is required');
+    if (!credentials.secret) throw new WeComCredentialsError('secret is required');
+    let base: URL;
+    try {
+      base = new URL(credentials.apiBase);
+    } catch {
+      throw new WeComCredentialsError('apiBase must be an absolute http(s) URL');
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new WeComCredentialsError('apiBase must be an absolute http(s) URL');
+    this.apiBase = credentials.apiBase.replace(/\/+$/, '');
+    this.agentId = Number(credentials.agentId);
+    this.tokenKey = weComTokenKey(credentials);
+    this.fetchImpl = deps.fetch ?? fetch;
+    this.timeoutMs = deps.timeoutMs ?? WECOM_DEFAULT_TIMEOUT_MS;
+  }
+
+  /** message/send with msgtype template_card (DOC-90236). */
+  async sendTemplateCard(input: SendTemplateCardInput): Promise<SendTemplateCardResult> {
+    const endpoint = 'message/send';
+    const recipients = recipientList(endpoint, input.toUsers);
+    const duplicateCheck = input.duplicateCheckSeconds;
+    if (duplicateCheck !== undefined && (!Number.isInteger(duplicateCheck) || duplicateCheck < 1 || duplicateCheck > WECOM_MAX_DUPLICATE_CHECK_SECONDS)) {
+      throw invalidRequest(endpoint, `duplicateCheckSeconds must be an integer in 1..${WECOM_MAX_DUPLICATE_CHECK_SECONDS}`);
+    }
+    const body = {
+      touser: recipients.join('|'),
+      msgtype: 'template_card',
+      agentid: this.agentId,
+      template_card: input.card,
+      enable_id_trans: 0,
+      ...(duplicateCheck !== undefined ? { enable_duplicate_check: 1, duplicate_check_interval: duplicateCheck } : { enable_duplicate_check: 0 }),
+    };
+    const response = await this.callWithToken({ endpoint, method: 'POST', body }, sendResponseSchema);
+    return {
+      msgId: response.msgid,
+      ...(response.response_code ? { responseCode: response.response_code } : {}),
+      invalidUsers: toCallerSpelling((response.invaliduser ?? '').split('|'), recipients),
+    };
+  }
+
+  /** message/update_template_card (DOC-94888): replace the card, or grey its buttons out. */
+  async updateTemplateCard(input: UpdateTemplateCardInput): Promise<UpdateTemplateCardResult> {
+    const endpoint = 'message/update_template_card';
+    const userIds = recipientList(endpoint, input.userIds);
+    if (!input.responseCode) throw invalidRequest(endpoint, 'responseCode is required');
+    if (input.card === undefined && input.replaceName === undefined) throw invalidRequest(endpoint, 'give card, replaceName or both');
+    if (input.replaceName !== undefined && input.replaceName.length === 0) throw invalidRequest(endpoint, 'replaceName must not be empty');
+    const update =
+      input.card !== undefined
+        ? { template_card: input.replaceName !== undefined ? { ...input.card, replace_text: input.replaceName } : input.card }
+        : { button: { replace_name: input.replaceName } };
+    const body = {
+      userids: userIds,
+      agentid: this.agentId,
+      response_code: input.responseCode,
+      enable_id_trans: 0,
+      ...update,
+    };
+    const response = await this.callWithToken({ endpoint, method: 'POST', body }, updateResponseSchema);
+    return { invalidUsers: toCallerSpelling(response.invaliduser ?? [], userIds) };
+  }
+
+  /** message/send with msgtype text, e.g. a private hint to the member who clicked. */
+  async sendText(input: SendTextInput): Promise<void> {
+    const endpoint = 'message/send';
+    const recipients = recipientList(endpoint, input.toUsers);
+    const content = truncateText(input.content, { maxBytes: WECOM_TEXT_MAX_BYTES });
+    if (content.trim().length === 0) throw invalidRequest(endpoint, 'text content is empty (44004)');
+    const body = { touser: recipients.join('|'), msgtype: 'text', agentid: this.agentId, text: { content }, safe: 0, enable_id_trans: 0, enable_duplicate_check: 0 };
+    // Best effort (a hint to one member): recipients WeCom refused are not reported back.
+    await this.callWithToken({ endpoint, method: 'POST', body }, textResponseSchema);
+  }
+
+  /** user/get_userid_by_email (DOC-95895), enterprise mailbox; undefined when nobody matches. */
+  async getUserIdByEmail(email: string): Promise<string | undefined> {
+    return this.lookup({ endpoint: 'user/get_userid_by_email', method: 'POST', body: { email, email_type: 1 } });
+  }
+
+  /** user/getuserid (DOC-95402); undefined when nobody matches. */
+  async getUserIdByMobile(mobile: string): Promise<string | undefined> {
+    return this.lookup({ endpoint: 'user/getuserid', method: 'POST', body: { mobile } });
+  }
+
+  /** user/get; undefined when the userid does not exist (60111). */
+  async getUser(userId: string): Promise<WeComUser | undefined> {
+    try {
+      const user = await this.callWithToken({ endpoint: 'user/get', method: 'GET', query: { userid: userId } }, userResponseSchema);
+      return {
+        userId: user.userid,
+        ...(user.name !== undefined ? { name: user.name } : {}),
+        ...(user.mobile ? { mobile: user.mobile } : {}),
+        ...(user.email ? { email: user.email } : {}),
+        ...(user.status !== undefined ? { status: user.status } : {}),
+      };
+    } catch (error) {
+      if (error instanceof WeComApiError && error.errcode !== undefined && NOT_FOUND_ERRCODES.has(error.errcode)) return undefined;
+      throw error;
+    }
+  }
+
+  private async lookup(call: ApiCall): Promise<string | undefined> {
+    try {
+      return (await this.callWithToken(call, userIdResponseSchema)).userid;
+    } catch (error) {
+      // Misses count against "出错的次数超出企业人数上限的20%" (DOC-95402): callers should cache them.
+      if (error instanceof WeComApiError && error.errcode !== undefined && NOT_FOUND_ERRCODES.has(error.errcode)) return undefined;
+      throw error;
+    }
+  }
+
+  private fetchToken = async (): Promise<{ token: string; expiresInSeconds: number }> => {
+    const response = await this.call(
+      { endpoint: 'gettoken', method: 'GET', query: { corpid: this.credentials.corpId, corpsecret: this.credentials.secret } },
+      tokenResponseSchema,
+    );
+    return { token: response.access_token, expiresInSeconds: response.expires_in };
+  };
+
+  private async callWithToken<T>(call: ApiCall, schema: z.ZodMiniType<T>): Promise<T> {
+    const token = await this.deps.tokens.getToken(this.tokenKey, this.fetchToken);
+    try {
+      return await this.call({ ...call, query: { ...call.query, access_token: token } }, schema);
+    } catch (error) {
+      if (!(error instanceof WeComApiError) || error.kind !== 'token') throw error;
+      // WeCom may revoke a token before expires_in (DOC-91039): refresh once, retry once.
+      await this.deps.tokens.invalidate(this.tokenKey, token);
+      const fresh = await this.deps.tokens.getToken(this.tokenKey, this.fetchToken);
+      return this.call({ ...call, query: { ...call.query, access_token: fresh } }, schema);
+    }
+  }
+
+  private async call<T>(call: ApiCall, schema: z.ZodMiniType<T>): Promise<T> {
+    const { endpoint } = call;
+    const url = `${this.apiBase}/cgi-bin/${endpoint}${call.query ? `?${new URLSearchParams(call.query).toString()}` : ''}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method: call.method,
+        headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      // Checked by name: the abort's DOMException may come from another realm than this Error.
+      const name = errorName(error);
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      // The URL holds the token/secret; only the endpoint and the failure class are reported.
+      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `network failure (${networkFailureCode(error)})`;
+      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason });
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: `the answer was cut off (HTTP ${response.status})` });
+    }
+    if (response.status !== 200) {
+      const reason = `HTTP ${response.status} from WeCom`;
+      // 5xx, 408 and 429 are passing trouble; other statuses mean the apiBase or path is wrong.
+      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason });
+      }
+      throw new WeComPermanentError({ endpoint, errcode: undefined, errmsg: '', reason: `${reason}; check the integration's API base URL` });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: 'the answer is not JSON (a proxy or gateway page?)' });
+    }
+    const envelope = errorEnvelopeSchema.safeParse(json);
+    if (!envelope.success) {
+      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: 'the answer has no numeric errcode' });
+    }
+    const { errcode, errmsg = '' } = envelope.data;
+    if (errcode !== 0) throw weComErrorFromErrcode(endpoint, errcode, errmsg);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+      throw new WeComPermanentError({ endpoint, errcode, errmsg, reason: `errcode 0 but the answer does not have the documented shape (${fields})` });
+    }
+    return parsed.data;
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string' ? (error as { name: string }).name : undefined;
+}
+
+/** e.g. ECONNREFUSED: undici puts the socket error under `cause`. */
+function networkFailureCode(error: unknown): string {
+  const cause = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  return errorName(error) ?? 'unknown';
+}
+
+/** The AccessTokenStore key of an app's token: one token per corp and app (DOC-91039). */
+export function weComTokenKey(credentials: Pick<WeComCredentials, 'corpId' | 'agentId'>): string {
+  return `wecom:${credentials.corpId}:${credentials.agentId}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * WeCom server-API failures. WeCom answers HTTP 200 even when a call fails; the body's `errcode`
+ * decides (0 = ok). Every errcode is classified into what the caller should do about it:
+ *
+ * - `retry`: transient on WeCom's side (-1 "系统繁忙", or no usable answer at all) → back off, retry;
+ * - `throttled`: a frequency limit (45009/45033) → retry much later, lower the pace;
+ * - `token`: the access_token is invalid or expired (40014/42001) → refresh once and retry;
+ * - `permanent`: configuration, permission or request errors → retrying cannot help; fix the cause.
+ *
+ * Codes and meanings: WeCom global error codes (DOC-90313, via wecom.md §4.9) and the endpoint pages
+ * cited per entry. Error messages never contain access tokens, secrets or request URLs.
+ */
+
+export type WeComErrorKind = 'ok' | 'retry' | 'throttled' | 'token' | 'permanent';
+
+export interface WeComErrcodeClassification {
+  readonly kind: WeComErrorKind;
+  readonly reason: string;
+}
+
+const classifications: ReadonlyMap<number, WeComErrcodeClassification> = new Map<number, WeComErrcodeClassification>([
+  [0, { kind: 'ok', reason: 'ok (0)' }],
+  // "系统繁忙，此时请开发者稍候再试…建议重试次数不超过3次" (DOC-90313).
+  [-1, { kind: 'retry', reason: 'WeCom is busy (-1); retry with backoff, at most 3 times' }],
+  [6000, { kind: 'retry', reason: 'WeCom reported a data version conflict (6000); retry' }],
+
+  [45009, { kind: 'throttled', reason: 'the API frequency limit was exceeded (45009); WeCom blocks for the length of the limit window (minute, hour or day)' }],
+  [45011, { kind: 'throttled', reason: 'API calls are too frequent (45011); retry later' }],
+  [45033, { kind: 'throttled', reason: 'too many concurrent calls to this API (45033); lower the concurrency' }],
+
+  [40014, { kind: 'token', reason: 'the access_token is invalid (40014); refresh it and retry once' }],
+  [42001, { kind: 'token', reason: 'the access_token has expired (42001); refresh it and retry once' }],
+
+  [40001, { kind: 'permanent', reason: "the app secret is wrong (40001); repeated attempts can ban the caller's IP for an hour" }],
+  [40013, { kind: 'permanent', reason: 'the corpid is wrong (40013)' }],
+  [40008, { kind: 'permanent', reason: 'the message type is not valid (40008)' }],
+  [40029, { kind: 'permanent', reason: 'the OAuth code is invalid, used or older than 5 minutes (40029)' }],
+  [40056, { kind: 'permanent', reason: 'the agentid is not valid (40056)' }],
+  [40058, { kind: 'permanent', reason: 'a request parameter is not valid (40058); check lengths and required fields' }],
+  [41001, { kind: 'permanent', reason: 'the access_token is missing from the URL (41001)' }],
+  [41011, { kind: 'permanent', reason: 'the agentid is missing (41011)' }],
+  [42014, { kind: 'permanent', reason: 'the card task_id is not valid or was already used by this app (42014)' }],
+  [42015, { kind: 'permanent', reason: 'the card was sent by a different app than the one updating it (42015)' }],
+  [42016, { kind: 'permanent', reason: 'the card task_id to update does not exist (42016)' }],
+  [42017, { kind: 'permanent', reason: 'the card button key does not exist (42017)' }],
+  [42018, { kind: 'permanent', reason: 'the card button key is not valid (42018)' }],
+  [44004, { kind: 'permanent', reason: 'the message content is empty (44004)' }],
+  [45002, { kind: 'permanent', reason: 'the message content is larger than WeCom allows (45002); shorten it' }],
+  [46004, { kind: 'permanent', reason: "no member has this mobile/email, or the member is outside the app's visible range (46004)" }],
+  [47001, { kind: 'permanent', reason: 'the request body is not valid JSON (47001)' }],
+  [48002, { kind: 'permanent', reason: 'the app may not call this API (48002); check the app type and its visible range' }],
+  [50001, { kind: 'permanent', reason: "the redirect URL's domain is not the app's trusted domain (50001)" }],
+  [60011, { kind: 'permanent', reason: 'the app has no permission for these members, departments or tags (60011); check its visible range' }],
+  [60020, { kind: 'permanent', reason: "the app's IP is not in WeCom's trusted IP list (60020); add the egress IP under 企业可信IP" }],
+  [60111, { kind: 'permanent', reason: 'the userid does not exist (60111)' }],
+  [60140, { kind: 'permanent', reason: 'the response_code is invalid, already used or older than 72 hours (60140); send a new card instead' }],
+  [81013, { kind: 'permanent', reason: 'every recipient (users, departments, tags) is invalid or out of the visible range (81013); nothing was delivered' }],
+  [82001, { kind: 'permanent', reason: 'the recipients (touser, toparty, totag) are all empty (82001)' }],
+  [93000, { kind: 'permanent', reason: 'the group robot webhook URL is invalid or the robot was removed from the group (93000)' }],
+  [93004, { kind: 'permanent', reason: 'the group robot is disabled (93004)' }],
+  [301002, { kind: 'permanent', reason: 'the access_token belongs to another app than the agentid (301002)' }],
+  // appchat (wecom.md §4.5).
+  [86001, { kind: 'permanent', reason: 'the chatid is not valid (86001)' }],
+  [86003, { kind: 'permanent', reason: 'the chatid does not exist (86003)' }],
+  [86004, { kind: 'permanent', reason: 'the group chat name is not valid (86004)' }],
+  [86008, { kind: 'permanent', reason: 'the group chat was not created by this app (86008)' }],
+  [86207, { kind: 'permanent', reason: 'the group chat owner is not among its members (86207)' }],
+  [86215, { kind: 'permanent', reason: 'the chatid already exists (86215)' }],
+  [86216, { kind: 'permanent', reason: 'a member id does not exist or is not in the chat (86216)' }],
+  [86220, { kind: 'permanent', reason: 'the msgtype is not valid for a group chat (86220)' }],
+]);
+
+/** What to do about a WeCom errcode. Unknown codes are permanent (retrying blindly could loop). */
+export function classifyWeComErrcode(errcode: number, errmsg?: string): WeComErrcodeClassification {
+  const known = classifications.get(errcode);
+  if (known) return known;
+  if (errcode >= 86000 && errcode < 87000) return { kind: 'permanent', reason: `group chat (appchat) request rejected (${errcode})${errmsg ? `: ${errmsg}` : ''}` };
+  return { kind: 'permanent', reason: `unknown errcode ${errcode}: ${errmsg ?? 'no errmsg'}` };
+}
+
+export interface WeComApiErrorDetails {
+  /** The API path after /cgi-bin/, e.g. `message/send`. */
+  readonly endpoint: string;
+  /** WeCom's errcode; undefined when no WeCom answer was received (network, timeout, HTTP error). */
+  readonly errcode: number | undefined;
+  readonly errmsg: string;
+  readonly reason: string;
+  readonly cause?: unknown;
+}
+
+/** Base of every WeCom API failure; `kind` says what the caller should do. */
+export abstract class WeComApiError extends Error {
+  abstract readonly kind: Exclude<WeComErrorKind, 'ok'>;
+  readonly endpoint: string;
+  readonly errcode: number | undefined;
+  readonly errmsg: string;
+  readonly reason: string;
+
+  constructor(details: WeComApiErrorDetails) {
+    super(`WeCom ${details.endpoint} failed: ${details.reason}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.endpoint = details.endpoint;
+    this.errcode = details.errcode;
+    this.errmsg = details.errmsg;
+    this.reason = details.reason;
+  }
+}
+
+/** Transient: -1, network failures, timeouts, HTTP 5xx, unreadable answers. Back off and retry. */
+export class WeComRetryableError extends WeComApiError {
+  override readonly name = 'WeComRetryableError';
+  readonly kind = 'retry' as const;
+}
+
+/** Frequency limits (45009, 45033): retry after the limit window, at a lower pace. */
+export class WeComThrottledError extends WeComApiError {
+  override readonly name = 'WeComThrottledError';
+  readonly kind = 'throttled' as const;
+}
+
+/** The access_token was rejected even after one refresh (40014, 42001). */
+export class WeComTokenError extends WeComApiError {
+  override readonly name = 'WeComTokenError';
+  readonly kind = 'token' as const;
+}
+
+/** Configuration, permission or request errors: retrying the same call cannot succeed. */
+export class WeComPermanentError extends WeComApiError {
+  override readonly name = 'WeComPermanentError';
+  readonly kind = 'permanent' as const;
+}
+
+/** Builds the typed error for a non-zero errcode returned by `endpoint`. */
+export function weComErrorFromErrcode(endpoint: string, errcode: number, errmsg: string): WeComApiError {
+  const { kind, reason } = classifyWeComErrcode(errcode, errmsg);
+  const details = { endpoint, errcode, errmsg, reason };
+  switch (kind) {
+    case 'retry':
+      return new WeComRetryableError(details);
+    case 'throttled':
+      return new WeComThrottledError(details);
+    case 'token':
+      return new WeComTokenError(details);
+    case 'ok':
+      // errcode 0 is success; reaching here is a caller bug, and retrying would not change it.
+      return new WeComPermanentError({ ...details, reason: 'errcode 0 (ok) was treated as a failure' });
+    case 'permanent':
+      return new WeComPermanentError(details);
+  }
+}
+
+/** Bad constructor input (e.g. a non-numeric agentId): the integration is misconfigured. */
+export class WeComCredentialsError extends Error {
+  override readonly name = 'WeComCredentialsError';
+}

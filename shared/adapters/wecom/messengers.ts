@@ -1,0 +1,31 @@
+/**
+ * WeComMessengers: one WeComClient per integration (credentials from Secrets Manager, base URL
+ * from the integration, private deployments included), all sharing one token provider.
+ */
+import type { IntegrationSecretsReader, WeComMessenger, WeComMessengers } from '../../application/ports';
+import type { TokenProvider } from '../../application/token-provider';
+import type { WeComIntegration } from '../../domain/integration';
+import { WeComClient } from './client';
+
+export class WeComClientMessengers implements WeComMessengers {
+  private readonly clients = new Map<string, WeComClient>();
+
+  constructor(
+    private readonly secrets: IntegrationSecretsReader,
+    private readonly tokens: TokenProvider,
+  ) {}
+
+  async forIntegration(integration: WeComIntegration): Promise<WeComMessenger> {
+    const secrets = await this.secrets.weCom(integration);
+    const key = `${integration.id}\u0000${integration.settings.apiBase}\u0000${integration.settings.corpId}\u0000${integration.settings.agentId}\u0000${secrets.secret}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new WeComClient(
+        { corpId: integration.settings.corpId, agentId: integration.settings.agentId, secret: secrets.secret, apiBase: integration.settings.apiBase },
+        { tokens: this.tokens },
+      );
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * Dispatch of one `outgoing-im` message = one metered DingTalk call (dingtalk.md §5, §8.6–8.7):
+ *
+ *   idempotency claim → monthly quota (95 % policy) → QPS slot → call → classify the answer
+ *
+ *  - ok         → recorded as sent.
+ *  - throttled  → waited in process (≥ 1 s, "sleep 1秒，然后继续执行") and retried with a fresh QPS
+ *                 slot, up to `throttleRetries` times; after that DispatchRetryLaterError, so the
+ *                 handler lets SQS redeliver after the visibility timeout. In-process waiting keeps
+ *                 the backlog moving; the SQS path bounds a Lambda's billed idle time.
+ *  - retry / token (after the client's own refresh-and-retry) → DispatchRetryLaterError.
+ *  - quota      → the month is closed (markExhausted), the call parked with the reason, never retried.
+ *  - permanent  → recorded with the reason and parked for a human; never retried.
+ *
+ * From 95 % of the monthly quota only Critical calls are made; the others become one line in a
+ * digest per conversation per 10 minutes, sent by `flushDigests` (a scheduled job).
+ *
+ * Idempotency: the ledger claims the idempotency key with a conditional put and a lease before
+ * the call, records the final state after it, and a redelivered message finds that record and
+ * calls nothing. The one unavoidable gap: if DingTalk never answered (timeout) or the process died
+ * mid-call, a redelivery calls again — harmless for cards (same outTrackId), possibly a duplicate
+ * robot message.
+ */
+import type { DingTalkApiError } from '../adapters/dingtalk/errors';
+import type { BatchSendResult, CreateAndDeliverCardInput, DeliverResult, GroupMessageInput, UpdateCardInput } from '../adapters/dingtalk/client';
+import type { QpsLimiter } from '../adapters/aws/qps-limiter';
+import type { QuotaConsumption, QuotaMeter } from '../adapters/aws/quota-meter';
+import { digestMessage, type DigestLine } from '../domain/dingtalk-card';
+import type { Severity } from '../domain/incident';
+import { digestTargetsOf, type ConversationTarget, type OutgoingCall } from '../domain/outgoing-call';
+import { DIGEST_WINDOW_MS, digestWindowStart, type QuotaThreshold } from '../domain/rate-limit';
+import { systemClock, type Clock } from './ports';
+
+/** The DingTalkClient methods dispatch uses (DingTalkClient satisfies it). */
+export interface DingTalkMessaging {
+  createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<{ outTrackId: string; deliverResults: readonly DeliverResult[] }>;
+  updateCard(input: UpdateCardInput): Promise<void>;
+  sendGroupMessage(input: GroupMessageInput): Promise<{ processQueryKey: string }>;
+  batchSendOto(input: { userIds: readonly string[]; msgKey: string; msgParam: string }): Promise<BatchSendResult>;
+}
+
+export interface DispatchTarget {
+  readonly client: DingTalkMessaging;
+  /** QPS is per app: the Client ID. */
+  readonly appKey: string;
+  /** The monthly quota is per org (all its apps share it): the corpId, or the Client ID when one app per org. */
+  readonly orgKey: string;
+}
+
+export type LedgerOutcome = 'sent' | 'deferred' | 'parked' | 'rejected';
+
+export interface LedgerRecord {
+  readonly outcome: LedgerOutcome;
+  readonly reason?: string;
+  readonly atMs: number;
+}
+
+export type LedgerClaim = { readonly kind: 'claimed' } | { readonly kind: 'finished'; readonly record: LedgerRecord } | { readonly kind: 'busy'; readonly retryAfterMs: number };
+
+/** One record per idempotency key (DynamoDB: conditional put with a lease). */
+export interface DispatchLedger {
+  /** Claims the key for one attempt; `finished` when a previous attempt completed; `busy` while another holds the lease. */
+  begin(idempotencyKey: string, leaseMs: number): Promise<LedgerClaim>;
+  finish(idempotencyKey: string, record: LedgerRecord): Promise<void>;
+  /** The attempt failed in a way worth retrying: let a redelivery claim the key again. */
+  abandon(idempotencyKey: string): Promise<void>;
+}
+
+/** Calls that must not be retried, with the reason (the lead routes it to the DLQ / an alarm). */
+export interface ParkedCallSink {
+  park(call: OutgoingCall, reason: string, cause: 'quota' | 'permanent'): Promise<void>;
+}
+
+export interface DigestEntry {
+  readonly integrationId: string;
+  readonly target: ConversationTarget;
+  readonly windowStartMs: number;
+  readonly line: DigestLine;
+}
+
+export interface DueDigest {
+  readonly integrationId: string;
+  readonly target: ConversationTarget;
+  readonly windowStartMs: number;
+  readonly lines: readonly DigestLine[];
+}
+
+export interface DigestBuffer {
+  add(entry: DigestEntry): Promise<void>;
+  /** Removes and returns every digest of the integration whose window ended at or before `nowMs`; each is handed to one caller only. */
+  takeDue(integrationId: string, nowMs: number): Promise<DueDigest[]>;
+}
+
+/** Metrics/alarms for quota thresholds (80/95/100 %), each reported once per month. */
+export interface QuotaAlerts {
+  thresholdCrossed(orgKey: string, threshold: QuotaThreshold, usage: { used: number; quota: number; month: string }): void | Promise<void>;
+}
+
+export interface DispatchDeps {
+  readonly targetFor: (integrationId: string) => Promise<DispatchTarget>;
+  readonly limiter: QpsLimiter;
+  readonly quota: QuotaMeter;
+  readonly ledger: DispatchLedger;
+  readonly parked: ParkedCallSink;
+  readonly digests: DigestBuffer;
+  readonly alerts?: QuotaAlerts;
+  readonly clock?: Clock;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** In-process retries after a throttle answer before handing back to SQS (default 2). */
+  readonly throttleRetries?: number;
+  /** Lease on the idempotency key while a call is in flight (default 60 s, the queue's visibility timeout). */
+  readonly leaseMs?: number;
+  /** Notified for every throttle answer (bench and metrics). */
+  readonly onThrottled?: (call: OutgoingCall, error: DingTalkApiError) => void;
+}
+
+export type DispatchOutcome =
+  | { readonly kind: 'sent'; readonly attempts: number; readonly detail?: string; readonly followUp?: OutgoingCall }
+  | { readonly kind: 'duplicate'; readonly previous: LedgerRecord }
+  | { readonly kind: 'deferred'; readonly reason: string; readonly digestTargets: number }
+  | { readonly kind: 'parked'; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+/** Let SQS redeliver this message after `retryAfterMs` (change the message's visibility to it). */
+export class DispatchRetryLaterError extends Error {
+  override readonly name = 'DispatchRetryLaterError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** QPS API keys: the endpoint each kind calls (DingTalk limits per app × API). */
+export const QPS_API_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
+  'dingtalk.createAndDeliver': 'card/instances/createAndDeliver',
+  'dingtalk.updateCard': 'card/instances',
+  'dingtalk.groupMessage': 'robot/groupMessages/send',
+  'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
+};
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function isDingTalkApiError(error: unknown): error is DingTalkApiError {
+  return error instanceof Error && typeof (error as Partial<DingTalkApiError>).kind === 'string' && typeof (error as Partial<DingTalkApiError>).answered === 'boolean';
+}
+
+function isSaturated(error: unknown): boolean {
+  return error instanceof Error && error.name === 'QpsLimiterSaturatedError';
+}
+
+export function targetKey(target: ConversationTarget): string {
+  return target.type === 'group' ? `group:${target.openConversationId}` : `user:${target.userId}`;
+}
+
+export class DispatchUseCase {
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly throttleRetries: number;
+  private readonly leaseMs: number;
+
+  constructor(private readonly deps: DispatchDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.throttleRetries = deps.throttleRetries ?? 2;
+    this.leaseMs = deps.leaseMs ?? 60_000;
+  }
+
+  /** Processes one call. Throws DispatchRetryLaterError when SQS should redeliver it. */
+  async execute(call: OutgoingCall): Promise<DispatchOutcome> {
+    return this.run(call, call.severity, false);
+  }
+
+  /**
+   * Sends every digest whose 10-minute window has ended. Digests may use the 95–100 % band
+   * (they are what replaces the deferred calls) but stop at 100 % like everything else.
+   */
+  async flushDigests(integrationId: string): Promise<{ sent: number; outcomes: DispatchOutcome[] }> {
+    const due = await this.deps.digests.takeDue(integrationId, this.clock.nowMs());
+    const outcomes: DispatchOutcome[] = [];
+    for (const digest of due) {
+      const message = digestMessage(digest.lines, digest.windowStartMs);
+      const common = {
+        integrationId,
+        idempotencyKey: `digest:${integrationId}:${targetKey(digest.target)}:${digest.windowStartMs}`,
+        severity: 'Info' as const,
+        summary: `digest of ${digest.lines.length} deferred notifications`,
+      };
+      const call: OutgoingCall =
+        digest.target.type === 'group'
+          ? { ...common, kind: 'dingtalk.groupMessage', payload: { openConversationId: digest.target.openConversationId, ...(digest.target.coolAppCode ? { coolAppCode: digest.target.coolAppCode } : {}), msgKey: message.msgKey, msgParam: message.msgParam } }
+          : { ...common, kind: 'dingtalk.oneToOneMessage', payload: { userIds: [digest.target.userId], msgKey: message.msgKey, msgParam: message.msgParam } };
+      try {
+        outcomes.push(await this.run(call, 'Critical', true));
+      } catch (error) {
+        // Put the lines back so the next flush tries again.
+        for (const line of digest.lines) await this.deps.digests.add({ integrationId, target: digest.target, windowStartMs: digest.windowStartMs, line });
+        throw error;
+      }
+    }
+    return { sent: outcomes.filter((o) => o.kind === 'sent').length, outcomes };
+  }
+
+  private async run(call: OutgoingCall, ceilingSeverity: Severity, isDigest: boolean): Promise<DispatchOutcome> {
+    const claim = await this.deps.ledger.begin(call.idempotencyKey, this.leaseMs);
+    if (claim.kind === 'finished') return { kind: 'duplicate', previous: claim.record };
+    if (claim.kind === 'busy') throw new DispatchRetryLaterError(`another attempt of ${call.idempotencyKey} is in flight`, claim.retryAfterMs);
+
+    try {
+      const target = await this.deps.targetFor(call.integrationId);
+      const consumption = await this.deps.quota.tryConsume(target.orgKey, 1, { severity: ceilingSeverity });
+      await this.report(target.orgKey, consumption);
+      if (!consumption.granted) return await this.refused(call, consumption, isDigest);
+      return await this.callWithRetries(call, target, consumption);
+    } catch (error) {
+      if (error instanceof FinishedError) return error.outcome;
+      await this.deps.ledger.abandon(call.idempotencyKey);
+      throw error;
+    }
+  }
+
+  private async refused(call: OutgoingCall, consumption: QuotaConsumption, isDigest: boolean): Promise<DispatchOutcome> {
+    const usage = `${consumption.used}/${consumption.quota} calls used in ${consumption.month}`;
+    if (consumption.refusal === 'critical-only' && !isDigest) {
+      const targets = digestTargetsOf(call);
+      const windowStartMs = digestWindowStart(this.clock.nowMs());
+      for (const target of targets) {
+        await this.deps.digests.add({ integrationId: call.integrationId, target, windowStartMs, line: { severity: call.severity, text: call.summary } });
+      }
+      const reason =
+        targets.length > 0
+          ? `${usage} (≥ 95 %): ${call.severity} call deferred into the digest of ${targets.length} conversation(s)`
+          : `${usage} (≥ 95 %): ${call.severity} call skipped, it names no conversation for a digest`;
+      await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'deferred', reason, atMs: this.clock.nowMs() });
+      return { kind: 'deferred', reason, digestTargets: targets.length };
+    }
+    const reason = `monthly DingTalk quota used up (${usage}${consumption.exhausted ? ', DingTalk reported it exhausted' : ''}); not sent, not retried`;
+    await this.deps.parked.park(call, reason, 'quota');
+    await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'parked', reason, atMs: this.clock.nowMs() });
+    return { kind: 'parked', reason };
+  }
+
+  private async callWithRetries(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption): Promise<DispatchOutcome> {
+    const api = QPS_API_OF[call.kind];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.deps.limiter.acquire(target.appKey, api);
+      } catch (error) {
+        if (isSaturated(error)) {
+          await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+          throw new DispatchRetryLaterError((error as Error).message, 1000, { cause: error });
+        }
+        throw error;
+      }
+      try {
+        const { detail, followUp } = await this.perform(call, target.client);
+        await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
+        return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}) };
+      } catch (error) {
+        if (!isDingTalkApiError(error)) throw error;
+        const outcome = await this.onFailure(call, target, consumption, error, attempt);
+        if (outcome) throw new FinishedError(outcome);
+      }
+    }
+  }
+
+  /** Returns a final outcome, throws DispatchRetryLaterError, or returns undefined to try again. */
+  private async onFailure(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, error: DingTalkApiError, attempt: number): Promise<DispatchOutcome | undefined> {
+    const reason = error.message;
+    switch (error.kind) {
+      case 'throttled': {
+        this.deps.onThrottled?.(call, error);
+        const waitMs = Math.max(1000, error.retryAfterMs ?? 1000);
+        if (attempt <= this.throttleRetries && waitMs <= 5000) {
+          await this.sleep(waitMs);
+          return undefined;
+        }
+        // Throttled calls are not metered ("因限流…导致的失败不会被统计到调用次数中").
+        await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+        throw new DispatchRetryLaterError(`still throttled after ${attempt} attempt(s): ${reason}`, waitMs, { cause: error });
+      }
+      case 'retry':
+      case 'token': {
+        // An unanswered call may have been executed and metered; only a definite rejection is refunded.
+        if (error.answered) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+        throw new DispatchRetryLaterError(reason, error.retryAfterMs ?? 1000, { cause: error });
+      }
+      case 'quota': {
+        const closed = await this.deps.quota.markExhausted(target.orgKey);
+        await this.report(target.orgKey, closed);
+        const why = `DingTalk refused: monthly quota exhausted (${reason}); not retried this month`;
+        await this.deps.parked.park(call, why, 'quota');
+        await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'parked', reason: why, atMs: this.clock.nowMs() });
+        return { kind: 'parked', reason: why };
+      }
+      case 'permanent': {
+        if (error.answered) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+        await this.deps.parked.park(call, reason, 'permanent');
+        await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'rejected', reason, atMs: this.clock.nowMs() });
+        return { kind: 'rejected', reason };
+      }
+    }
+  }
+
+  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall }> {
+    switch (call.kind) {
+      case 'dingtalk.createAndDeliver': {
+        const result = await client.createAndDeliverCard(call.payload);
+        const failed = result.deliverResults.filter((r) => !r.success);
+        return failed.length > 0 ? { detail: `not delivered to ${failed.map((r) => `${r.spaceType}.${r.spaceId} (${r.errorMsg ?? 'failed'})`).join(', ')}` } : {};
+      }
+      case 'dingtalk.updateCard':
+        await client.updateCard(call.payload);
+        return {};
+      case 'dingtalk.groupMessage':
+        await client.sendGroupMessage(call.payload);
+        return {};
+      case 'dingtalk.oneToOneMessage': {
+        const result = await client.batchSendOto(call.payload);
+        const notes: string[] = [];
+        if (result.invalidUserIds.length > 0) notes.push(`not in the org: ${result.invalidUserIds.join(', ')}`);
+        if (result.flowControlledUserIds.length === 0) return notes.length > 0 ? { detail: notes.join('; ') } : {};
+        // DingTalk throttled some recipients instead of failing the call: send them a follow-up.
+        notes.push(`flow-controlled, follow-up queued: ${result.flowControlledUserIds.join(', ')}`);
+        const followUp: OutgoingCall = { ...call, idempotencyKey: `${call.idempotencyKey}#flow:${result.flowControlledUserIds.join(',')}`.slice(0, 512), payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } };
+        return { detail: notes.join('; '), followUp };
+      }
+    }
+  }
+
+  private async report(orgKey: string, consumption: QuotaConsumption): Promise<void> {
+    if (!this.deps.alerts) return;
+    for (const threshold of consumption.crossed) {
+      await this.deps.alerts.thresholdCrossed(orgKey, threshold, { used: consumption.used, quota: consumption.quota, month: consumption.month });
+    }
+  }
+}
+
+/** Internal: a final outcome reached inside the retry loop (not an error for the caller). */
+class FinishedError extends Error {
+  override readonly name = 'FinishedError';
+  constructor(readonly outcome: DispatchOutcome) {
+    super(outcome.kind);
+  }
+}
+
+/** Digest buffer in memory: tests, the bench, single-process tools. */
+export class InMemoryDigestBuffer implements DigestBuffer {
+  private readonly entries = new Map<string, { integrationId: string; target: ConversationTarget; windowStartMs: number; lines: DigestLine[] }>();
+
+  async add(entry: DigestEntry): Promise<void> {
+    const key = `${entry.integrationId}|${targetKey(entry.target)}|${entry.windowStartMs}`;
+    const existing = this.entries.get(key);
+    if (existing) existing.lines.push(entry.line);
+    else this.entries.set(key, { integrationId: entry.integrationId, target: entry.target, windowStartMs: entry.windowStartMs, lines: [entry.line] });
+  }
+
+  async takeDue(integrationId: string, nowMs: number): Promise<DueDigest[]> {
+    const due: DueDigest[] = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.integrationId !== integrationId || entry.windowStartMs + DIGEST_WINDOW_MS > nowMs) continue;
+      this.entries.delete(key);
+      due.push(entry);
+    }
+    return due.sort((a, b) => a.windowStartMs - b.windowStartMs);
+  }
+
+  pendingLines(): number {
+    return [...this.entries.values()].reduce((sum, entry) => sum + entry.lines.length, 0);
+  }
+}
+
+/** Idempotency ledger in memory: tests, the bench, single-process tools. */
+export class InMemoryDispatchLedger implements DispatchLedger {
+  private readonly records = new Map<string, { inFlightUntil?: number; record?: LedgerRecord }>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async begin(idempotencyKey: string, leaseMs: number): Promise<LedgerClaim> {
+    const nowMs = this.clock.nowMs();
+    const existing = this.records.get(idempotencyKey);
+    if (existing?.record) return { kind: 'finished', record: existing.record };
+    if (existing?.inFlightUntil !== undefined && existing.inFlightUntil >= nowMs) return { kind: 'busy', retryAfterMs: Math.max(1000, existing.inFlightUntil - nowMs) };
+    this.records.set(idempotencyKey, { inFlightUntil: nowMs + leaseMs });
+    return { kind: 'claimed' };
+  }
+
+  async finish(idempotencyKey: string, record: LedgerRecord): Promise<void> {
+    this.records.set(idempotencyKey, { record });
+  }
+
+  async abandon(idempotencyKey: string): Promise<void> {
+    if (!this.records.get(idempotencyKey)?.record) this.records.delete(idempotencyKey);
+  }
+
+  recordOf(idempotencyKey: string): LedgerRecord | undefined {
+    return this.records.get(idempotencyKey)?.record;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * notify: incident and member events from the incident system. Incident events update the
+ * projection (compare-and-swap; stale versions ignored), then every WeCom target gets its card
+ * (idempotent: only batches not yet sent are sent) and existing cards are refreshed.
+ */
+import { applyIncidentEvent, isIncidentStreamEvent, type Incident } from '../domain/incident';
+import type { IncidentEvent } from '../domain/incident-events';
+import type { WeComIntegration } from '../domain/integration';
+import { ConcurrentUpdateError, type CardRefreshQueue, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
+import type { WeComCardsUseCase } from './wecom-cards';
+
+export interface NotifyDeps {
+  readonly incidents: IncidentRepository;
+  readonly integrations: IntegrationRepository;
+  readonly members: MemberDirectory;
+  readonly weComCards: WeComCardsUseCase;
+  readonly refresh: CardRefreshQueue;
+  readonly clock: Clock;
+  readonly record: (event: string, details: Record<string, unknown>) => void;
+}
+
+export type NotifyOutcome = 'member_upserted' | 'member_removed' | 'applied' | 'stale';
+
+export class NotifyUseCase {
+  constructor(private readonly deps: NotifyDeps) {}
+
+  async process(event: IncidentEvent): Promise<NotifyOutcome> {
+    const nowMs = this.deps.clock.nowMs();
+    if (event.type === 'member.upserted') {
+      await this.deps.members.upsert({ email: event.email, name: event.name, mobile: event.mobile, updatedAt: nowMs });
+      return 'member_upserted';
+    }
+    if (event.type === 'member.removed') {
+      await this.deps.members.remove(event.email);
+      return 'member_removed';
+    }
+    if (!isIncidentStreamEvent(event)) return 'stale';
+
+    let incident: Incident | undefined;
+    let outcome: NotifyOutcome = 'applied';
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.deps.incidents.get(event.incidentId);
+      const result = applyIncidentEvent(current, event, nowMs);
+      if (result.kind === 'stale') {
+        this.deps.record('event_stale', { incidentId: event.incidentId, reason: result.reason });
+        incident = current;
+        outcome = 'stale';
+        break;
+      }
+      try {
+        await this.deps.incidents.save(result.incident, current?.revision ?? 0);
+        incident = result.incident;
+        break;
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError) || attempt >= 9) throw error;
+      }
+    }
+    if (!incident) return outcome;
+
+    // Even for a stale (repeated) event, finish deliveries a failed attempt left pending.
+    for (const target of incident.targets) {
+      const integration = await this.deps.integrations.get(target.integrationId);
+      if (!integration) {
+        this.deps.record('unknown_target_integration', { incidentId: incident.incidentId, integrationId: target.integrationId });
+        continue;
+      }
+      if (integration.platform === 'wecom') await this.deps.weComCards.deliver(integration as WeComIntegration, incident);
+      else this.deps.record('platform_not_supported_yet', { incidentId: incident.incidentId, integrationId: integration.id, platform: integration.platform });
+    }
+    if (outcome === 'applied') {
+      await this.deps.refresh.request(incident.incidentId);
+      if (incident.status === 'Snoozed' && incident.snoozedUntil) await this.deps.refresh.request(incident.incidentId, { notBefore: incident.snoozedUntil });
+    }
+    return outcome;
+  }
+}
+
+export interface RefreshDeps {
+  readonly incidents: IncidentRepository;
+  readonly integrations: IntegrationRepository;
+  readonly weComCards: WeComCardsUseCase;
+  readonly cardsOfIncident: (incidentId: string) => Promise<{ integrationId: string }[]>;
+  readonly refresh: CardRefreshQueue;
+  readonly clock: Clock;
+}
+
+/** refresh-card: every card of the incident, in every integration, to its current state. */
+export class RefreshCardsUseCase {
+  constructor(private readonly deps: RefreshDeps) {}
+
+  async process(message: { incidentId: string; notBefore?: number }): Promise<'deferred' | 'refreshed' | 'unknown_incident'> {
+    const nowMs = this.deps.clock.nowMs();
+    if (message.notBefore && nowMs < message.notBefore) {
+      // SQS delays are at most 15 minutes: wait in hops until the snooze ends.
+      await this.deps.refresh.request(message.incidentId, { delaySeconds: (message.notBefore - nowMs) / 1000, notBefore: message.notBefore });
+      return 'deferred';
+    }
+    const incident = await this.deps.incidents.get(message.incidentId);
+    if (!incident) return 'unknown_incident';
+    for (const { integrationId } of await this.deps.cardsOfIncident(incident.incidentId)) {
+      const integration = await this.deps.integrations.get(integrationId);
+      if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);
+    }
+    return 'refreshed';
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * WeCom cards for incidents: deliver one button_interaction card per incident per integration
+ * (one WeCom task per batch of ≤ 1000 recipients), keep every copy current within WeCom's update
+ * rule (one update per response code: the send's code and one per click, 72 h), and turn clicks
+ * into incident transitions and exactly one incident.action each.
+ */
+import { WeComApiError } from '../adapters/wecom/errors';
+import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
+import { actionIdempotencyKey, actionMessageFor } from '../domain/incident-action';
+import {
+  applyIncidentAction,
+  effectiveStatus,
+  parseActionKey,
+  type Actor,
+  type Incident,
+  type IncidentAction,
+} from '../domain/incident';
+import type { WeComCallbackEvent } from '../domain/inbound';
+import type { WeComIntegration } from '../domain/integration';
+import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
+import {
+  ConcurrentUpdateError,
+  type ActionPublisher,
+  type CardRefreshQueue,
+  type Clock,
+  type IncidentRepository,
+  type LinkStore,
+  type WeComCardStore,
+  type WeComMessengers,
+} from './ports';
+
+/** errcode 42014: "task_id不合法" — here: the task_id was already used, i.e. this batch was sent before. */
+const TASK_ID_ALREADY_USED = 42014;
+/** errcode 60140: the response code is used or expired; try the next one. */
+const INVALID_RESPONSE_CODE = 60140;
+
+export interface WeComCardsDeps {
+  readonly incidents: IncidentRepository;
+  readonly links: LinkStore;
+  readonly cards: WeComCardStore;
+  readonly messengers: WeComMessengers;
+  readonly actions: ActionPublisher;
+  readonly refresh: CardRefreshQueue;
+  readonly clock: Clock;
+  readonly record: (event: string, details: Record<string, unknown>) => void;
+  /** Shown to people who click before linking their account. */
+  readonly linkHelpText?: (integration: WeComIntegration) => string;
+}
+
+/**
+ * What recipients currently see, as a number that grows with every visible change: the revision,
+ * plus a half step once a snooze has run out (status is Triggered again without a new revision).
+ */
+export function renderVersion(incident: Incident, nowMs: number): number {
+  return incident.revision + (incident.status === 'Snoozed' && effectiveStatus(incident, nowMs) !== 'Snoozed' ? 0.5 : 0);
+}
+
+export type ClickOutcome = 'transition' | 'no_change' | 'republished' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
+
+export class WeComCardsUseCase {
+  constructor(private readonly deps: WeComCardsDeps) {}
+
+  /** Sends the card to every linked responder that has not received it yet. Idempotent. */
+  async deliver(integration: WeComIntegration, incident: Incident): Promise<WeComCardRecord | undefined> {
+    let card = await this.deps.cards.getCard(integration.id, incident.incidentId);
+    if (!card) {
+      if (incident.status === 'Closed') return undefined; // nothing to tell anyone about
+      const target = incident.targets.find((t) => t.integrationId === integration.id);
+      const emails = target && target.persons.length > 0 ? target.persons : incident.responders;
+      const links = await this.deps.links.byEmails(integration.id, emails);
+      const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
+      for (const email of notLinked) this.deps.record('app_not_linked', { integrationId: integration.id, incidentId: incident.incidentId, email });
+      const userIds = [...links.values()].map((l) => l.userId);
+      const batches: WeComCardBatch[] = batchRecipients(userIds, weComTaskId(incident.incidentId, integration.id)).map((b) => ({
+        taskId: b.taskId,
+        userIds: b.userIds,
+        status: 'pending',
+        renderedRevision: 0,
+        stale: false,
+      }));
+      card = await this.deps.cards.createCard({
+        integrationId: integration.id,
+        incidentId: incident.incidentId,
+        batches,
+        notLinked,
+        invalidUsers: [],
+        createdAt: this.deps.clock.nowMs(),
+      });
+    }
+    const pending = card.batches.filter((b) => b.status === 'pending');
+    if (pending.length === 0) return card;
+    const messenger = await this.deps.messengers.forIntegration(integration);
+    const invalid = new Set(card.invalidUsers);
+    for (const batch of pending) {
+      const nowMs = this.deps.clock.nowMs();
+      try {
+        const sent = await messenger.sendTemplateCard({
+          toUsers: [...batch.userIds],
+          card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+        });
+        if (sent.responseCode) {
+          await this.deps.cards.addCode({ taskId: batch.taskId, code: sent.responseCode, source: 'send', obtainedAt: nowMs, used: false });
+        }
+        for (const u of sent.invalidUsers) invalid.add(u);
+        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
+        this.deps.record('card_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, recipients: batch.userIds.length });
+      } catch (error) {
+        if (error instanceof WeComApiError && error.errcode === TASK_ID_ALREADY_USED) {
+          // Sent before a crash kept us from recording it: no duplicate; its send code is lost.
+          await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: 0 });
+          continue;
+        }
+        if (error instanceof WeComApiError && error.kind === 'permanent') {
+          this.deps.record('card_send_failed', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, errcode: error.errcode, reason: error.reason });
+          await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
+          continue;
+        }
+        throw error; // retry, throttled, token: the queue redelivers and we resume at this batch
+      }
+    }
+    if (invalid.size > card.invalidUsers.length) await this.deps.cards.setInvalidUsers(integration.id, incident.incidentId, [...invalid]);
+    return this.deps.cards.getCard(integration.id, incident.incidentId);
+  }
+
+  /**
+   * Brings every task of the card up to the incident's current state, one response code per task.
+   * A task with no usable code is marked stale: its next Refresh Status click brings it up to date.
+   */
+  async refresh(integration: WeComIntegration, incident: Incident): Promise<{ updated: number; stale: number }> {
+    const card = await this.deps.cards.getCard(integration.id, incident.incidentId);
+    if (!card) return { updated: 0, stale: 0 };
+    let updated = 0;
+    let stale = 0;
+    const nowMs = this.deps.clock.nowMs();
+    const target = renderVersion(incident, nowMs);
+    let messenger: Awaited<ReturnType<WeComMessengers['forIntegration']>> | undefined;
+    for (const batch of card.batches) {
+      if (batch.status !== 'sent' || batch.renderedRevision >= target) continue;
+      messenger ??= await this.deps.messengers.forIntegration(integration);
+      const done = await this.updateTask(messenger, integration, incident, batch, target, nowMs);
+      if (done) updated += 1;
+      else {
+        stale += 1;
+        if (!batch.stale) await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: true });
+        this.deps.record('card_stale', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId });
+      }
+    }
+    return { updated, stale };
+  }
+
+  private async updateTask(
+    messenger: Awaited<ReturnType<WeComMessengers['forIntegration']>>,
+    integration: WeComIntegration,
+    incident: Incident,
+    batch: WeComCardBatch,
+    target: number,
+    nowMs: number,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = pickCode(await this.deps.cards.codes(batch.taskId), nowMs);
+      if (!code) return false;
+      if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // someone else spent it
+      try {
+        const closed = effectiveStatus(incident, nowMs) === 'Closed';
+        await messenger.updateTemplateCard({
+          userIds: [...batch.userIds],
+          responseCode: code.code,
+          card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+          ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
+        });
+      } catch (error) {
+        if (error instanceof WeComApiError && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
+        throw error;
+      }
+      await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { renderedRevision: target, stale: false });
+      this.deps.record('card_updated', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, source: code.source });
+      return true;
+    }
+    return false;
+  }
+
+  /** A click (template_card_event or template_card_menu_event) from the inbound queue. */
+  async click(integration: WeComIntegration, event: WeComCallbackEvent, clickKey: string): Promise<ClickOutcome> {
+    const nowMs = this.deps.clock.nowMs();
+    const taskId = event.taskId ?? '';
+    // Keep the click's code first: whatever happens next, it can update this task once.
+    if (event.responseCode && taskId) {
+      await this.deps.cards.addCode({ taskId, code: event.responseCode, source: 'click', obtainedAt: nowMs, used: false });
+    }
+    const messenger = await this.deps.messengers.forIntegration(integration);
+    const task = taskId ? await this.deps.cards.findTask(integration.id, taskId) : undefined;
+    const tellClicker = async (text: string): Promise<void> => {
+      if (!event.responseCode || !taskId || !(await this.deps.cards.consumeCode(taskId, event.responseCode))) return;
+      await messenger.updateTemplateCard({ userIds: [event.fromUserName], responseCode: event.responseCode, replaceName: text });
+    };
+    if (!task) {
+      this.deps.record('click_unknown_card', { integrationId: integration.id, taskId });
+      await tellClicker('Incident not found');
+      return 'unknown_card';
+    }
+    const link = await this.deps.links.byUserId(integration.id, event.fromUserName);
+    if (!link) {
+      this.deps.record('app_not_linked', { integrationId: integration.id, userId: event.fromUserName, incidentId: task.incidentId });
+      const help =
+        this.deps.linkHelpText?.(integration) ??
+        'Your WeCom account is not linked to the incident system yet, so dutybridge cannot act for you. Ask an administrator to link it (npx dutybridge links set).';
+      await messenger.sendText({ toUsers: [event.fromUserName], content: help });
+      return 'not_linked';
+    }
+    const action = this.actionOf(event);
+    if (!action) {
+      this.deps.record('click_unknown_action', { integrationId: integration.id, eventKey: event.eventKey });
+      return 'unknown_action';
+    }
+    const actor: Actor = { email: link.email, platform: 'wecom', userId: event.fromUserName };
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const incident = await this.deps.incidents.get(task.incidentId);
+      if (!incident) {
+        await tellClicker('Incident not found');
+        return 'unknown_incident';
+      }
+      if (incident.lastTransition?.clickKey === clickKey) {
+        // Redelivered click whose transition was stored but maybe not published: publish again
+        // (the FIFO queue drops the repeat; the idempotency key covers the rest).
+        await this.deps.actions.publish(actionMessageFor(incident)!);
+        await this.deps.refresh.request(incident.incidentId);
+        return 'republished';
+      }
+      const outcome = applyIncidentAction(incident, action, actor, nowMs);
+      if (outcome.kind === 'noChange') {
+        this.deps.record('click_no_change', { integrationId: integration.id, incidentId: incident.incidentId, reason: outcome.reason });
+        await this.deps.refresh.request(incident.incidentId, { delaySeconds: 0 });
+        return action.kind === 'refresh' ? 'refresh' : 'no_change';
+      }
+      const next: Incident = {
+        ...outcome.incident,
+        lastTransition: {
+          clickKey,
+          idempotencyKey: actionIdempotencyKey(incident.incidentId, outcome.incident.revision),
+          action: outcome.action.kind,
+          ...(outcome.action.kind === 'snooze' ? { snoozeMinutes: outcome.action.minutes } : {}),
+          actor,
+          at: nowMs,
+        },
+      };
+      try {
+        await this.deps.incidents.save(next, incident.revision);
+      } catch (error) {
+        if (error instanceof ConcurrentUpdateError) continue; // someone else clicked: re-read and re-decide
+        throw error;
+      }
+      await this.deps.actions.publish(actionMessageFor(next)!);
+      this.deps.record('click_transition', { integrationId: integration.id, incidentId: next.incidentId, action: outcome.action.kind, revision: next.revision });
+      await this.deps.refresh.request(next.incidentId);
+      if (next.status === 'Snoozed' && next.snoozedUntil) await this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil });
+      return 'transition';
+    }
+    throw new ConcurrentUpdateError(task.incidentId);
+  }
+
+  private actionOf(event: WeComCallbackEvent): IncidentAction | undefined {
+    const action = parseActionKey(event.eventKey ?? '');
+    if (action?.kind === 'snooze' && event.event === 'template_card_event') {
+      // The Snooze button applies the length picked in the card's dropdown, when there is one.
+      const picked = snoozeMinutesFromSelection(event.selectedItems);
+      return picked ? { kind: 'snooze', minutes: picked } : action;
+    }
+    return action;
+  }
+}

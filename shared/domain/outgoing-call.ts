@@ -1,0 +1,126 @@
+/**
+ * The contract of the `outgoing-im` queue: one message = one metered DingTalk call, so the
+ * dispatcher can rate-limit, meter and de-duplicate per message (dingtalk.md §5).
+ * zod/mini keeps the Lambda bundles small.
+ */
+import * as z from 'zod/mini';
+
+const nonEmpty = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const stringMap = z.record(z.string(), z.string());
+
+/** Where a card or digest goes: a group (openConversationId) or a person's 1:1 robot chat. */
+export const conversationTargetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('group'), openConversationId: nonEmpty(256), coolAppCode: z.optional(nonEmpty(256)) }),
+  z.object({ type: z.literal('user'), userId: nonEmpty(128) }),
+]);
+export type ConversationTarget = z.infer<typeof conversationTargetSchema>;
+
+export const severitySchema = z.enum(['Critical', 'Warning', 'Info']);
+
+const envelope = {
+  integrationId: nonEmpty(63),
+  /** Stable per logical call (e.g. `card:<incident>:<revision>:<target>`): a redelivery never calls twice. */
+  idempotencyKey: nonEmpty(512),
+  severity: severitySchema,
+  incidentId: z.optional(nonEmpty(256)),
+  /** One line for the digest when the call is deferred (≥ 95 % of the monthly quota used). */
+  summary: nonEmpty(600),
+  /** Conversations the digest line goes to; defaults to the call's own targets. */
+  digestTargets: z.optional(z.array(conversationTargetSchema)),
+};
+
+export const createAndDeliverCallSchema = z.object({
+  kind: z.literal('dingtalk.createAndDeliver'),
+  ...envelope,
+  payload: z.object({
+    outTrackId: nonEmpty(256),
+    cardTemplateId: nonEmpty(256),
+    callbackRouteKey: z.optional(nonEmpty(128)),
+    cardParamMap: stringMap,
+    privateData: z.optional(z.record(z.string(), stringMap)),
+    /** Several spaces in one call cost one metered call. */
+    targets: z.array(conversationTargetSchema).check(z.minLength(1), z.maxLength(20)),
+    /** Group delivery: userId → display name to @ with the card. */
+    atUserIds: z.optional(stringMap),
+  }),
+});
+
+export const updateCardCallSchema = z.object({
+  kind: z.literal('dingtalk.updateCard'),
+  ...envelope,
+  payload: z.object({
+    outTrackId: nonEmpty(256),
+    cardParamMap: z.optional(stringMap),
+    privateData: z.optional(z.record(z.string(), stringMap)),
+    /** false overwrites the whole map ("不填默认覆盖更新"). */
+    updateByKey: z._default(z.boolean(), true),
+  }),
+});
+
+export const groupMessageCallSchema = z.object({
+  kind: z.literal('dingtalk.groupMessage'),
+  ...envelope,
+  payload: z.object({
+    openConversationId: nonEmpty(256),
+    coolAppCode: z.optional(nonEmpty(256)),
+    msgKey: nonEmpty(64),
+    msgParam: z.string().check(z.minLength(2), z.maxLength(15_000)),
+    atUserIds: z.optional(z.array(nonEmpty(128))),
+    atMobiles: z.optional(z.array(nonEmpty(32))),
+  }),
+});
+
+export const oneToOneMessageCallSchema = z.object({
+  kind: z.literal('dingtalk.oneToOneMessage'),
+  ...envelope,
+  payload: z.object({
+    /** "每次最多传20个" (chatbots-send-one-on-one-chat-messages-in-batches). */
+    userIds: z.array(nonEmpty(128)).check(z.minLength(1), z.maxLength(20)),
+    msgKey: nonEmpty(64),
+    msgParam: z.string().check(z.minLength(2), z.maxLength(15_000)),
+  }),
+});
+
+export const outgoingCallSchema = z.discriminatedUnion('kind', [createAndDeliverCallSchema, updateCardCallSchema, groupMessageCallSchema, oneToOneMessageCallSchema]);
+
+export type OutgoingCall = z.infer<typeof outgoingCallSchema>;
+/** What producers write (defaults such as updateByKey may be left out). */
+export type OutgoingCallInput = z.input<typeof outgoingCallSchema>;
+export type OutgoingCallKind = OutgoingCall['kind'];
+
+export class InvalidOutgoingCallError extends Error {
+  override readonly name = 'InvalidOutgoingCallError';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid outgoing call: ${issues.join('; ')}`);
+  }
+}
+
+/** Parses a queue message body; throws InvalidOutgoingCallError with plain-words issues. */
+export function parseOutgoingCall(input: unknown): OutgoingCall {
+  const parsed = outgoingCallSchema.safeParse(typeof input === 'string' ? safeJson(input) : input);
+  if (!parsed.success) throw new InvalidOutgoingCallError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`));
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The conversations a deferred call's digest line goes to. */
+export function digestTargetsOf(call: OutgoingCall): ConversationTarget[] {
+  if (call.digestTargets) return call.digestTargets;
+  switch (call.kind) {
+    case 'dingtalk.createAndDeliver':
+      return call.payload.targets;
+    case 'dingtalk.groupMessage':
+      return [{ type: 'group', openConversationId: call.payload.openConversationId, ...(call.payload.coolAppCode ? { coolAppCode: call.payload.coolAppCode } : {}) }];
+    case 'dingtalk.oneToOneMessage':
+      return call.payload.userIds.map((userId) => ({ type: 'user', userId }));
+    case 'dingtalk.updateCard':
+      return [];
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The WeCom incident card: a `button_interaction` template_card (DOC-90236, wecom.md §4.2) that
+ * shows an incident and carries its actions. Pure: incident in, JSON object out; sending and
+ * updating belong to the WeCom client.
+ *
+ * Layout:
+ * - source "dutybridge", coloured by severity (desc_color 0 grey, 1 black, 2 red, 3 green);
+ * - main_title "[Severity] title", desc = status in words; sub_title_text = description, led by
+ *   the full title when main_title had to cut it;
+ * - horizontal_content_list: Severity, Status, Assignee / Closed by, Triggered (China time, UTC+8),
+ *   Labels (at most 6 rows);
+ * - buttons: Start Processing (`acknowledge`), Close Directly (`resolve`), Snooze 2h (`snooze:120`);
+ *   buttons that no longer apply are left out (no Start Processing while Processing);
+ * - action_menu (WeCom allows 1..3 entries, DOC-90236): Refresh Status (`refresh`) and the two
+ *   shortest other snooze lengths (30 min, 4 h). 12 h and 24 h do not fit, so the card also has a
+ *   `button_selection` dropdown (question_key `snooze`, options `snooze:<minutes>` for every offered
+ *   length, 2 h preselected). **The Snooze button applies the length selected in the dropdown**: a
+ *   click on it carries SelectedItems, read back with `snoozeMinutesFromSelection`; without a
+ *   selection the button's own key (`snooze:120`) applies.
+ * - Closed: the whole card is greyed out with `replace_text` "Closed by <name>"; only Refresh
+ *   Status stays in the menu (the incident system may reopen it).
+ *
+ * Every text is cut to WeCom's documented lengths. WeCom phrases most of them as "建议不超过N个字"
+ * (a recommendation); they are applied as hard limits, counted in Unicode code points, because the
+ * client cuts longer texts unpredictably and the simulator rejects them (40058).
+ */
+import { createHash } from 'node:crypto';
+import {
+  SNOOZE_BUTTON_MINUTES,
+  SNOOZE_MENU_MINUTES,
+  ALLOWED_SNOOZE_MINUTES,
+  actionKey,
+  effectiveStatus,
+  parseActionKey,
+  type Actor,
+  type Incident,
+  type IncidentStatus,
+  type Severity,
+} from './incident';
+import { singleLine, truncateText, toWellFormed, utf8ByteLength } from './text-budget';
+
+/** Field limits of template_card (DOC-90236 / DOC-94888; wecom.md §4.2, §4.4). */
+export const WECOM_CARD_LIMITS = {
+  /** source.desc "建议不超过13个字". */
+  sourceDescChars: 13,
+  /** main_title.title "建议不超过36个字". */
+  titleChars: 36,
+  /** main_title.desc "建议不超过44个字". */
+  titleDescChars: 44,
+  /** sub_title_text "建议不超过160个字". */
+  subTitleChars: 160,
+  /** horizontal_content_list: at most 6 rows; value "建议不超过30个字". */
+  horizontalRows: 6,
+  horizontalValueChars: 30,
+  /** button_list: at most 6 buttons; key ≤ 1024 bytes, unique. */
+  buttons: 6,
+  keyBytes: 1024,
+  /** action_menu.action_list: 1..3 entries. */
+  menuEntries: 3,
+  /** button_selection.option_list: at most 10; option id ≤ 128 bytes. */
+  selectionOptions: 10,
+  optionIdBytes: 128,
+  /** task_id: "只能由数字、字母和“_-@”组成，最长128字节". */
+  taskIdBytes: 128,
+  /** URLs (card_action.url): kept within 2048 bytes. */
+  urlBytes: 2048,
+  /** replace_text / button.replace_name: no documented limit; kept as short as a row value. */
+  replaceTextChars: 30,
+} as const;
+
+const TASK_ID_PATTERN = /^[0-9a-zA-Z_\-@]{1,128}$/;
+/** Parts that can appear verbatim in a readable task_id (no '@', which separates them). */
+const TASK_ID_PART = /^[0-9a-zA-Z_-]+$/;
+
+/** China Standard Time has no daylight saving: a fixed +8 h offset. */
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+export const SNOOZE_QUESTION_KEY = 'snooze';
+/** Every length offered in the dropdown, shortest first. */
+export const SNOOZE_SELECTION_MINUTES: readonly number[] = [...new Set([SNOOZE_BUTTON_MINUTES, ...SNOOZE_MENU_MINUTES])].sort((a, b) => a - b);
+
+export class WeComTaskIdError extends Error {
+  override readonly name = 'WeComTaskIdError';
+}
+
+export interface WeComCardOptions {
+  /** From `weComTaskId`; the same for the first card and every replacement of it. */
+  readonly taskId: string;
+  /** Decides whether a snooze has run out and how times are shown. */
+  readonly nowMs: number;
+  readonly locale?: 'en';
+  /** Opened when the card is tapped and the incident has no (usable) detailUrl. */
+  readonly fallbackUrl?: string;
+}
+
+export interface WeComSelectedItem {
+  readonly questionKey: string;
+  readonly optionIds: readonly string[];
+}
+
+export type WeComTemplateCard = Record<string, unknown>;
+
+const severityColor: Record<Severity, 0 | 1 | 2 | 3> = { Critical: 2, Warning: 1, Info: 0 };
+const CLOSED_COLOR = 3;
+
+const text = (value: string, maxChars: number) => truncateText(toWellFormed(value), { maxChars });
+const line = (value: string, maxChars: number) => text(singleLine(value), maxChars);
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** "2024-05-01 10:02" in China time. */
+export function formatChinaTime(epochMs: number): string {
+  const d = new Date(epochMs + CHINA_OFFSET_MS);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+}
+
+function actorName(actor: Actor | undefined): string | undefined {
+  if (!actor) return undefined;
+  const name = actor.name ? singleLine(actor.name) : '';
+  return name || actor.email || undefined;
+}
+
+function snoozeLabel(minutes: number): string {
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes} min`;
+}
+
+function statusLine(incident: Incident, status: IncidentStatus): string {
+  switch (status) {
+    case 'Triggered':
+      return 'Triggered, waiting for someone to respond';
+    case 'Processing': {
+      const who = actorName(incident.acknowledgedBy);
+      return who ? `Processing by ${who}` : 'Processing';
+    }
+    case 'Snoozed':
+      return incident.snoozedUntil !== undefined ? `Snoozed until ${formatChinaTime(incident.snoozedUntil)} (UTC+8)` : 'Snoozed';
+    case 'Closed': {
+      const who = actorName(incident.closedBy);
+      return who ? `Closed by ${who}` : 'Closed';
+    }
+  }
+}
+
+/** A URL WeCom can open: absolute http(s), within the length limit. */
+function usableUrl(candidate: string | undefined): string | undefined {
+  if (!candidate || utf8ByteLength(candidate) > WECOM_CARD_LIMITS.urlBytes) return undefined;
+  try {
+    const url = new URL(candidate);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function labelsSummary(labels: Readonly<Record<string, string>>): string | undefined {
+  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return undefined;
+  return entries.map(([key, value]) => `${singleLine(key)}=${singleLine(value)}`).join(', ');
+}
+
+/**
+ * A task_id for an incident's card in one integration: deterministic (a retried send hits
+ * 42014 "already used" instead of delivering a second card), unique per (incident, integration,
+ * generation) and within WeCom's alphabet and 128 bytes. Readable `<incident>@<integration>` when
+ * both ids allow it, otherwise `@` + SHA-256 hex (readable ids never start with `@`, so the two
+ * forms cannot collide). `generation` distinguishes later cards for the same incident (a reopen),
+ * since WeCom refuses a task_id it has seen ("同一个应用任务id不能重复").
+ */
+export function weComTaskId(incidentId: string, integrationId: string, generation = 0): string {
+  if (!Number.isInteger(generation) || generation < 0) throw new WeComTaskIdError('generation must be a non-negative integer');
+  const suffix = generation > 0 ? `@${generation}` : '';
+  const readable = `${incidentId}@${integrationId}${suffix}`;
+  if (TASK_ID_PART.test(incidentId) && TASK_ID_PART.test(integrationId) && readable.length <= WECOM_CARD_LIMITS.taskIdBytes) return readable;
+  const digest = createHash('sha256').update(JSON.stringify([incidentId, integrationId, generation])).digest('hex');
+  return `@${digest}`;
+}
+
+export function isValidWeComTaskId(taskId: string): boolean {
+  return TASK_ID_PATTERN.test(taskId);
+}
+
+/** The grey text that replaces the buttons of a closed incident's card, e.g. "Closed by Alice". */
+export function renderWeComClosedReplacement(incident: Incident): string {
+  const who = actorName(incident.closedBy);
+  return line(who ? `Closed by ${who}` : 'Closed', WECOM_CARD_LIMITS.replaceTextChars);
+}
+
+/**
+ * Snooze length chosen in the card's dropdown, from a click's SelectedItems; undefined when the
+ * click carried no (valid) selection, in which case the clicked key applies.
+ */
+export function snoozeMinutesFromSelection(selectedItems: readonly WeComSelectedItem[] | undefined): number | undefined {
+  const item = selectedItems?.find((s) => s.questionKey === SNOOZE_QUESTION_KEY);
+  const optionId = item?.optionIds[0];
+  if (optionId === undefined) return undefined;
+  const action = parseActionKey(optionId);
+  return action?.kind === 'snooze' && ALLOWED_SNOOZE_MINUTES.has(action.minutes) ? action.minutes : undefined;
+}
+
+interface Button {
+  readonly text: string;
+  readonly style: 1 | 2 | 3 | 4;
+  readonly key: string;
+}
+
+const startProcessing: Button = { text: 'Start Processing', style: 1, key: actionKey({ kind: 'acknowledge' }) };
+const closeDirectly: Button = { text: 'Close Directly', style: 2, key: actionKey({ kind: 'resolve' }) };
+const snoozeButton: Button = {
+  text: `Snooze ${snoozeLabel(SNOOZE_BUTTON_MINUTES)}`,
+  style: 3,
+  key: actionKey({ kind: 'snooze', minutes: SNOOZE_BUTTON_MINUTES }),
+};
+
+function buttonsFor(status: IncidentStatus): Button[] {
+  switch (status) {
+    case 'Triggered':
+      return [startProcessing, closeDirectly, snoozeButton];
+    case 'Processing':
+      // Already taken: acknowledging again would change nothing.
+      return [closeDirectly, snoozeButton];
+    case 'Snoozed':
+      // A new snooze replaces the current one, so Snooze stays.
+      return [startProcessing, closeDirectly, snoozeButton];
+    case 'Closed':
+      // Shown greyed under replace_text; WeCom requires at least one button on this card type.
+      return [closeDirectly];
+  }
+}
+
+function actionMenu(status: IncidentStatus): { desc: string; action_list: { text: string; key: string }[] } {
+  const refresh = { text: 'Refresh Status', key: actionKey({ kind: 'refresh' }) };
+  if (status === 'Closed') return { desc: 'dutybridge', action_list: [refresh] };
+  const room = WECOM_CARD_LIMITS.menuEntries - 1;
+  const snoozes = [...SNOOZE_MENU_MINUTES]
+    .sort((a, b) => a - b)
+    .slice(0, room)
+    .map((minutes) => ({ text: `Snooze ${snoozeLabel(minutes)}`, key: actionKey({ kind: 'snooze', minutes }) }));
+  return { desc: 'dutybridge', action_list: [refresh, ...snoozes] };
+}
+
+/** True when the menu cannot hold every snooze length, so the dropdown is needed. */
+export const WECOM_CARD_NEEDS_SNOOZE_DROPDOWN = SNOOZE_MENU_MINUTES.length > WECOM_CARD_LIMITS.menuEntries - 1;
+
+function snoozeSelection(): Record<string, unknown> {
+  return {
+    question_key: SNOOZE_QUESTION_KEY,
+    title: 'Snooze for',
+    option_list: SNOOZE_SELECTION_MINUTES.map((minutes) => ({ id: actionKey({ kind: 'snooze', minutes }), text: snoozeLabel(minutes) })),
+    selected_id: actionKey({ kind: 'snooze', minutes: SNOOZE_BUTTON_MINUTES }),
+  };
+}
+
+/** The incident's card as of `nowMs`, for message/send or as an update_template_card replacement. */
+export function renderWeComIncidentCard(incident: Incident, options: WeComCardOptions): WeComTemplateCard {
+  if (!isValidWeComTaskId(options.taskId)) {
+    throw new WeComTaskIdError('taskId must be 1..128 characters of [0-9a-zA-Z_-@] (DOC-94888); use weComTaskId()');
+  }
+  const status = effectiveStatus(incident, options.nowMs);
+  const closed = status === 'Closed';
+
+  const rows: { keyname: string; value: string }[] = [
+    { keyname: 'Severity', value: incident.severity },
+    { keyname: 'Status', value: status },
+  ];
+  const assignee = actorName(incident.acknowledgedBy);
+  const closer = actorName(incident.closedBy);
+  if (closed && closer) rows.push({ keyname: 'Closed by', value: closer });
+  else if (!closed && assignee && status === 'Processing') rows.push({ keyname: 'Assignee', value: assignee });
+  rows.push({ keyname: 'Triggered', value: `${formatChinaTime(incident.triggeredAt)} (UTC+8)` });
+  const labels = labelsSummary(incident.labels);
+  if (labels) rows.push({ keyname: 'Labels', value: labels });
+
+  const fullTitle = singleLine(toWellFormed(incident.title));
+  const title = line(`[${incident.severity}] ${fullTitle}`, WECOM_CARD_LIMITS.titleChars);
+  const card: WeComTemplateCard = {
+    card_type: 'button_interaction',
+    source: {
+      desc: line('dutybridge', WECOM_CARD_LIMITS.sourceDescChars),
+      desc_color: closed ? CLOSED_COLOR : severityColor[incident.severity],
+    },
+    main_title: {
+      title,
+      desc: line(statusLine(incident, status), WECOM_CARD_LIMITS.titleDescChars),
+    },
+  };
+  // 36 characters often cut off what tells incidents apart ("… v2", the host): when the title was
+  // cut, the full title opens the 160-character body.
+  const titleWasCut = !title.endsWith(fullTitle);
+  const body = [titleWasCut ? fullTitle : '', incident.description.trim()].filter((part) => part.length > 0).join('\n');
+  const description = text(body, WECOM_CARD_LIMITS.subTitleChars);
+  if (description.length > 0) card.sub_title_text = description;
+  card.horizontal_content_list = rows
+    .slice(0, WECOM_CARD_LIMITS.horizontalRows)
+    .map((row) => ({ keyname: row.keyname, value: line(row.value, WECOM_CARD_LIMITS.horizontalValueChars) }));
+  const url = usableUrl(incident.detailUrl) ?? usableUrl(options.fallbackUrl);
+  if (url) card.card_action = { type: 1, url };
+  card.action_menu = actionMenu(status);
+  card.task_id = options.taskId;
+  if (!closed && WECOM_CARD_NEEDS_SNOOZE_DROPDOWN) card.button_selection = snoozeSelection();
+  card.button_list = buttonsFor(status).map((b) => ({ text: b.text, style: b.style, key: b.key }));
+  if (closed) card.replace_text = renderWeComClosedReplacement(incident);
+  return card;
+}

@@ -1,0 +1,145 @@
+/**
+ * The WeCom slice end to end on the local stack and the simulator (real HTTP, real crypto):
+ * incident.triggered → one message/send → 3 people see the card → a click → exactly one
+ * incident.action, every copy shows Processing → incident.resolved → Closed, greyed buttons →
+ * replays change nothing → an exhausted update budget is caught up by Refresh Status.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
+import { createSimulator, type Simulator } from '../../sim/server';
+import { WeComCrypto } from '../../shared/adapters/crypto';
+import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
+import { getDocumentClient } from '../../shared/adapters/aws/clients';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+process.env.CARD_REFRESH_DELAY_SECONDS = '0';
+
+const ID = 'acme-wecom';
+const corp = { corpId: 'wwacmecorp01', agentId: 1000002, secret: 'acme-app-secret', token: 'AcmeToken1', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+const people = [
+  { userId: 'zhangwei', name: '张伟', mobile: '+86-13800000001', email: 'zhangwei@example.com' },
+  { userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com' },
+  { userId: 'bob', name: 'Bob Smith', mobile: '+86-13800000005', email: 'bob@example.com' },
+];
+let t: TestStack;
+let sim: Simulator;
+
+beforeAll(async () => {
+  t = await startTestStack({ pollers: true });
+  sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000 });
+  const res = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...corp, callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people }),
+  });
+  expect(res.status).toBe(200);
+  await t.admin.addWeCom({ id: ID, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
+  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  for (const p of people) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+});
+afterAll(async () => {
+  await sim?.stop();
+  await t?.stop();
+});
+
+async function publish(event: object): Promise<void> {
+  await t.sqs.send(new SendMessageCommand({ QueueUrl: t.queueUrl('incident-events'), MessageBody: JSON.stringify(event) }));
+}
+
+const incident = (id: string, type: string, version: number, extra: object = {}) => ({
+  type,
+  incidentId: id,
+  version,
+  occurredAt: new Date().toISOString(),
+  title: `Payments API 5xx (${id})`,
+  severity: 'Critical',
+  description: 'Error rate above 5% for 5 minutes',
+  detailUrl: 'https://incidents.example.com/inc',
+  responders: people.map((p) => p.email),
+  targets: [{ integrationId: ID }],
+  ...extra,
+});
+
+function cardsOf(userId: string): RenderedCard[] {
+  const byCard = new Map<string, RenderedCard>();
+  for (const item of sim.conversations() as ConversationItem[]) {
+    if (item.platform === 'wecom' && item.conversation === `user:${userId}` && item.card) byCard.set(item.card.cardId, item.card);
+  }
+  return [...byCard.values()];
+}
+const text = (card: RenderedCard) => JSON.stringify(card);
+const calls = (endpoint: string) => sim.calls({ platform: 'wecom', endpoint } as never).filter((c) => c.endpoint === endpoint);
+
+it('triggers, acts, resolves, ignores replays and catches up with Refresh Status', async () => {
+  await publish(incident('inc-100', 'incident.triggered', 1));
+  const cardId = await eventually(async () => {
+    for (const p of people) expect(cardsOf(p.userId)).toHaveLength(1);
+    return cardsOf('alice')[0].cardId;
+  }, 15_000);
+  expect(calls('message/send')).toHaveLength(1);
+  expect(calls('gettoken')).toHaveLength(1);
+  expect(text(cardsOf('bob')[0])).toContain('Start Processing');
+
+  // Alice clicks Start Processing.
+  const click = await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', orgId: corp.corpId, userId: 'alice', cardId, buttonKey: 'acknowledge' }) });
+  expect(click.status).toBe(200);
+  const actions = await eventually(async () => {
+    const messages = await t.drain(t.queueUrl('incident-actions.fifo'), 200);
+    expect(messages).toHaveLength(1);
+    return messages;
+  }, 15_000);
+  expect(JSON.parse(actions[0].Body!)).toMatchObject({ type: 'incident.action', incidentId: 'inc-100', action: 'acknowledge', actor: { email: 'alice@example.com', platform: 'wecom', userId: 'alice' } });
+  await eventually(async () => {
+    for (const p of people) {
+      const card = text(cardsOf(p.userId)[0]);
+      expect(card).toContain('Processing');
+      expect(card).toMatch(/Alice|alice/);
+    }
+  }, 15_000);
+
+  // The incident system resolves it: every copy shows Closed with greyed buttons.
+  await publish(incident('inc-100', 'incident.resolved', 2, { actorEmail: 'alice@example.com' }));
+  await eventually(async () => {
+    for (const p of people) {
+      const card = cardsOf(p.userId)[0];
+      expect(card.replacedText).toBeTruthy();
+      expect(card.buttons.every((b) => b.disabled)).toBe(true);
+    }
+  }, 15_000);
+
+  // The same click callback delivered three more times, and a late click: still one action.
+  const crypto = new WeComCrypto({ token: corp.token, encodingAesKey: corp.encodingAesKey, receiveId: corp.corpId });
+  const xml = `<xml><ToUserName><![CDATA[${corp.corpId}]]></ToUserName><FromUserName><![CDATA[bob]]></FromUserName><CreateTime>1800000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[acknowledge]]></EventKey><TaskId><![CDATA[${cardId}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><AgentID>${corp.agentId}</AgentID></xml>`;
+  for (let i = 0; i < 3; i++) {
+    const { body, msgSignature } = crypto.encryptCallback(xml, { toUserName: corp.corpId, agentId: String(corp.agentId), timestamp: '1800000000', nonce: `r${i}` });
+    const res = await fetch(`${t.url}/wecom/${ID}/callback?msg_signature=${msgSignature}&timestamp=1800000000&nonce=r${i}`, { method: 'POST', body });
+    expect(res.status).toBe(200);
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await t.drain(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
+});
+
+it('marks a card stale when its update codes run out, and Refresh Status brings it up to date', async () => {
+  await publish(incident('inc-200', 'incident.triggered', 1));
+  const cardId = await eventually(async () => {
+    const card = cardsOf('bob').find((c) => text(c).includes('inc-200'));
+    expect(card).toBeDefined();
+    return card!.cardId;
+  }, 15_000);
+  // Two changes: the send's code pays for the first; the second finds no code left.
+  await publish(incident('inc-200', 'incident.updated', 2, { title: 'Payments API 5xx (inc-200) v2' }));
+  await eventually(async () => expect(text(cardsOf('bob').find((c) => c.cardId === cardId)!)).toContain('v2'), 15_000);
+  await publish(incident('inc-200', 'incident.updated', 3, { title: 'Payments API 5xx (inc-200) v3' }));
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(text(cardsOf('bob').find((c) => c.cardId === cardId)!)).not.toContain('v3');
+
+  const before = calls('message/update_template_card').length;
+  await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', orgId: corp.corpId, userId: 'bob', cardId, buttonKey: 'refresh' }) });
+  await eventually(async () => {
+    for (const p of people) expect(text(cardsOf(p.userId).find((c) => c.cardId === cardId)!)).toContain('v3');
+  }, 15_000);
+  expect(calls('message/update_template_card').length).toBe(before + 1);
+  // A refresh is not an action.
+  expect(await t.drain(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
+});

@@ -1,0 +1,59 @@
+import {
+  classifyWeComErrcode,
+  weComErrorFromErrcode,
+  WeComApiError,
+  WeComPermanentError,
+  WeComRetryableError,
+  WeComThrottledError,
+  WeComTokenError,
+} from '../../../../shared/adapters/wecom/errors';
+
+describe('classifyWeComErrcode', () => {
+  const table: [number, string][] = [
+    [0, 'ok'],
+    [-1, 'retry'],
+    [45009, 'throttled'],
+    [45033, 'throttled'],
+    [40014, 'token'],
+    [42001, 'token'],
+    ...[48002, 60020, 81013, 301002, 40001, 60011, 40058, 45002, 44004, 60140, 42014, 42015, 42016, 42017, 42018, 86001, 86003, 86216, 86999, 46004, 60111, 41001].map(
+      (code): [number, string] => [code, 'permanent'],
+    ),
+  ];
+
+  it.each(table)('errcode %i → %s', (errcode, kind) => {
+    const result = classifyWeComErrcode(errcode);
+    expect(result.kind).toBe(kind);
+    expect(result.reason).toContain(String(errcode));
+  });
+
+  it('explains in plain words', () => {
+    expect(classifyWeComErrcode(60020).reason).toMatch(/^the app's IP is not in WeCom's trusted IP list \(60020\)/);
+    expect(classifyWeComErrcode(81013).reason).toContain('nothing was delivered');
+    expect(classifyWeComErrcode(60140).reason).toContain('72 hours');
+  });
+
+  it('treats unknown codes as permanent and quotes errmsg', () => {
+    expect(classifyWeComErrcode(12345, 'something odd')).toEqual({ kind: 'permanent', reason: 'unknown errcode 12345: something odd' });
+    expect(classifyWeComErrcode(12345).reason).toBe('unknown errcode 12345: no errmsg');
+  });
+});
+
+describe('weComErrorFromErrcode', () => {
+  it.each([
+    [-1, WeComRetryableError, 'retry'],
+    [45009, WeComThrottledError, 'throttled'],
+    [42001, WeComTokenError, 'token'],
+    [60020, WeComPermanentError, 'permanent'],
+    [99999, WeComPermanentError, 'permanent'],
+  ] as const)('errcode %i → %p', (errcode, type, kind) => {
+    const error = weComErrorFromErrcode('message/send', errcode, 'msg, hint: [x]');
+    expect(error).toBeInstanceOf(type);
+    expect(error).toBeInstanceOf(WeComApiError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ kind, errcode, errmsg: 'msg, hint: [x]', endpoint: 'message/send' });
+    expect(error.message).toContain('message/send');
+    expect(error.message).toContain(error.reason);
+    expect(error.name).toBe(type.name);
+  });
+});

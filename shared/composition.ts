@@ -12,7 +12,7 @@ import { DynamoIncidentRepository } from './adapters/aws/incident-repository';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { DynamoLinkStore } from './adapters/aws/link-store';
 import { DynamoMemberDirectory } from './adapters/aws/member-directory';
-import { SqsDeadLetterSink, SqsInboundCallbackQueue } from './adapters/aws/queues';
+import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsRetryVisibility } from './adapters/aws/queues';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
 import { WeComClientMessengers } from './adapters/wecom/messengers';
@@ -119,6 +119,10 @@ export const refreshCardsUseCase = once(
 
 export function deadLetterSink(queue: QueueDefinition): SqsDeadLetterSink {
   return new SqsDeadLetterSink(getSqsClient(), config().deadLetterQueueUrls[queue.id], queue.fifo);
+}
+
+export function retryVisibility(queue: QueueDefinition): SqsRetryVisibility {
+  return new SqsRetryVisibility(getSqsClient(), config().queueUrls[queue.id]);
 }
 
 export { cardRefreshQueue, incidentEventsQueue, inboundCallbacksQueue };

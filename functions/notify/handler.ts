@@ -1,5 +1,5 @@
 /** incident-events queue consumer: incident projection, cards for every target; invalid events go to the DLQ with the reason. */
-import { deadLetterSink, incidentEventsQueue, notifyUseCase } from '../../shared/composition';
+import { retryVisibility, deadLetterSink, incidentEventsQueue, notifyUseCase } from '../../shared/composition';
 import { incidentEventSchema } from '../../shared/domain/incident-events';
 import { logger } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
@@ -9,6 +9,7 @@ export const handler = queueHandler({
   schema: incidentEventSchema,
   deps: () => ({
     deadLetters: deadLetterSink(incidentEventsQueue),
+    retryVisibility: retryVisibility(incidentEventsQueue),
     process: async (event) => {
       const incidentId = 'incidentId' in event ? event.incidentId : undefined;
       logger.appendKeys({ incidentId });

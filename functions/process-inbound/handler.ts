@@ -1,5 +1,5 @@
 /** inbound-callbacks queue consumer: group registry updates and recorded clicks. */
-import { deadLetterSink, inboundCallbacksQueue, processInboundUseCase } from '../../shared/composition';
+import { retryVisibility, deadLetterSink, inboundCallbacksQueue, processInboundUseCase } from '../../shared/composition';
 import { inboundCallbackMessageSchema } from '../../shared/domain/inbound';
 import { queueHandler } from '../../shared/runtime/queue';
 
@@ -8,6 +8,7 @@ export const handler = queueHandler({
   schema: inboundCallbackMessageSchema,
   deps: () => ({
     deadLetters: deadLetterSink(inboundCallbacksQueue),
+    retryVisibility: retryVisibility(inboundCallbacksQueue),
     process: async (message) => {
       await processInboundUseCase().process(message);
     },

@@ -1,5 +1,5 @@
 /** card-refresh queue consumer: brings every copy of an incident's cards up to date. */
-import { cardRefreshQueue, deadLetterSink, refreshCardsUseCase } from '../../shared/composition';
+import { retryVisibility, cardRefreshQueue, deadLetterSink, refreshCardsUseCase } from '../../shared/composition';
 import { cardRefreshMessageSchema } from '../../shared/domain/card-refresh';
 import { logger } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
@@ -9,6 +9,7 @@ export const handler = queueHandler({
   schema: cardRefreshMessageSchema,
   deps: () => ({
     deadLetters: deadLetterSink(cardRefreshQueue),
+    retryVisibility: retryVisibility(cardRefreshQueue),
     process: async (message) => {
       logger.appendKeys({ incidentId: message.incidentId });
       const outcome = await refreshCardsUseCase().process(message);

@@ -34,6 +34,23 @@ const TASK_ID_ALREADY_USED = 42014;
 /** errcode 60140: the response code is used or expired; try the next one. */
 const INVALID_RESPONSE_CODE = 60140;
 
+/**
+ * Calls WeCom, retrying transient failures (-1 busy, 5xx, timeouts, a token that failed its one
+ * refresh) a couple of times in-process before letting the queue redeliver; throttles are not
+ * retried here (WeCom keeps blocking for the rest of the window).
+ */
+export async function withWeComRetries<T>(call: () => Promise<T>, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)), attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const transient = error instanceof WeComApiError && (error.kind === 'retry' || error.kind === 'token');
+      if (!transient || attempt >= attempts) throw error;
+      await sleep(100 * 2 ** attempt);
+    }
+  }
+}
+
 export interface WeComCardsDeps {
   readonly incidents: IncidentRepository;
   readonly links: LinkStore;
@@ -94,10 +111,12 @@ export class WeComCardsUseCase {
     for (const batch of pending) {
       const nowMs = this.deps.clock.nowMs();
       try {
-        const sent = await messenger.sendTemplateCard({
-          toUsers: [...batch.userIds],
-          card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
-        });
+        const sent = await withWeComRetries(() =>
+          messenger.sendTemplateCard({
+            toUsers: [...batch.userIds],
+            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+          }),
+        );
         if (sent.responseCode) {
           await this.deps.cards.addCode({ taskId: batch.taskId, code: sent.responseCode, source: 'send', obtainedAt: nowMs, used: false });
         }
@@ -162,12 +181,14 @@ export class WeComCardsUseCase {
       if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // someone else spent it
       try {
         const closed = effectiveStatus(incident, nowMs) === 'Closed';
-        await messenger.updateTemplateCard({
-          userIds: [...batch.userIds],
-          responseCode: code.code,
-          card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
-          ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
-        });
+        await withWeComRetries(() =>
+          messenger.updateTemplateCard({
+            userIds: [...batch.userIds],
+            responseCode: code.code,
+            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+            ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
+          }),
+        );
       } catch (error) {
         if (error instanceof WeComApiError && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
         throw error;

@@ -25,7 +25,29 @@ export interface QueueHandlerOptions<T> {
   readonly name: string;
   readonly schema: z.ZodMiniType<T>;
   /** Created lazily on the first invocation (reads configuration then). */
-  readonly deps: () => { deadLetters: DeadLetterSink; process: (message: T, record: SQSRecord) => Promise<void> };
+  readonly deps: () => {
+    deadLetters: DeadLetterSink;
+    process: (message: T, record: SQSRecord) => Promise<void>;
+    /** Shortens (or lengthens) the wait before a failed record is retried (ChangeMessageVisibility). */
+    retryVisibility?: RetryVisibility;
+  };
+}
+
+export interface RetryVisibility {
+  change(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/**
+ * Seconds before a failed record is tried again: exponential from 2 s, with jitter, capped at
+ * 60 s; errors may ask for a minimum (a WeCom 45009 throttle blocks for the rest of the minute).
+ */
+export function retryDelaySeconds(receiveCount: number, error: unknown, random: () => number = Math.random): number {
+  const minimum = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  const exponential = Math.min(60, 2 ** Math.max(1, receiveCount));
+  const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
+  // QUEUE_RETRY_MAX_SECONDS lets a local stack or test shorten every wait (default: SQS's 900 s cap).
+  const cap = Number(process.env.QUEUE_RETRY_MAX_SECONDS ?? 900);
+  return Math.min(cap, 900, Math.max(typeof minimum === 'number' ? minimum : 0, jittered));
 }
 
 export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
@@ -46,11 +68,15 @@ export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEve
       await deps.process(parsed.data, record);
     } catch (error) {
       if (error instanceof PoisonMessageError) return deadLetter(record, error.reason);
+      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+      const delay = retryDelaySeconds(receiveCount, error);
       logger.warn('record failed; it will be retried', {
         messageId: record.messageId,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
+        receiveCount,
+        retryInSeconds: delay,
         error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
       });
+      await deps.retryVisibility?.change(record.receiptHandle, delay).catch(() => undefined);
       throw error;
     }
   };

@@ -1,5 +1,5 @@
 /** SQS writers: the inbound-callbacks queue and the dead-letter-with-reason path. */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InboundCallbackMessage } from '../../domain/inbound';
 import type { DeadLetterSink, InboundCallbackQueue } from '../../application/ports';
 
@@ -39,5 +39,17 @@ export class SqsDeadLetterSink implements DeadLetterSink {
         ...(this.fifo ? { MessageGroupId: 'dead-letter' } : {}),
       }),
     );
+  }
+}
+
+/** Backoff for failed records: the visibility timeout of the received message is reset to the delay. */
+export class SqsRetryVisibility {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async change(receiptHandle: string, seconds: number): Promise<void> {
+    await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.round(seconds)) }));
   }
 }

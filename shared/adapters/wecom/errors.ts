@@ -115,6 +115,8 @@ export class WeComRetryableError extends WeComApiError {
 export class WeComThrottledError extends WeComApiError {
   override readonly name = 'WeComThrottledError';
   readonly kind = 'throttled' as const;
+  /** "按分钟拦截则被屏蔽60秒" (P-90454): retrying within the minute only extends the block. */
+  readonly retryAfterSeconds = 60;
 }
 
 /** The access_token was rejected even after one refresh (40014, 42001). */

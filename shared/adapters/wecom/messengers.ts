@@ -22,7 +22,7 @@ export class WeComClientMessengers implements WeComMessengers {
     if (!client) {
       client = new WeComClient(
         { corpId: integration.settings.corpId, agentId: integration.settings.agentId, secret: secrets.secret, apiBase: integration.settings.apiBase },
-        { tokens: this.tokens },
+        { tokens: this.tokens, timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000) },
       );
       this.clients.set(key, client);
     }

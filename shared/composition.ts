@@ -18,6 +18,7 @@ import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
 import { WeComClientMessengers } from './adapters/wecom/messengers';
 import { DingTalkCardCallbackUseCase, unchangedCardClickPort } from './application/dingtalk-cards';
 import { DingTalkEventUseCase } from './application/dingtalk-events';
+import { IncidentClicks } from './application/incident-clicks';
 import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
 import { ProcessInboundUseCase } from './application/process-inbound';
 import { systemClock } from './application/ports';
@@ -49,6 +50,17 @@ const tokens = once(() => new TokenProvider({ store: new DynamoAccessTokenStore(
 
 const record = (outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details);
 
+const incidentClicks = once(
+  () =>
+    new IncidentClicks({
+      incidents: incidents(),
+      actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
+      refresh: refreshQueue(),
+      clock: systemClock,
+      record,
+    }),
+);
+
 const weComCards = once(
   () =>
     new WeComCardsUseCase({
@@ -56,8 +68,7 @@ const weComCards = once(
       links: new DynamoLinkStore(getDocumentClient(), table()),
       cards: weComCardStore(),
       messengers: new WeComClientMessengers(secrets(), tokens()),
-      actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
-      refresh: refreshQueue(),
+      clicks: incidentClicks(),
       clock: systemClock,
       record,
     }),

@@ -6,28 +6,12 @@
  */
 import { WeComApiError } from '../adapters/wecom/errors';
 import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
-import { actionIdempotencyKey, actionMessageFor } from '../domain/incident-action';
-import {
-  applyIncidentAction,
-  effectiveStatus,
-  parseActionKey,
-  type Actor,
-  type Incident,
-  type IncidentAction,
-} from '../domain/incident';
+import { effectiveStatus, parseActionKey, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { IncidentClicks } from './incident-clicks';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
-import {
-  ConcurrentUpdateError,
-  type ActionPublisher,
-  type CardRefreshQueue,
-  type Clock,
-  type IncidentRepository,
-  type LinkStore,
-  type WeComCardStore,
-  type WeComMessengers,
-} from './ports';
+import type { Clock, IncidentRepository, LinkStore, WeComCardStore, WeComMessengers } from './ports';
 
 /** errcode 42014: "task_id不合法" — here: the task_id was already used, i.e. this batch was sent before. */
 const TASK_ID_ALREADY_USED = 42014;
@@ -56,8 +40,7 @@ export interface WeComCardsDeps {
   readonly links: LinkStore;
   readonly cards: WeComCardStore;
   readonly messengers: WeComMessengers;
-  readonly actions: ActionPublisher;
-  readonly refresh: CardRefreshQueue;
+  readonly clicks: IncidentClicks;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
   /** Shown to people who click before linking their account. */
@@ -234,49 +217,16 @@ export class WeComCardsUseCase {
       return 'unknown_action';
     }
     const actor: Actor = { email: link.email, platform: 'wecom', userId: event.fromUserName };
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const incident = await this.deps.incidents.get(task.incidentId);
-      if (!incident) {
+    const outcome = await this.deps.clicks.apply(task.incidentId, action, actor, clickKey);
+    switch (outcome.kind) {
+      case 'unknown_incident':
         await tellClicker('Incident not found');
         return 'unknown_incident';
-      }
-      if (incident.lastTransition?.clickKey === clickKey) {
-        // Redelivered click whose transition was stored but maybe not published: publish again
-        // (the FIFO queue drops the repeat; the idempotency key covers the rest).
-        await this.deps.actions.publish(actionMessageFor(incident)!);
-        await this.deps.refresh.request(incident.incidentId);
-        return 'republished';
-      }
-      const outcome = applyIncidentAction(incident, action, actor, nowMs);
-      if (outcome.kind === 'noChange') {
-        this.deps.record('click_no_change', { integrationId: integration.id, incidentId: incident.incidentId, reason: outcome.reason });
-        await this.deps.refresh.request(incident.incidentId, { delaySeconds: 0 });
+      case 'no_change':
         return action.kind === 'refresh' ? 'refresh' : 'no_change';
-      }
-      const next: Incident = {
-        ...outcome.incident,
-        lastTransition: {
-          clickKey,
-          idempotencyKey: actionIdempotencyKey(incident.incidentId, outcome.incident.revision),
-          action: outcome.action.kind,
-          ...(outcome.action.kind === 'snooze' ? { snoozeMinutes: outcome.action.minutes } : {}),
-          actor,
-          at: nowMs,
-        },
-      };
-      try {
-        await this.deps.incidents.save(next, incident.revision);
-      } catch (error) {
-        if (error instanceof ConcurrentUpdateError) continue; // someone else clicked: re-read and re-decide
-        throw error;
-      }
-      await this.deps.actions.publish(actionMessageFor(next)!);
-      this.deps.record('click_transition', { integrationId: integration.id, incidentId: next.incidentId, action: outcome.action.kind, revision: next.revision });
-      await this.deps.refresh.request(next.incidentId);
-      if (next.status === 'Snoozed' && next.snoozedUntil) await this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil });
-      return 'transition';
+      default:
+        return outcome.kind;
     }
-    throw new ConcurrentUpdateError(task.incidentId);
   }
 
   private actionOf(event: WeComCallbackEvent): IncidentAction | undefined {

@@ -7,12 +7,16 @@
  *  1. Hard: at most N grants per (app, api) per epoch second, whatever the callers' clocks — the
  *     count only moves through conditional writes (`n < N`).
  *  2. Sliding window: grant `c` (1..N) of second `k` is released at its slot time
- *     `k·1000 + (c−1)·1000/N` ms, never earlier, and a slot whose time has already passed when a
- *     caller asks is never handed out (the counter is first moved past it). Slot times are
- *     distinct points of a grid with spacing 1000/N ms, and any 1000 ms interval holds at most N
- *     grid points, so no sliding second can start more than N calls — a window boundary cannot
- *     admit 2N. The residual error is the time between reading the clock and the write landing
- *     (one DynamoDB round trip) plus timer lateness; both only ever delay a start.
+ *     `p = k·1000 + ceil((c−1)·spread/N)` ms (spread = 1000 − boundaryGuardMs), never earlier, and
+ *     a slot whose time has already passed when a caller asks is never handed out (the counter is
+ *     first moved past it). Slot times increase strictly and slot j+N is exactly 1000 ms after
+ *     slot j, so a half-open 1000 ms interval — a run of consecutive slots — cannot hold both j
+ *     and j+N: at most N starts in ANY sliding second, and a window boundary cannot admit 2N.
+ *     The residual error is the time between reading the clock and the write landing (one
+ *     DynamoDB round trip) plus timer lateness; both only ever delay a start.
+ *  3. The last slot of a second is released `boundaryGuardMs` + one spacing before the next
+ *     second begins, so a call delayed by event-loop or network jitter still reaches a platform
+ *     that counts per aligned second inside the right second. This costs no throughput.
  *  Assumes the instances' clocks agree to within a few ms (Lambda hosts are NTP-synchronised).
  *
  * A caller that finds the current second full reserves a slot in a later one and sleeps until
@@ -65,25 +69,31 @@ export interface QpsLimiterOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Longest wait for a slot before giving up (default 10 000 ms). */
   readonly maxWaitMs?: number;
+  /** Slots of a second are spread over its first 1000 − boundaryGuardMs ms (default 150). */
+  readonly boundaryGuardMs?: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export const DEFAULT_BOUNDARY_GUARD_MS = 150;
+
 /** First slot (1-based) whose release time is not before `offsetMs` into the second. */
-export function firstUsableSlot(offsetMs: number, cap: number): number {
+export function firstUsableSlot(offsetMs: number, cap: number, spreadMs = 1000): number {
   if (offsetMs <= 0) return 1;
-  // Slot c is released at (c−1)·1000/cap; the tolerance absorbs float error on exact grid points.
-  return Math.ceil((offsetMs * cap) / 1000 - 1e-9) + 1;
+  // Slot c is released at ceil((c−1)·spread/cap); asking for (c−1)·spread/cap ≥ offset is the
+  // safe side of the ceiling, and the tolerance absorbs float error on exact grid points.
+  return Math.ceil((offsetMs * cap) / spreadMs - 1e-9) + 1;
 }
 
-export function slotReleaseMs(second: number, slot: number, cap: number): number {
-  return second * 1000 + Math.ceil(((slot - 1) * 1000) / cap);
+export function slotReleaseMs(second: number, slot: number, cap: number, spreadMs = 1000): number {
+  return second * 1000 + Math.ceil(((slot - 1) * spreadMs) / cap);
 }
 
 export class SlottedQpsLimiter implements QpsLimiter {
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxWaitMs: number;
+  private readonly spreadMs: number;
   /** Last counter value seen per key+second: lets a caller skip a write that is sure to fail. */
   private readonly seen = new Map<string, number>();
 
@@ -94,6 +104,9 @@ export class SlottedQpsLimiter implements QpsLimiter {
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? defaultSleep;
     this.maxWaitMs = options.maxWaitMs ?? 10_000;
+    const guard = options.boundaryGuardMs ?? DEFAULT_BOUNDARY_GUARD_MS;
+    if (!(guard >= 0 && guard < 1000)) throw new RangeError(`boundaryGuardMs must be in [0, 1000), got ${guard}`);
+    this.spreadMs = 1000 - guard;
   }
 
   async acquire(app: string, api: string): Promise<QpsGrant> {
@@ -106,13 +119,13 @@ export class SlottedQpsLimiter implements QpsLimiter {
       const nowMs = this.clock.nowMs();
       second = Math.max(second, Math.floor(nowMs / 1000));
       if (second * 1000 - nowMs > this.maxWaitMs) throw new QpsLimiterSaturatedError(app, api, this.maxWaitMs);
-      const minSlot = firstUsableSlot(nowMs - second * 1000, cap);
+      const minSlot = firstUsableSlot(nowMs - second * 1000, cap, this.spreadMs);
       const slot = minSlot > cap ? undefined : await this.claim(key, second, minSlot, cap);
       if (slot === undefined) {
         second += 1;
         continue;
       }
-      const releaseAtMs = slotReleaseMs(second, slot, cap);
+      const releaseAtMs = slotReleaseMs(second, slot, cap, this.spreadMs);
       const waitMs = releaseAtMs - this.clock.nowMs();
       if (waitMs > 0) await this.sleep(waitMs);
       this.forgetOld(second);

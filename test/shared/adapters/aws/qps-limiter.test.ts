@@ -12,9 +12,9 @@ import { ManualTime } from './manual-time';
 const T0 = 1_700_000_000_000;
 
 /** Starts `arrivals.length` acquirers, the i-th at T0 + arrivals[i] ms of virtual time. */
-async function runAcquirers(cap: number, arrivals: number[], options: { maxWaitMs?: number; app?: (i: number) => string } = {}) {
+async function runAcquirers(cap: number, arrivals: number[], options: { maxWaitMs?: number; app?: (i: number) => string; boundaryGuardMs?: number } = {}) {
   const time = new ManualTime(T0);
-  const limiter = new SlottedQpsLimiter(new InMemoryQpsSlotStore(), { limit: cap, clock: time.clock, sleep: time.sleep, maxWaitMs: options.maxWaitMs ?? 60_000 });
+  const limiter = new SlottedQpsLimiter(new InMemoryQpsSlotStore(), { limit: cap, clock: time.clock, sleep: time.sleep, maxWaitMs: options.maxWaitMs ?? 60_000, boundaryGuardMs: options.boundaryGuardMs ?? 0 });
   const results = await time.runUntilSettled(
     arrivals.map(async (offset, i) => {
       await time.sleep(offset);
@@ -45,10 +45,11 @@ describe('slot arithmetic', () => {
     expect(firstUsableSlot(51, 20)).toBe(3);
     expect(firstUsableSlot(999, 20)).toBe(21); // the second is over
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 999 }), (cap, offset) => {
-        const slot = firstUsableSlot(offset, cap);
-        if (slot <= cap) expect(slotReleaseMs(0, slot, cap)).toBeGreaterThanOrEqual(offset);
-        if (slot > 1) expect(slotReleaseMs(0, slot - 1, cap)).toBeLessThan(offset);
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 500 }), (cap, offset, guard) => {
+        const spread = 1000 - guard;
+        const slot = firstUsableSlot(offset, cap, spread);
+        if (slot <= cap) expect(slotReleaseMs(0, slot, cap, spread)).toBeGreaterThanOrEqual(offset);
+        if (slot > 1 && slot <= cap + 1) expect(((slot - 2) * spread) / cap).toBeLessThan(offset);
       }),
     );
   });
@@ -72,10 +73,10 @@ describe('SlottedQpsLimiter (in-memory store, virtual clock)', () => {
     for (const r of results) expect(r.startedAt).toBeGreaterThanOrEqual(r.askedAt);
   });
 
-  it('property: any arrivals → ≤ N starts in every sliding second, ≤ N per epoch second, never before asking', async () => {
+  it('property: any arrivals, any guard → ≤ N starts in every sliding second, ≤ N per epoch second, never before asking', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.array(fc.integer({ min: 0, max: 4000 }), { minLength: 1, maxLength: 150 }), async (cap, arrivals) => {
-        const results = await runAcquirers(cap, arrivals);
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.array(fc.integer({ min: 0, max: 4000 }), { minLength: 1, maxLength: 150 }), fc.integer({ min: 0, max: 400 }), async (cap, arrivals, boundaryGuardMs) => {
+        const results = await runAcquirers(cap, arrivals, { boundaryGuardMs });
         const starts = results.map((r) => r.startedAt);
         expect(maxInSlidingWindow(starts, 1000)).toBeLessThanOrEqual(cap);
         const perSecond = new Map<number, number>();
@@ -84,10 +85,19 @@ describe('SlottedQpsLimiter (in-memory store, virtual clock)', () => {
         for (const r of results) {
           expect(r.startedAt).toBeGreaterThanOrEqual(r.askedAt);
           expect(r.startedAt).toBe(r.grant.releaseAtMs);
+          expect(r.grant.releaseAtMs - r.grant.second * 1000).toBeLessThan(1000 - boundaryGuardMs);
         }
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('the guard keeps the last slot of a second clear of the boundary without losing throughput', async () => {
+    const results = await runAcquirers(20, Array.from({ length: 60 }, () => 0), { boundaryGuardMs: 150 });
+    const offsets = results.map((r) => r.grant.releaseAtMs - r.grant.second * 1000);
+    expect(Math.max(...offsets)).toBeLessThanOrEqual(850 - 850 / 20 + 1);
+    expect(Math.max(...results.map((r) => r.startedAt))).toBeLessThan(T0 + 3000); // still 20 per second
+    expect(maxInSlidingWindow(results.map((r) => r.startedAt), 1000)).toBe(20);
   });
 
   it('keeps apps apart', async () => {

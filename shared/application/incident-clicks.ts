@@ -1,0 +1,69 @@
+/**
+ * A person's click, whatever the platform: apply it to the incident with compare-and-swap, publish
+ * exactly one incident.action per transition (the transition is stored with the state change, so a
+ * redelivered click republishes instead of losing it), and ask for every card to be refreshed.
+ */
+import { actionIdempotencyKey, actionMessageFor } from '../domain/incident-action';
+import { applyIncidentAction, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { ConcurrentUpdateError, type ActionPublisher, type CardRefreshQueue, type Clock, type IncidentRepository } from './ports';
+
+export type IncidentClickOutcome =
+  | { readonly kind: 'transition'; readonly incident: Incident }
+  | { readonly kind: 'republished'; readonly incident: Incident }
+  | { readonly kind: 'no_change'; readonly incident: Incident; readonly reason: string }
+  | { readonly kind: 'unknown_incident' };
+
+export interface IncidentClicksDeps {
+  readonly incidents: IncidentRepository;
+  readonly actions: ActionPublisher;
+  readonly refresh: CardRefreshQueue;
+  readonly clock: Clock;
+  readonly record: (event: string, details: Record<string, unknown>) => void;
+}
+
+export class IncidentClicks {
+  constructor(private readonly deps: IncidentClicksDeps) {}
+
+  async apply(incidentId: string, action: IncidentAction, actor: Actor, clickKey: string): Promise<IncidentClickOutcome> {
+    const nowMs = this.deps.clock.nowMs();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const incident = await this.deps.incidents.get(incidentId);
+      if (!incident) return { kind: 'unknown_incident' };
+      if (incident.lastTransition?.clickKey === clickKey) {
+        // The FIFO queue drops the repeat within 5 minutes; the idempotency key covers the rest.
+        await this.deps.actions.publish(actionMessageFor(incident)!);
+        await this.deps.refresh.request(incident.incidentId);
+        return { kind: 'republished', incident };
+      }
+      const outcome = applyIncidentAction(incident, action, actor, nowMs);
+      if (outcome.kind === 'noChange') {
+        this.deps.record('click_no_change', { incidentId, reason: outcome.reason });
+        await this.deps.refresh.request(incident.incidentId, { delaySeconds: 0 });
+        return { kind: 'no_change', incident, reason: outcome.reason };
+      }
+      const next: Incident = {
+        ...outcome.incident,
+        lastTransition: {
+          clickKey,
+          idempotencyKey: actionIdempotencyKey(incident.incidentId, outcome.incident.revision),
+          action: outcome.action.kind,
+          ...(outcome.action.kind === 'snooze' ? { snoozeMinutes: outcome.action.minutes } : {}),
+          actor,
+          at: nowMs,
+        },
+      };
+      try {
+        await this.deps.incidents.save(next, incident.revision);
+      } catch (error) {
+        if (error instanceof ConcurrentUpdateError) continue; // someone else clicked: re-read and re-decide
+        throw error;
+      }
+      await this.deps.actions.publish(actionMessageFor(next)!);
+      this.deps.record('click_transition', { incidentId, action: outcome.action.kind, revision: next.revision, platform: actor.platform });
+      await this.deps.refresh.request(next.incidentId);
+      if (next.status === 'Snoozed' && next.snoozedUntil) await this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil });
+      return { kind: 'transition', incident: next };
+    }
+    throw new ConcurrentUpdateError(incidentId);
+  }
+}

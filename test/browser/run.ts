@@ -13,6 +13,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { chromium, Browser, Page } from 'playwright-core';
 import { WeComCrypto } from '../../shared/adapters/crypto';
 import { createSimulator, Simulator } from '../../sim/server';
+import { productScenario } from './product';
 import { demoUsers, demoWeComCorp } from '../../sim/seed';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -196,6 +197,8 @@ async function main(): Promise<number> {
       mkdirSync(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
     });
+
+    await productScenario(browser, test);
   } catch (error) {
     failed += 1;
     console.log(`  ✗ setup: ${(error as Error).message}`);

@@ -59,8 +59,13 @@ export async function productScenario(browser: Browser, test: TestFn): Promise<v
       }
       check(actions.length === 1, `expected one incident.action, got ${actions.length}`);
       check((actions[0] as { action?: string }).action === 'acknowledge', 'action is not acknowledge');
-      const processing = page.locator('.pane.active .card', { hasText: 'Processing' });
-      await processing.waitFor({ state: 'visible', timeout: 15000 });
+      // The Status field, not the "Start Processing" button, must say Processing.
+      const processing = page.locator('.pane.active .card').filter({ hasText: /Status\s*Processing/ });
+      try {
+        await processing.waitFor({ state: 'visible', timeout: 15000 });
+      } finally {
+        await page.screenshot({ path: '.build/product-view.png' });
+      }
     });
     await page.close();
   } finally {

@@ -92,9 +92,10 @@ it('triggers, acts, resolves, ignores replays and catches up with Refresh Status
   expect(JSON.parse(actions[0].Body!)).toMatchObject({ type: 'incident.action', incidentId: 'inc-100', action: 'acknowledge', actor: { email: 'alice@example.com', platform: 'wecom', userId: 'alice' } });
   await eventually(async () => {
     for (const p of people) {
-      const card = text(cardsOf(p.userId)[0]);
-      expect(card).toContain('Processing');
-      expect(card).toMatch(/Alice|alice/);
+      const card = cardsOf(p.userId)[0];
+      expect(card.fields).toEqual(expect.arrayContaining([{ key: 'Status', value: 'Processing' }]));
+      expect(text(card)).toMatch(/Alice|alice/);
+      expect(card.buttons.map((b) => b.key)).not.toContain('acknowledge');
     }
   }, 15_000);
 

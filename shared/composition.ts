@@ -12,11 +12,13 @@ import { DynamoIncidentRepository } from './adapters/aws/incident-repository';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { DynamoLinkStore } from './adapters/aws/link-store';
 import { DynamoMemberDirectory } from './adapters/aws/member-directory';
-import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsRetryVisibility } from './adapters/aws/queues';
+import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
+import { DynamoDingTalkCardStore } from './adapters/aws/dingtalk-card-store';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
 import { WeComClientMessengers } from './adapters/wecom/messengers';
-import { DingTalkCardCallbackUseCase, unchangedCardClickPort } from './application/dingtalk-cards';
+import { DingTalkCardCallbackUseCase } from './application/dingtalk-cards';
+import { DingTalkCardFlow } from './application/dingtalk-card-flow';
 import { DingTalkEventUseCase } from './application/dingtalk-events';
 import { IncidentClicks } from './application/incident-clicks';
 import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
@@ -26,7 +28,7 @@ import { TokenProvider } from './application/token-provider';
 import { WeComCallbackUseCase } from './application/wecom-callback';
 import { WeComCardsUseCase } from './application/wecom-cards';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
-import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, type QueueDefinition } from './config/resources';
+import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
 import { logger } from './runtime/observability';
 
 function once<T>(create: () => T): () => T {
@@ -61,11 +63,30 @@ const incidentClicks = once(
     }),
 );
 
+const links = once(() => new DynamoLinkStore(getDocumentClient(), table()));
+const members = once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
+const groups = once(() => new DynamoGroupChatRegistry(getDocumentClient(), table()));
+
+export const dingTalkCards = once(
+  () =>
+    new DingTalkCardFlow({
+      incidents: incidents(),
+      links: links(),
+      members: members(),
+      groups: groups(),
+      cards: new DynamoDingTalkCardStore(getDocumentClient(), table()),
+      outgoing: new SqsOutgoingCalls(getSqsClient(), config().queueUrls[outgoingImQueue.id]),
+      clicks: incidentClicks(),
+      clock: systemClock,
+      record,
+    }),
+);
+
 const weComCards = once(
   () =>
     new WeComCardsUseCase({
       incidents: incidents(),
-      links: new DynamoLinkStore(getDocumentClient(), table()),
+      links: links(),
       cards: weComCardStore(),
       messengers: new WeComClientMessengers(secrets(), tokens()),
       clicks: incidentClicks(),
@@ -88,7 +109,7 @@ export const dingTalkCardCallbackUseCase = once(
       integrations: integrations(),
       secrets: secrets(),
       dedupe: dedupe(),
-      clicks: unchangedCardClickPort,
+      clicks: dingTalkCards(),
       clock: systemClock,
     }),
 );
@@ -96,7 +117,7 @@ export const dingTalkCardCallbackUseCase = once(
 export const processInboundUseCase = once(
   () =>
     new ProcessInboundUseCase({
-      groups: new DynamoGroupChatRegistry(getDocumentClient(), table()),
+      groups: groups(),
       integrations: integrations(),
       weComCards: weComCards(),
       record,
@@ -108,8 +129,9 @@ export const notifyUseCase = once(
     new NotifyUseCase({
       incidents: incidents(),
       integrations: integrations(),
-      members: new DynamoMemberDirectory(getDocumentClient(), table()),
+      members: members(),
       weComCards: weComCards(),
+      dingTalkCards: dingTalkCards(),
       refresh: refreshQueue(),
       clock: systemClock,
       record,
@@ -122,6 +144,7 @@ export const refreshCardsUseCase = once(
       incidents: incidents(),
       integrations: integrations(),
       weComCards: weComCards(),
+      dingTalkCards: dingTalkCards(),
       cardsOfIncident: (incidentId) => weComCardStore().cardsOfIncident(incidentId),
       refresh: refreshQueue(),
       clock: systemClock,

@@ -42,6 +42,8 @@ export interface CardClick {
   readonly actionIds: readonly string[];
   readonly params: Readonly<Record<string, unknown>>;
   readonly receivedAtMs: number;
+  /** Identifies this click across redeliveries (the callback's de-duplication key). */
+  readonly clickKey: string;
 }
 
 /** What the clicking user's card becomes; `noChange` leaves it as it is. */
@@ -130,6 +132,7 @@ export class DingTalkCardCallbackUseCase {
         actionIds: content.data.cardPrivateData?.actionIds ?? [],
         params: content.data.cardPrivateData?.params ?? {},
         receivedAtMs: nowMs,
+        clickKey: dedupeKey,
       });
       return { response: jsonResponse(200, cardCallbackResponseBody(answer)), outcome: 'handled' };
     } catch (error) {

@@ -5,7 +5,8 @@
  */
 import { applyIncidentEvent, isIncidentStreamEvent, type Incident } from '../domain/incident';
 import type { IncidentEvent } from '../domain/incident-events';
-import type { WeComIntegration } from '../domain/integration';
+import type { DingTalkIntegration, WeComIntegration } from '../domain/integration';
+import type { DingTalkCardFlow } from './dingtalk-card-flow';
 import { ConcurrentUpdateError, type CardRefreshQueue, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
 
@@ -14,6 +15,7 @@ export interface NotifyDeps {
   readonly integrations: IntegrationRepository;
   readonly members: MemberDirectory;
   readonly weComCards: WeComCardsUseCase;
+  readonly dingTalkCards: DingTalkCardFlow;
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
@@ -65,7 +67,7 @@ export class NotifyUseCase {
         continue;
       }
       if (integration.platform === 'wecom') await this.deps.weComCards.deliver(integration as WeComIntegration, incident);
-      else this.deps.record('platform_not_supported_yet', { incidentId: incident.incidentId, integrationId: integration.id, platform: integration.platform });
+      else await this.deps.dingTalkCards.deliver(integration as DingTalkIntegration, incident);
     }
     if (outcome === 'applied') {
       await this.deps.refresh.request(incident.incidentId);
@@ -79,7 +81,8 @@ export interface RefreshDeps {
   readonly incidents: IncidentRepository;
   readonly integrations: IntegrationRepository;
   readonly weComCards: WeComCardsUseCase;
-  readonly cardsOfIncident: (incidentId: string) => Promise<{ integrationId: string }[]>;
+  readonly dingTalkCards: DingTalkCardFlow;
+  readonly cardsOfIncident: (incidentId: string) => Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
 }
@@ -100,6 +103,7 @@ export class RefreshCardsUseCase {
     for (const { integrationId } of await this.deps.cardsOfIncident(incident.incidentId)) {
       const integration = await this.deps.integrations.get(integrationId);
       if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);
+      else if (integration?.platform === 'dingtalk') await this.deps.dingTalkCards.refresh(integration as DingTalkIntegration, incident);
     }
     return 'refreshed';
   }

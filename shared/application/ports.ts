@@ -40,6 +40,7 @@ export interface DeadLetterSink {
 export interface GroupChatRegistry {
   /** Applies an update if it is newer than what is stored (compare-and-swap on eventTime). */
   apply(group: GroupChat): Promise<'applied' | 'stale'>;
+  get(integrationId: string, openConversationId: string): Promise<GroupChat | undefined>;
   list(integrationId: string): Promise<GroupChat[]>;
 }
 
@@ -131,8 +132,8 @@ export interface WeComCardStore {
   codes(taskId: string): Promise<ResponseCodeRecord[]>;
   /** Atomically marks a code used; false when it was already used. */
   consumeCode(taskId: string, code: string): Promise<boolean>;
-  /** Cards of an incident across integrations (for refresh). */
-  cardsOfIncident(incidentId: string): Promise<{ integrationId: string }[]>;
+  /** Cards of an incident across platforms and integrations (for refresh). */
+  cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
 }
 
 /** Asks for the cards of an incident to be refreshed after a short delay (coalescing bursts). */
@@ -149,4 +150,32 @@ export interface WeComMessenger {
 
 export interface WeComMessengers {
   forIntegration(integration: import('../domain/integration').WeComIntegration): Promise<WeComMessenger>;
+}
+
+export interface DingTalkCardRecord {
+  readonly integrationId: string;
+  readonly incidentId: string;
+  /** One outTrackId per createAndDeliver call (≤ 20 spaces each). */
+  readonly outTrackIds: readonly string[];
+  readonly notLinked: readonly string[];
+  /** Incident render version the cards were last brought to (see renderVersion). */
+  readonly renderedVersion: number;
+  readonly createdAt: number;
+}
+
+export interface DingTalkCardStore {
+  getCard(integrationId: string, incidentId: string): Promise<DingTalkCardRecord | undefined>;
+  createCard(card: DingTalkCardRecord): Promise<DingTalkCardRecord>;
+  findOutTrack(integrationId: string, outTrackId: string): Promise<{ incidentId: string } | undefined>;
+  markRendered(integrationId: string, incidentId: string, version: number): Promise<boolean>;
+}
+
+/** The outgoing-im queue: every metered DingTalk call goes through dispatch. */
+export interface OutgoingCalls {
+  enqueue(call: import('../domain/outgoing-call').OutgoingCallInput): Promise<void>;
+}
+
+/** Cards of an incident across platforms and integrations. */
+export interface IncidentCardIndex {
+  cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
 }

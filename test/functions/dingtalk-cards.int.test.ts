@@ -36,10 +36,13 @@ function send(body: unknown, ts: number | null = Date.now(), secret = API_SECRET
   return fetch(`${t.url}/dingtalk/${ID}/cards`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
-it('answers a signed click synchronously (no change until the DingTalk card flow lands)', async () => {
+it('answers a signed click on a card it does not know synchronously, for the clicker only', async () => {
   const res = await send(click);
   expect(res.status).toBe(200);
-  expect(await res.json()).toEqual({});
+  expect(await res.json()).toEqual({
+    userPrivateData: { cardParamMap: { note: 'Incident not found' } },
+    cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+  });
 });
 
 it('claims an exact replay only once', async () => {

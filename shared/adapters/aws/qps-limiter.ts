@@ -16,7 +16,9 @@
  *     DynamoDB round trip) plus timer lateness; both only ever delay a start.
  *  3. The last slot of a second is released `boundaryGuardMs` + one spacing before the next
  *     second begins, so a call delayed by event-loop or network jitter still reaches a platform
- *     that counts per aligned second inside the right second. This costs no throughput.
+ *     that counts per aligned second inside the right second. This costs no throughput. A slot
+ *     that is already more than max(boundaryGuardMs/2, 20 ms) in the past when its write returns (slow
+ *     DynamoDB, a stalled event loop) is burnt rather than used late.
  *  Assumes the instances' clocks agree to within a few ms (Lambda hosts are NTP-synchronised).
  *
  * A caller that finds the current second full reserves a slot in a later one and sleeps until
@@ -94,6 +96,7 @@ export class SlottedQpsLimiter implements QpsLimiter {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxWaitMs: number;
   private readonly spreadMs: number;
+  private readonly staleAfterMs: number;
   /** Last counter value seen per key+second: lets a caller skip a write that is sure to fail. */
   private readonly seen = new Map<string, number>();
 
@@ -107,6 +110,7 @@ export class SlottedQpsLimiter implements QpsLimiter {
     const guard = options.boundaryGuardMs ?? DEFAULT_BOUNDARY_GUARD_MS;
     if (!(guard >= 0 && guard < 1000)) throw new RangeError(`boundaryGuardMs must be in [0, 1000), got ${guard}`);
     this.spreadMs = 1000 - guard;
+    this.staleAfterMs = Math.max(guard / 2, 20);
   }
 
   async acquire(app: string, api: string): Promise<QpsGrant> {
@@ -127,6 +131,9 @@ export class SlottedQpsLimiter implements QpsLimiter {
       }
       const releaseAtMs = slotReleaseMs(second, slot, cap, this.spreadMs);
       const waitMs = releaseAtMs - this.clock.nowMs();
+      // The write took so long that the slot is well in the past: starting now could spill into
+      // the next second. Burn it (the counter cannot go back) and claim a fresh one.
+      if (-waitMs > this.staleAfterMs) continue;
       if (waitMs > 0) await this.sleep(waitMs);
       this.forgetOld(second);
       return { second, slot, releaseAtMs, waitedMs: this.clock.nowMs() - startedMs };

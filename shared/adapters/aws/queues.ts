@@ -53,3 +53,21 @@ export class SqsRetryVisibility {
     await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.round(seconds)) }));
   }
 }
+
+/** The outgoing-im queue (one metered DingTalk call per message). */
+export class SqsOutgoingCalls {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(call: import('../../domain/outgoing-call').OutgoingCallInput): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(call),
+        MessageAttributes: { kind: { DataType: 'String', StringValue: call.kind }, integrationId: { DataType: 'String', StringValue: call.integrationId } },
+      }),
+    );
+  }
+}

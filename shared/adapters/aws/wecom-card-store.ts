@@ -157,15 +157,16 @@ export class DynamoWeComCardStore implements WeComCardStore {
     }
   }
 
-  async cardsOfIncident(incidentId: string): Promise<{ integrationId: string }[]> {
+  async cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]> {
+    // The index is shared by both platforms: sk `CARD#<platform>#<integrationId>`.
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :p AND begins_with(sk, :c)',
-        ExpressionAttributeValues: { ':p': `INCIDENT#${incidentId}`, ':c': 'CARD#wecom#' },
+        ExpressionAttributeValues: { ':p': `INCIDENT#${incidentId}`, ':c': 'CARD#' },
         ConsistentRead: true,
       }),
     );
-    return (out.Items ?? []).map((i) => ({ integrationId: i.integrationId as string }));
+    return (out.Items ?? []).map((i) => ({ platform: String(i.sk).split('#')[1] as 'wecom' | 'dingtalk', integrationId: i.integrationId as string }));
   }
 }

@@ -49,7 +49,7 @@ describe('DingTalkClient against the simulator', () => {
     const updated = app.sim.dingtalk.card('inc-1-v1');
     expect(updated?.publicData.status).toBe('Processing');
     expect(updated?.publicData.title).toBe('P1 DB down'); // merged, not overwritten
-    const calls = app.sim.calls({ platform: 'dingtalk' } as never).filter((c) => c.endpoint === 'card/instances');
+    const calls = app.sim.calls().filter((c) => c.endpoint === 'card/instances');
     expect((calls.at(-1)?.requestBody as { cardUpdateOptions: unknown }).cardUpdateOptions).toEqual({ updateCardDataByKey: true, updatePrivateDataByKey: true });
   });
 

@@ -1,0 +1,160 @@
+/**
+ * DingTalk cards for incidents: one interactive card per incident per integration, delivered to
+ * linked responders' robot 1:1 chats (IM_ROBOT) and to the target groups (IM_GROUP, with the
+ * cool app's robot), responders @mentioned in groups; kept current with PUT /v1.0/card/instances.
+ * Every metered call goes through the outgoing-im queue, where dispatch paces it to the app's QPS
+ * and the org's monthly quota. Clicks are answered synchronously (≤ 2 s) with the clicker's update.
+ */
+import { createHash } from 'node:crypto';
+import { groupMessageWithMentions, incidentCardParams, type Mention } from '../domain/dingtalk-card';
+import { effectiveStatus, parseActionKey, type Actor, type Incident } from '../domain/incident';
+import type { DingTalkIntegration } from '../domain/integration';
+import type { ConversationTarget } from '../domain/outgoing-call';
+import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
+import type { IncidentClicks } from './incident-clicks';
+import type { Clock, DingTalkCardStore, GroupChatRegistry, IncidentRepository, LinkStore, MemberDirectory, OutgoingCalls } from './ports';
+import { renderVersion } from './wecom-cards';
+
+/** createAndDeliver takes several spaces joined with `;`; dutybridge puts at most 20 in one call. */
+const SPACES_PER_CALL = 20;
+
+export interface DingTalkCardFlowDeps {
+  readonly incidents: IncidentRepository;
+  readonly links: LinkStore;
+  readonly members: MemberDirectory;
+  readonly groups: GroupChatRegistry;
+  readonly cards: DingTalkCardStore;
+  readonly outgoing: OutgoingCalls;
+  readonly clicks: IncidentClicks;
+  readonly clock: Clock;
+  readonly record: (event: string, details: Record<string, unknown>) => void;
+}
+
+/** outTrackId: short, stable, unique per (integration, incident, chunk). */
+export function dingTalkOutTrackId(integrationId: string, incidentId: string, chunk: number): string {
+  const hash = createHash('sha256').update(`${integrationId}\u0000${incidentId}`).digest('base64url').slice(0, 22);
+  return `db-${hash}-${chunk}`;
+}
+
+export function callbackRouteKey(integrationId: string): string {
+  return `dutybridge-${integrationId}`;
+}
+
+export class DingTalkCardFlow implements CardClickPort {
+  constructor(private readonly deps: DingTalkCardFlowDeps) {}
+
+  async deliver(integration: DingTalkIntegration, incident: Incident): Promise<void> {
+    if (await this.deps.cards.getCard(integration.id, incident.incidentId)) return;
+    if (incident.status === 'Closed') return;
+    const templateId = integration.settings.cardTemplateId;
+    if (!templateId) {
+      this.deps.record('dingtalk_no_card_template', { integrationId: integration.id, incidentId: incident.incidentId, reason: 'set cardTemplateId on the integration (see shared/adapters/dingtalk/card-template)' });
+      return;
+    }
+    const nowMs = this.deps.clock.nowMs();
+    const target = incident.targets.find((t) => t.integrationId === integration.id);
+    const emails = target && target.persons.length > 0 ? target.persons : incident.responders;
+    const links = await this.deps.links.byEmails(integration.id, emails);
+    const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
+    for (const email of notLinked) this.deps.record('app_not_linked', { integrationId: integration.id, incidentId: incident.incidentId, email });
+
+    const groupTargets: ConversationTarget[] = [];
+    for (const cid of target?.groups ?? []) {
+      const group = await this.deps.groups.get(integration.id, cid);
+      if (!group || group.state !== 'active') {
+        this.deps.record('dingtalk_group_unavailable', { integrationId: integration.id, openConversationId: cid, state: group?.state ?? 'unknown' });
+        continue;
+      }
+      groupTargets.push({ type: 'group', openConversationId: cid, ...(group.coolAppCode ? { coolAppCode: group.coolAppCode } : {}) });
+    }
+    const userTargets: ConversationTarget[] = [...links.values()].map((l) => ({ type: 'user', userId: l.userId }));
+    const spaces = [...groupTargets, ...userTargets];
+    const chunks: ConversationTarget[][] = [];
+    for (let i = 0; i < spaces.length; i += SPACES_PER_CALL) chunks.push(spaces.slice(i, i + SPACES_PER_CALL));
+    const outTrackIds = chunks.map((_, i) => dingTalkOutTrackId(integration.id, incident.incidentId, i));
+    const card = await this.deps.cards.createCard({ integrationId: integration.id, incidentId: incident.incidentId, outTrackIds, notLinked, renderedVersion: renderVersion(incident, nowMs), createdAt: nowMs });
+
+    const cardParamMap = incidentCardParams(incident, nowMs);
+    const atUserIds = Object.fromEntries([...links.values()].map((l) => [l.userId, l.email]));
+    const summary = `[${incident.severity}] ${incident.title}`.slice(0, 600);
+    for (const [i, targets] of chunks.entries()) {
+      await this.deps.outgoing.enqueue({
+        kind: 'dingtalk.createAndDeliver',
+        integrationId: integration.id,
+        idempotencyKey: `create:${card.outTrackIds[i]}`,
+        severity: incident.severity,
+        incidentId: incident.incidentId,
+        summary,
+        payload: { outTrackId: card.outTrackIds[i], cardTemplateId: templateId, callbackRouteKey: callbackRouteKey(integration.id), cardParamMap, targets, atUserIds },
+      });
+    }
+    // In groups, @mention the responders: linked users by userId, the others by mobile; DingTalk
+    // highlights an @ only when it also appears in the text.
+    if (groupTargets.length > 0) {
+      const mentions: Mention[] = [...links.values()].map((l) => ({ userId: l.userId }));
+      for (const email of notLinked) {
+        const member = await this.deps.members.get(email);
+        // DingTalk takes mainland mobiles without the country code; others keep it ("+1-…").
+        if (member?.mobile) mentions.push({ mobile: member.mobile.replace(/^\+86-?/, '') });
+      }
+      const message = groupMessageWithMentions({ title: summary, text: `**${summary}**\n\n${incident.description}`, mentions });
+      for (const group of groupTargets) {
+        if (group.type !== 'group') continue;
+        await this.deps.outgoing.enqueue({
+          kind: 'dingtalk.groupMessage',
+          integrationId: integration.id,
+          idempotencyKey: `mention:${integration.id}:${incident.incidentId}:${group.openConversationId}`,
+          severity: incident.severity,
+          incidentId: incident.incidentId,
+          summary,
+          payload: { openConversationId: group.openConversationId, coolAppCode: group.coolAppCode, msgKey: message.msgKey, msgParam: message.msgParam, atUserIds: message.atUserIds, atMobiles: message.atMobiles },
+        });
+      }
+    }
+    this.deps.record('dingtalk_cards_queued', { integrationId: integration.id, incidentId: incident.incidentId, spaces: spaces.length, calls: chunks.length });
+  }
+
+  /** One PUT per outTrackId per visible change; a burst of changes renders once (version check). */
+  async refresh(integration: DingTalkIntegration, incident: Incident): Promise<number> {
+    const card = await this.deps.cards.getCard(integration.id, incident.incidentId);
+    if (!card) return 0;
+    const nowMs = this.deps.clock.nowMs();
+    const version = renderVersion(incident, nowMs);
+    if (!(await this.deps.cards.markRendered(integration.id, incident.incidentId, version))) return 0;
+    const cardParamMap = incidentCardParams(incident, nowMs);
+    for (const outTrackId of card.outTrackIds) {
+      await this.deps.outgoing.enqueue({
+        kind: 'dingtalk.updateCard',
+        integrationId: integration.id,
+        idempotencyKey: `update:${outTrackId}:${version}`,
+        severity: incident.severity,
+        incidentId: incident.incidentId,
+        summary: `[${incident.severity}] ${incident.title} — ${effectiveStatus(incident, nowMs)}`.slice(0, 600),
+        payload: { outTrackId, cardParamMap, updateByKey: true },
+      });
+    }
+    return card.outTrackIds.length;
+  }
+
+  /** The card callback port: apply the click, answer with the clicker's card (dingtalk.md §3.3). */
+  async onClick(click: CardClick): Promise<CardCallbackAnswer> {
+    const nowMs = this.deps.clock.nowMs();
+    const card = await this.deps.cards.findOutTrack(click.integrationId, click.outTrackId);
+    if (!card) {
+      this.deps.record('click_unknown_card', { integrationId: click.integrationId, outTrackId: click.outTrackId });
+      return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
+    }
+    const link = await this.deps.links.byUserId(click.integrationId, click.userId);
+    if (!link) {
+      this.deps.record('app_not_linked', { integrationId: click.integrationId, userId: click.userId, incidentId: card.incidentId });
+      return { kind: 'update', userPrivateParamMap: { note: 'Your DingTalk account is not linked to the incident system yet; ask an administrator to link it.' } };
+    }
+    const key = typeof click.params.action === 'string' ? click.params.action : click.actionIds[0];
+    const action = parseActionKey(key ?? '');
+    if (!action) return { kind: 'noChange' };
+    const actor: Actor = { email: link.email, platform: 'dingtalk', userId: click.userId };
+    const outcome = await this.deps.clicks.apply(card.incidentId, action, actor, click.clickKey);
+    if (outcome.kind === 'unknown_incident') return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
+    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs) };
+  }
+}

@@ -11,7 +11,9 @@ import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
+import { dingTalkSecretsSchema } from '../shared/domain/integration';
 import { linksCommand } from './links';
+import { registerDingTalkCardCallback } from './register-card-callback';
 import { CliUsageError, resolveTarget } from './target';
 
 const USAGE = `usage: dutybridge <command> [options]
@@ -20,6 +22,8 @@ commands:
   integrations add wecom --id ID --corp-id CORPID --agent-id AGENTID --secret SECRET --token TOKEN --aes-key KEY [--api-base URL] [--name NAME] [--replace]
   integrations add dingtalk --id ID --client-id CLIENTID --client-secret SECRET --token TOKEN --aes-key KEY
                             [--card-api-secret S] [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
+                            [--corp-id CORPID] [--edition standard|professional] [--development-add-ons N] [--qps N] [--monthly-quota N]
+  integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
   integrations show ID
   integrations remove ID
@@ -48,6 +52,10 @@ const options = {
   'api-base': { type: 'string' },
   'oapi-base': { type: 'string' },
   integration: { type: 'string' },
+  edition: { type: 'string' },
+  'development-add-ons': { type: 'string' },
+  qps: { type: 'string' },
+  'monthly-quota': { type: 'string' },
   email: { type: 'string' },
   'user-id': { type: 'string' },
   stack: { type: 'string' },
@@ -76,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [group, action, arg] = positionals;
-  const known = new Set(['integrations add', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
+  const known = new Set(['integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
   if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
@@ -86,7 +94,16 @@ async function main(argv: string[]): Promise<number> {
     const json = values.json === true;
     switch (`${group} ${action}`) {
       case 'integrations add':
-        return await add(admin, arg, values, target.apiUrl, json);
+        return await add(admin, arg, values, target.apiUrl, target.tableName, json);
+      case 'integrations register-callback': {
+        if (!arg) throw new CliUsageError('integrations register-callback needs an ID');
+        const integration = await repo.get(arg);
+        if (integration?.platform !== 'dingtalk') throw new CliUsageError(`no DingTalk integration ${arg}`);
+        const secrets = dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(integration.secretName));
+        const url = await registerDingTalkCardCallback(integration, secrets, target.apiUrl, target.tableName);
+        print(json, { callbackUrl: url }, `registered card callback ${url}`);
+        return 0;
+      }
       case 'integrations list': {
         const all = await admin.list();
         const rows = all.map((i) => `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.name ?? ''}`);
@@ -131,7 +148,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, apiUrl: string, json: boolean): Promise<number> {
+/** Numeric flags stay strings when not numbers, so validation names the flag in its message. */
+function numberFlag(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, apiUrl: string, tableName: string, json: boolean): Promise<number> {
   const replace = v.replace === true;
   let integration;
   if (platform === 'wecom') {
@@ -154,11 +177,29 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
         oapiBase: v['oapi-base'],
         robotCode: v['robot-code'],
         cardTemplateId: v['card-template-id'],
+        corpId: v['corp-id'],
+        edition: v.edition,
+        developmentAddOns: numberFlag(v['development-add-ons']),
+        qpsPerAppAndApi: numberFlag(v.qps),
+        monthlyMeteredCalls: numberFlag(v['monthly-quota']),
       },
       { replace },
     );
   } else {
     throw new CliUsageError('integrations add needs a platform: wecom or dingtalk');
+  }
+  if (integration.platform === 'dingtalk') {
+    // Card clicks reach dutybridge only once DingTalk knows the callback URL for our route key.
+    try {
+      const stored = dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(integration.secretName));
+      const url = await registerDingTalkCardCallback(integration, stored, apiUrl, tableName);
+      process.stderr.write(`registered the card callback with DingTalk: ${url}\n`);
+    } catch (error) {
+      process.stderr.write(
+        `warning: could not register the card callback with DingTalk (${error instanceof Error ? error.message : String(error)}); ` +
+          `run \`dutybridge integrations register-callback ${integration.id}\` once DingTalk is reachable\n`,
+      );
+    }
   }
   const d = await admin.describe(integration.id, apiUrl);
   print(json, d, [`added ${integration.id} (${integration.platform})`, 'callback URLs to paste into the console:', ...Object.entries(d.callbackUrls).map(([k, u]) => `  ${k}: ${u}`)].join('\n'));

@@ -9,10 +9,14 @@ import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { readRuntimeConfig } from '../shared/config/runtime-config';
+import { dingTalkSecretsSchema } from '../shared/domain/integration';
+import { registerDingTalkCardCallback } from '../cli/register-card-callback';
 import { demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
 
 export const DEMO_WECOM_ID = 'demo-wecom';
 export const DEMO_DINGTALK_ID = 'demo-dingtalk';
+/** The simulator accepts any template id; a real deployment imports shared/adapters/dingtalk/card-template. */
+export const DEMO_CARD_TEMPLATE_ID = 'dutybridge-incident-card';
 
 async function simPut(simulatorUrl: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${simulatorUrl}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -50,6 +54,8 @@ export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: stri
       aesKey: demoDingTalkApp.aesKey,
       cardApiSecret: demoDingTalkApp.apiSecret ?? 'local-demo-card-api-secret',
       robotCode: demoDingTalkApp.robotCode,
+      corpId: demoDingTalkApp.corpId,
+      cardTemplateId: DEMO_CARD_TEMPLATE_ID,
       apiBase: options.simulatorUrl,
       oapiBase: options.simulatorUrl,
     },
@@ -81,5 +87,10 @@ export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: stri
     eventsUrl: dingTalkEvents,
     users: demoUsers,
   });
+  // As `integrations add dingtalk` does: tell DingTalk (the simulator) where card clicks go.
+  const dingTalk = await admin.get(DEMO_DINGTALK_ID);
+  if (dingTalk?.platform === 'dingtalk') {
+    await registerDingTalkCardCallback(dingTalk, dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(dingTalk.secretName)), options.gatewayUrl, config.stateTableName);
+  }
   return { callbackUrls: [weComCallback, dingTalkEvents, dingTalkCards] };
 }

@@ -51,6 +51,11 @@ export const addDingTalkInputSchema = z.object({
   oapiBase: z.optional(dingTalkSettingsSchema.shape.oapiBase),
   robotCode: dingTalkSettingsSchema.shape.robotCode,
   cardTemplateId: dingTalkSettingsSchema.shape.cardTemplateId,
+  corpId: dingTalkSettingsSchema.shape.corpId,
+  edition: dingTalkSettingsSchema.shape.edition,
+  developmentAddOns: dingTalkSettingsSchema.shape.developmentAddOns,
+  qpsPerAppAndApi: dingTalkSettingsSchema.shape.qpsPerAppAndApi,
+  monthlyMeteredCalls: dingTalkSettingsSchema.shape.monthlyMeteredCalls,
 });
 
 export class InvalidIntegrationInputError extends BadRequestError {
@@ -103,7 +108,18 @@ export class IntegrationAdmin {
       id: i.id,
       platform: 'dingtalk',
       name: i.name,
-      settings: { clientId: i.clientId, apiBase: i.apiBase, oapiBase, robotCode: i.robotCode ?? i.clientId, cardTemplateId: i.cardTemplateId },
+      settings: {
+        clientId: i.clientId,
+        apiBase: i.apiBase,
+        oapiBase,
+        robotCode: i.robotCode ?? i.clientId,
+        cardTemplateId: i.cardTemplateId,
+        corpId: i.corpId,
+        edition: i.edition,
+        developmentAddOns: i.developmentAddOns,
+        qpsPerAppAndApi: i.qpsPerAppAndApi,
+        monthlyMeteredCalls: i.monthlyMeteredCalls,
+      },
       secretName,
       createdAt: this.now().toISOString(),
     };
@@ -113,6 +129,10 @@ export class IntegrationAdmin {
 
   list(): Promise<Integration[]> {
     return this.repo.list();
+  }
+
+  get(id: string): Promise<Integration | undefined> {
+    return this.repo.get(id);
   }
 
   /** Settings, callback URLs to paste into the console, and secrets masked. */

@@ -2,7 +2,7 @@
  * Every Lambda function and HTTP route, declared once: the CDK stateless stack creates one
  * NodejsFunction per entry and the local gateway serves the same routes with the same modules.
  */
-import { QueueDefinition, cardRefreshQueue, inboundCallbacksQueue, incidentEventsQueue } from './resources';
+import { QueueDefinition, cardRefreshQueue, inboundCallbacksQueue, incidentEventsQueue, outgoingImQueue } from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -75,6 +75,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     description: 'Brings every copy of an incident\u2019s cards up to date within the platforms\u2019 update rules',
     queue: cardRefreshQueue,
     timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  {
+    name: 'dispatch',
+    description: 'Makes queued DingTalk calls within the app\u2019s QPS and the org\u2019s monthly quota',
+    queue: outgoingImQueue,
+    timeoutSeconds: 45,
     memoryMb: 512,
   },
 ];

@@ -34,6 +34,14 @@ export const dingTalkSettingsSchema = z.object({
   oapiBase: httpUrl,
   robotCode: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   cardTemplateId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  /** The org (corpId) whose monthly quota this app shares with the org's other apps; default clientId. */
+  corpId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'corp id must be letters, digits, _ or -'))),
+  /** Edition preset for QPS and monthly quota (standard: 20 QPS, 5,000 calls; professional: 40, 200,000). */
+  edition: z.optional(z.enum(['standard', 'professional'])),
+  developmentAddOns: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /** Explicit limits override the preset. */
+  qpsPerAppAndApi: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60))),
+  monthlyMeteredCalls: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 

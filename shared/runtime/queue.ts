@@ -42,7 +42,8 @@ export interface RetryVisibility {
  * 60 s; errors may ask for a minimum (a WeCom 45009 throttle blocks for the rest of the minute).
  */
 export function retryDelaySeconds(receiveCount: number, error: unknown, random: () => number = Math.random): number {
-  const minimum = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  const hinted = error as { retryAfterSeconds?: unknown; retryAfterMs?: unknown } | null;
+  const minimum = typeof hinted?.retryAfterMs === 'number' ? Math.ceil(hinted.retryAfterMs / 1000) : hinted?.retryAfterSeconds;
   const exponential = Math.min(60, 2 ** Math.max(1, receiveCount));
   const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
   // QUEUE_RETRY_MAX_SECONDS lets a local stack or test shorten every wait (default: SQS's 900 s cap).

@@ -1,0 +1,23 @@
+/** outgoing-im queue consumer: one metered DingTalk call per message, paced and metered. */
+import { deadLetterSink, retryVisibility } from '../../shared/composition';
+import { outgoingImQueue } from '../../shared/config/resources';
+import { dispatchUseCase } from '../../shared/dispatch-composition';
+import { outgoingCallSchema } from '../../shared/domain/outgoing-call';
+import { logger } from '../../shared/runtime/observability';
+import { queueHandler } from '../../shared/runtime/queue';
+
+export const handler = queueHandler({
+  name: outgoingImQueue.id,
+  schema: outgoingCallSchema,
+  deps: () => ({
+    deadLetters: deadLetterSink(outgoingImQueue),
+    retryVisibility: retryVisibility(outgoingImQueue),
+    process: async (call) => {
+      logger.appendKeys({ integrationId: call.integrationId, incidentId: call.incidentId });
+      const outcome = await dispatchUseCase().execute(call);
+      logger.info('DingTalk call dispatched', { kind: call.kind, outcome: outcome.kind });
+      // Deferred (≥ 95 % quota) notifications go out as one digest per group per 10 minutes.
+      await dispatchUseCase().flushDigests(call.integrationId);
+    },
+  }),
+});

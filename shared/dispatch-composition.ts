@@ -1,0 +1,80 @@
+/**
+ * Composition of the dispatch worker (outgoing-im queue): DingTalk clients per integration, the
+ * distributed QPS limiter, the monthly quota meter, the idempotency ledger and the digest buffer,
+ * with the limits taken from each integration's settings (edition preset or explicit numbers).
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
+import { getDocumentClient } from './adapters/aws/clients';
+import { DynamoDigestBuffer, DynamoDispatchLedger } from './adapters/aws/dispatch-ledger';
+import { DynamoQpsLimiter } from './adapters/aws/qps-limiter';
+import { DynamoQuotaMeter } from './adapters/aws/quota-meter';
+import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
+import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
+import { DingTalkClients } from './adapters/dingtalk/messengers';
+import { DispatchUseCase, type DispatchTarget } from './application/dispatch';
+import { TokenProvider } from './application/token-provider';
+import { getSecretsManagerClient } from './adapters/aws/clients';
+import { dingTalkLimits } from './domain/rate-limit';
+import type { DingTalkIntegration } from './domain/integration';
+import { PoisonMessageError } from './domain/errors';
+import { config, deadLetterSink } from './composition';
+import { outgoingImQueue } from './config/resources';
+import { logger, metrics } from './runtime/observability';
+
+let useCase: DispatchUseCase | undefined;
+
+export function dispatchUseCase(): DispatchUseCase {
+  if (useCase) return useCase;
+  const client = getDocumentClient();
+  const table = config().stateTableName;
+  const integrations = new CachedIntegrationRepository(new DynamoIntegrationRepository(client, table));
+  const clients = new DingTalkClients(new SecretsManagerIntegrationSecrets(getSecretsManagerClient()), new TokenProvider({ store: new DynamoAccessTokenStore(client, table) }));
+  // Limits learned from each integration's settings as its calls come through.
+  const qpsOfApp = new Map<string, number>();
+  const quotaOfOrg = new Map<string, number>();
+  const deadLetters = deadLetterSink(outgoingImQueue);
+
+  const targetFor = async (integrationId: string): Promise<DispatchTarget> => {
+    const integration = await integrations.get(integrationId);
+    if (integration?.platform !== 'dingtalk') throw new PoisonMessageError(`no DingTalk integration ${integrationId}`);
+    const settings = (integration as DingTalkIntegration).settings;
+    const limits = dingTalkLimits({
+      edition: settings.edition,
+      developmentAddOns: settings.developmentAddOns,
+      qpsPerAppAndApi: settings.qpsPerAppAndApi,
+      monthlyMeteredCalls: settings.monthlyMeteredCalls,
+    });
+    const orgKey = settings.corpId ?? settings.clientId;
+    qpsOfApp.set(settings.clientId, limits.qpsPerAppAndApi);
+    quotaOfOrg.set(orgKey, limits.monthlyMeteredCalls);
+    return { client: await clients.forIntegration(integration as DingTalkIntegration), appKey: settings.clientId, orgKey };
+  };
+
+  useCase = new DispatchUseCase({
+    targetFor,
+    limiter: new DynamoQpsLimiter(client, table, { limit: (app) => qpsOfApp.get(app) ?? dingTalkLimits().qpsPerAppAndApi }),
+    quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? dingTalkLimits().monthlyMeteredCalls }),
+    ledger: new DynamoDispatchLedger(client, table),
+    digests: new DynamoDigestBuffer(client, table),
+    parked: {
+      async park(call, reason, cause) {
+        logger.error('DingTalk call parked, not retried', { integrationId: call.integrationId, kind: call.kind, cause, reason });
+        metrics.addMetric(cause === 'quota' ? 'DingTalkQuotaExhausted' : 'DingTalkCallRejected', MetricUnit.Count, 1);
+        await deadLetters.deadLetter(JSON.stringify(call), `${cause}: ${reason}`);
+      },
+    },
+    alerts: {
+      thresholdCrossed(orgKey, threshold, usage) {
+        // The stateless stack alarms on these metrics (80 %, 95 %, 100 %) through the alarm topic.
+        logger.warn('DingTalk monthly quota threshold crossed', { orgKey, threshold, ...usage });
+        metrics.addMetric(`DingTalkQuota${threshold}PercentCrossed`, MetricUnit.Count, 1);
+      },
+    },
+    onThrottled: (call) => {
+      metrics.addMetric('DingTalkThrottled', MetricUnit.Count, 1);
+      logger.warn('DingTalk throttled the call; waiting before the retry', { kind: call.kind });
+    },
+  });
+  return useCase;
+}

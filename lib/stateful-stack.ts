@@ -1,3 +1,4 @@
+import { METRICS_NAMESPACE, SERVICE_NAME, metricAlarms, type MetricAlarmDefinition } from '../shared/config/alarms';
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -95,6 +96,26 @@ export class StatefulStack extends Stack {
     this.queues = queuesById;
     this.deadLetterQueues = deadLetterQueuesById;
     this.deadLetterAlarms = alarmsById;
+    for (const definition of metricAlarms) this.createMetricAlarm(definition);
+  }
+
+  private createMetricAlarm(definition: MetricAlarmDefinition): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, `${definition.id}Alarm`, {
+      alarmDescription: definition.description,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: definition.metricName,
+        dimensionsMap: { service: SERVICE_NAME },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    return alarm;
   }
 
   private createTable(

@@ -19,6 +19,7 @@ import { dingTalkLimits } from './domain/rate-limit';
 import type { DingTalkIntegration } from './domain/integration';
 import { PoisonMessageError } from './domain/errors';
 import { config, deadLetterSink } from './composition';
+import { QUOTA_EXHAUSTED_METRIC, quotaThresholdMetric } from './config/alarms';
 import { outgoingImQueue } from './config/resources';
 import { logger, metrics } from './runtime/observability';
 
@@ -60,15 +61,15 @@ export function dispatchUseCase(): DispatchUseCase {
     parked: {
       async park(call, reason, cause) {
         logger.error('DingTalk call parked, not retried', { integrationId: call.integrationId, kind: call.kind, cause, reason });
-        metrics.addMetric(cause === 'quota' ? 'DingTalkQuotaExhausted' : 'DingTalkCallRejected', MetricUnit.Count, 1);
+        metrics.addMetric(cause === 'quota' ? QUOTA_EXHAUSTED_METRIC : 'DingTalkCallRejected', MetricUnit.Count, 1);
         await deadLetters.deadLetter(JSON.stringify(call), `${cause}: ${reason}`);
       },
     },
     alerts: {
       thresholdCrossed(orgKey, threshold, usage) {
-        // The stateless stack alarms on these metrics (80 %, 95 %, 100 %) through the alarm topic.
+        // The stateful stack alarms on these metrics (shared/config/alarms.ts) through the alarm topic.
         logger.warn('DingTalk monthly quota threshold crossed', { orgKey, threshold, ...usage });
-        metrics.addMetric(`DingTalkQuota${threshold}PercentCrossed`, MetricUnit.Count, 1);
+        metrics.addMetric(quotaThresholdMetric(threshold), MetricUnit.Count, 1);
       },
     },
     onThrottled: (call) => {

@@ -1,6 +1,7 @@
 import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
+import { metricAlarms } from '../../shared/config/alarms';
 import { deadLetterQueueName, queues, tables } from '../../shared/config/resources';
 import { StatefulStack } from '../../lib/stateful-stack';
 import { SynthesizedApp, cdkJsonContext, removeOutdir, synthApp } from './support/synth';
@@ -161,8 +162,18 @@ describe('StatefulStack (defaults, as deployed by bin/app.ts)', () => {
     });
   });
 
-  it('has one alarm per dead-letter queue', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length);
+  it('has one alarm per dead-letter queue, plus one per paging metric', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length + metricAlarms.length);
+  });
+
+  it.each(metricAlarms.map((a) => [a.metricName]))('alarms on the %s metric the dispatch worker emits', (metricName) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'DutyBridge',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'dutybridge' }],
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('encrypts the alarm topic with the key and enforces TLS on it, without subscriptions by default', () => {

@@ -1,0 +1,29 @@
+/**
+ * Application metrics that page someone, declared once: the dispatch worker emits them (Powertools
+ * Metrics, namespace DutyBridge, dimension service=dutybridge) and the stateful stack alarms on them.
+ */
+export const METRICS_NAMESPACE = 'DutyBridge';
+export const SERVICE_NAME = 'dutybridge';
+
+export interface MetricAlarmDefinition {
+  readonly id: string;
+  readonly metricName: string;
+  readonly description: string;
+}
+
+export const metricAlarms: readonly MetricAlarmDefinition[] = [
+  { id: 'DingTalkQuota80', metricName: 'DingTalkQuota80PercentCrossed', description: 'An org used 80% of its monthly DingTalk API quota' },
+  {
+    id: 'DingTalkQuota95',
+    metricName: 'DingTalkQuota95PercentCrossed',
+    description: 'An org used 95% of its monthly DingTalk API quota: only Critical incidents are sent now, the rest go into digests',
+  },
+  { id: 'DingTalkQuota100', metricName: 'DingTalkQuota100PercentCrossed', description: 'An org used its whole monthly DingTalk API quota: DingTalk calls have stopped' },
+  { id: 'DingTalkQuotaExhausted', metricName: 'DingTalkQuotaExhausted', description: 'DingTalk refused a call: monthly org quota exhausted (90020 / ApiCountLimitForOrg)' },
+];
+
+/** The metric the dispatch worker emits when an org crosses a quota threshold (80, 95 or 100 %). */
+export function quotaThresholdMetric(threshold: 80 | 95 | 100): string {
+  return `DingTalkQuota${threshold}PercentCrossed`;
+}
+export const QUOTA_EXHAUSTED_METRIC = 'DingTalkQuotaExhausted';

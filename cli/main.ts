@@ -12,6 +12,7 @@ import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
 import { dingTalkSecretsSchema } from '../shared/domain/integration';
+import { demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
 import { registerDingTalkCardCallback } from './register-card-callback';
 import { CliUsageError, resolveTarget } from './target';
@@ -28,6 +29,8 @@ commands:
   integrations show ID
   integrations remove ID
   groups list --integration ID
+  events publish FILE|-            validate an incident event (JSON) and put it on the incident-events queue
+  demo-incident [--title T] [--severity Critical|Warning|Info]   a demo incident for the local demo integrations
   links set --integration ID --email ADDRESS --user-id USERID
   links list --integration ID
   links remove --integration ID --email ADDRESS
@@ -58,6 +61,8 @@ const options = {
   'monthly-quota': { type: 'string' },
   email: { type: 'string' },
   'user-id': { type: 'string' },
+  title: { type: 'string' },
+  severity: { type: 'string' },
   stack: { type: 'string' },
   region: { type: 'string' },
   replace: { type: 'boolean' },
@@ -83,8 +88,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
   const [group, action, arg] = positionals;
-  const known = new Set(['integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
+  const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
   if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
@@ -129,6 +135,16 @@ async function main(argv: string[]): Promise<number> {
         const removed = await admin.remove(arg);
         print(json, { removed }, removed ? `removed ${arg}` : `no integration ${arg}`);
         return removed ? 0 : 1;
+      }
+      case 'events publish':
+      case 'demo-incident publish': {
+        if (!target.incidentEventsQueueUrl) throw new CliUsageError('no incident-events queue known for this target');
+        const raw = group === 'demo-incident' ? demoIncident({ title: values.title, severity: values.severity }) : readEventFile(arg ?? '');
+        if (group === 'events' && !arg) throw new CliUsageError('events publish needs a FILE (or - for standard input)');
+        const published = await publishEvent(target.incidentEventsQueueUrl, raw);
+        const id = (published.event as { incidentId?: string }).incidentId;
+        print(json, published, `published ${(published.event as { type: string }).type}${id ? ` for ${id}` : ''} (message ${published.messageId})`);
+        return 0;
       }
       case 'links set':
       case 'links list':

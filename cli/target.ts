@@ -13,6 +13,8 @@ export interface CliTarget {
   readonly apiUrl: string;
   readonly tableName: string;
   readonly secretNamePrefix: string;
+  /** Where incident events go (absent when the local stack is not running: nothing would consume them). */
+  readonly incidentEventsQueueUrl?: string;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
       apiUrl: need('ApiUrl'),
       tableName: need('StateTableName'),
       secretNamePrefix: need('SecretNamePrefix'),
+      incidentEventsQueueUrl: outputs.IncidentEventsQueueUrl,
       close: async () => cfn.destroy(),
     };
   }
@@ -67,6 +70,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
         apiUrl: running.gatewayUrl,
         tableName: running.env.STATE_TABLE_NAME,
         secretNamePrefix: running.env.SECRET_NAME_PREFIX,
+        incidentEventsQueueUrl: running.env.INCIDENT_EVENTS_QUEUE_URL,
         close: async () => undefined,
       };
     }

@@ -84,6 +84,22 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('missing_parameter');
 
+    // A demo incident becomes cards for the seeded people in the simulator (WeCom and DingTalk).
+    const demo = cli(dataDir, 'demo-incident', '--title', 'Disk full on db-7');
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toMatch(/published incident.triggered for DEMO-/);
+    const deadline = Date.now() + 20_000;
+    let platforms = new Set<string>();
+    while (Date.now() < deadline && platforms.size < 2) {
+      const { items } = (await (await fetch(`${first.simulator}/_sim/conversations`)).json()) as { items: { platform: string; conversation: string; card?: { title: string } }[] };
+      platforms = new Set(items.filter((i) => i.conversation === 'user:alice' && i.card?.title.includes('Disk full on db-7')).map((i) => i.platform));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect([...platforms].sort()).toEqual(['dingtalk', 'wecom']);
+    const invalid = cli(dataDir, 'events', 'publish', path.join(root, 'package.json'));
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toMatch(/does not match the contract/);
+
     const bad = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'Bad Id', '--corp-id', 'x');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--id: integration id/);

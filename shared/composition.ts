@@ -36,23 +36,23 @@ function once<T>(create: () => T): () => T {
   return () => (value ??= create());
 }
 
-export const config = once((): RuntimeConfig => readRuntimeConfig());
+export const config = /* @__PURE__ */ once((): RuntimeConfig => readRuntimeConfig());
 const table = () => config().stateTableName;
 
-const integrations = once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
-const secrets = once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
-const dedupe = once(() => new DynamoDedupeStore(getDocumentClient(), table()));
-const inbound = once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
-const incidents = once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
-const weComCardStore = once(() => new DynamoWeComCardStore(getDocumentClient(), table()));
+const integrations = /* @__PURE__ */ once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
+const secrets = /* @__PURE__ */ once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
+const dedupe = /* @__PURE__ */ once(() => new DynamoDedupeStore(getDocumentClient(), table()));
+const inbound = /* @__PURE__ */ once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
+const incidents = /* @__PURE__ */ once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
+const weComCardStore = /* @__PURE__ */ once(() => new DynamoWeComCardStore(getDocumentClient(), table()));
 /** Seconds a refresh waits so that a burst of changes spends one update code (coalescing). */
 const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS ?? 3);
-const refreshQueue = once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
-const tokens = once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
+const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
+const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
 const record = (outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details);
 
-const incidentClicks = once(
+const incidentClicks = /* @__PURE__ */ once(
   () =>
     new IncidentClicks({
       incidents: incidents(),
@@ -63,11 +63,11 @@ const incidentClicks = once(
     }),
 );
 
-const links = once(() => new DynamoLinkStore(getDocumentClient(), table()));
-const members = once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
-const groups = once(() => new DynamoGroupChatRegistry(getDocumentClient(), table()));
+const links = /* @__PURE__ */ once(() => new DynamoLinkStore(getDocumentClient(), table()));
+const members = /* @__PURE__ */ once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
+const groups = /* @__PURE__ */ once(() => new DynamoGroupChatRegistry(getDocumentClient(), table()));
 
-export const dingTalkCards = once(
+export const dingTalkCards = /* @__PURE__ */ once(
   () =>
     new DingTalkCardFlow({
       incidents: incidents(),
@@ -82,7 +82,7 @@ export const dingTalkCards = once(
     }),
 );
 
-const weComCards = once(
+const weComCards = /* @__PURE__ */ once(
   () =>
     new WeComCardsUseCase({
       incidents: incidents(),
@@ -95,15 +95,15 @@ const weComCards = once(
     }),
 );
 
-export const weComCallbackUseCase = once(
+export const weComCallbackUseCase = /* @__PURE__ */ once(
   () => new WeComCallbackUseCase({ integrations: integrations(), secrets: secrets(), dedupe: dedupe(), inbound: inbound(), clock: systemClock, record }),
 );
 
-export const dingTalkEventUseCase = once(
+export const dingTalkEventUseCase = /* @__PURE__ */ once(
   () => new DingTalkEventUseCase({ integrations: integrations(), secrets: secrets(), dedupe: dedupe(), inbound: inbound(), clock: systemClock }),
 );
 
-export const dingTalkCardCallbackUseCase = once(
+export const dingTalkCardCallbackUseCase = /* @__PURE__ */ once(
   () =>
     new DingTalkCardCallbackUseCase({
       integrations: integrations(),
@@ -114,7 +114,7 @@ export const dingTalkCardCallbackUseCase = once(
     }),
 );
 
-export const processInboundUseCase = once(
+export const processInboundUseCase = /* @__PURE__ */ once(
   () =>
     new ProcessInboundUseCase({
       groups: groups(),
@@ -124,7 +124,7 @@ export const processInboundUseCase = once(
     }),
 );
 
-export const notifyUseCase = once(
+export const notifyUseCase = /* @__PURE__ */ once(
   () =>
     new NotifyUseCase({
       incidents: incidents(),
@@ -138,7 +138,7 @@ export const notifyUseCase = once(
     }),
 );
 
-export const refreshCardsUseCase = once(
+export const refreshCardsUseCase = /* @__PURE__ */ once(
   () =>
     new RefreshCardsUseCase({
       incidents: incidents(),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WeComCrypto } from '../../shared/adapters/crypto';
+import { getDocumentClient, getSecretsManagerClient } from '../../shared/adapters/aws/clients';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../shared/adapters/crypto/fixtures/wecom.json'), 'utf8'));
@@ -73,6 +74,25 @@ describe('GET URL verification', () => {
     const body = await res.text();
     expect(JSON.parse(body).code).toBe('invalid_signature');
     expect(body).not.toMatch(/at .*\.ts|Error:/);
+  });
+
+  it('a warm invocation reads no secret and no integration (Powertools Parameters cache)', async () => {
+    const query = v.rawRequest.split('?')[1].split(' ')[0];
+    expect((await fetch(`${t.url}/wecom/${ID}/callback?${query}`)).status).toBe(200); // warm-up
+    const commands: string[] = [];
+    const middleware = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    };
+    getSecretsManagerClient().middlewareStack.add(middleware as never, { step: 'initialize', name: 'countSecretsCalls' });
+    getDocumentClient().middlewareStack.add(middleware as never, { step: 'initialize', name: 'countDynamoCalls' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await fetch(`${t.url}/wecom/${ID}/callback?${query}`)).status).toBe(200);
+    } finally {
+      getSecretsManagerClient().middlewareStack.remove('countSecretsCalls');
+      getDocumentClient().middlewareStack.remove('countDynamoCalls');
+    }
+    expect(commands).toEqual([]);
   });
 
   it('answers 400 for missing parameters and 404 for an unknown integration', async () => {

@@ -1,10 +1,12 @@
-import { ArnFormat, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -167,6 +169,13 @@ export class StatelessStack extends Stack {
       });
       this.grantDataAccess(dutyBridgeFunction, tableBindings, queueBindings, secretsArnPattern);
       if (definition.queue !== undefined) this.subscribeToQueue(dutyBridgeFunction, definition, props.queues);
+      if (definition.everyMinutes !== undefined) {
+        new events.Rule(this, `${constructIdFor(definition.name)}Schedule`, {
+          description: `Runs ${definition.name} every ${definition.everyMinutes} minute(s)`,
+          schedule: events.Schedule.rate(Duration.minutes(definition.everyMinutes)),
+          targets: [new eventsTargets.LambdaFunction(dutyBridgeFunction.function, { retryAttempts: 0 })],
+        });
+      }
       functionsByName[definition.name] = dutyBridgeFunction;
     }
     this.functions = functionsByName;

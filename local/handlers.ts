@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { handler as dingtalkCards } from '../functions/dingtalk-cards/handler';
 import { handler as dingtalkEvents } from '../functions/dingtalk-events/handler';
 import { handler as dispatch } from '../functions/dispatch/handler';
+import { handler as flushDigests } from '../functions/flush-digests/handler';
 import { handler as healthz } from '../functions/healthz/handler';
 import { handler as notify } from '../functions/notify/handler';
 import { handler as processInbound } from '../functions/process-inbound/handler';
@@ -20,6 +21,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   notify: notify as AnyHandler,
   'refresh-card': refreshCard as AnyHandler,
   dispatch: dispatch as AnyHandler,
+  'flush-digests': flushDigests as AnyHandler,
 };
 
 let invocation = 0;

@@ -9,7 +9,9 @@ import './env-defaults';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { queues } from '../shared/config/resources';
 import { startLocalAws, type LocalAws } from './aws';
+import { functionDefinitions } from '../shared/config/functions';
 import { startGateway, type LocalGateway } from './gateway';
+import { lambdaContext, localHandlers } from './handlers';
 import { startQueuePollers, type QueuePollers } from './pollers';
 import { provisionLocalResources } from './provision';
 
@@ -71,6 +73,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     pollers = startQueuePollers({ sqs, queueUrls, log: options.log });
   }
 
+  // Scheduled functions (EventBridge rules in AWS) run on intervals here.
+  const timers: NodeJS.Timeout[] = [];
+  if (options.pollers !== false) {
+    for (const fn of functionDefinitions) {
+      if (fn.everyMinutes === undefined) continue;
+      const timer = setInterval(() => {
+        void localHandlers[fn.name]({} as never, lambdaContext(fn.name, fn.timeoutSeconds)).catch((error: unknown) =>
+          options.log?.(`${fn.name} failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, fn.everyMinutes * 60_000);
+      timer.unref();
+      timers.push(timer);
+    }
+  }
+
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(
@@ -85,6 +102,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env,
     pollers,
     async stop() {
+      for (const timer of timers) clearInterval(timer);
       await pollers?.stop();
       await gateway.close();
       await aws?.stop();

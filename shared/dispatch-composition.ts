@@ -79,3 +79,18 @@ export function dispatchUseCase(): DispatchUseCase {
   });
   return useCase;
 }
+
+/** Flushes due digests of every DingTalk integration (the scheduled flush-digests function). */
+export async function flushAllDigests(): Promise<{ integrations: number; digestsSent: number }> {
+  const all = await new DynamoIntegrationRepository(getDocumentClient(), config().stateTableName).list();
+  let digestsSent = 0;
+  let integrationsSeen = 0;
+  for (const integration of all) {
+    if (integration.platform !== 'dingtalk') continue;
+    integrationsSeen += 1;
+    const { sent } = await dispatchUseCase().flushDigests(integration.id);
+    digestsSent += sent;
+  }
+  if (digestsSent > 0) metrics.addMetric('DingTalkDigestsSent', MetricUnit.Count, digestsSent);
+  return { integrations: integrationsSeen, digestsSent };
+}

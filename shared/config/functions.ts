@@ -19,6 +19,8 @@ export interface FunctionDefinition {
   readonly routes?: readonly RouteDefinition[];
   /** Queue whose messages invoke this function (event source mapping with partial batch failures). */
   readonly queue?: QueueDefinition;
+  /** Runs on a timer (EventBridge schedule in AWS, an interval on the local stack), every N minutes. */
+  readonly everyMinutes?: number;
   /** Lambda timeout in seconds. Callback functions answer well inside WeCom's 5 s and DingTalk's 2 s. */
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -83,6 +85,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: outgoingImQueue,
     timeoutSeconds: 45,
     memoryMb: 512,
+  },
+  {
+    name: 'flush-digests',
+    description: 'Sends the DingTalk digests whose 10-minute window has ended (quota above 95%)',
+    everyMinutes: 1,
+    timeoutSeconds: 60,
+    memoryMb: 256,
   },
 ];
 

@@ -229,6 +229,18 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
     });
   });
 
+  it('runs each scheduled function on its EventBridge rate', () => {
+    const scheduled = functionDefinitions.filter((f) => f.everyMinutes !== undefined);
+    expect(scheduled.length).toBeGreaterThan(0);
+    template.resourceCountIs('AWS::Events::Rule', scheduled.length);
+    for (const f of scheduled) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: `rate(${f.everyMinutes} minute${f.everyMinutes === 1 ? '' : 's'})`,
+        State: 'ENABLED',
+      });
+    }
+  });
+
   it('exports the API URL, one output per resource variable and the callback URL templates', () => {
     const outputs = template.findOutputs('*');
     const expectedKeys = [

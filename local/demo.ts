@@ -6,6 +6,7 @@
 import { getSecretsManagerClient, getDocumentClient } from '../shared/adapters/aws/clients';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
+import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { readRuntimeConfig } from '../shared/config/runtime-config';
@@ -63,8 +64,11 @@ export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: stri
   );
   // The demo links every simulated person in both demo integrations (member email ↔ userid).
   const links = new DynamoLinkStore(getDocumentClient(), config.stateTableName);
-  for (const integrationId of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) {
-    for (const user of demoUsers) await links.set({ integrationId, email: user.email, userId: user.userId, linkedAt: Date.now() });
+  const members = new DynamoMemberDirectory(getDocumentClient(), config.stateTableName);
+  for (const user of demoUsers) {
+    // What member.upserted would bring: names for the cards, mobiles for DingTalk @mentions.
+    await members.upsert({ email: user.email, name: user.name, mobile: user.mobile, updatedAt: Date.now() });
+    for (const integrationId of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) await links.set({ integrationId, email: user.email, userId: user.userId, linkedAt: Date.now() });
   }
   const weComCallback = `${options.gatewayUrl}/wecom/${DEMO_WECOM_ID}/callback`;
   const dingTalkEvents = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/events`;

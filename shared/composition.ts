@@ -58,6 +58,7 @@ const incidentClicks = /* @__PURE__ */ once(
       incidents: incidents(),
       actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
       refresh: refreshQueue(),
+      members: members(),
       clock: systemClock,
       record,
     }),

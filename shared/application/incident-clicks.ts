@@ -5,7 +5,7 @@
  */
 import { actionIdempotencyKey, actionMessageFor } from '../domain/incident-action';
 import { applyIncidentAction, type Actor, type Incident, type IncidentAction } from '../domain/incident';
-import { ConcurrentUpdateError, type ActionPublisher, type CardRefreshQueue, type Clock, type IncidentRepository } from './ports';
+import { ConcurrentUpdateError, type ActionPublisher, type CardRefreshQueue, type Clock, type IncidentRepository, type MemberDirectory } from './ports';
 
 export type IncidentClickOutcome =
   | { readonly kind: 'transition'; readonly incident: Incident }
@@ -17,6 +17,8 @@ export interface IncidentClicksDeps {
   readonly incidents: IncidentRepository;
   readonly actions: ActionPublisher;
   readonly refresh: CardRefreshQueue;
+  /** Names from member.upserted, so cards say "Processing by Alice Chen" rather than an address. */
+  readonly members?: MemberDirectory;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
 }
@@ -24,8 +26,10 @@ export interface IncidentClicksDeps {
 export class IncidentClicks {
   constructor(private readonly deps: IncidentClicksDeps) {}
 
-  async apply(incidentId: string, action: IncidentAction, actor: Actor, clickKey: string): Promise<IncidentClickOutcome> {
+  async apply(incidentId: string, action: IncidentAction, clicker: Actor, clickKey: string): Promise<IncidentClickOutcome> {
     const nowMs = this.deps.clock.nowMs();
+    const name = clicker.name ?? (await this.deps.members?.get(clicker.email))?.name;
+    const actor: Actor = name ? { ...clicker, name } : clicker;
     for (let attempt = 0; attempt < 10; attempt++) {
       const incident = await this.deps.incidents.get(incidentId);
       if (!incident) return { kind: 'unknown_incident' };

@@ -60,7 +60,7 @@ export async function productScenario(browser: Browser, test: TestFn): Promise<v
       check(actions.length === 1, `expected one incident.action, got ${actions.length}`);
       check((actions[0] as { action?: string }).action === 'acknowledge', 'action is not acknowledge');
       // The Status field, not the "Start Processing" button, must say Processing.
-      const processing = page.locator('.pane.active .card').filter({ hasText: /Status\s*Processing/ });
+      const processing = page.locator('.pane.active .card').filter({ hasText: /Status\s*Processing/ }).filter({ hasText: 'Alice Chen' });
       try {
         await processing.waitFor({ state: 'visible', timeout: 15000 });
       } finally {

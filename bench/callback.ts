@@ -6,15 +6,12 @@
  */
 import './quiet';
 import '../local/env-defaults';
+import { awsIntegrationAdmin } from '../shared/adapters/aws/integration-admin';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack } from '../local/stack';
-import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
 import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../shared/adapters/crypto';
-import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
-import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { bundleFunction, ROOT } from './bundle';
 
 const W = { id: 'bench-wecom', corpId: 'wwbench0001', token: 'BenchToken', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
@@ -42,7 +39,7 @@ async function main(): Promise<void> {
   const n = Number(process.env.BENCH_N ?? 1000);
   const stack = await startLocalStack({ pollers: false, prefix: 'bench-' });
   try {
-    const admin = new IntegrationAdmin(new DynamoIntegrationRepository(getDocumentClient(), stack.env.STATE_TABLE_NAME), secretsManagerWriter(getSecretsManagerClient()), stack.env.SECRET_NAME_PREFIX);
+    const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
     await admin.addWeCom({ id: W.id, corpId: W.corpId, agentId: '1', apiBase: 'http://127.0.0.1:9', secret: 's', token: W.token, aesKey: W.aesKey });
     await admin.addDingTalk({ id: D.id, clientId: D.clientId, clientSecret: 's', token: D.token, aesKey: D.aesKey, cardApiSecret: D.cardApiSecret, apiBase: 'http://127.0.0.1:9' });
     const wecom = new WeComCrypto({ token: W.token, encodingAesKey: W.aesKey, receiveId: W.corpId });

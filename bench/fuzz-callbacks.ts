@@ -5,23 +5,20 @@
  */
 import './quiet';
 import '../local/env-defaults';
+import { awsIntegrationAdmin } from '../shared/adapters/aws/integration-admin';
 import fc from 'fast-check';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startLocalStack } from '../local/stack';
 import { lambdaContext, localHandlers } from '../local/handlers';
-import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
-import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
-import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { badRequestArbitrary, fuzzDing, fuzzWeCom } from '../test/support/bad-requests';
 
 async function main(): Promise<void> {
   const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
   const stack = await startLocalStack({ pollers: false, prefix: 'fuzz-' });
   try {
-    const admin = new IntegrationAdmin(new DynamoIntegrationRepository(getDocumentClient(), stack.env.STATE_TABLE_NAME), secretsManagerWriter(getSecretsManagerClient()), stack.env.SECRET_NAME_PREFIX);
+    const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
     await admin.addWeCom({ id: fuzzWeCom.id, corpId: fuzzWeCom.corpId, agentId: '1', apiBase: 'http://127.0.0.1:9', secret: 's', token: fuzzWeCom.token, aesKey: fuzzWeCom.aesKey });
     await admin.addDingTalk({ id: fuzzDing.id, clientId: fuzzDing.clientId, clientSecret: 's', token: fuzzDing.token, aesKey: fuzzDing.aesKey, cardApiSecret: fuzzDing.cardApiSecret, apiBase: 'http://127.0.0.1:9' });
 

@@ -5,14 +5,12 @@
  */
 import './quiet';
 import '../local/env-defaults';
+import { awsIntegrationAdmin } from '../shared/adapters/aws/integration-admin';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack } from '../local/stack';
 import { createSimulator } from '../sim/server';
-import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
-import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { getDocumentClient } from '../shared/adapters/aws/clients';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
-import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin } from '../shared/application/integration-admin';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 2500);
 const corp = { corpId: 'wwbenchnotify', agentId: 1000009, secret: 'bench-secret', token: 'BenchToken', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
@@ -24,7 +22,7 @@ async function main(): Promise<void> {
   try {
     const users = Array.from({ length: RECIPIENTS }, (_, i) => ({ userId: `user${i}`, name: `User ${i}`, mobile: `+86-139${String(i).padStart(8, '0')}`, email: `user${i}@example.com` }));
     await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...corp, users }) });
-    const admin = new IntegrationAdmin(new DynamoIntegrationRepository(getDocumentClient(), stack.env.STATE_TABLE_NAME), secretsManagerWriter(getSecretsManagerClient()), stack.env.SECRET_NAME_PREFIX);
+    const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
     await admin.addWeCom({ id: 'bench', corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
     const links = new DynamoLinkStore(getDocumentClient(), stack.env.STATE_TABLE_NAME);
     for (let i = 0; i < users.length; i += 50) {

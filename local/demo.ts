@@ -3,12 +3,11 @@
  * simulator, with the simulator's seeded users, so a newcomer can click a card at once.
  * The demo secrets are public, local-only values from sim/seed.ts.
  */
+import { awsIntegrationAdmin } from '../shared/adapters/aws/integration-admin';
 import { getSecretsManagerClient, getDocumentClient } from '../shared/adapters/aws/clients';
-import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { readRuntimeConfig } from '../shared/config/runtime-config';
 import { dingTalkSecretsSchema } from '../shared/domain/integration';
 import { registerDingTalkCardCallback } from '../cli/register-card-callback';
@@ -26,11 +25,7 @@ async function simPut(simulatorUrl: string, path: string, body: unknown): Promis
 
 export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: string }): Promise<{ callbackUrls: string[] }> {
   const config = readRuntimeConfig();
-  const admin = new IntegrationAdmin(
-    new DynamoIntegrationRepository(getDocumentClient(), config.stateTableName),
-    secretsManagerWriter(getSecretsManagerClient()),
-    config.secretNamePrefix,
-  );
+  const admin = awsIntegrationAdmin(config.stateTableName, config.secretNamePrefix);
   // Ports may change between runs, so the demo integrations are rewritten at every start.
   await admin.addWeCom(
     {

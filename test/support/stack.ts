@@ -2,12 +2,10 @@
  * A private dutybridge stack for one integration test file: its own tables and queues (unique
  * prefix) on the shared local AWS servers, the gateway on an ephemeral port, optional pollers.
  */
+import { awsIntegrationAdmin } from '../../shared/adapters/aws/integration-admin';
 import { randomBytes } from 'node:crypto';
 import { PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { getDocumentClient, getSecretsManagerClient } from '../../shared/adapters/aws/clients';
-import { DynamoIntegrationRepository } from '../../shared/adapters/aws/integration-repository';
-import { secretsManagerWriter } from '../../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../../shared/application/integration-admin';
 import { queues } from '../../shared/config/resources';
 import { startLocalStack, type LocalStack } from '../../local/stack';
@@ -38,11 +36,7 @@ export async function startTestStack(options: { pollers?: boolean } = {}): Promi
   const stack = await startLocalStack({ awsEnv, prefix, pollers: options.pollers ?? false });
   const sqs = new SQSClient({ endpoint: awsEnv.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false });
   const ddb = new DynamoDBClient({ endpoint: awsEnv.AWS_ENDPOINT_URL_DYNAMODB });
-  const admin = new IntegrationAdmin(
-    new DynamoIntegrationRepository(getDocumentClient(), stack.env.STATE_TABLE_NAME),
-    secretsManagerWriter(getSecretsManagerClient()),
-    stack.env.SECRET_NAME_PREFIX,
-  );
+  const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
   const def = (id: string) => {
     const q = queues.find((x) => x.id === id);
     if (!q) throw new Error(`no queue ${id}`);

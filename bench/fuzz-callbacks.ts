@@ -12,15 +12,14 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startLocalStack } from '../local/stack';
 import { lambdaContext, localHandlers } from '../local/handlers';
-import { badRequestArbitrary, fuzzDing, fuzzWeCom } from '../test/support/bad-requests';
+import { addFuzzIntegrations, badRequestArbitrary } from '../test/support/bad-requests';
 
 async function main(): Promise<void> {
   const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
   const stack = await startLocalStack({ pollers: false, prefix: 'fuzz-' });
   try {
     const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
-    await admin.addWeCom({ id: fuzzWeCom.id, corpId: fuzzWeCom.corpId, agentId: '1', apiBase: 'http://127.0.0.1:9', secret: 's', token: fuzzWeCom.token, aesKey: fuzzWeCom.aesKey });
-    await admin.addDingTalk({ id: fuzzDing.id, clientId: fuzzDing.clientId, clientSecret: 's', token: fuzzDing.token, aesKey: fuzzDing.aesKey, cardApiSecret: fuzzDing.cardApiSecret, apiBase: 'http://127.0.0.1:9' });
+    await addFuzzIntegrations(admin);
 
     const counts = new Map<string, number>();
     let failures = 0;

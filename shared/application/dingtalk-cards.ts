@@ -60,9 +60,6 @@ export interface CardClickPort {
   onClick(click: CardClick): Promise<CardCallbackAnswer>;
 }
 
-/** Until the DingTalk notification flow lands, clicks are acknowledged and leave the card unchanged. */
-export const unchangedCardClickPort: CardClickPort = { onClick: async () => ({ kind: 'noChange' }) };
-
 export function cardCallbackResponseBody(answer: CardCallbackAnswer): Record<string, unknown> {
   if (answer.kind === 'noChange') return {};
   return {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaContext, localHandlers } from '../../local/handlers';
-import { badRequestArbitrary, fuzzDing, fuzzWeCom } from '../support/bad-requests';
+import { addFuzzIntegrations, badRequestArbitrary } from '../support/bad-requests';
 import { startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -14,8 +14,7 @@ let t: TestStack;
 
 beforeAll(async () => {
   t = await startTestStack();
-  await t.admin.addWeCom({ id: fuzzWeCom.id, corpId: fuzzWeCom.corpId, agentId: '1', apiBase: 'http://127.0.0.1:9', secret: 's', token: fuzzWeCom.token, aesKey: fuzzWeCom.aesKey });
-  await t.admin.addDingTalk({ id: fuzzDing.id, clientId: fuzzDing.clientId, clientSecret: 's', token: fuzzDing.token, aesKey: fuzzDing.aesKey, cardApiSecret: fuzzDing.cardApiSecret, apiBase: 'http://127.0.0.1:9' });
+  await addFuzzIntegrations(t.admin);
 });
 afterAll(async () => t.stop());
 

@@ -7,9 +7,16 @@ import { createCipheriv, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../../shared/adapters/crypto';
+import type { IntegrationAdmin } from '../../shared/application/integration-admin';
 
 export const fuzzWeCom = { id: 'fuzz-wecom', corpId: 'wwfuzzcorp01', token: 'FuzzToken', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 export const fuzzDing = { id: 'fuzz-ding', clientId: 'dingfuzzclient', token: 'FuzzDing1', aesKey: 'o1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus', cardApiSecret: 'fuzz-card-secret' };
+
+/** Registers the two integrations the bad requests are aimed at (no platform is ever called). */
+export async function addFuzzIntegrations(admin: IntegrationAdmin): Promise<void> {
+  await admin.addWeCom({ id: fuzzWeCom.id, corpId: fuzzWeCom.corpId, agentId: '1', apiBase: 'http://127.0.0.1:9', secret: 's', token: fuzzWeCom.token, aesKey: fuzzWeCom.aesKey });
+  await admin.addDingTalk({ id: fuzzDing.id, clientId: fuzzDing.clientId, clientSecret: 's', token: fuzzDing.token, aesKey: fuzzDing.aesKey, cardApiSecret: fuzzDing.cardApiSecret, apiBase: 'http://127.0.0.1:9' });
+}
 
 const wecom = new WeComCrypto({ token: fuzzWeCom.token, encodingAesKey: fuzzWeCom.aesKey, receiveId: fuzzWeCom.corpId });
 const ding = new DingTalkCrypto({ token: fuzzDing.token, aesKey: fuzzDing.aesKey, ownerKey: fuzzDing.clientId });

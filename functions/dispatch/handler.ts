@@ -15,9 +15,8 @@ export const handler = queueHandler({
     process: async (call) => {
       logger.appendKeys({ integrationId: call.integrationId, incidentId: call.incidentId });
       const outcome = await dispatchUseCase().execute(call);
+      // Deferred calls (≥ 95 % of the quota) are sent as digests by the scheduled flush-digests.
       logger.info('DingTalk call dispatched', { kind: call.kind, outcome: outcome.kind });
-      // Deferred (≥ 95 % quota) notifications go out as one digest per group per 10 minutes.
-      await dispatchUseCase().flushDigests(call.integrationId);
     },
   }),
 });

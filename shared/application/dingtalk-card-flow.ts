@@ -44,8 +44,12 @@ export class DingTalkCardFlow implements CardClickPort {
   constructor(private readonly deps: DingTalkCardFlowDeps) {}
 
   async deliver(integration: DingTalkIntegration, incident: Incident): Promise<void> {
-    if (await this.deps.cards.getCard(integration.id, incident.incidentId)) return;
-    if (incident.status === 'Closed') return;
+    const existing = await this.deps.cards.getCard(integration.id, incident.incidentId);
+    if (existing?.queued) return;
+    // A card record without `queued` means an earlier attempt died before queueing every call: the
+    // calls below are recomputed (deterministically) and queued again; their idempotency keys keep
+    // dispatch from calling DingTalk twice.
+    if (!existing && incident.status === 'Closed') return;
     const templateId = integration.settings.cardTemplateId;
     if (!templateId) {
       this.deps.record('dingtalk_no_card_template', { integrationId: integration.id, incidentId: incident.incidentId, reason: 'set cardTemplateId on the integration (see shared/adapters/dingtalk/card-template)' });
@@ -111,6 +115,7 @@ export class DingTalkCardFlow implements CardClickPort {
         });
       }
     }
+    await this.deps.cards.markQueued(integration.id, incident.incidentId);
     this.deps.record('dingtalk_cards_queued', { integrationId: integration.id, incidentId: incident.incidentId, spaces: spaces.length, calls: chunks.length });
   }
 
@@ -120,8 +125,10 @@ export class DingTalkCardFlow implements CardClickPort {
     if (!card) return 0;
     const nowMs = this.deps.clock.nowMs();
     const version = renderVersion(incident, nowMs);
-    if (!(await this.deps.cards.markRendered(integration.id, incident.incidentId, version))) return 0;
+    if (card.renderedVersion >= version) return 0;
     const cardParamMap = incidentCardParams(incident, nowMs);
+    // Queue first, then record: a crash in between re-queues on redelivery (same idempotency keys),
+    // where recording first would lose the update.
     for (const outTrackId of card.outTrackIds) {
       await this.deps.outgoing.enqueue({
         kind: 'dingtalk.updateCard',
@@ -133,6 +140,7 @@ export class DingTalkCardFlow implements CardClickPort {
         payload: { outTrackId, cardParamMap, updateByKey: true },
       });
     }
+    await this.deps.cards.markRendered(integration.id, incident.incidentId, version);
     return card.outTrackIds.length;
   }
 

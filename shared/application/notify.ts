@@ -46,7 +46,9 @@ export class NotifyUseCase {
       if (result.kind === 'stale') {
         this.deps.record('event_stale', { incidentId: event.incidentId, reason: result.reason });
         incident = current;
-        outcome = 'stale';
+        // The same version again is a redelivery: its first attempt may have died before asking for
+        // the refresh, so the follow-up below runs again (refreshes are idempotent).
+        outcome = current && event.version === current.version ? 'applied' : 'stale';
         break;
       }
       try {

@@ -160,6 +160,8 @@ export interface DingTalkCardRecord {
   readonly notLinked: readonly string[];
   /** Incident render version the cards were last brought to (see renderVersion). */
   readonly renderedVersion: number;
+  /** True once every createAndDeliver and mention call is on the outgoing queue. */
+  readonly queued?: boolean;
   readonly createdAt: number;
 }
 
@@ -168,6 +170,7 @@ export interface DingTalkCardStore {
   createCard(card: DingTalkCardRecord): Promise<DingTalkCardRecord>;
   findOutTrack(integrationId: string, outTrackId: string): Promise<{ incidentId: string } | undefined>;
   markRendered(integrationId: string, incidentId: string, version: number): Promise<boolean>;
+  markQueued(integrationId: string, incidentId: string): Promise<void>;
 }
 
 /** The outgoing-im queue: every metered DingTalk call goes through dispatch. */

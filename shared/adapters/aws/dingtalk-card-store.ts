@@ -21,19 +21,27 @@ export class DynamoDingTalkCardStore implements DingTalkCardStore {
   }
 
   async createCard(card: DingTalkCardRecord): Promise<DingTalkCardRecord> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...cardKey(card.integrationId, card.incidentId), card }, ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      return (await this.getCard(card.integrationId, card.incidentId))!;
-    }
+    // Lookup items first (plain, idempotent puts), so a crash after the card put cannot orphan it.
     for (const outTrackId of card.outTrackIds) {
       await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `OUTTRACK#${card.integrationId}#${outTrackId}`, sk: 'META', incidentId: card.incidentId } }));
     }
     await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: { pk: `INCIDENT#${card.incidentId}`, sk: `CARD#dingtalk#${card.integrationId}`, integrationId: card.integrationId, platform: 'dingtalk' } }),
     );
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...cardKey(card.integrationId, card.incidentId), card }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      return (await this.getCard(card.integrationId, card.incidentId))!;
+    }
     return card;
+  }
+
+  /** Records that every delivery call of the card is on the outgoing queue. */
+  async markQueued(integrationId: string, incidentId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.tableName, Key: cardKey(integrationId, incidentId), UpdateExpression: 'SET card.queued = :t', ExpressionAttributeValues: { ':t': true } }),
+    );
   }
 
   async findOutTrack(integrationId: string, outTrackId: string): Promise<{ incidentId: string } | undefined> {

@@ -52,7 +52,9 @@ export class DynamoLinkStore implements LinkStore {
     // BatchGetItem takes at most 100 keys per request.
     for (let i = 0; i < unique.length; i += 100) {
       let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((e) => ({ pk: pk(integrationId), sk: emailKey(e) }));
-      for (let attempt = 0; keys && keys.length > 0 && attempt < 5; attempt++) {
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt >= 6) throw new Error(`DynamoDB left ${keys.length} link lookups unprocessed; retrying the message`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt)); // throttled: back off
         const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const link = item.link as Link;

@@ -25,6 +25,19 @@ export class DynamoWeComCardStore implements WeComCardStore {
   }
 
   async createCard(card: WeComCardRecord): Promise<WeComCardRecord> {
+    // Lookup items first (plain, idempotent puts): a crash after the card put can then never leave a
+    // card whose clicks or refreshes cannot find it.
+    for (const batch of card.batches) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `TASK#wecom#${card.integrationId}#${batch.taskId}`, sk: 'META', incidentId: card.incidentId },
+        }),
+      );
+    }
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: `INCIDENT#${card.incidentId}`, sk: `CARD#wecom#${card.integrationId}`, integrationId: card.integrationId } }),
+    );
     try {
       await this.client.send(
         new PutCommand({
@@ -37,17 +50,6 @@ export class DynamoWeComCardStore implements WeComCardStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       return (await this.getCard(card.integrationId, card.incidentId))!;
     }
-    for (const batch of card.batches) {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: `TASK#wecom#${card.integrationId}#${batch.taskId}`, sk: 'META', incidentId: card.incidentId },
-        }),
-      );
-    }
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: `INCIDENT#${card.incidentId}`, sk: `CARD#wecom#${card.integrationId}`, integrationId: card.integrationId } }),
-    );
     return card;
   }
 

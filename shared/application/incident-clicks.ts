@@ -31,8 +31,10 @@ export class IncidentClicks {
     const name = clicker.name ?? (await this.deps.members?.get(clicker.email))?.name;
     const actor: Actor = name ? { ...clicker, name } : clicker;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const incident = await this.deps.incidents.get(incidentId);
-      if (!incident) return { kind: 'unknown_incident' };
+      const loaded = await this.deps.incidents.get(incidentId);
+      if (!loaded) return { kind: 'unknown_incident' };
+      // Publish what an earlier click left in the outbox; once emptied, it is not carried forward.
+      const incident: Incident = (await this.flushPending(loaded)) ? { ...loaded, pendingActions: undefined } : loaded;
       if (incident.lastTransition?.clickKey === clickKey) {
         // The FIFO queue drops the repeat within 5 minutes; the idempotency key covers the rest.
         await this.deps.actions.publish(actionMessageFor(incident)!);
@@ -45,7 +47,7 @@ export class IncidentClicks {
         await this.deps.refresh.request(incident.incidentId, { delaySeconds: 0 });
         return { kind: 'no_change', incident, reason: outcome.reason };
       }
-      const next: Incident = {
+      const transitioned: Incident = {
         ...outcome.incident,
         lastTransition: {
           clickKey,
@@ -56,18 +58,31 @@ export class IncidentClicks {
           at: nowMs,
         },
       };
+      // The action goes into the outbox in the same compare-and-swap write as the state change.
+      const next: Incident = { ...transitioned, pendingActions: [...(incident.pendingActions ?? []), actionMessageFor(transitioned)!] };
       try {
         await this.deps.incidents.save(next, incident.revision);
       } catch (error) {
         if (error instanceof ConcurrentUpdateError) continue; // someone else clicked: re-read and re-decide
         throw error;
       }
-      await this.deps.actions.publish(actionMessageFor(next)!);
+      await this.flushPending(next);
       this.deps.record('click_transition', { incidentId, action: outcome.action.kind, revision: next.revision, platform: actor.platform });
       await this.deps.refresh.request(next.incidentId);
       if (next.status === 'Snoozed' && next.snoozedUntil) await this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil });
       return { kind: 'transition', incident: next };
     }
     throw new ConcurrentUpdateError(incidentId);
+  }
+
+  /**
+   * Publishes the incident's outbox, then empties it. Publishing twice is harmless: the FIFO queue
+   * drops a repeated idempotency key within 5 minutes and consumers de-duplicate on it after that.
+   */
+  async flushPending(incident: Incident): Promise<boolean> {
+    const pending = incident.pendingActions ?? [];
+    if (pending.length === 0) return false;
+    for (const message of pending) await this.deps.actions.publish(message);
+    return this.deps.incidents.clearPendingActions(incident.incidentId, incident.revision);
   }
 }

@@ -7,6 +7,7 @@ import { applyIncidentEvent, isIncidentStreamEvent, type Incident } from '../dom
 import type { IncidentEvent } from '../domain/incident-events';
 import type { DingTalkIntegration, WeComIntegration } from '../domain/integration';
 import type { DingTalkCardFlow } from './dingtalk-card-flow';
+import type { IncidentClicks } from './incident-clicks';
 import { ConcurrentUpdateError, type CardRefreshQueue, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
 
@@ -16,6 +17,8 @@ export interface NotifyDeps {
   readonly members: MemberDirectory;
   readonly weComCards: WeComCardsUseCase;
   readonly dingTalkCards: DingTalkCardFlow;
+  /** Publishes actions left in an incident's outbox by a click whose publish did not complete. */
+  readonly clicks: Pick<IncidentClicks, 'flushPending'>;
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
@@ -60,6 +63,7 @@ export class NotifyUseCase {
       }
     }
     if (!incident) return outcome;
+    await this.deps.clicks.flushPending(incident);
 
     // Even for a stale (repeated) event, finish deliveries a failed attempt left pending.
     for (const target of incident.targets) {
@@ -84,6 +88,7 @@ export interface RefreshDeps {
   readonly integrations: IntegrationRepository;
   readonly weComCards: WeComCardsUseCase;
   readonly dingTalkCards: DingTalkCardFlow;
+  readonly clicks: Pick<IncidentClicks, 'flushPending'>;
   readonly cardsOfIncident: (incidentId: string) => Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
@@ -102,6 +107,7 @@ export class RefreshCardsUseCase {
     }
     const incident = await this.deps.incidents.get(message.incidentId);
     if (!incident) return 'unknown_incident';
+    await this.deps.clicks.flushPending(incident);
     for (const { integrationId } of await this.deps.cardsOfIncident(incident.incidentId)) {
       const integration = await this.deps.integrations.get(integrationId);
       if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);

@@ -83,6 +83,8 @@ export interface IncidentRepository {
   get(incidentId: string): Promise<Incident | undefined>;
   /** Stores `next` if the stored revision is still `expectedRevision` (0 = must not exist). */
   save(next: Incident, expectedRevision: number): Promise<void>;
+  /** Empties the outbox once its actions are published, if the incident is still at `revision`. */
+  clearPendingActions(incidentId: string, revision: number): Promise<boolean>;
 }
 
 export interface Link {

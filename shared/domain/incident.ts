@@ -47,6 +47,11 @@ export interface Incident {
    * The last transition made by a click, stored in the same compare-and-swap write as the state
    * change (an outbox): a redelivered click republishes the same action instead of losing it.
    */
+  /**
+   * incident.action messages stored with the transition that made them and not yet confirmed as
+   * published (a transactional outbox): whoever touches the incident next publishes them again.
+   */
+  readonly pendingActions?: readonly import('./incident-action').IncidentActionMessage[];
   readonly lastTransition?: {
     readonly clickKey: string;
     readonly idempotencyKey: string;
@@ -110,6 +115,9 @@ export function applyIncidentEvent(current: Incident | undefined, event: Inciden
     closedBy: current?.closedBy,
     triggeredAt: current?.triggeredAt ?? (Number.isFinite(occurredMs) ? occurredMs : nowMs),
     updatedAt: nowMs,
+    // Events from the incident system never drop actions still waiting to be published.
+    ...(current?.pendingActions?.length ? { pendingActions: current.pendingActions } : {}),
+    ...(current?.lastTransition ? { lastTransition: current.lastTransition } : {}),
   };
   const actor = 'actorEmail' in event && event.actorEmail ? { email: event.actorEmail } : undefined;
   let next: Incident;

@@ -1,6 +1,6 @@
 /** The incident projection: pk `INCIDENT#<id>`, sk `META`; writes are compare-and-swap on revision. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../../domain/incident';
 import { ConcurrentUpdateError, type IncidentRepository } from '../../application/ports';
 
@@ -28,6 +28,24 @@ export class DynamoIncidentRepository implements IncidentRepository {
       );
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(next.incidentId);
+      throw e;
+    }
+  }
+
+  async clearPendingActions(incidentId: string, revision: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' },
+          UpdateExpression: 'REMOVE incident.pendingActions',
+          ConditionExpression: 'revision = :r',
+          ExpressionAttributeValues: { ':r': revision },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false; // a newer write carries them on
       throw e;
     }
   }

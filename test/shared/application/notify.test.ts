@@ -21,10 +21,11 @@ function setup(nowMs: number) {
   const requests: { incidentId: string; options?: { delaySeconds?: number; notBefore?: number } }[] = [];
   const refreshed: string[] = [];
   const useCase = new RefreshCardsUseCase({
-    incidents: { get: async () => incident, save: async () => undefined },
+    incidents: { get: async () => incident, save: async () => undefined, clearPendingActions: async () => true },
     integrations: { get: async (id: string) => ({ id, platform: 'wecom' }) as never, put: async () => undefined, list: async () => [], delete: async () => false },
     weComCards: { refresh: async (integration: { id: string }) => void refreshed.push(integration.id) } as never,
     dingTalkCards: { refresh: async () => 0 } as never,
+    clicks: { flushPending: async () => false },
     cardsOfIncident: async () => [{ platform: 'wecom', integrationId: 'w1' }],
     refresh: { request: async (incidentId, options) => void requests.push({ incidentId, options }) },
     clock: { nowMs: () => nowMs },

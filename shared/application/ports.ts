@@ -128,6 +128,9 @@ export interface WeComCardStore {
   createCard(card: WeComCardRecord): Promise<WeComCardRecord>;
   updateBatch(integrationId: string, incidentId: string, taskId: string, changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale'>>): Promise<void>;
   setInvalidUsers(integrationId: string, incidentId: string, invalidUsers: readonly string[]): Promise<void>;
+  /** Claims bringing a task to `target`; the previous revision, or undefined when not needed / taken. */
+  claimRender(integrationId: string, incidentId: string, taskId: string, target: number): Promise<number | undefined>;
+  releaseRender(integrationId: string, incidentId: string, taskId: string, target: number, previous: number): Promise<void>;
   /** taskId → (integration, incident), for clicks. */
   findTask(integrationId: string, taskId: string): Promise<{ incidentId: string } | undefined>;
   addCode(code: ResponseCodeRecord): Promise<void>;

@@ -139,9 +139,9 @@ export class WeComCardsUseCase {
     for (const batch of card.batches) {
       if (batch.status !== 'sent' || batch.renderedRevision >= target) continue;
       messenger ??= await this.deps.messengers.forIntegration(integration);
-      const done = await this.updateTask(messenger, integration, incident, batch, target, nowMs);
-      if (done) updated += 1;
-      else {
+      const result = await this.updateTask(messenger, integration, incident, batch, target, nowMs);
+      if (result === 'updated') updated += 1;
+      else if (result === 'stale') {
         stale += 1;
         if (!batch.stale) await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: true });
         this.deps.record('card_stale', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId });
@@ -157,30 +157,40 @@ export class WeComCardsUseCase {
     batch: WeComCardBatch,
     target: number,
     nowMs: number,
-  ): Promise<boolean> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const code = pickCode(await this.deps.cards.codes(batch.taskId), nowMs);
-      if (!code) return false;
-      if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // someone else spent it
-      try {
-        const closed = effectiveStatus(incident, nowMs) === 'Closed';
-        await withWeComRetries(() =>
-          messenger.updateTemplateCard({
-            userIds: [...batch.userIds],
-            responseCode: code.code,
-            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
-            ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
-          }),
-        );
-      } catch (error) {
-        if (error instanceof WeComApiError && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
-        throw error;
+  ): Promise<'updated' | 'stale' | 'skipped'> {
+    // One worker per task and target: a concurrent refresh must not spend a second code.
+    const previous = await this.deps.cards.claimRender(integration.id, incident.incidentId, batch.taskId, target);
+    if (previous === undefined) return 'skipped';
+    const release = () => this.deps.cards.releaseRender(integration.id, incident.incidentId, batch.taskId, target, previous);
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const code = pickCode(await this.deps.cards.codes(batch.taskId), nowMs);
+        if (!code) break;
+        if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // spent meanwhile
+        try {
+          const closed = effectiveStatus(incident, nowMs) === 'Closed';
+          await withWeComRetries(() =>
+            messenger.updateTemplateCard({
+              userIds: [...batch.userIds],
+              responseCode: code.code,
+              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+              ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
+            }),
+          );
+        } catch (error) {
+          if (error instanceof WeComApiError && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
+          throw error;
+        }
+        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: false });
+        this.deps.record('card_updated', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, source: code.source });
+        return 'updated';
       }
-      await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { renderedRevision: target, stale: false });
-      this.deps.record('card_updated', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, source: code.source });
-      return true;
+    } catch (error) {
+      await release();
+      throw error;
     }
-    return false;
+    await release();
+    return 'stale';
   }
 
   /** A click (template_card_event or template_card_menu_event) from the inbound queue. */

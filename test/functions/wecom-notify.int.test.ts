@@ -9,6 +9,9 @@ import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { WeComCrypto } from '../../shared/adapters/crypto';
 import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
+import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
+import { DynamoWeComCardStore } from '../../shared/adapters/aws/wecom-card-store';
+import { lambdaContext, localHandlers } from '../../local/handlers';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
@@ -143,4 +146,32 @@ it('marks a card stale when its update codes run out, and Refresh Status brings 
   expect(calls('message/update_template_card').length).toBe(before + 1);
   // A refresh is not an action.
   expect(await t.drain(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
+});
+
+it('concurrent refreshes of one change spend one update code, not one each', async () => {
+  await publish(incident('inc-300', 'incident.triggered', 1));
+  const cardId = await eventually(async () => {
+    const card = cardsOf('alice').find((c) => text(c).includes('inc-300'));
+    expect(card).toBeDefined();
+    return card!.cardId;
+  }, 15_000);
+  // Two Refresh Status clicks leave two spare codes next to the send's code.
+  for (const user of ['bob', 'zhangwei']) {
+    await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', orgId: corp.corpId, userId: user, cardId, buttonKey: 'refresh' }) });
+  }
+  const store = new DynamoWeComCardStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  await eventually(async () => expect((await store.codes(cardId)).filter((c) => !c.used)).toHaveLength(3), 10_000);
+  const before = calls('message/update_template_card').length;
+  await publish(incident('inc-300', 'incident.updated', 2, { title: 'Payments API 5xx (inc-300) v2' }));
+  // Besides the poller's own refresh, three more for the same change at the same moment.
+  const record = (i: number) => ({ messageId: `m${i}`, receiptHandle: `r${i}`, body: JSON.stringify({ incidentId: 'inc-300', requestedAt: Date.now() }), attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} });
+  const incidents = new DynamoIncidentRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  await eventually(async () => expect((await incidents.get('inc-300'))?.version).toBe(2), 10_000);
+  await localHandlers['refresh-card']({ Records: [record(1), record(2), record(3)] } as never, lambdaContext('refresh-card', 30));
+  await eventually(async () => {
+    for (const p of people) expect(text(cardsOf(p.userId).find((c) => c.cardId === cardId)!)).toContain('v2');
+  }, 15_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(calls('message/update_template_card').length - before).toBe(1);
+  expect((await store.codes(cardId)).filter((c) => !c.used)).toHaveLength(2);
 });

@@ -87,6 +87,49 @@ export class DynamoWeComCardStore implements WeComCardStore {
     throw new Error(`card ${integrationId}/${incidentId} kept changing; giving up this update`);
   }
 
+  /**
+   * Claims the right to bring a task to `target` (renderedRevision < target → target), so two
+   * refreshes running at once never spend two single-use codes on the same update. Returns the
+   * previous revision (to release the claim if the update fails), or undefined when the task is
+   * already at or past `target` (or another worker claimed it).
+   */
+  async claimRender(integrationId: string, incidentId: string, taskId: string, target: number): Promise<number | undefined> {
+    return this.swapRendered(integrationId, incidentId, taskId, (current) => (current < target ? target : undefined));
+  }
+
+  /** Gives a claim back (the update failed or found no code), unless the task moved on meanwhile. */
+  async releaseRender(integrationId: string, incidentId: string, taskId: string, target: number, previous: number): Promise<void> {
+    await this.swapRendered(integrationId, incidentId, taskId, (current) => (current === target ? previous : undefined));
+  }
+
+  private async swapRendered(integrationId: string, incidentId: string, taskId: string, decide: (current: number) => number | undefined): Promise<number | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: cardKey(integrationId, incidentId), ConsistentRead: true }));
+      const card = out.Item?.card as WeComCardRecord | undefined;
+      const index = card?.batches.findIndex((b) => b.taskId === taskId) ?? -1;
+      if (!card || index < 0) return undefined;
+      const current = card.batches[index].renderedRevision;
+      const next = decide(current);
+      if (next === undefined) return undefined;
+      const seq = (out.Item?.seq as number | undefined) ?? 0;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: cardKey(integrationId, incidentId),
+            UpdateExpression: `SET card.batches[${index}].renderedRevision = :next, seq = :nextSeq`,
+            ConditionExpression: '(attribute_not_exists(seq) OR seq = :seq)',
+            ExpressionAttributeValues: { ':next': next, ':seq': seq, ':nextSeq': seq + 1 },
+          }),
+        );
+        return current;
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e; // the card changed: decide again
+      }
+    }
+    throw new Error(`card ${integrationId}/${incidentId} kept changing; giving up this claim`);
+  }
+
   async setInvalidUsers(integrationId: string, incidentId: string, invalidUsers: readonly string[]): Promise<void> {
     await this.client.send(
       new UpdateCommand({ TableName: this.tableName, Key: cardKey(integrationId, incidentId), UpdateExpression: 'SET card.invalidUsers = :u', ExpressionAttributeValues: { ':u': invalidUsers } }),

@@ -12,7 +12,7 @@ import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration } from './integration-lookup';
 import type { Clock, DedupeStore, IntegrationRepository, IntegrationSecretsReader } from './ports';
-import { CALLBACK_DEDUPE_TTL_SECONDS } from './wecom-callback';
+import { onceOnly } from './wecom-callback';
 
 /** Card callbacks whose timestamp is further than this from now are refused (replay window). */
 export const CARD_CALLBACK_MAX_SKEW_MS = 3600_000;
@@ -117,11 +117,8 @@ export class DingTalkCardCallbackUseCase {
     const dedupeKey = `dingtalk:${integration.id}:card:${createHash('sha256')
       .update([timestamp, body.data.outTrackId, body.data.userId, body.data.content].join('\u0000'))
       .digest('hex')}`;
-    if (!(await this.deps.dedupe.claim(dedupeKey, CALLBACK_DEDUPE_TTL_SECONDS))) {
-      return { response: jsonResponse(200, {}), outcome: 'duplicate' };
-    }
-    try {
-      const answer = await this.deps.clicks.onClick({
+    const result = await onceOnly(this.deps.dedupe, dedupeKey, () =>
+      this.deps.clicks.onClick({
         integrationId: integration.id,
         outTrackId: body.data.outTrackId,
         userId: body.data.userId,
@@ -130,11 +127,9 @@ export class DingTalkCardCallbackUseCase {
         params: content.data.cardPrivateData?.params ?? {},
         receivedAtMs: nowMs,
         clickKey: dedupeKey,
-      });
-      return { response: jsonResponse(200, cardCallbackResponseBody(answer)), outcome: 'handled' };
-    } catch (error) {
-      await this.deps.dedupe.release(dedupeKey).catch(() => undefined);
-      throw error;
-    }
+      }),
+    );
+    if (result.kind === 'duplicate') return { response: jsonResponse(200, {}), outcome: 'duplicate' };
+    return { response: jsonResponse(200, cardCallbackResponseBody(result.value)), outcome: 'handled' };
   }
 }

@@ -12,7 +12,7 @@ import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, parseQueryOnce, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration, PerKeyCache } from './integration-lookup';
 import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
-import { CALLBACK_DEDUPE_TTL_SECONDS } from './wecom-callback';
+import { onceOnly } from './wecom-callback';
 
 export interface DingTalkEventDeps {
   readonly integrations: IntegrationRepository;
@@ -83,20 +83,16 @@ export class DingTalkEventUseCase {
     if (event.eventType === 'check_url') return { response: success, outcome: 'check_url' };
 
     const dedupeKey = `dingtalk:${integration.id}:event:${event.eventId ?? createHash('sha256').update(plaintext).digest('hex')}`;
-    if (!(await this.deps.dedupe.claim(dedupeKey, CALLBACK_DEDUPE_TTL_SECONDS))) return { response: success, outcome: 'duplicate' };
-    try {
-      await this.deps.inbound.publish({
+    const result = await onceOnly(this.deps.dedupe, dedupeKey, () =>
+      this.deps.inbound.publish({
         kind: 'dingtalk.event',
         integrationId: integration.id,
         dedupeKey,
         receivedAt: new Date(nowMs).toISOString(),
         event,
-      });
-    } catch (error) {
-      await this.deps.dedupe.release(dedupeKey).catch(() => undefined);
-      throw error;
-    }
-    return { response: success, outcome: 'enqueued' };
+      }),
+    );
+    return { response: success, outcome: result.kind === 'duplicate' ? 'duplicate' : 'enqueued' };
   }
 
   private bodyEncrypt(body: Buffer): string {

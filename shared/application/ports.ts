@@ -22,8 +22,14 @@ export interface IntegrationSecretsReader {
 }
 
 export interface DedupeStore {
-  /** True when this key was not seen within its retention; false for a duplicate. Atomic. */
-  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Atomically claims a key for `pendingSeconds` (longer than the function can run): 'claimed' for
+   * the first delivery, 'done' for a duplicate of finished work, 'pending' while another delivery
+   * works on it (or died doing so: the claim then lapses and a later retry takes over).
+   */
+  claim(key: string, pendingSeconds: number): Promise<'claimed' | 'done' | 'pending'>;
+  /** The work is done: keep the key `ttlSeconds` so replays are recognised. */
+  complete(key: string, ttlSeconds: number): Promise<void>;
   /** Forget a claim whose work failed, so the platform's retry is processed. */
   release(key: string): Promise<void>;
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { WeComCrypto } from '../adapters/crypto';
 import { parseCallbackEvent, parseEncryptedEnvelope } from '../adapters/wecom/callback-xml';
-import { BadRequestError } from '../domain/errors';
+import { BadRequestError, RequestRejectedError } from '../domain/errors';
 import { recognisedWeComEvents, type WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { rejectionForCryptoError } from './crypto-errors';
@@ -16,6 +16,35 @@ import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, I
 
 /** Longer than WeCom's retry window by far; replays inside it are dropped. */
 export const CALLBACK_DEDUPE_TTL_SECONDS = 3 * 24 * 3600;
+/** A claim older than this belongs to an invocation that died (callback functions time out in ≤ 5 s). */
+export const CALLBACK_PENDING_SECONDS = 8;
+
+export class CallbackInProgressError extends RequestRejectedError {
+  constructor() {
+    super(503, 'in_progress', 'the same callback is being processed; retry shortly');
+    this.name = 'CallbackInProgressError';
+  }
+}
+
+/**
+ * Runs `work` once per key: a finished duplicate gets 'duplicate'; a duplicate of work still in
+ * flight gets a 503 so the platform retries after it has finished (or after a dead claim lapsed).
+ */
+export async function onceOnly<T>(dedupe: DedupeStore, key: string, work: () => Promise<T>): Promise<{ kind: 'done'; value: T } | { kind: 'duplicate' }> {
+  const claim = await dedupe.claim(key, CALLBACK_PENDING_SECONDS);
+  if (claim === 'done') return { kind: 'duplicate' };
+  if (claim === 'pending') throw new CallbackInProgressError();
+  let value: T;
+  try {
+    value = await work();
+  } catch (error) {
+    // The work did not happen: forget the claim so the platform's retry is processed.
+    await dedupe.release(key).catch(() => undefined);
+    throw error;
+  }
+  await dedupe.complete(key, CALLBACK_DEDUPE_TTL_SECONDS);
+  return { kind: 'done', value };
+}
 
 export interface WeComCallbackDeps {
   readonly integrations: IntegrationRepository;
@@ -86,23 +115,16 @@ export class WeComCallbackUseCase {
       return { response: emptyOk, outcome: 'ignored' as const };
     }
     const dedupeKey = weComDedupeKey(integration.id, event);
-    if (!(await this.deps.dedupe.claim(dedupeKey, CALLBACK_DEDUPE_TTL_SECONDS))) {
-      return { response: emptyOk, outcome: 'duplicate' as const };
-    }
-    try {
-      await this.deps.inbound.publish({
+    const result = await onceOnly(this.deps.dedupe, dedupeKey, () =>
+      this.deps.inbound.publish({
         kind: 'wecom.event',
         integrationId: integration.id,
         dedupeKey,
         receivedAt: new Date(this.deps.clock.nowMs()).toISOString(),
         event,
-      });
-    } catch (error) {
-      // Without the queue write the event is lost: forget the claim and let WeCom retry.
-      await this.deps.dedupe.release(dedupeKey).catch(() => undefined);
-      throw error;
-    }
-    return { response: emptyOk, outcome: 'enqueued' as const };
+      }),
+    );
+    return { response: emptyOk, outcome: result.kind === 'duplicate' ? ('duplicate' as const) : ('enqueued' as const) };
   }
 
   private async cryptoFor(integration: WeComIntegration): Promise<WeComCrypto> {

@@ -66,10 +66,13 @@ export class IncidentClicks {
         if (error instanceof ConcurrentUpdateError) continue; // someone else clicked: re-read and re-decide
         throw error;
       }
-      await this.flushPending(next);
+      // In parallel: a DingTalk card callback must answer within 2 s.
+      await Promise.all([
+        this.flushPending(next),
+        this.deps.refresh.request(next.incidentId),
+        next.status === 'Snoozed' && next.snoozedUntil ? this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil }) : undefined,
+      ]);
       this.deps.record('click_transition', { incidentId, action: outcome.action.kind, revision: next.revision, platform: actor.platform });
-      await this.deps.refresh.request(next.incidentId);
-      if (next.status === 'Snoozed' && next.snoozedUntil) await this.deps.refresh.request(next.incidentId, { notBefore: next.snoozedUntil });
       return { kind: 'transition', incident: next };
     }
     throw new ConcurrentUpdateError(incidentId);

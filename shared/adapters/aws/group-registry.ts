@@ -64,6 +64,7 @@ export class DynamoGroupChatRegistry implements GroupChatRegistry {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :p AND sk = :s',
         ExpressionAttributeValues: { ':p': `INTEGRATION#${integrationId}`, ':s': `GROUP#${openConversationId}` },
+        ConsistentRead: true,
       }),
     );
     return out.Items?.[0]?.group as GroupChat | undefined;

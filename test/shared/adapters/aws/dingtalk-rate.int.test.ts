@@ -2,6 +2,7 @@
  * DynamoDB adapters of the DingTalk dispatch path on the local stack: the distributed QPS limiter,
  * the monthly quota meter, the idempotency ledger and the digest buffer, each under concurrency.
  */
+import { maxInSlidingWindow } from './rate-windows';
 import { getDocumentClient } from '../../../../shared/adapters/aws/clients';
 import { DynamoDigestBuffer, DynamoDispatchLedger } from '../../../../shared/adapters/aws/dispatch-ledger';
 import { DynamoQpsLimiter, type QpsGrant } from '../../../../shared/adapters/aws/qps-limiter';
@@ -16,17 +17,6 @@ beforeAll(async () => {
   table = t.stack.env.STATE_TABLE_NAME;
 }, 30_000);
 afterAll(async () => t?.stop());
-
-function maxInSlidingWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 it('N concurrent acquirers on 4 "instances" never exceed the cap in any second', async () => {
   const cap = 10;

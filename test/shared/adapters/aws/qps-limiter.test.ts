@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { maxInSlidingWindow } from './rate-windows';
 import {
   InMemoryQpsSlotStore,
   QpsLimiterSaturatedError,
@@ -24,17 +25,6 @@ async function runAcquirers(cap: number, arrivals: number[], options: { maxWaitM
     }),
   );
   return results;
-}
-
-function maxInSlidingWindow(starts: number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
 }
 
 describe('slot arithmetic', () => {

@@ -7,13 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { groupMessageWithMentions, incidentCardParams, type Mention } from '../domain/dingtalk-card';
-import { effectiveStatus, parseActionKey, type Actor, type Incident } from '../domain/incident';
+import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident } from '../domain/incident';
 import type { DingTalkIntegration } from '../domain/integration';
 import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
 import type { Clock, DingTalkCardStore, GroupChatRegistry, IncidentRepository, LinkStore, MemberDirectory, OutgoingCalls } from './ports';
-import { renderVersion } from './wecom-cards';
 
 /** createAndDeliver takes several spaces joined with `;`; dutybridge puts at most 20 in one call. */
 const SPACES_PER_CALL = 20;

@@ -12,7 +12,7 @@ import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration } from './integration-lookup';
 import type { Clock, DedupeStore, IntegrationRepository, IntegrationSecretsReader } from './ports';
-import { onceOnly } from './wecom-callback';
+import { onceOnly } from './callback-dedupe';
 
 /** Card callbacks whose timestamp is further than this from now are refused (replay window). */
 export const CARD_CALLBACK_MAX_SKEW_MS = 3600_000;

@@ -12,7 +12,7 @@ import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, parseQueryOnce, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration, PerKeyCache } from './integration-lookup';
 import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
-import { onceOnly } from './wecom-callback';
+import { onceOnly } from './callback-dedupe';
 
 export interface DingTalkEventDeps {
   readonly integrations: IntegrationRepository;

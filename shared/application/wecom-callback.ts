@@ -6,45 +6,14 @@
 import { createHash } from 'node:crypto';
 import { WeComCrypto } from '../adapters/crypto';
 import { parseCallbackEvent, parseEncryptedEnvelope } from '../adapters/wecom/callback-xml';
-import { BadRequestError, RequestRejectedError } from '../domain/errors';
+import { BadRequestError } from '../domain/errors';
+import { onceOnly } from './callback-dedupe';
 import { recognisedWeComEvents, type WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { rejectionForCryptoError } from './crypto-errors';
 import { emptyOk, parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findWeComIntegration, PerKeyCache } from './integration-lookup';
 import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
-
-/** Longer than WeCom's retry window by far; replays inside it are dropped. */
-export const CALLBACK_DEDUPE_TTL_SECONDS = 3 * 24 * 3600;
-/** A claim older than this belongs to an invocation that died (callback functions time out in ≤ 5 s). */
-export const CALLBACK_PENDING_SECONDS = 8;
-
-export class CallbackInProgressError extends RequestRejectedError {
-  constructor() {
-    super(503, 'in_progress', 'the same callback is being processed; retry shortly');
-    this.name = 'CallbackInProgressError';
-  }
-}
-
-/**
- * Runs `work` once per key: a finished duplicate gets 'duplicate'; a duplicate of work still in
- * flight gets a 503 so the platform retries after it has finished (or after a dead claim lapsed).
- */
-export async function onceOnly<T>(dedupe: DedupeStore, key: string, work: () => Promise<T>): Promise<{ kind: 'done'; value: T } | { kind: 'duplicate' }> {
-  const claim = await dedupe.claim(key, CALLBACK_PENDING_SECONDS);
-  if (claim === 'done') return { kind: 'duplicate' };
-  if (claim === 'pending') throw new CallbackInProgressError();
-  let value: T;
-  try {
-    value = await work();
-  } catch (error) {
-    // The work did not happen: forget the claim so the platform's retry is processed.
-    await dedupe.release(key).catch(() => undefined);
-    throw error;
-  }
-  await dedupe.complete(key, CALLBACK_DEDUPE_TTL_SECONDS);
-  return { kind: 'done', value };
-}
 
 export interface WeComCallbackDeps {
   readonly integrations: IntegrationRepository;

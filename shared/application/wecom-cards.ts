@@ -6,7 +6,7 @@
  */
 import { WeComApiError } from '../adapters/wecom/errors';
 import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
-import { effectiveStatus, parseActionKey, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident, type IncidentAction } from '../domain/incident';
 import { IncidentClicks } from './incident-clicks';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
@@ -45,14 +45,6 @@ export interface WeComCardsDeps {
   readonly record: (event: string, details: Record<string, unknown>) => void;
   /** Shown to people who click before linking their account. */
   readonly linkHelpText?: (integration: WeComIntegration) => string;
-}
-
-/**
- * What recipients currently see, as a number that grows with every visible change: the revision,
- * plus a half step once a snooze has run out (status is Triggered again without a new revision).
- */
-export function renderVersion(incident: Incident, nowMs: number): number {
-  return incident.revision + (incident.status === 'Snoozed' && effectiveStatus(incident, nowMs) !== 'Snoozed' ? 0.5 : 0);
 }
 
 export type ClickOutcome = 'transition' | 'no_change' | 'republished' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';

@@ -79,6 +79,14 @@ export function effectiveStatus(incident: Incident, nowMs: number): IncidentStat
   return incident.status;
 }
 
+/**
+ * What recipients currently see, as a number that grows with every visible change: the revision,
+ * plus a half step once a snooze has run out (status is Triggered again without a new revision).
+ */
+export function renderVersion(incident: Incident, nowMs: number): number {
+  return incident.revision + (incident.status === 'Snoozed' && effectiveStatus(incident, nowMs) !== 'Snoozed' ? 0.5 : 0);
+}
+
 export type EventOutcome =
   | { readonly kind: 'applied'; readonly incident: Incident; readonly created: boolean }
   | { readonly kind: 'stale'; readonly reason: string };

@@ -1,4 +1,4 @@
-import { CallbackInProgressError, onceOnly } from '../../../shared/application/wecom-callback';
+import { CallbackInProgressError, onceOnly } from '../../../shared/application/callback-dedupe';
 import type { DedupeStore } from '../../../shared/application/ports';
 
 /** Same contract as DynamoDedupeStore, on a controllable clock. */

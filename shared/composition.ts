@@ -8,6 +8,7 @@ import { SqsCardRefreshQueue } from './adapters/aws/card-refresh-queue';
 import { getDocumentClient, getSecretsManagerClient, getSqsClient } from './adapters/aws/clients';
 import { DynamoDedupeStore } from './adapters/aws/dedupe-store';
 import { DynamoGroupChatRegistry } from './adapters/aws/group-registry';
+import { DynamoIncidentCardIndex } from './adapters/aws/incident-card-index';
 import { DynamoIncidentRepository } from './adapters/aws/incident-repository';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { DynamoLinkStore } from './adapters/aws/link-store';
@@ -148,7 +149,7 @@ export const refreshCardsUseCase = /* @__PURE__ */ once(
       weComCards: weComCards(),
       dingTalkCards: dingTalkCards(),
       clicks: incidentClicks(),
-      cardsOfIncident: (incidentId) => weComCardStore().cardsOfIncident(incidentId),
+      cards: new DynamoIncidentCardIndex(getDocumentClient(), table()),
       refresh: refreshQueue(),
       clock: systemClock,
     }),

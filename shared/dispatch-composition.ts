@@ -5,7 +5,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
-import { getDocumentClient } from './adapters/aws/clients';
+import { getDocumentClient, getSecretsManagerClient } from './adapters/aws/clients';
 import { DynamoDigestBuffer, DynamoDispatchLedger } from './adapters/aws/dispatch-ledger';
 import { DynamoQpsLimiter } from './adapters/aws/qps-limiter';
 import { DynamoQuotaMeter } from './adapters/aws/quota-meter';
@@ -14,7 +14,6 @@ import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DingTalkClients } from './adapters/dingtalk/messengers';
 import { DispatchUseCase, type DispatchTarget } from './application/dispatch';
 import { TokenProvider } from './application/token-provider';
-import { getSecretsManagerClient } from './adapters/aws/clients';
 import { dingTalkLimits } from './domain/rate-limit';
 import type { DingTalkIntegration } from './domain/integration';
 import { PoisonMessageError } from './domain/errors';

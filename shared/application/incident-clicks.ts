@@ -9,7 +9,7 @@ import { ConcurrentUpdateError, type ActionPublisher, type CardRefreshQueue, typ
 
 export type IncidentClickOutcome =
   | { readonly kind: 'transition'; readonly incident: Incident }
-  | { readonly kind: 'republished'; readonly incident: Incident }
+  | { readonly kind: 'already_applied'; readonly incident: Incident }
   | { readonly kind: 'no_change'; readonly incident: Incident; readonly reason: string }
   | { readonly kind: 'unknown_incident' };
 
@@ -36,10 +36,11 @@ export class IncidentClicks {
       // Publish what an earlier click left in the outbox; once emptied, it is not carried forward.
       const incident: Incident = (await this.flushPending(loaded)) ? { ...loaded, pendingActions: undefined } : loaded;
       if (incident.lastTransition?.clickKey === clickKey) {
-        // The FIFO queue drops the repeat within 5 minutes; the idempotency key covers the rest.
-        await this.deps.actions.publish(actionMessageFor(incident)!);
+        // A redelivered click whose transition is stored: never apply it twice (a second snooze
+        // would be a second action). Its action, if unpublished, went out with the outbox above;
+        // the refresh it asked for may have been lost, so ask again.
         await this.deps.refresh.request(incident.incidentId);
-        return { kind: 'republished', incident };
+        return { kind: 'already_applied', incident };
       }
       const outcome = applyIncidentAction(incident, action, actor, nowMs);
       if (outcome.kind === 'noChange') {

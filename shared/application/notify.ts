@@ -8,7 +8,7 @@ import type { IncidentEvent } from '../domain/incident-events';
 import type { DingTalkIntegration, WeComIntegration } from '../domain/integration';
 import type { DingTalkCardFlow } from './dingtalk-card-flow';
 import type { IncidentClicks } from './incident-clicks';
-import { ConcurrentUpdateError, type CardRefreshQueue, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
+import { ConcurrentUpdateError, type CardRefreshQueue, type IncidentCardIndex, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
 
 export interface NotifyDeps {
@@ -89,7 +89,7 @@ export interface RefreshDeps {
   readonly weComCards: WeComCardsUseCase;
   readonly dingTalkCards: DingTalkCardFlow;
   readonly clicks: Pick<IncidentClicks, 'flushPending'>;
-  readonly cardsOfIncident: (incidentId: string) => Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
+  readonly cards: IncidentCardIndex;
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
 }
@@ -108,7 +108,7 @@ export class RefreshCardsUseCase {
     const incident = await this.deps.incidents.get(message.incidentId);
     if (!incident) return 'unknown_incident';
     await this.deps.clicks.flushPending(incident);
-    for (const { integrationId } of await this.deps.cardsOfIncident(incident.incidentId)) {
+    for (const { integrationId } of await this.deps.cards.cardsOfIncident(incident.incidentId)) {
       const integration = await this.deps.integrations.get(integrationId);
       if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);
       else if (integration?.platform === 'dingtalk') await this.deps.dingTalkCards.refresh(integration as DingTalkIntegration, incident);

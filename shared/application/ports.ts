@@ -143,8 +143,6 @@ export interface WeComCardStore {
   codes(taskId: string): Promise<ResponseCodeRecord[]>;
   /** Atomically marks a code used; false when it was already used. */
   consumeCode(taskId: string, code: string): Promise<boolean>;
-  /** Cards of an incident across platforms and integrations (for refresh). */
-  cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
 }
 
 /** Asks for the cards of an incident to be refreshed after a short delay (coalescing bursts). */

@@ -47,7 +47,7 @@ export interface WeComCardsDeps {
   readonly linkHelpText?: (integration: WeComIntegration) => string;
 }
 
-export type ClickOutcome = 'transition' | 'no_change' | 'republished' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
+export type ClickOutcome = 'transition' | 'no_change' | 'already_applied' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
 
 export class WeComCardsUseCase {
   constructor(private readonly deps: WeComCardsDeps) {}

@@ -42,13 +42,13 @@ export interface RetryVisibility {
  * 60 s; errors may ask for a minimum (a WeCom 45009 throttle blocks for the rest of the minute).
  */
 export function retryDelaySeconds(receiveCount: number, error: unknown, random: () => number = Math.random): number {
-  const hinted = error as { retryAfterSeconds?: unknown; retryAfterMs?: unknown } | null;
-  const minimum = typeof hinted?.retryAfterMs === 'number' ? Math.ceil(hinted.retryAfterMs / 1000) : hinted?.retryAfterSeconds;
+  const hinted = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  const minimum = typeof hinted === 'number' ? Math.ceil(hinted / 1000) : undefined;
   const exponential = Math.min(60, 2 ** Math.max(1, receiveCount));
   const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
   // QUEUE_RETRY_MAX_SECONDS lets a local stack or test shorten every wait (default: SQS's 900 s cap).
   const cap = Number(process.env.QUEUE_RETRY_MAX_SECONDS ?? 900);
-  return Math.min(cap, 900, Math.max(typeof minimum === 'number' ? minimum : 0, jittered));
+  return Math.min(cap, 900, Math.max(minimum ?? 0, jittered));
 }
 
 export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {

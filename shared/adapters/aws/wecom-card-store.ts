@@ -1,7 +1,7 @@
 /**
  * WeCom card records in the state table:
  * - card: pk `CARD#wecom#<integrationId>#<incidentId>`, sk `META` (batches = tasks, recipients);
- * - incident → cards index: pk `INCIDENT#<incidentId>`, sk `CARD#wecom#<integrationId>`;
+ * - incident → cards index (read by DynamoIncidentCardIndex): pk `INCIDENT#<incidentId>`, sk `CARD#wecom#<integrationId>`;
  * - task → incident: pk `TASK#wecom#<integrationId>#<taskId>`, sk `META`;
  * - update codes: pk `CODES#<taskId>`, sk `<obtainedAt padded>#<code>`, each consumed with a
  *   conditional update (single use, as WeCom enforces with errcode 60140).
@@ -202,16 +202,4 @@ export class DynamoWeComCardStore implements WeComCardStore {
     }
   }
 
-  async cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]> {
-    // The index is shared by both platforms: sk `CARD#<platform>#<integrationId>`.
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :p AND begins_with(sk, :c)',
-        ExpressionAttributeValues: { ':p': `INCIDENT#${incidentId}`, ':c': 'CARD#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []).map((i) => ({ platform: String(i.sk).split('#')[1] as 'wecom' | 'dingtalk', integrationId: i.integrationId as string }));
-  }
 }

@@ -116,7 +116,7 @@ export class WeComThrottledError extends WeComApiError {
   override readonly name = 'WeComThrottledError';
   readonly kind = 'throttled' as const;
   /** "按分钟拦截则被屏蔽60秒" (P-90454): retrying within the minute only extends the block. */
-  readonly retryAfterSeconds = 60;
+  readonly retryAfterMs = 60_000;
 }
 
 /** The access_token was rejected even after one refresh (40014, 42001). */

@@ -26,7 +26,7 @@ function setup(nowMs: number) {
     weComCards: { refresh: async (integration: { id: string }) => void refreshed.push(integration.id) } as never,
     dingTalkCards: { refresh: async () => 0 } as never,
     clicks: { flushPending: async () => false },
-    cardsOfIncident: async () => [{ platform: 'wecom', integrationId: 'w1' }],
+    cards: { cardsOfIncident: async () => [{ platform: 'wecom', integrationId: 'w1' }] },
     refresh: { request: async (incidentId, options) => void requests.push({ incidentId, options }) },
     clock: { nowMs: () => nowMs },
   });

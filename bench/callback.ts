@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack } from '../local/stack';
-import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../shared/adapters/crypto';
+import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../shared/crypto';
 import { bundleFunction, ROOT } from './bundle';
 
 const W = { id: 'bench-wecom', corpId: 'wwbench0001', token: 'BenchToken', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };

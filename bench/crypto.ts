@@ -10,9 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as peer from '@wecom/crypto';
-import { DingTalkCrypto, WeComCrypto } from '../shared/adapters/crypto';
-import wecomVectors from '../test/shared/adapters/crypto/fixtures/wecom.json';
-import dingtalkVectors from '../test/shared/adapters/crypto/fixtures/dingtalk.json';
+import { DingTalkCrypto, WeComCrypto } from '../shared/crypto';
+import wecomVectors from '../test/fixtures/vectors/wecom.json';
+import dingtalkVectors from '../test/fixtures/vectors/dingtalk.json';
 
 const SAMPLE_MS = Number(process.argv[2] ?? 100);
 const ROUNDS = 15;

@@ -1,5 +1,5 @@
 /** Maps the crypto module's typed errors (official library codes) to HTTP rejections. */
-import { CardSignatureError, DingTalkCryptoError, WeComCryptoError } from '../adapters/crypto';
+import { CardSignatureError, DingTalkCryptoError, WeComCryptoError } from '../crypto';
 import { BadRequestError, RequestRejectedError, UnauthorizedError } from '../domain/errors';
 
 export function rejectionForCryptoError(error: unknown): RequestRejectedError | undefined {

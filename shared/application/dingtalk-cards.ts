@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { verifyDingTalkCardSignature } from '../adapters/crypto';
+import { verifyDingTalkCardSignature } from '../crypto';
 import { BadRequestError } from '../domain/errors';
 import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './http-types';

@@ -4,7 +4,7 @@
  * +10 s and +30 s) and enqueueing the event for process-inbound.
  */
 import { createHash } from 'node:crypto';
-import { DingTalkCrypto } from '../adapters/crypto';
+import { DingTalkCrypto } from '../crypto';
 import { BadRequestError } from '../domain/errors';
 import type { DingTalkEvent } from '../domain/inbound';
 import type { DingTalkIntegration } from '../domain/integration';

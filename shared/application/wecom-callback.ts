@@ -4,7 +4,7 @@
  * inside WeCom's 5 s deadline (WeCom retries up to 3 times on timeout, so duplicates are normal).
  */
 import { createHash } from 'node:crypto';
-import { WeComCrypto } from '../adapters/crypto';
+import { WeComCrypto } from '../crypto';
 import { parseCallbackEvent, parseEncryptedEnvelope } from '../adapters/wecom/callback-xml';
 import { BadRequestError } from '../domain/errors';
 import { onceOnly } from './callback-dedupe';

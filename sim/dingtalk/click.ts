@@ -4,7 +4,7 @@
  * the synchronous answer (`cardData` / `userPrivateData` + `cardUpdateOptions`) to the card
  * (event-callback-card). The answer must come within 2 s.
  */
-import { dingTalkCardSignature } from '../../shared/adapters/crypto';
+import { dingTalkCardSignature } from '../../shared/crypto';
 import { ClickRequest, SimContext } from '../core/contract';
 import { applyParamUpdate, cardButtons, cardParamMapProblems, mergeParams } from './cards';
 import { deliverCard } from './delivery';

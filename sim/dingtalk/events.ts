@@ -6,7 +6,7 @@
  * "success"; otherwise DingTalk retries after 10 s and again 30 s later.
  */
 import { z } from 'zod';
-import { DingTalkCrypto } from '../../shared/adapters/crypto';
+import { DingTalkCrypto } from '../../shared/crypto';
 import { SimContext } from '../core/contract';
 import { DingTalkControlError } from './errors';
 import { AppState, EventAttempt, EventReportState } from './model';

@@ -3,7 +3,7 @@
  * custom group robot webhook `/robot/send`, which has its own security and rate rules (research §6).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { dingTalkRobotSign } from '../../shared/adapters/crypto';
+import { dingTalkRobotSign } from '../../shared/crypto';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
 import { resolveMentions } from './delivery';
 import { DingTalkRejectionError, oapiRejection } from './errors';

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
-import { WeComCrypto } from '../../shared/adapters/crypto';
+import { WeComCrypto } from '../../shared/crypto';
 import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
 import { ClickRejectedError } from '../core/errors';
 import { sendCallbackWithRetries } from '../core/callback-sender';

@@ -11,7 +11,7 @@ import { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { chromium, Browser, Page } from 'playwright-core';
-import { WeComCrypto } from '../../shared/adapters/crypto';
+import { WeComCrypto } from '../../shared/crypto';
 import { createSimulator, Simulator } from '../../sim/server';
 import { productScenario } from './product';
 import { demoUsers, demoWeComCorp } from '../../sim/seed';

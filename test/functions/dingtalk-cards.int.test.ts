@@ -1,4 +1,4 @@
-import { dingTalkCardSignature } from '../../shared/adapters/crypto';
+import { dingTalkCardSignature } from '../../shared/crypto';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const ID = 'ding-cards';

@@ -1,4 +1,4 @@
-import { DingTalkCrypto } from '../../shared/adapters/crypto';
+import { DingTalkCrypto } from '../../shared/crypto';
 import { DynamoGroupChatRegistry } from '../../shared/adapters/aws/group-registry';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { eventually, startTestStack, type TestStack } from '../support/stack';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { WeComCrypto } from '../../shared/adapters/crypto';
+import { WeComCrypto } from '../../shared/crypto';
 import { getDocumentClient, getSecretsManagerClient } from '../../shared/adapters/aws/clients';
 import { startTestStack, type TestStack } from '../support/stack';
 
-const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../shared/adapters/crypto/fixtures/wecom.json'), 'utf8'));
+const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../fixtures/vectors/wecom.json'), 'utf8'));
 const v = vectors.verifyUrl;
 const m = vectors.decryptMessage;
 

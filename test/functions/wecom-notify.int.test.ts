@@ -7,7 +7,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
-import { WeComCrypto } from '../../shared/adapters/crypto';
+import { WeComCrypto } from '../../shared/crypto';
 import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
 import { DynamoWeComCardStore } from '../../shared/adapters/aws/wecom-card-store';

@@ -6,7 +6,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../../shared/adapters/crypto';
+import { DingTalkCrypto, WeComCrypto, dingTalkCardSignature } from '../../shared/crypto';
 import type { IntegrationAdmin } from '../../shared/application/integration-admin';
 
 export const fuzzWeCom = { id: 'fuzz-wecom', corpId: 'wwfuzzcorp01', token: 'FuzzToken', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };

@@ -71,7 +71,7 @@ describe('DingTalk sim: card clicks', () => {
   });
 
   it('matches the card-callback signature vector', async () => {
-    const vectors = JSON.parse(readFileSync(join(__dirname, '../../../../shared/vectors/dingtalk.json'), 'utf8')) as { cardCallbackSign: Record<string, string> };
+    const vectors = JSON.parse(readFileSync(join(__dirname, '../../fixtures/vectors/dingtalk.json'), 'utf8')) as { cardCallbackSign: Record<string, string> };
     const vector = vectors.cardCallbackSign;
     const h = await setup(answerJson({}), vector.apiSecret);
     h.ctx.setNow(Number(vector.timestamp));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DingTalkCrypto } from '../../../shared/adapters/crypto';
+import { DingTalkCrypto } from '../../../shared/crypto';
 import { judgeSuccessAnswer } from '../../../sim/dingtalk';
 import { COOL_GROUP_ID, GROUP_ID, LocalServer, appInput, makeHarness, request, startServer } from './support';
 
@@ -129,7 +129,7 @@ describe('DingTalk sim: HTTP-push events', () => {
 });
 
 describe('judgeSuccessAnswer', () => {
-  const vectors = JSON.parse(readFileSync(join(__dirname, '../../../../shared/vectors/dingtalk.json'), 'utf8')) as Record<string, Record<string, string>>;
+  const vectors = JSON.parse(readFileSync(join(__dirname, '../../fixtures/vectors/dingtalk.json'), 'utf8')) as Record<string, Record<string, string>>;
   const v2 = vectors.responseSuccess13DigitTs as Record<string, string>;
   const crypto = new DingTalkCrypto({ token: v2.token!, aesKey: v2.aesKey!, ownerKey: v2.ownerKey! });
   const answer = { msg_signature: v2.signature, timeStamp: v2.timestamp, nonce: v2.nonce, encrypt: v2.encrypt };

@@ -1,5 +1,5 @@
 import { agentId, buttonCard, corpId, GatewayStub, Harness, startGatewayStub, startHarness, token, encodingAesKey } from './support';
-import { WeComCrypto } from '../../../shared/adapters/crypto';
+import { WeComCrypto } from '../../../shared/crypto';
 
 describe('wecom simulated clicks and callback URL verification', () => {
   let h: Harness;

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
-import { WeComCrypto } from '../../../shared/adapters/crypto';
+import { WeComCrypto } from '../../../shared/crypto';
 import { SimUser } from '../../../sim/core/contract';
 import { createSimulator, Simulator, SimulatorOptions } from '../../../sim/server';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCallbackEvent, parseEncryptedEnvelope, WeComXmlError } from '../../../../shared/adapters/wecom/callback-xml';
 
-const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../crypto/fixtures/wecom.json'), 'utf8'));
+const vectors = JSON.parse(readFileSync(path.resolve(__dirname, '../../../fixtures/vectors/wecom.json'), 'utf8'));
 
 describe('parseCallbackEvent', () => {
   it('keeps the 64-bit MsgId of the official vector exactly (it exceeds 2^53)', () => {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { MAX_CIPHERTEXT_BASE64_CHARS, MAX_MESSAGE_BYTES, WeComCrypto, WeComCryptoError } from '../../../../shared/adapters/crypto';
+import { MAX_CIPHERTEXT_BASE64_CHARS, MAX_MESSAGE_BYTES, WeComCrypto, WeComCryptoError } from '../../../shared/crypto';
 import { encryptRawBlocks, frameBytes, pkcs7Pad32 } from './reference-frames';
 
 // The official sample's settings (sbzhu/weworkapi_* samples, DOC-90968).

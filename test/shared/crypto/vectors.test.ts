@@ -1,10 +1,8 @@
 /**
- * Official vectors (fixtures/ is a verbatim copy of /work/shared/vectors): signature, decryption
+ * Official vectors (test/fixtures/vectors, sources named in its README): signature, decryption
  * and byte-for-byte re-encryption with the vector's random prefix, for every crypto vector.
  */
 import { createDecipheriv } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   DingTalkCrypto,
   WeComCrypto,
@@ -12,12 +10,12 @@ import {
   dingTalkRobotSign,
   verifyDingTalkCardSignature,
   verifyDingTalkRobotSign,
-} from '../../../../shared/adapters/crypto';
+} from '../../../shared/crypto';
 import { aesKeyOf } from './reference-frames';
+import { loadVectors } from '../../fixtures/vectors';
 
-const fixturesDir = path.join(__dirname, 'fixtures');
-const wecomVectors = JSON.parse(readFileSync(path.join(fixturesDir, 'wecom.json'), 'utf8')) as Record<string, unknown>;
-const dingtalkVectors = JSON.parse(readFileSync(path.join(fixturesDir, 'dingtalk.json'), 'utf8')) as Record<string, unknown>;
+const wecomVectors = loadVectors('wecom');
+const dingtalkVectors = loadVectors('dingtalk');
 
 interface WeComVector {
   token: string;
@@ -58,12 +56,6 @@ describe('vector fixtures', () => {
     expect(dingtalkCases.map(([name]) => name).sort()).toEqual(['docsTroubleshootingSample', 'responseSuccess13DigitTs']);
   });
 
-  const sharedDir = '/work/shared/vectors';
-  (existsSync(sharedDir) ? it : it.skip)('are identical to the shared research vectors', () => {
-    for (const file of ['wecom.json', 'dingtalk.json']) {
-      expect(readFileSync(path.join(fixturesDir, file), 'utf8')).toBe(readFileSync(path.join(sharedDir, file), 'utf8'));
-    }
-  });
 });
 
 describe.each(wecomCases)('WeCom vector %s', (_name, vector) => {

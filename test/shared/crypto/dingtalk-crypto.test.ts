@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { DingTalkCrypto, DingTalkCryptoError, MAX_MESSAGE_BYTES } from '../../../../shared/adapters/crypto';
+import { DingTalkCrypto, DingTalkCryptoError, MAX_MESSAGE_BYTES } from '../../../shared/crypto';
 import { encryptRawBlocks, frameBytes, pkcs7Pad32, referenceSignature } from './reference-frames';
 
 // The official docs' troubleshooting sample settings (configure-stream-push).

@@ -5,8 +5,8 @@ import {
   MAX_TRAILER_BYTES,
   decodeCanonicalBase64,
   decodeEncodingAesKey,
-} from '../../../../shared/adapters/crypto/callback-cipher';
-import { randomAlphanumeric, takeRandomBytes } from '../../../../shared/adapters/crypto/random-pool';
+} from '../../../shared/crypto/callback-cipher';
+import { randomAlphanumeric, takeRandomBytes } from '../../../shared/crypto/random-pool';
 
 /** The definition: RFC 4648 alphabet and padding, and re-encoding gives back the same text. */
 function isCanonicalByDefinition(text: string): boolean {

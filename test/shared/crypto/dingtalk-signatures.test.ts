@@ -6,7 +6,7 @@ import {
   dingTalkRobotSign,
   verifyDingTalkCardSignature,
   verifyDingTalkRobotSign,
-} from '../../../../shared/adapters/crypto';
+} from '../../../shared/crypto';
 
 const HOUR_MS = 3_600_000;
 const secret = 'SECtest';

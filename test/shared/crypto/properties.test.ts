@@ -10,7 +10,7 @@ import {
   MAX_MESSAGE_BYTES,
   WeComCrypto,
   WeComCryptoError,
-} from '../../../../shared/adapters/crypto';
+} from '../../../shared/crypto';
 import { referenceOpen, referenceSignature } from './reference-frames';
 
 const token = 'QDG6eK';

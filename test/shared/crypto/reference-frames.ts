@@ -1,7 +1,7 @@
 /**
  * An independent, deliberately plain implementation of the callback frame used by the tests to
  * craft ciphertexts our encoder would never produce (bad padding, lying length fields, foreign
- * trailers) and to cross-check decryptions. It shares no code with shared/adapters/crypto.
+ * trailers) and to cross-check decryptions. It shares no code with shared/crypto.
  */
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 

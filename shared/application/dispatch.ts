@@ -21,23 +21,14 @@
  * mid-call, a redelivery calls again — harmless for cards (same outTrackId), possibly a duplicate
  * robot message.
  */
-import type { DingTalkApiError } from '../adapters/dingtalk/errors';
-import type { BatchSendResult, CreateAndDeliverCardInput, DeliverResult, GroupMessageInput, UpdateCardInput } from '../adapters/dingtalk/client';
-import type { QpsLimiter } from '../adapters/aws/qps-limiter';
-import type { QuotaConsumption, QuotaMeter } from '../adapters/aws/quota-meter';
+import { QpsLimiterSaturatedError, isDingTalkCallFailure, type DingTalkCallFailure, type DingTalkMessaging, type QpsLimiter, type QuotaConsumption, type QuotaMeter } from './dispatch-ports';
 import { digestMessage, type DigestLine } from '../domain/dingtalk-card';
 import type { Severity } from '../domain/incident';
 import { digestTargetsOf, type ConversationTarget, type OutgoingCall } from '../domain/outgoing-call';
 import { DIGEST_WINDOW_MS, digestWindowStart, type QuotaThreshold } from '../domain/rate-limit';
 import { systemClock, type Clock } from './ports';
 
-/** The DingTalkClient methods dispatch uses (DingTalkClient satisfies it). */
-export interface DingTalkMessaging {
-  createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<{ outTrackId: string; deliverResults: readonly DeliverResult[] }>;
-  updateCard(input: UpdateCardInput): Promise<void>;
-  sendGroupMessage(input: GroupMessageInput): Promise<{ processQueryKey: string }>;
-  batchSendOto(input: { userIds: readonly string[]; msgKey: string; msgParam: string }): Promise<BatchSendResult>;
-}
+export type { DingTalkMessaging } from './dispatch-ports';
 
 export interface DispatchTarget {
   readonly client: DingTalkMessaging;
@@ -111,7 +102,7 @@ export interface DispatchDeps {
   /** Lease on the idempotency key while a call is in flight (default 60 s, the queue's visibility timeout). */
   readonly leaseMs?: number;
   /** Notified for every throttle answer (bench and metrics). */
-  readonly onThrottled?: (call: OutgoingCall, error: DingTalkApiError) => void;
+  readonly onThrottled?: (call: OutgoingCall, error: DingTalkCallFailure) => void;
 }
 
 export type DispatchOutcome =
@@ -142,14 +133,6 @@ export const QPS_API_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
 };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function isDingTalkApiError(error: unknown): error is DingTalkApiError {
-  return error instanceof Error && typeof (error as Partial<DingTalkApiError>).kind === 'string' && typeof (error as Partial<DingTalkApiError>).answered === 'boolean';
-}
-
-function isSaturated(error: unknown): boolean {
-  return error instanceof Error && error.name === 'QpsLimiterSaturatedError';
-}
 
 export function targetKey(target: ConversationTarget): string {
   return target.type === 'group' ? `group:${target.openConversationId}` : `user:${target.userId}`;
@@ -248,7 +231,7 @@ export class DispatchUseCase {
       try {
         await this.deps.limiter.acquire(target.appKey, api);
       } catch (error) {
-        if (isSaturated(error)) {
+        if (error instanceof QpsLimiterSaturatedError) {
           await this.deps.quota.refund(target.orgKey, 1, consumption.month);
           throw new DispatchRetryLaterError((error as Error).message, 1000, { cause: error });
         }
@@ -259,7 +242,7 @@ export class DispatchUseCase {
         await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
         return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}) };
       } catch (error) {
-        if (!isDingTalkApiError(error)) throw error;
+        if (!isDingTalkCallFailure(error)) throw error;
         const outcome = await this.onFailure(call, target, consumption, error, attempt);
         if (outcome) throw new FinishedError(outcome);
       }
@@ -267,7 +250,7 @@ export class DispatchUseCase {
   }
 
   /** Returns a final outcome, throws DispatchRetryLaterError, or returns undefined to try again. */
-  private async onFailure(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, error: DingTalkApiError, attempt: number): Promise<DispatchOutcome | undefined> {
+  private async onFailure(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, error: DingTalkCallFailure, attempt: number): Promise<DispatchOutcome | undefined> {
     const reason = error.message;
     switch (error.kind) {
       case 'throttled': {

@@ -27,23 +27,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QpsLimiterSaturatedError, type QpsGrant, type QpsLimiter } from '../../application/dispatch-ports';
 import { systemClock, type Clock } from '../../application/ports';
 
-export interface QpsGrant {
-  /** Epoch second whose budget the call uses. */
-  readonly second: number;
-  /** 1-based position inside that second. */
-  readonly slot: number;
-  /** When the call may start (epoch ms). */
-  readonly releaseAtMs: number;
-  /** How long acquire() waited in total. */
-  readonly waitedMs: number;
-}
-
-/** Waits until the caller may make one call to (app, api). */
-export interface QpsLimiter {
-  acquire(app: string, api: string): Promise<QpsGrant>;
-}
+export { QpsLimiterSaturatedError, type QpsGrant, type QpsLimiter };
 
 /** Storage of the per-second slot counters (DynamoDB in AWS, memory in unit tests). */
 export interface QpsSlotStore {
@@ -51,17 +38,6 @@ export interface QpsSlotStore {
   jumpTo(key: string, second: number, slot: number): Promise<boolean>;
   /** Adds 1 when the counter is ≥ `atLeast` and < `cap`; the new value, or undefined when refused. */
   increment(key: string, second: number, atLeast: number, cap: number): Promise<number | undefined>;
-}
-
-export class QpsLimiterSaturatedError extends Error {
-  override readonly name = 'QpsLimiterSaturatedError';
-  constructor(
-    readonly app: string,
-    readonly api: string,
-    readonly maxWaitMs: number,
-  ) {
-    super(`no ${app} × ${api} call slot free within ${maxWaitMs} ms; retry later`);
-  }
 }
 
 export interface QpsLimiterOptions {

@@ -11,7 +11,10 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { QuotaConsumption, QuotaMeter, QuotaUsage } from '../../application/dispatch-ports';
 import { systemClock, type Clock } from '../../application/ports';
+
+export type { QuotaConsumption, QuotaMeter, QuotaUsage };
 import type { Severity } from '../../domain/incident';
 import {
   QUOTA_ALERT_THRESHOLDS,
@@ -21,34 +24,6 @@ import {
   usageCeilingFor,
   type QuotaThreshold,
 } from '../../domain/rate-limit';
-
-export interface QuotaUsage {
-  readonly org: string;
-  /** China-time month `YYYY-MM`. */
-  readonly month: string;
-  readonly used: number;
-  readonly quota: number;
-  /** DingTalk said the quota is gone (90020 / ApiCountLimitForOrg), whatever `used` says. */
-  readonly exhausted: boolean;
-}
-
-export interface QuotaConsumption extends QuotaUsage {
-  readonly granted: boolean;
-  /** Why a call was refused: quota gone, or only Critical calls may use the last 5 %. */
-  readonly refusal?: 'exhausted' | 'critical-only';
-  /** Thresholds this call was the first to reach this month (report each as a metric/alarm). */
-  readonly crossed: readonly QuotaThreshold[];
-}
-
-export interface QuotaMeter {
-  /** Atomically counts `n` calls unless that would pass the ceiling for this severity (default Critical = the whole quota). */
-  tryConsume(org: string, n: number, options?: { severity?: Severity }): Promise<QuotaConsumption>;
-  /** Gives back calls DingTalk did not count (rejected by the gateway); `month` from the consumption. */
-  refund(org: string, n: number, month: string): Promise<void>;
-  usage(org: string): Promise<QuotaUsage>;
-  /** DingTalk reported the quota exhausted: stop this month. Reports the 100 % crossing once. */
-  markExhausted(org: string): Promise<QuotaConsumption>;
-}
 
 export interface QuotaMeterOptions {
   /** Monthly metered calls of the org (see dingTalkLimits()). */

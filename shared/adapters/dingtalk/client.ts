@@ -6,7 +6,18 @@
  * the call repeated once with a fresh one.
  */
 import * as z from 'zod/mini';
+import type {
+  BatchSendInput,
+  BatchSendResult,
+  CreateAndDeliverCardInput,
+  DeliverResult,
+  DingTalkMessaging,
+  GroupMessageInput,
+  UpdateCardInput,
+} from '../../application/dispatch-ports';
 import type { ConversationTarget } from '../../domain/outgoing-call';
+
+export type { BatchSendInput, BatchSendResult, CreateAndDeliverCardInput, DeliverResult, GroupMessageInput, UpdateCardInput };
 import {
   DingTalkPermanentError,
   DingTalkRetryableError,
@@ -79,58 +90,6 @@ export interface RegisterCardCallbackInput {
   readonly forceUpdate: boolean;
 }
 
-export interface CreateAndDeliverCardInput {
-  readonly outTrackId: string;
-  readonly cardTemplateId: string;
-  readonly callbackRouteKey?: string;
-  readonly cardParamMap: Readonly<Record<string, string>>;
-  /** userId → private cardParamMap. */
-  readonly privateData?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly targets: readonly ConversationTarget[];
-  /** Group delivery: userId → display name to @. */
-  readonly atUserIds?: Readonly<Record<string, string>>;
-}
-
-export interface DeliverResult {
-  readonly spaceType: string;
-  readonly spaceId: string;
-  readonly success: boolean;
-  readonly carrierId?: string;
-  readonly errorMsg?: string;
-}
-
-export interface UpdateCardInput {
-  readonly outTrackId: string;
-  readonly cardParamMap?: Readonly<Record<string, string>>;
-  readonly privateData?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** false overwrites ("不填默认覆盖更新"); true merges by key. */
-  readonly updateByKey: boolean;
-}
-
-export interface GroupMessageInput {
-  readonly openConversationId: string;
-  /** Mandatory when the robot came into the group through a group cool app. */
-  readonly coolAppCode?: string;
-  readonly msgKey: string;
-  /** JSON text (≤ 15000 bytes). */
-  readonly msgParam: string;
-  readonly atUserIds?: readonly string[];
-  readonly atMobiles?: readonly string[];
-}
-
-export interface BatchSendInput {
-  readonly userIds: readonly string[];
-  readonly msgKey: string;
-  readonly msgParam: string;
-}
-
-export interface BatchSendResult {
-  readonly processQueryKey: string;
-  readonly invalidUserIds: readonly string[];
-  /** Users DingTalk throttled; it returns them here instead of failing the call. */
-  readonly flowControlledUserIds: readonly string[];
-}
-
 type Family = 'new' | 'oapi';
 
 interface RequestSpec<T> {
@@ -142,7 +101,7 @@ interface RequestSpec<T> {
   readonly authenticated: boolean;
 }
 
-export class DingTalkClient {
+export class DingTalkClient implements DingTalkMessaging {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   private readonly tokenKey: string;
@@ -242,9 +201,9 @@ export class DingTalkClient {
       msgKey: input.msgKey,
       msgParam: input.msgParam,
     };
+    // OrgGroupSendRequest has no @ fields (robotCode, openConversationId, msgKey, msgParam,
+    // coolAppCode, token): a robot group message mentions nobody. Groups are @-ed by the card.
     if (input.coolAppCode) body.coolAppCode = input.coolAppCode;
-    if (input.atUserIds && input.atUserIds.length > 0) body.atUserIds = input.atUserIds;
-    if (input.atMobiles && input.atMobiles.length > 0) body.atMobiles = input.atMobiles;
     return this.call({ family: 'new', method: 'POST', path: '/v1.0/robot/groupMessages/send', body, schema: groupSendAnswerSchema, authenticated: true });
   }
 

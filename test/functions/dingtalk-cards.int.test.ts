@@ -1,12 +1,26 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { dingTalkCardSignature } from '../../shared/crypto';
-import { startTestStack, type TestStack } from '../support/stack';
+import type { ConversationItem } from '../../sim/core/contract';
+import { createSimulator, type Simulator } from '../../sim/server';
+import { getDocumentClient } from '../../shared/adapters/aws/clients';
+import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
+import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
+import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+
+jest.setTimeout(60_000);
+process.env.CARD_REFRESH_DELAY_SECONDS = '0';
+process.env.QUEUE_RETRY_MAX_SECONDS = '1';
 
 const ID = 'ding-cards';
 const API_SECRET = 'card-api-secret-2';
 let t: TestStack;
 
 beforeAll(async () => {
-  t = await startTestStack();
+  // Pollers on: the replay test below needs notify and dispatch to deliver a real card. (One stack
+  // per file: the handlers' composition is per process.)
+  t = await startTestStack({ pollers: true });
   await t.admin.addDingTalk({
     id: ID,
     clientId: 'dingcardsclient',
@@ -45,12 +59,6 @@ it('answers a signed click on a card it does not know synchronously, for the cli
   });
 });
 
-it('claims an exact replay only once', async () => {
-  const ts = Date.now();
-  const before = await t.countItems('DEDUPE#');
-  for (let i = 0; i < 3; i++) expect((await send({ ...click, outTrackId: 'inc-43-ding' }, ts)).status).toBe(200);
-  expect(await t.countItems('DEDUPE#')).toBe(before + 1);
-});
 
 it.each([
   ['a wrong signature', () => send(click, Date.now(), 'wrong-secret'), 'signature_mismatch'],
@@ -73,4 +81,129 @@ it.each([
   const res = await send(body);
   expect(res.status).toBe(400);
   expect(((await res.json()) as { code: string }).code).toBe(code);
+});
+
+/**
+ * Keep this last in the file: it stops the queue pollers.
+ *
+ * A real card: delivered by dutybridge to the simulator, clicked (Snooze 2h) by a linked user; the
+ * simulator's signed request is recorded on its way in and sent again byte for byte. A snooze is
+ * a transition every time it is applied, so only the de-duplication keeps the replay from acting:
+ * the replay must publish no action, leave the incident as it was, request no card refresh, queue
+ * no DingTalk call and answer without a card update.
+ */
+describe('an exact replay of a real click', () => {
+  const RID = 'ding-replay';
+  const app = { corpId: 'dingreplaycorp', clientId: 'dingreplayclient', clientSecret: 'replay-secret', token: 'ReplayDing1', aesKey: 'o1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus', robotCode: 'dingreplayclient' };
+  const lina = { userId: 'lina', name: '李娜', mobile: '+86-13800000002', email: 'lina@example.com', unionId: 'u-lina' };
+  let sim: Simulator;
+  let proxy: RecordingProxy;
+
+  beforeAll(async () => {
+    sim = await createSimulator({ port: 0 });
+    proxy = await startRecordingProxy(t.url);
+    const put = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${RID}/events`, users: [lina] }),
+    });
+    expect(put.status).toBe(200);
+    const integration = await t.admin.addDingTalk({
+      id: RID,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      token: app.token,
+      aesKey: app.aesKey,
+      cardApiSecret: 'replay-card-api-secret',
+      robotCode: app.robotCode,
+      corpId: app.corpId,
+      cardTemplateId: 'dutybridge-incident-card',
+      apiBase: sim.url,
+      oapiBase: sim.url,
+    });
+    if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
+    // Card clicks reach the gateway through the recording proxy.
+    await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'replay-card-api-secret' }, proxy.url, t.stack.env.STATE_TABLE_NAME);
+    await new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).set({ integrationId: RID, email: lina.email, userId: lina.userId, linkedAt: Date.now() });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await proxy?.stop();
+  });
+
+  const linaCard = () => (sim.conversations() as ConversationItem[]).filter((i) => i.platform === 'dingtalk' && i.conversation === 'user:lina' && i.card).pop()?.card;
+  const cardPuts = () => sim.calls().filter((c) => c.platform === 'dingtalk' && c.method === 'PUT').length;
+
+  it('does nothing the second time: no action, no transition, no refresh, no card update', async () => {
+    await t.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: t.queueUrl('incident-events'),
+        MessageBody: JSON.stringify({
+          type: 'incident.triggered',
+          incidentId: 'ding-replay-1',
+          version: 1,
+          occurredAt: new Date().toISOString(),
+          title: 'Checkout latency',
+          severity: 'Critical',
+          responders: [lina.email],
+          targets: [{ integrationId: RID, persons: [lina.email] }],
+        }),
+      }),
+    );
+    const card = await eventually(async () => {
+      const c = linaCard();
+      expect(c?.title).toContain('Checkout latency');
+      return c!;
+    }, 20_000);
+    const incidents = new DynamoIncidentRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+    const triggered = (await incidents.get('ding-replay-1'))!;
+    expect(triggered.status).toBe('Triggered');
+
+    const clicked = await fetch(`${sim.url}/_sim/click`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ platform: 'dingtalk', orgId: app.corpId, userId: 'lina', cardId: card.cardId, buttonKey: 'snooze:120' }),
+    });
+    expect(clicked.status).toBe(200);
+    expect(((await clicked.json()) as { status: number }).status).toBe(200);
+    const recorded = proxy.requests.filter((q) => q.url === `/dingtalk/${RID}/cards`);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].headers['x-ddpaas-signature']).toBeTruthy();
+    // The first delivery acted: one transition, one action, a card update in the answer.
+    expect(JSON.parse(recorded[0].responseBody!)).toMatchObject({ cardData: { cardParamMap: expect.any(Object) } });
+    const actions = await eventually(async () => {
+      const messages = await t.drain(t.queueUrl('incident-actions.fifo'), 200);
+      expect(messages).toHaveLength(1);
+      return messages;
+    }, 15_000);
+    expect(JSON.parse(actions[0].Body!)).toMatchObject({ incidentId: 'ding-replay-1', action: 'snooze', snoozeMinutes: 120, actor: { email: lina.email, platform: 'dingtalk' } });
+    const snoozed = await eventually(async () => {
+      const inc = (await incidents.get('ding-replay-1'))!;
+      expect(inc).toMatchObject({ status: 'Snoozed', revision: triggered.revision + 1 });
+      expect(inc.pendingActions ?? []).toHaveLength(0); // the outbox was published
+      return inc;
+    });
+
+    // Let the first click's refresh work finish, then stop the pollers so that whatever the replay
+    // puts on a queue stays there to be counted; messages already queued are set aside (drained).
+    await new Promise((res) => setTimeout(res, 1500));
+    await t.stack.pollers!.stop();
+    for (const q of ['card-refresh', 'outgoing-im', 'inbound-callbacks']) await t.drain(t.queueUrl(q), 100);
+    const putsBefore = cardPuts();
+    const cardBefore = JSON.stringify(linaCard());
+
+    const replay = await proxy.replay(recorded[0]);
+    expect(replay.status).toBe(200);
+    // No card update for the clicker ...
+    expect(await replay.json()).toEqual({});
+    await new Promise((res) => setTimeout(res, 500));
+    // ... no incident.action, no transition ...
+    expect(await t.drain(t.queueUrl('incident-actions.fifo'), 300)).toHaveLength(0);
+    expect(await incidents.get('ding-replay-1')).toEqual(snoozed);
+    // ... no card refresh requested, no DingTalk call queued or made, the card as it was.
+    expect(await t.drain(t.queueUrl('card-refresh'), 300)).toHaveLength(0);
+    expect(await t.drain(t.queueUrl('outgoing-im'), 300)).toHaveLength(0);
+    expect(cardPuts()).toBe(putsBefore);
+    expect(JSON.stringify(linaCard())).toBe(cardBefore);
+  });
 });

@@ -27,6 +27,7 @@ import { ProcessInboundUseCase } from './application/process-inbound';
 import { systemClock } from './application/ports';
 import { TokenProvider } from './application/token-provider';
 import { WeComCallbackUseCase } from './application/wecom-callback';
+import { weComCallbackXml } from './adapters/wecom/callback-xml';
 import { WeComCardsUseCase } from './application/wecom-cards';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
 import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
@@ -98,7 +99,7 @@ const weComCards = /* @__PURE__ */ once(
 );
 
 export const weComCallbackUseCase = /* @__PURE__ */ once(
-  () => new WeComCallbackUseCase({ integrations: integrations(), secrets: secrets(), dedupe: dedupe(), inbound: inbound(), clock: systemClock, record }),
+  () => new WeComCallbackUseCase({ integrations: integrations(), secrets: secrets(), dedupe: dedupe(), inbound: inbound(), xml: weComCallbackXml, clock: systemClock, record }),
 );
 
 export const dingTalkEventUseCase = /* @__PURE__ */ once(

@@ -3,7 +3,7 @@
  * implement them; tests may implement them in memory for pure use-case tests.
  */
 import type { DingTalkSecrets, Integration, WeComSecrets } from '../domain/integration';
-import type { InboundCallbackMessage } from '../domain/inbound';
+import type { InboundCallbackMessage, WeComCallbackEvent } from '../domain/inbound';
 import type { GroupChat } from '../domain/group-chat';
 import type { Incident } from '../domain/incident';
 import type { IncidentActionMessage } from '../domain/incident-action';
@@ -32,6 +32,12 @@ export interface DedupeStore {
   complete(key: string, ttlSeconds: number): Promise<void>;
   /** Forget a claim whose work failed, so the platform's retry is processed. */
   release(key: string): Promise<void>;
+}
+
+/** Reads WeCom callback XML: the outer envelope and the decrypted event (typed 4xx errors on bad XML). */
+export interface WeComCallbackXml {
+  parseEnvelope(xml: string): { readonly encrypt: string };
+  parseEvent(xml: string): WeComCallbackEvent;
 }
 
 export interface InboundCallbackQueue {
@@ -148,6 +154,21 @@ export interface WeComCardStore {
 /** Asks for the cards of an incident to be refreshed after a short delay (coalescing bursts). */
 export interface CardRefreshQueue {
   request(incidentId: string, options?: { delaySeconds?: number; notBefore?: number }): Promise<void>;
+}
+
+/** What a failed WeCom call tells the caller (WeComApiError implements it): what to do and the errcode. */
+export interface WeComCallFailure extends Error {
+  readonly kind: 'retry' | 'throttled' | 'token' | 'permanent';
+  readonly errcode: number | undefined;
+  readonly reason: string;
+}
+
+const weComFailureKinds: ReadonlySet<string> = new Set(['retry', 'throttled', 'token', 'permanent']);
+
+export function isWeComCallFailure(error: unknown): error is WeComCallFailure {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Partial<WeComCallFailure>;
+  return typeof candidate.kind === 'string' && weComFailureKinds.has(candidate.kind) && typeof candidate.reason === 'string' && 'errcode' in candidate;
 }
 
 /** What the WeCom use cases need from the WeCom API (implemented by the WeCom client). */

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { WeComCrypto } from '../crypto';
-import { parseCallbackEvent, parseEncryptedEnvelope } from '../adapters/wecom/callback-xml';
 import { BadRequestError } from '../domain/errors';
 import { onceOnly } from './callback-dedupe';
 import { recognisedWeComEvents, type WeComCallbackEvent } from '../domain/inbound';
@@ -13,13 +12,15 @@ import type { WeComIntegration } from '../domain/integration';
 import { rejectionForCryptoError } from './crypto-errors';
 import { emptyOk, parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findWeComIntegration, PerKeyCache } from './integration-lookup';
-import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
+import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader, WeComCallbackXml } from './ports';
 
 export interface WeComCallbackDeps {
   readonly integrations: IntegrationRepository;
   readonly secrets: IntegrationSecretsReader;
   readonly dedupe: DedupeStore;
   readonly inbound: InboundCallbackQueue;
+  /** The hardened XML reader (shared/adapters/wecom/callback-xml.ts). */
+  readonly xml: WeComCallbackXml;
   readonly clock: Clock;
   readonly record?: (outcome: string, details: Record<string, unknown>) => void;
 }
@@ -52,7 +53,7 @@ export class WeComCallbackUseCase {
       const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
       const encrypt = this.envelopeEncrypt(request.body);
       const plaintext = crypto.decryptMessage({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, encrypt });
-      return await this.accept(integration, parseCallbackEvent(plaintext));
+      return await this.accept(integration, this.deps.xml.parseEvent(plaintext));
     } catch (error) {
       throw rejectionForCryptoError(error) ?? error;
     }
@@ -74,7 +75,7 @@ export class WeComCallbackUseCase {
       return encrypt;
     }
     if (!text.startsWith('<')) throw new BadRequestError('unsupported_body', 'body is neither XML nor JSON');
-    return parseEncryptedEnvelope(text).encrypt;
+    return this.deps.xml.parseEnvelope(text).encrypt;
   }
 
   private async accept(integration: WeComIntegration, event: WeComCallbackEvent) {

@@ -4,14 +4,13 @@
  * rule (one update per response code: the send's code and one per click, 72 h), and turn clicks
  * into incident transitions and exactly one incident.action each.
  */
-import { WeComApiError } from '../adapters/wecom/errors';
 import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
 import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident, type IncidentAction } from '../domain/incident';
 import { IncidentClicks } from './incident-clicks';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
-import type { Clock, IncidentRepository, LinkStore, WeComCardStore, WeComMessengers } from './ports';
+import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type WeComCardStore, type WeComMessengers } from './ports';
 
 /** errcode 42014: "task_id不合法" — here: the task_id was already used, i.e. this batch was sent before. */
 const TASK_ID_ALREADY_USED = 42014;
@@ -28,7 +27,7 @@ export async function withWeComRetries<T>(call: () => Promise<T>, sleep = (ms: n
     try {
       return await call();
     } catch (error) {
-      const transient = error instanceof WeComApiError && (error.kind === 'retry' || error.kind === 'token');
+      const transient = isWeComCallFailure(error) && (error.kind === 'retry' || error.kind === 'token');
       if (!transient || attempt >= attempts) throw error;
       await sleep(100 * 2 ** attempt);
     }
@@ -99,12 +98,12 @@ export class WeComCardsUseCase {
         await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
         this.deps.record('card_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, recipients: batch.userIds.length });
       } catch (error) {
-        if (error instanceof WeComApiError && error.errcode === TASK_ID_ALREADY_USED) {
+        if (isWeComCallFailure(error) && error.errcode === TASK_ID_ALREADY_USED) {
           // Sent before a crash kept us from recording it: no duplicate; its send code is lost.
           await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: 0 });
           continue;
         }
-        if (error instanceof WeComApiError && error.kind === 'permanent') {
+        if (isWeComCallFailure(error) && error.kind === 'permanent') {
           this.deps.record('card_send_failed', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, errcode: error.errcode, reason: error.reason });
           await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
           continue;
@@ -170,7 +169,7 @@ export class WeComCardsUseCase {
             }),
           );
         } catch (error) {
-          if (error instanceof WeComApiError && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
+          if (isWeComCallFailure(error) && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
           throw error;
         }
         await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: false });

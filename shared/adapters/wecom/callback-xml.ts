@@ -6,6 +6,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BadRequestError } from '../../domain/errors';
+import type { WeComCallbackXml } from '../../application/ports';
 import type { WeComCallbackEvent } from '../../domain/inbound';
 
 /** Decrypted callback XML larger than this is not something WeCom sends. */
@@ -94,3 +95,6 @@ export function parseCallbackEvent(xml: string): WeComCallbackEvent {
     selectedItems,
   };
 }
+
+/** The WeComCallbackXml port over the two parsers above. */
+export const weComCallbackXml: WeComCallbackXml = { parseEnvelope: parseEncryptedEnvelope, parseEvent: parseCallbackEvent };

@@ -10,6 +10,7 @@
  * Codes and meanings: WeCom global error codes (DOC-90313, via wecom.md §4.9) and the endpoint pages
  * cited per entry. Error messages never contain access tokens, secrets or request URLs.
  */
+import type { WeComCallFailure } from '../../application/ports';
 
 export type WeComErrorKind = 'ok' | 'retry' | 'throttled' | 'token' | 'permanent';
 
@@ -89,7 +90,7 @@ export interface WeComApiErrorDetails {
 }
 
 /** Base of every WeCom API failure; `kind` says what the caller should do. */
-export abstract class WeComApiError extends Error {
+export abstract class WeComApiError extends Error implements WeComCallFailure {
   abstract readonly kind: Exclude<WeComErrorKind, 'ok'>;
   readonly endpoint: string;
   readonly errcode: number | undefined;

@@ -51,7 +51,7 @@ export interface SimulatorOptions {
   readonly callbackTimeoutMs?: number;
   /** How long a `timeout` fault holds the response (default 6 s). */
   readonly timeoutFaultDelayMs?: number;
-  /** Random source for percentage faults (tests make it deterministic). */
+  /** Random source for percentage faults and DingTalk flow control (tests make it deterministic). */
   readonly random?: () => number;
 }
 
@@ -156,7 +156,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   };
 
   const wecom = createWeComModule();
-  const dingtalk = createDingTalkModule({ faultTimeoutMs: timeoutFaultDelayMs });
+  const dingtalk = createDingTalkModule({ faultTimeoutMs: timeoutFaultDelayMs, ...(options.random ? { random: options.random } : {}) });
   const modules: PlatformModule[] = [wecom, dingtalk];
 
   const seed = () => {
@@ -299,6 +299,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       }
       for (const module of modules) {
         const response = await module.handle(simRequest, context);
+        if (response?.lost) {
+          // lost-answer fault: executed and recorded; the client gets no answer, then a dropped connection.
+          await context.holdForTimeoutFault?.();
+          res.destroy();
+          return;
+        }
         if (response) {
           send(res, response);
           return;

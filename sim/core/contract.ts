@@ -22,6 +22,11 @@ export interface SimResponse {
   readonly headers?: Record<string, string>;
   /** Strings and Buffers are sent as they are; anything else is sent as JSON. */
   readonly body?: unknown;
+  /**
+   * `lost-answer` fault: the call was executed (and recorded), but the answer never reaches the
+   * client: the server holds it for the timeout-fault delay and then drops the connection.
+   */
+  readonly lost?: boolean;
 }
 
 /** Controllable clock: tests move time forward to expire tokens, response codes, windows. */
@@ -30,7 +35,12 @@ export interface SimClock {
   advance(ms: number): void;
 }
 
-export type FaultKind = 'http500' | 'timeout' | 'throttle' | 'token-invalid' | 'quota';
+/**
+ * `timeout` holds the answer and then answers 504 without executing the call; `lost-answer`
+ * executes the call (side effects, metering) and then loses the answer (the client times out or
+ * sees the connection dropped) — the fault that makes resends duplicates.
+ */
+export type FaultKind = 'http500' | 'timeout' | 'throttle' | 'token-invalid' | 'quota' | 'lost-answer';
 
 export interface FaultRule {
   readonly platform: 'wecom' | 'dingtalk';
@@ -65,6 +75,8 @@ export interface CallRecord {
   readonly reason?: string;
   /** True when the call counts against the DingTalk monthly org quota. */
   readonly metered?: boolean;
+  /** True when a `lost-answer` fault dropped the answer after the call was executed. */
+  readonly answerLost?: boolean;
 }
 
 export interface SimUser {

@@ -4,7 +4,7 @@ export class FaultRuleError extends Error {
   override readonly name = 'FaultRuleError';
 }
 
-const faultKinds: readonly FaultKind[] = ['http500', 'timeout', 'throttle', 'token-invalid', 'quota'];
+const faultKinds: readonly FaultKind[] = ['http500', 'timeout', 'throttle', 'token-invalid', 'quota', 'lost-answer'];
 
 interface ActiveRule {
   readonly rule: FaultRule;

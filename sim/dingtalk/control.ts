@@ -8,6 +8,7 @@
  *   POST /_sim/dingtalk/login-code               {clientId, userId} → {code, expiresAt}
  *   GET  /_sim/dingtalk/cards/{outTrackId}       card state (public + private data, spaces)
  *   GET  /_sim/dingtalk/groups/{openConversationId}
+ *   GET|PUT /_sim/dingtalk/switches             readings of unconfirmed platform behaviour (switches.ts)
  */
 import { z } from 'zod';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
@@ -24,6 +25,8 @@ export interface ControlRoutes {
   loginCode(body: unknown, ctx: SimContext): unknown;
   card(outTrackId: string): unknown;
   group(openConversationId: string): unknown;
+  /** GET: the current readings; PUT: change some (body given). */
+  switches(body: Record<string, unknown> | undefined): unknown;
 }
 
 export function zodIssues(error: z.ZodError): string[] {
@@ -58,6 +61,8 @@ export async function routeControl(req: SimRequest, ctx: SimContext, routes: Con
     else if (head === 'login-code' && id === undefined && req.method === 'POST') result = routes.loginCode(needBody(), ctx);
     else if (head === 'cards' && id && tail === undefined && req.method === 'GET') result = routes.card(id);
     else if (head === 'groups' && id && tail === undefined && req.method === 'GET') result = routes.group(id);
+    else if (head === 'switches' && id === undefined && req.method === 'GET') result = routes.switches(undefined);
+    else if (head === 'switches' && id === undefined && req.method === 'PUT') result = routes.switches(needBody());
     else return { status: 404, body: { error: `no DingTalk control route ${req.method} ${req.path}` } };
     return { status: 200, headers: { 'content-type': 'application/json' }, body: result };
   } catch (error) {

@@ -34,11 +34,13 @@ import { newApiEndpoints } from './new-api';
 import { LOGIN_CODE_TTL_MS, handleCustomRobotSend, oapiEndpoints } from './oapi';
 import { EndpointDefinition, runEndpoint } from './pipeline';
 import { DingTalkState } from './state';
+import type { DingTalkSwitchesInput, DingTalkSwitchesSnapshot } from './switches';
 import { newHexId, newRequestId, queryRecord } from './util';
 import { demoDingTalkApp, demoUsers } from '../seed';
 
 export type { DingTalkAppInput, DingTalkCustomRobotInput, DingTalkUsage } from './model';
 export type { DingTalkEventReport, DingTalkEventRequest } from './events';
+export type { DingTalkSwitchesInput, DingTalkSwitchesSnapshot } from './switches';
 export { judgeSuccessAnswer } from './events';
 export { DingTalkControlError, DingTalkRejectionError } from './errors';
 
@@ -51,6 +53,8 @@ export interface DingTalkModuleOptions {
   readonly cardCallbackDeadlineMs?: number;
   /** How long an injected `timeout` fault holds a request before answering 504 (default 20 000 ms). */
   readonly faultTimeoutMs?: number;
+  /** Random source for percentage switches such as batchSend flow control. */
+  readonly random?: () => number;
   /**
    * eventsUrl of the demo app registered by `seedDemo()`. The local stack re-registers the app
    * with its real gateway URL through `PUT /_sim/dingtalk/apps/{clientId}`.
@@ -98,6 +102,8 @@ export interface DingTalkModule extends PlatformModule {
   sendEvent(request: DingTalkEventRequest, ctx: SimContext): Promise<DingTalkEventReport>;
   card(outTrackId: string): DingTalkCardSnapshot | undefined;
   group(openConversationId: string): DingTalkGroupSnapshot | undefined;
+  /** Same as `PUT /_sim/dingtalk/switches`; throws DingTalkControlError on invalid input. */
+  setSwitches(input: DingTalkSwitchesInput): DingTalkSwitchesSnapshot;
 }
 
 function isDingTalkApiPath(path: string): boolean {
@@ -105,7 +111,7 @@ function isDingTalkApiPath(path: string): boolean {
 }
 
 export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingTalkModule {
-  const state = new DingTalkState();
+  const state = new DingTalkState(options.random);
   const endpoints: EndpointDefinition[] = [...newApiEndpoints(state), ...oapiEndpoints(state)];
   const pipelineOptions = { faultTimeoutMs: options.faultTimeoutMs ?? 20_000 };
   const eventOptions = {
@@ -224,6 +230,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
         },
         card: (outTrackId) => cardSnapshot(outTrackId) ?? notFound(`no card ${outTrackId}`),
         group: (openConversationId) => groupSnapshot(openConversationId) ?? notFound(`no group ${openConversationId}`),
+        switches: (body) => (body === undefined ? state.switches.snapshot() : state.switches.update(body)),
       });
     },
 
@@ -256,6 +263,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
     sendEvent: (request, ctx) => startEvent(request, ctx, true),
     card: cardSnapshot,
     group: groupSnapshot,
+    setSwitches: (input) => state.switches.update(input),
   };
 }
 

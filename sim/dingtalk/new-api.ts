@@ -95,15 +95,22 @@ export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
       }
       const content = parseRobotMessage(body.msgKey, body.msgParam);
       const invalidStaffIdList: string[] = [];
+      const flowControlledStaffIdList: string[] = [];
       for (const userId of new Set(userIds)) {
         if (!state.findUser(call.app, call.ctx, userId)) {
           invalidStaffIdList.push(userId);
           call.note(`userId ${userId} is not in org ${call.app.config.corpId}; returned in invalidStaffIdList`);
           continue;
         }
+        if (state.switches.takeFlowControlled()) {
+          // Throttled recipients are answered in the list, not as an error, and get nothing.
+          flowControlledStaffIdList.push(userId);
+          call.note(`userId ${userId} flow-controlled (switch flowControl); not delivered, returned in flowControlledStaffIdList`);
+          continue;
+        }
         call.ctx.deliver({ platform: 'dingtalk', conversation: `user:${userId}`, kind: content.kind, text: content.text });
       }
-      return { processQueryKey: newHexId(), invalidStaffIdList, flowControlledStaffIdList: [] };
+      return { processQueryKey: newHexId(), invalidStaffIdList, flowControlledStaffIdList };
     },
   };
 
@@ -383,6 +390,10 @@ function createAndDeliverCard(state: DingTalkState, call: ApiCall): unknown {
   const key = cardKey(call.app.config.clientId, outTrackId);
   let card = state.cards.get(key);
   if (card) {
+    if (state.switches.existingOutTrackId === 'reject') {
+      // The other reading (switches.ts): the error table's param.cardAlreadyExist; nothing is delivered.
+      throw newApiRejection(400, 'param.cardAlreadyExist', '卡片已存在', `outTrackId ${outTrackId} already exists for app ${call.app.config.clientId} (switch existingOutTrackId=reject)`);
+    }
     // Reusing an outTrackId: "更改不会生效" — template and data stay as first created.
     if (card.cardTemplateId !== cardTemplateId || JSON.stringify(card.publicData) !== JSON.stringify(publicData)) {
       call.note(`outTrackId ${outTrackId} already exists; its template/data are not changed (use PUT /v1.0/card/instances)`);

@@ -2,7 +2,8 @@
  * One call through the simulated gateway, in the order DingTalk applies its checks:
  * injected fault → authentication → app×API QPS window → monthly org quota (metered APIs only)
  * → body → endpoint rules. Throttled or failed calls are not counted against the quota
- * ("因限流或网络异常导致的失败不会被统计到调用次数中", billing model).
+ * ("因限流或网络异常导致的失败不会被统计到调用次数中", billing model). A `lost-answer` fault lets
+ * the call run (and be metered) and then drops its answer.
  */
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
 import { DingTalkRejectionError, RejectionShape, newApiRejection, oapiRejection } from './errors';
@@ -41,9 +42,10 @@ export interface PipelineOptions {
 
 const QPS_MESSAGE = '您的企业应用调用钉钉开放平台当前接口的所有请求都被暂时禁用了';
 
-function tokenRejection(family: ApiFamily, reason: string, expired = false): DingTalkRejectionError {
+/** `newStatus`: 401, or 400 as captured answers show (switch `invalidTokenStatus`). */
+function tokenRejection(family: ApiFamily, reason: string, newStatus: 400 | 401, expired = false): DingTalkRejectionError {
   return family === 'new'
-    ? newApiRejection(401, 'InvalidAuthentication', '不合法的access_token', reason)
+    ? newApiRejection(newStatus, 'InvalidAuthentication', '不合法的access_token', reason)
     : expired
       ? oapiRejection(42001, 'access_token超时', reason)
       : oapiRejection(40014, '不合法的access_token', reason);
@@ -65,12 +67,13 @@ function quotaRejection(family: ApiFamily, used: number, quota: number, reason: 
 function authenticateByToken(family: ApiFamily, req: SimRequest, state: DingTalkState, now: number): AppState {
   const token = family === 'new' ? req.headers['x-acs-dingtalk-access-token'] : req.query.get('access_token') ?? undefined;
   const where = family === 'new' ? 'header x-acs-dingtalk-access-token' : 'query parameter access_token';
-  if (!token) throw tokenRejection(family, `missing ${where}`);
+  const status = state.switches.invalidTokenStatus;
+  if (!token) throw tokenRejection(family, `missing ${where}`, status);
   const grant = state.tokens.get(token);
-  if (!grant) throw tokenRejection(family, `${where} is not a token this simulator issued`);
-  if (grant.expiresAt <= now) throw tokenRejection(family, `access token expired ${now - grant.expiresAt} ms ago (lifetime 7200 s)`, true);
+  if (!grant) throw tokenRejection(family, `${where} is not a token this simulator issued`, status);
+  if (grant.expiresAt <= now) throw tokenRejection(family, `access token expired ${now - grant.expiresAt} ms ago (lifetime 7200 s)`, status, true);
   const app = state.apps.get(grant.clientId);
-  if (!app) throw tokenRejection(family, `token belongs to unknown app ${grant.clientId}`);
+  if (!app) throw tokenRejection(family, `token belongs to unknown app ${grant.clientId}`, status);
   return app;
 }
 
@@ -122,15 +125,16 @@ export async function runEndpoint(
   let resultCode: string | number;
   let reason: string | undefined;
   let metered = false;
+  let fault: string | undefined;
   try {
-    const fault = await applyFault(def, ctx, options);
+    fault = await applyFault(def, ctx, options);
     let app: AppState;
     if (def.authenticate) {
       if (fault === 'token-invalid') throw newApiRejection(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret', 'injected fault: token-invalid');
       app = def.authenticate(parsed, state);
     } else {
       app = authenticateByToken(def.family, req, state, now);
-      if (fault === 'token-invalid') throw tokenRejection(def.family, 'injected fault: token-invalid');
+      if (fault === 'token-invalid') throw tokenRejection(def.family, 'injected fault: token-invalid', state.switches.invalidTokenStatus);
     }
     if (fault === 'throttle') throw qpsRejection(def.family, 'injected fault: throttle');
     if (!state.takeQps(app, def.endpoint, now)) {
@@ -160,6 +164,11 @@ export async function runEndpoint(
     ctx.log(`dingtalk ${def.endpoint}: ${error.reason}`);
   }
   for (const note of notes) ctx.log(`dingtalk ${def.endpoint}: ${note}`);
+  const answerLost = fault === 'lost-answer';
+  if (answerLost) {
+    notes.push('injected fault: lost-answer (the call was executed; its answer is dropped)');
+    ctx.log(`dingtalk ${def.endpoint}: injected fault: lost-answer`);
+  }
   const allReasons = [reason, ...notes].filter((text): text is string => text !== undefined);
   ctx.record({
     platform: 'dingtalk',
@@ -173,6 +182,7 @@ export async function runEndpoint(
     responseBody: response.body,
     reason: allReasons.length > 0 ? allReasons.join('; ') : undefined,
     metered,
+    ...(answerLost ? { answerLost } : {}),
   });
-  return response;
+  return answerLost ? { ...response, lost: true } : response;
 }

@@ -11,6 +11,7 @@ import {
   OrgUsage,
   TokenGrant,
 } from './model';
+import { DingTalkSwitches } from './switches';
 import { chinaMonth, newHexId } from './util';
 
 /** Access tokens live 7200 s; re-fetching inside the window returns the same token and extends it (research §4.1). */
@@ -28,12 +29,19 @@ export class DingTalkState {
   readonly events = new Map<string, EventReportState>();
   private readonly usageByCorp = new Map<string, OrgUsage>();
   private readonly qpsWindows = new Map<string, { second: number; count: number }>();
+  /** Readings of unconfirmed platform behaviour (switches.ts). */
+  readonly switches: DingTalkSwitches;
+
+  constructor(random: () => number = Math.random) {
+    this.switches = new DingTalkSwitches(random);
+  }
 
   /** Forget everything (`POST /_sim/reset`). */
   clear(): void {
     for (const map of [this.apps, this.tokens, this.groups, this.cards, this.loginCodes, this.customRobots, this.events, this.usageByCorp, this.qpsWindows]) {
       (map as Map<unknown, unknown>).clear();
     }
+    this.switches.reset();
   }
 
   registerApp(config: DingTalkAppConfig): AppState {

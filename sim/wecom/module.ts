@@ -201,7 +201,10 @@ export class WeComModule implements PlatformModule {
     const endpoint = req.path.slice('/cgi-bin/'.length);
     const remote = normaliseIp(req.remoteAddress);
     let requestBody: unknown = undefined;
+    /** `lost-answer` fault: the call runs and is recorded, then its answer is dropped (SimResponse.lost). */
+    let answerLost = false;
     const respond = (body: Json, status = 200, reason?: string): SimResponse => {
+      if (answerLost) reason = [reason, 'fault injected: lost-answer (the call was executed; its answer is dropped)'].filter(Boolean).join('; ');
       ctx.record({
         platform: 'wecom',
         endpoint,
@@ -213,9 +216,10 @@ export class WeComModule implements PlatformModule {
         resultCode: typeof body.errcode === 'number' ? body.errcode : status,
         responseBody: body,
         reason,
+        ...(answerLost ? { answerLost } : {}),
       });
       if (reason) ctx.log(`wecom ${endpoint}: ${reason}`);
-      return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body };
+      return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body, ...(answerLost ? { lost: true } : {}) };
     };
     try {
       if (req.method === 'POST') {
@@ -231,6 +235,7 @@ export class WeComModule implements PlatformModule {
         }
       }
       const fault = ctx.faults.take('wecom', endpoint);
+      answerLost = fault === 'lost-answer';
       if (fault === 'http500') {
         ctx.record({
           platform: 'wecom', endpoint, method: req.method, path: req.path, query: Object.fromEntries(req.query),

@@ -172,7 +172,7 @@ describe('an exact replay of a real click', () => {
     // The first delivery acted: one transition, one action, a card update in the answer.
     expect(JSON.parse(recorded[0].responseBody!)).toMatchObject({ cardData: { cardParamMap: expect.any(Object) } });
     const actions = await eventually(async () => {
-      const messages = await t.drain(t.queueUrl('incident-actions.fifo'), 200);
+      const messages = await t.take(t.queueUrl('incident-actions.fifo'), 200);
       expect(messages).toHaveLength(1);
       return messages;
     }, 15_000);
@@ -198,7 +198,7 @@ describe('an exact replay of a real click', () => {
     expect(await replay.json()).toEqual({});
     await new Promise((res) => setTimeout(res, 500));
     // ... no incident.action, no transition ...
-    expect(await t.drain(t.queueUrl('incident-actions.fifo'), 300)).toHaveLength(0);
+    expect(await t.take(t.queueUrl('incident-actions.fifo'), 300)).toHaveLength(0);
     expect(await incidents.get('ding-replay-1')).toEqual(snoozed);
     // ... no card refresh requested, no DingTalk call queued or made, the card as it was.
     expect(await t.drain(t.queueUrl('card-refresh'), 300)).toHaveLength(0);

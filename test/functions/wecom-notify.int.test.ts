@@ -14,6 +14,7 @@ import { DynamoWeComCardStore } from '../../shared/adapters/aws/wecom-card-store
 import { lambdaContext, localHandlers } from '../../local/handlers';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 
 jest.setTimeout(60_000);
 process.env.CARD_REFRESH_DELAY_SECONDS = '0';
@@ -27,14 +28,17 @@ const people = [
 ];
 let t: TestStack;
 let sim: Simulator;
+/** WeCom's callbacks reach the gateway through this proxy, which keeps an exact copy of each. */
+let proxy: RecordingProxy;
 
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000 });
+  proxy = await startRecordingProxy(t.url);
   const res = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...corp, callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people }),
+    body: JSON.stringify({ ...corp, callbackUrl: `${proxy.url}/wecom/${ID}/callback`, users: people }),
   });
   expect(res.status).toBe(200);
   await t.admin.addWeCom({ id: ID, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
@@ -44,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   await t?.stop();
+  await proxy?.stop();
 });
 
 async function publish(event: object): Promise<void> {
@@ -74,7 +79,7 @@ function cardsOf(userId: string): RenderedCard[] {
 const text = (card: RenderedCard) => JSON.stringify(card);
 const calls = (endpoint: string) => sim.calls({ platform: 'wecom', endpoint } as never).filter((c) => c.endpoint === endpoint);
 
-it('triggers, acts, resolves, ignores replays and catches up with Refresh Status', async () => {
+it('triggers, acts, resolves', async () => {
   await publish(incident('inc-100', 'incident.triggered', 1));
   const cardId = await eventually(async () => {
     for (const p of people) expect(cardsOf(p.userId)).toHaveLength(1);
@@ -88,7 +93,7 @@ it('triggers, acts, resolves, ignores replays and catches up with Refresh Status
   const click = await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', orgId: corp.corpId, userId: 'alice', cardId, buttonKey: 'acknowledge' }) });
   expect(click.status).toBe(200);
   const actions = await eventually(async () => {
-    const messages = await t.drain(t.queueUrl('incident-actions.fifo'), 200);
+    const messages = await t.take(t.queueUrl('incident-actions.fifo'), 200);
     expect(messages).toHaveLength(1);
     return messages;
   }, 15_000);
@@ -111,17 +116,65 @@ it('triggers, acts, resolves, ignores replays and catches up with Refresh Status
       expect(card.buttons.every((b) => b.disabled)).toBe(true);
     }
   }, 15_000);
+});
 
-  // The same click callback delivered three more times, and a late click: still one action.
+/**
+ * A click that changes the incident every time it is applied (Snooze 2h: a snooze replaces the
+ * current one) on a triggered incident's real card, then the very same signed request sent again
+ * (recorded on its way from the simulator) and WeCom-style retries (the same event re-encrypted and
+ * re-signed with a fresh nonce): exactly one transition and one incident.action, and the replays
+ * never reach process-inbound.
+ */
+it('a replayed click that would change the incident again acts exactly once', async () => {
+  await publish(incident('inc-150', 'incident.triggered', 1));
+  const cardId = await eventually(async () => {
+    const card = cardsOf('zhangwei').find((c) => text(c).includes('inc-150'));
+    expect(card).toBeDefined();
+    return card!.cardId;
+  }, 15_000);
+  const incidents = new DynamoIncidentRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  const triggered = (await incidents.get('inc-150'))!;
+  expect(triggered.status).toBe('Triggered');
+  expect(await t.take(t.queueUrl('incident-actions.fifo'), 100)).toHaveLength(0);
+
+  const seen = proxy.requests.length;
+  const click = await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', orgId: corp.corpId, userId: 'zhangwei', cardId, buttonKey: 'snooze:120' }) });
+  expect(click.status).toBe(200);
+  const recorded = proxy.requests.slice(seen).filter((q) => q.method === 'POST');
+  expect(recorded).toHaveLength(1);
+  expect(recorded[0].status).toBe(200);
+  const actions = await eventually(async () => {
+    const messages = await t.take(t.queueUrl('incident-actions.fifo'), 200);
+    expect(messages).toHaveLength(1);
+    return messages;
+  }, 15_000);
+  expect(JSON.parse(actions[0].Body!)).toMatchObject({ incidentId: 'inc-150', action: 'snooze', snoozeMinutes: 120, actor: { email: 'zhangwei@example.com', platform: 'wecom' } });
+  const snoozed = await eventually(async () => {
+    const inc = (await incidents.get('inc-150'))!;
+    expect(inc).toMatchObject({ status: 'Snoozed', revision: triggered.revision + 1, lastTransition: { action: 'snooze' } });
+    return inc;
+  });
+  // Let the click's refresh settle, then count what the replays cause.
+  await new Promise((r) => setTimeout(r, 1000));
+  const inboundRuns = t.stack.pollers!.invocations['process-inbound'];
+
+  for (let i = 0; i < 3; i++) expect((await proxy.replay(recorded[0])).status).toBe(200);
   const crypto = new WeComCrypto({ token: corp.token, encodingAesKey: corp.encodingAesKey, receiveId: corp.corpId });
-  const xml = `<xml><ToUserName><![CDATA[${corp.corpId}]]></ToUserName><FromUserName><![CDATA[bob]]></FromUserName><CreateTime>1800000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[acknowledge]]></EventKey><TaskId><![CDATA[${cardId}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><AgentID>${corp.agentId}</AgentID></xml>`;
-  for (let i = 0; i < 3; i++) {
-    const { body, msgSignature } = crypto.encryptCallback(xml, { toUserName: corp.corpId, agentId: String(corp.agentId), timestamp: '1800000000', nonce: `r${i}` });
-    const res = await fetch(`${t.url}/wecom/${ID}/callback?msg_signature=${msgSignature}&timestamp=1800000000&nonce=r${i}`, { method: 'POST', body });
-    expect(res.status).toBe(200);
-  }
-  await new Promise((r) => setTimeout(r, 1500));
-  expect(await t.drain(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
+  const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)\]\]><\/Encrypt>/.exec(recorded[0].body.toString('utf8'))?.[1];
+  expect(encrypt).toBeDefined();
+  const xml = crypto.decrypt(encrypt!).message;
+  expect(xml).toContain('snooze:120');
+  const retry = crypto.encryptCallback(xml, { toUserName: corp.corpId, agentId: String(corp.agentId), timestamp: String(Math.floor(Date.now() / 1000)), nonce: 'retry1' });
+  const query = `msg_signature=${retry.msgSignature}&timestamp=${Math.floor(Date.now() / 1000)}&nonce=retry1`;
+  expect((await fetch(`${t.url}/wecom/${ID}/callback?${query}`, { method: 'POST', body: retry.body })).status).toBe(200);
+
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(t.stack.pollers!.invocations['process-inbound']).toBe(inboundRuns);
+  expect(await t.take(t.queueUrl('incident-actions.fifo'), 300)).toHaveLength(0);
+  const after = (await incidents.get('inc-150'))!;
+  expect(after.revision).toBe(triggered.revision + 1);
+  expect(after.lastTransition).toEqual(snoozed.lastTransition);
+  expect(after.snoozedUntil).toBe(snoozed.snoozedUntil);
 });
 
 it('marks a card stale when its update codes run out, and Refresh Status brings it up to date', async () => {
@@ -145,7 +198,7 @@ it('marks a card stale when its update codes run out, and Refresh Status brings 
   }, 15_000);
   expect(calls('message/update_template_card').length).toBe(before + 1);
   // A refresh is not an action.
-  expect(await t.drain(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
+  expect(await t.take(t.queueUrl('incident-actions.fifo'), 200)).toHaveLength(0);
 });
 
 it('concurrent refreshes of one change spend one update code, not one each', async () => {

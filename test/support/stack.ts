@@ -4,7 +4,7 @@
  */
 import { awsIntegrationAdmin } from '../../shared/adapters/aws/integration-admin';
 import { randomBytes } from 'node:crypto';
-import { PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { IntegrationAdmin } from '../../shared/application/integration-admin';
 import { queues } from '../../shared/config/resources';
@@ -17,8 +17,13 @@ export interface TestStack {
   readonly sqs: SQSClient;
   queueUrl(id: string): string;
   dlqUrl(id: string): string;
-  /** Receives (and leaves in flight) every message currently on a queue. */
+  /**
+   * Receives (and leaves in flight) every message currently on a queue. On a FIFO queue a message
+   * left in flight hides the later messages of its group: use `take` there.
+   */
   drain(queueUrl: string, waitMs?: number): Promise<Message[]>;
+  /** Receives and deletes every message currently on a queue (a FIFO group is not left blocked). */
+  take(queueUrl: string, waitMs?: number): Promise<Message[]>;
   purge(queueUrl: string): Promise<void>;
   /** Number of items in the state table whose pk starts with the prefix. */
   countItems(pkPrefix: string): Promise<number>;
@@ -42,7 +47,7 @@ export async function startTestStack(options: { pollers?: boolean } = {}): Promi
     if (!q) throw new Error(`no queue ${id}`);
     return q;
   };
-  return {
+  const testStack: TestStack = {
     stack,
     url: stack.gatewayUrl,
     admin,
@@ -62,6 +67,14 @@ export async function startTestStack(options: { pollers?: boolean } = {}): Promi
           await new Promise((r) => setTimeout(r, 50));
         }
       }
+    },
+    async take(queueUrl, waitMs = 300) {
+      const messages: Message[] = await testStack.drain(queueUrl, waitMs);
+      for (let i = 0; i < messages.length; i += 10) {
+        const batch = messages.slice(i, i + 10);
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+      return messages;
     },
     async purge(queueUrl) {
       await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
@@ -83,6 +96,7 @@ export async function startTestStack(options: { pollers?: boolean } = {}): Promi
       await stack.stop();
     },
   };
+  return testStack;
 }
 
 /** Polls until the check passes or the time runs out (then rethrows the last failure). */

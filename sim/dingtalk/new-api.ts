@@ -3,9 +3,8 @@
  * `{code, message, requestid}`). Codes are the documented ones where the docs name them
  * (research §4); the few the docs do not name are marked "sim code" below.
  */
-import { SimUser } from '../core/contract';
 import { applyParamUpdate, cardParamMapProblems } from './cards';
-import { deliverCard, resolveMentions } from './delivery';
+import { deliverCard } from './delivery';
 import { newApiRejection } from './errors';
 import { AppState, CardParamMap, CardSpace, CardState, GroupState } from './model';
 import { ApiCall, EndpointDefinition } from './pipeline';
@@ -43,17 +42,6 @@ function groupOf(state: DingTalkState, app: AppState, openConversationId: string
   }
   if (group.disbanded) throw newApiRejection(400, 'group.disbanded', '群已解散', `group ${openConversationId} was disbanded`);
   return group;
-}
-
-function membersOf(state: DingTalkState, call: ApiCall, group: GroupState): SimUser[] {
-  return state.usersOf(call.app, call.ctx).filter((user) => group.members.has(user.userId));
-}
-
-function optionalStrings(body: Record<string, unknown>, field: string): string[] {
-  const value = body[field];
-  if (value === undefined) return [];
-  if (!stringArray(value)) throw newApiRejection(400, `invalidParameter.${field}`, `${field}必须是字符串数组`, `${field} must be an array of strings`);
-  return value;
 }
 
 export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
@@ -145,15 +133,9 @@ export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
         throw newApiRejection(400, 'invalidParameter.robotCode.coolApp', '绑定这个机器人的酷应用没有在群中被使用', `no cool app with robot ${robotCode} is installed in ${openConversationId}`);
       }
       const content = parseRobotMessage(body.msgKey, body.msgParam);
-      const { mentions, notes } = resolveMentions({
-        text: content.text,
-        atUserIds: optionalStrings(body, 'atUserIds'),
-        atMobiles: optionalStrings(body, 'atMobiles'),
-        isAtAll: false,
-        members: membersOf(state, call, group),
-      });
-      notes.forEach(call.note);
-      call.ctx.deliver({ platform: 'dingtalk', conversation: `group:${openConversationId}`, kind: content.kind, text: content.text, mentions });
+      // OrgGroupSendRequest has no @ fields (the SDK model; at-fields are refused as unknown by the
+      // pipeline): a robot group message mentions nobody, whatever "@…" its text contains.
+      call.ctx.deliver({ platform: 'dingtalk', conversation: `group:${openConversationId}`, kind: content.kind, text: content.text, mentions: [] });
       return { processQueryKey: newHexId() };
     },
   };
@@ -307,7 +289,32 @@ function createSceneGroup(state: DingTalkState, call: ApiCall): unknown {
   return { open_conversation_id: group.openConversationId, chat_id: group.chatId };
 }
 
-const OPEN_SPACE_PATTERN = /^dtv1\.card\/\/(IM_GROUP|IM_ROBOT)\.(.+)$/;
+/**
+ * openSpaceId as documented (create-and-deliver-cards, and the SDK's CreateAndDeliverRequest
+ * example `dtv1.card//im_group.cid…;im_robot.manager…;…;`): the `dtv1.card//` prefix ONCE, then
+ * `<SPACE_TYPE>.<id>` items joined with ";". The space type is accepted in upper case (the docs'
+ * table) or lower case (the SDK example), and a trailing ";" (the SDK example) is ignored. Only
+ * IM_GROUP and IM_ROBOT are simulated.
+ *
+ * Refused on purpose: repeating the prefix per space (`dtv1.card//IM_GROUP.x;dtv1.card//IM_ROBOT.y`).
+ * No DingTalk page shows that form, so nothing says DingTalk accepts it; dutybridge once sent it,
+ * and refusing it keeps it from coming back.
+ */
+const OPEN_SPACE_PREFIX = 'dtv1.card//';
+const OPEN_SPACE_ITEM = /^(IM_GROUP|IM_ROBOT)\.(.+)$/i;
+
+export function parseOpenSpaceId(openSpaceId: string): CardSpace[] {
+  const invalid = (why: string) => newApiRejection(400, 'param.openSpaceIdInvalid', 'openSpaceId不符合规范', why);
+  if (!openSpaceId.startsWith(OPEN_SPACE_PREFIX)) throw invalid(`openSpaceId must start with "${OPEN_SPACE_PREFIX}" (given once), e.g. dtv1.card//IM_GROUP.{openConversationId};IM_ROBOT.{userId}`);
+  const items = openSpaceId.slice(OPEN_SPACE_PREFIX.length).split(';');
+  if (items.length > 1 && items.at(-1) === '') items.pop(); // the SDK example ends with ";"
+  return items.map((item): CardSpace => {
+    if (item.startsWith(OPEN_SPACE_PREFIX)) throw invalid(`"${item}": the ${OPEN_SPACE_PREFIX} prefix is given once for the whole list, not per space (dtv1.card//IM_GROUP.a;IM_ROBOT.b)`);
+    const match = OPEN_SPACE_ITEM.exec(item);
+    if (!match) throw invalid(`"${item}" is not IM_GROUP.{openConversationId} or IM_ROBOT.{userId} (the only simulated space types; items are joined with ";")`);
+    return (match[1] as string).toUpperCase() === 'IM_GROUP' ? { kind: 'group', openConversationId: match[2] as string } : { kind: 'robot', userId: match[2] as string };
+  });
+}
 
 function validateParamMap(value: unknown, where: string): CardParamMap {
   const problems = cardParamMapProblems(value, where);
@@ -361,14 +368,7 @@ function createAndDeliverCard(state: DingTalkState, call: ApiCall): unknown {
   const privateData = privateDataMap(state, call, body.privateData, userIdType);
 
   const openSpaceId = requireString(body, 'openSpaceId', 'param.openSpaceIdInvalid');
-  const spaces: CardSpace[] = [];
-  for (const part of openSpaceId.split(';')) {
-    const match = OPEN_SPACE_PATTERN.exec(part);
-    if (!match) {
-      throw newApiRejection(400, 'param.openSpaceIdInvalid', 'openSpaceId不合法', `"${part}" is not dtv1.card//IM_GROUP.{openConversationId} or dtv1.card//IM_ROBOT.{userId} (spaces are joined with ";")`);
-    }
-    spaces.push(match[1] === 'IM_GROUP' ? { kind: 'group', openConversationId: match[2] as string } : { kind: 'robot', userId: match[2] as string });
-  }
+  const spaces = parseOpenSpaceId(openSpaceId);
   const groupModel = isRecord(body.imGroupOpenDeliverModel) ? body.imGroupOpenDeliverModel : undefined;
   const robotModel = isRecord(body.imRobotOpenDeliverModel) ? body.imRobotOpenDeliverModel : undefined;
   if (spaces.some((space) => space.kind === 'group')) {

@@ -8,6 +8,7 @@
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
 import { DingTalkRejectionError, RejectionShape, newApiRejection, oapiRejection } from './errors';
 import { AppState } from './model';
+import { nonConformingBodyRejection, requestModelFor } from './sdk-models';
 import { DingTalkState } from './state';
 import { JsonParse, newRequestId, parseJson, queryRecord, sleep } from './util';
 
@@ -151,6 +152,10 @@ export async function runEndpoint(
         ? newApiRejection(400, 'MissingParameter.Body', '请求体不是合法的JSON', 'request body is not valid JSON')
         : oapiRejection(40035, '缺少参数 json', 'request body is not valid JSON');
     }
+    // The body must fit the endpoint's request model (SDK snapshot, sdk-models.ts): exactly what it allows.
+    const model = requestModelFor(def.family, def.method, def.path);
+    const misfit = model ? nonConformingBodyRejection(model, parsed.value) : undefined;
+    if (misfit) throw misfit;
     const result = await def.run({ req, ctx, app, body: parsed.value, now, note: (message) => notes.push(message) });
     state.countSuccess(app, def.endpoint, def.metered, now);
     metered = def.metered;

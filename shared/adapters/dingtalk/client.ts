@@ -130,17 +130,16 @@ export class DingTalkClient implements DingTalkMessaging {
 
   /**
    * POST /v1.0/card/instances/createAndDeliver to groups (IM_GROUP, robotCode) and people
-   * (IM_ROBOT), spaces joined with ";". Throws DingTalkPermanentError when no space got the card;
+   * (IM_ROBOT), one `dtv1.card//` prefix and the spaces joined with ";". Throws DingTalkPermanentError when no space got the card;
    * a partial delivery returns the per-space results.
    */
   async createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<{ outTrackId: string; deliverResults: readonly DeliverResult[] }> {
     if (input.targets.length === 0) throw new DingTalkPermanentError('no target to deliver the card to', { endpoint: 'new:/v1.0/card/instances/createAndDeliver', answered: false });
     const groups = input.targets.filter((t): t is Extract<ConversationTarget, { type: 'group' }> => t.type === 'group');
     const users = input.targets.filter((t): t is Extract<ConversationTarget, { type: 'user' }> => t.type === 'user');
-    const openSpaceId = [
-      ...groups.map((g) => `dtv1.card//IM_GROUP.${g.openConversationId}`),
-      ...users.map((u) => `dtv1.card//IM_ROBOT.${u.userId}`),
-    ].join(';');
+    // The documented form: the `dtv1.card//` prefix once, then the spaces joined with ";"
+    // (`dtv1.card//IM_GROUP.cid…;IM_ROBOT.user…`, create-and-deliver-cards and the SDK example).
+    const openSpaceId = `dtv1.card//${[...groups.map((g) => `IM_GROUP.${g.openConversationId}`), ...users.map((u) => `IM_ROBOT.${u.userId}`)].join(';')}`;
     const body: Record<string, unknown> = {
       cardTemplateId: input.cardTemplateId,
       outTrackId: input.outTrackId,

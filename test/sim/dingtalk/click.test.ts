@@ -25,7 +25,7 @@ async function setup(answer: Parameters<typeof startServer>[0], apiSecret = 's3c
     callbackType: 'HTTP',
     callbackRouteKey: 'route1',
     cardData: { cardParamMap: { title: 'DB down', status: 'OPEN', buttons } },
-    openSpaceId: `dtv1.card//IM_GROUP.${GROUP_ID};dtv1.card//IM_ROBOT.${userIdType === 1 ? 'alice' : 'unionAlice'}`,
+    openSpaceId: `dtv1.card//IM_GROUP.${GROUP_ID};IM_ROBOT.${userIdType === 1 ? 'alice' : 'unionAlice'}`,
     imGroupOpenDeliverModel: { robotCode: 'dingclient0001' },
     imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
     userIdType,

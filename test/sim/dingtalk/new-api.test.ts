@@ -6,7 +6,7 @@ const cardBase = (overrides: Record<string, unknown> = {}) => ({
   callbackType: 'HTTP',
   callbackRouteKey: 'route1',
   cardData: { cardParamMap: { title: 'DB down', severity: 'P1', status: 'OPEN', buttons: JSON.stringify([{ key: 'ack', text: 'Acknowledge' }]) } },
-  openSpaceId: `dtv1.card//IM_GROUP.${GROUP_ID};dtv1.card//IM_ROBOT.alice`,
+  openSpaceId: `dtv1.card//IM_GROUP.${GROUP_ID};IM_ROBOT.alice`,
   imGroupOpenDeliverModel: { robotCode: 'dingclient0001', atUserIds: { alice: 'Alice', carol: 'Carol' } },
   imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
   ...overrides,
@@ -80,27 +80,24 @@ describe('DingTalk sim: robot messages', () => {
     expect(many.status).toBe(400);
     expect(many.body.code).toBe('invalidParameter.userIds.overMax');
     const objectParam = await h.api('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: 'dingclient0001', userIds: ['alice'], msgKey: 'sampleText', msgParam: { content: 'x' } });
-    expect(objectParam.body.code).toBe('invalidParameter.msgParam.invalid');
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/must be a JSON string/);
+    expect(objectParam.body.code).toBe('invalidParameter.typeMismatch');
+    expect(h.ctx.records.at(-1)?.reason).toMatch(/msgParam must be string, got object/);
     const foreign = await h.api('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: 'other', userIds: ['alice'], msgKey: 'sampleText', msgParam: '{"content":"x"}' });
     expect(foreign.body.code).toBe('invalidParameter.robotCode.auth');
     expect(h.ctx.delivered).toHaveLength(0);
   });
 
-  it('groupMessages/send highlights only @s that appear in the text and records the others', async () => {
+  it('groupMessages/send has no @ fields (OrgGroupSendRequest): they are refused, and an "@…" in the text mentions nobody', async () => {
     const h = makeHarness();
-    const response = await h.api('POST', '/v1.0/robot/groupMessages/send', {
-      robotCode: 'dingclient0001',
-      openConversationId: GROUP_ID,
-      msgKey: 'sampleText',
-      msgParam: JSON.stringify({ content: 'P1 @alice please look' }),
-      atUserIds: ['alice', 'bob'],
-      atMobiles: ['13800000005'],
-    });
-    expect(response.status).toBe(200);
-    expect(h.ctx.delivered.at(-1)).toMatchObject({ conversation: `group:${GROUP_ID}`, kind: 'text', mentions: ['alice'] });
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/text lacks "@bob"/);
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/text lacks "@13800000005"/);
+    const base = { robotCode: 'dingclient0001', openConversationId: GROUP_ID, msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'P1 @alice please look' }) };
+    const withAt = await h.api('POST', '/v1.0/robot/groupMessages/send', { ...base, atUserIds: ['alice', 'bob'], atMobiles: ['13800000005'] });
+    expect(withAt.status).toBe(400);
+    expect(withAt.body.code).toBe('invalidParameter.unknownField');
+    expect(h.ctx.records.at(-1)?.reason).toMatch(/atUserIds is not a field of robot_1_0\.OrgGroupSendRequest; atMobiles is not a field/);
+    expect(h.ctx.delivered).toHaveLength(0);
+    const plain = await h.api('POST', '/v1.0/robot/groupMessages/send', base);
+    expect(plain.status).toBe(200);
+    expect(h.ctx.delivered.at(-1)).toMatchObject({ conversation: `group:${GROUP_ID}`, kind: 'text', text: 'P1 @alice please look', mentions: [] });
   });
 
   it('groupMessages/send rejects a msgParam over 15000 bytes', async () => {
@@ -169,13 +166,15 @@ describe('DingTalk sim: cards', () => {
     expect(h.ctx.records.at(-1)?.reason).toMatch(/route1 is not registered/);
     await withRoute(h);
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ cardData: { cardParamMap: { acked: false } } }, /acked is a boolean/],
-      [{ cardData: { cardParamMap: { count: 3 } } }, /count is a number/],
-      [{ cardData: { cardParamMap: { obj: { k: 'v' } } } }, /obj is a object/],
+      [{ cardData: { cardParamMap: { acked: false } } }, /acked must be string, got boolean/],
+      [{ cardData: { cardParamMap: { count: 3 } } }, /count must be string, got number/],
+      [{ cardData: { cardParamMap: { obj: { k: 'v' } } } }, /obj must be string, got object/],
       [{ cardData: { cardParamMap: { description: 'x'.repeat(1025) } } }, /1025 bytes \(limit 1024\)/],
       [{ cardData: { cardParamMap: { ['k'.repeat(101)]: 'v' } } }, /101 bytes \(limit 100\)/],
       [{ cardData: { cardParamMap: { buttons: '{"key":"ack"}' } } }, /JSON array/],
-      [{ openSpaceId: `dtv1.card//IM_CHAT.${GROUP_ID}` }, /is not dtv1.card/],
+      [{ openSpaceId: `dtv1.card//IM_CHAT.${GROUP_ID}` }, /is not IM_GROUP/],
+      [{ openSpaceId: `dtv1.card//IM_GROUP.${GROUP_ID};dtv1.card//IM_ROBOT.alice` }, /prefix is given once/],
+      [{ openSpaceId: `IM_GROUP.${GROUP_ID}` }, /must start with "dtv1.card\/\/"/],
       [{ callbackType: 'http' }, /callbackType must be "HTTP"/],
       [{ imRobotOpenDeliverModel: undefined }, /spaceType/],
     ];

@@ -3,6 +3,7 @@
  * or a deployed stack (`--stack NAME --region R`). Secrets are never printed in full.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
 import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
@@ -11,18 +12,19 @@ import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
-import { dingTalkSecretsSchema } from '../shared/domain/integration';
+import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
 import { registerDingTalkCardCallback } from './register-card-callback';
+import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
 import { CliUsageError, resolveTarget } from './target';
 
 const USAGE = `usage: dutybridge <command> [options]
 
 commands:
-  integrations add wecom --id ID --corp-id CORPID --agent-id AGENTID --secret SECRET --token TOKEN --aes-key KEY [--api-base URL] [--name NAME] [--replace]
-  integrations add dingtalk --id ID --client-id CLIENTID --client-secret SECRET --token TOKEN --aes-key KEY
-                            [--card-api-secret S] [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
+  integrations add wecom --id ID --corp-id CORPID --agent-id AGENTID [--secrets-file PATH|-] [--api-base URL] [--name NAME] [--replace]
+  integrations add dingtalk --id ID --client-id CLIENTID [--secrets-file PATH|-]
+                            [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
                             [--corp-id CORPID] [--edition standard|professional] [--development-add-ons N] [--qps N] [--monthly-quota N]
   integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
@@ -34,6 +36,12 @@ commands:
   links set --integration ID --email ADDRESS --user-id USERID
   links list --integration ID
   links remove --integration ID --email ADDRESS
+
+secrets of integrations add: each is taken from its flag, else --secrets-file, else its environment variable
+  --secrets-file PATH   a JSON object with the keys below, e.g. {"secret": "…", "token": "…", "encodingAesKey": "…"}
+  --secrets-file -      the same JSON object from standard input
+  secret flags still work but end up in shell history (a warning says so); unknown keys and non-JSON are refused
+${secretsHelp()}
 
 target (default: the local stack in $DUTYBRIDGE_DATA_DIR or ./.data):
   --stack NAME --region REGION   a deployed dutybridge stack (names come from its outputs)
@@ -47,6 +55,7 @@ const options = {
   secret: { type: 'string' },
   token: { type: 'string' },
   'aes-key': { type: 'string' },
+  'secrets-file': { type: 'string' },
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   'card-api-secret': { type: 'string' },
@@ -92,6 +101,8 @@ async function main(argv: string[]): Promise<number> {
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
   if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
+  // Secrets are gathered (and refused) before anything is opened or started.
+  const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
   try {
@@ -100,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     const json = values.json === true;
     switch (`${group} ${action}`) {
       case 'integrations add':
-        return await add(admin, arg, values, target.apiUrl, target.tableName, json);
+        return await add(admin, arg, values, secrets!, target.apiUrl, target.tableName, json);
       case 'integrations register-callback': {
         if (!arg) throw new CliUsageError('integrations register-callback needs an ID');
         const integration = await repo.get(arg);
@@ -170,12 +181,33 @@ function numberFlag(value: string | undefined): number | string | undefined {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, apiUrl: string, tableName: string, json: boolean): Promise<number> {
+/** The secrets of `integrations add` from flags, `--secrets-file` (or stdin) and the environment (cli/secrets.ts). */
+function gatherSecrets(platform: string | undefined, v: Values): ResolvedSecrets {
+  if (platform !== 'wecom' && platform !== 'dingtalk') throw new CliUsageError('integrations add needs a platform: wecom or dingtalk');
+  // A bad id is reported first: it is the mistake to fix before any secret matters.
+  const id = integrationIdSchema.safeParse(v.id);
+  if (!id.success) throw new CliUsageError(`--id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  const file = v['secrets-file'];
+  if (file === '-' && process.stdin.isTTY) process.stderr.write('reading the secrets (a JSON object) from standard input; end with Ctrl-D\n');
+  const resolved = resolveSecrets(platform, {
+    flags: v,
+    secretsFile: file,
+    env: process.env,
+    readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8'),
+    fileMode: (p) => (process.platform === 'win32' ? undefined : statSync(p).mode),
+  });
+  for (const w of resolved.warnings) process.stderr.write(`dutybridge: warning: ${w}\n`);
+  process.stderr.write(`secrets taken from: ${Object.entries(resolved.sources).map(([k, from]) => `${k} ← ${from}`).join(', ')}\n`);
+  return resolved;
+}
+
+async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, secrets: ResolvedSecrets, apiUrl: string, tableName: string, json: boolean): Promise<number> {
+  const s = secrets.values;
   const replace = v.replace === true;
   let integration;
   if (platform === 'wecom') {
     integration = await admin.addWeCom(
-      { id: v.id, name: v.name, corpId: v['corp-id'], agentId: v['agent-id'], apiBase: v['api-base'], secret: v.secret, token: v.token, aesKey: v['aes-key'] },
+      { id: v.id, name: v.name, corpId: v['corp-id'], agentId: v['agent-id'], apiBase: v['api-base'], secret: s.secret, token: s.token, aesKey: s.aesKey },
       { replace },
     );
   } else if (platform === 'dingtalk') {
@@ -184,11 +216,11 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
         id: v.id,
         name: v.name,
         clientId: v['client-id'],
-        clientSecret: v['client-secret'],
-        token: v.token,
-        aesKey: v['aes-key'],
+        clientSecret: s.clientSecret,
+        token: s.token,
+        aesKey: s.aesKey,
         // The card callback apiSecret is ours to choose (registered with /v1.0/card/callbacks/register).
-        cardApiSecret: v['card-api-secret'] ?? randomBytes(24).toString('base64url'),
+        cardApiSecret: s.cardApiSecret ?? randomBytes(24).toString('base64url'),
         apiBase: v['api-base'],
         oapiBase: v['oapi-base'],
         robotCode: v['robot-code'],

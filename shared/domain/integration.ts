@@ -87,10 +87,16 @@ export type Integration = z.infer<typeof integrationSchema>;
 export type WeComIntegration = Extract<Integration, { platform: 'wecom' }>;
 export type DingTalkIntegration = Extract<Integration, { platform: 'dingtalk' }>;
 
-/** Shows enough of a secret to recognise it, never enough to use it. */
+/** What every masked secret starts with: a fixed run, so a mask never tells a secret's length. */
+export const SECRET_MASK = '••••';
+
+/**
+ * Shows enough of a secret to recognise it, never enough to use it, and nothing of its length:
+ * the fixed mask and the last 4 characters (`••••abcd`); secrets of 8 characters or fewer show
+ * the mask alone.
+ */
 export function maskSecret(value: string): string {
-  if (value.length <= 8) return '*'.repeat(value.length);
-  return `${value.slice(0, 3)}${'*'.repeat(Math.min(value.length - 6, 16))}${value.slice(-3)}`;
+  return value.length > 8 ? `${SECRET_MASK}${value.slice(-4)}` : SECRET_MASK;
 }
 
 /** Callback paths served by the gateway for an integration (relative to the API base URL). */

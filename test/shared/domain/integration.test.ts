@@ -1,11 +1,23 @@
-import { callbackPaths, integrationIdSchema, maskSecret } from '../../../shared/domain/integration';
+import { callbackPaths, integrationIdSchema, maskSecret, SECRET_MASK } from '../../../shared/domain/integration';
 
 describe('maskSecret', () => {
-  it('never shows more than three characters at each end, and nothing of short values', () => {
-    expect(maskSecret('SuperSecretValue123')).toBe('Sup*************123');
-    expect(maskSecret('short')).toBe('*****');
+  it('shows the fixed mask and at most the last four characters', () => {
+    expect(maskSecret('SuperSecretValue123')).toBe('••••e123');
     const long = 'x'.repeat(10) + 'SECRETPART' + 'y'.repeat(10);
+    expect(maskSecret(long)).toBe('••••yyyy');
     expect(maskSecret(long)).not.toContain('SECRET');
+  });
+
+  it('shows nothing of secrets of 8 characters or fewer', () => {
+    for (const short of ['', 'a', 'abc', 'short', 'abcdefgh']) expect(maskSecret(short)).toBe(SECRET_MASK);
+    expect(maskSecret('abcdefghi')).toBe(`${SECRET_MASK}fghi`);
+  });
+
+  it('never tells the length: every secret longer than 8 gives a mask of the same length', () => {
+    const lengths = new Set([9, 12, 19, 40, 43, 256].map((n) => maskSecret('k'.repeat(n)).length));
+    expect([...lengths]).toEqual([SECRET_MASK.length + 4]);
+    expect(maskSecret('a'.repeat(12)).length).toBe(maskSecret('a'.repeat(40)).length);
+    expect(maskSecret('1234567').length).toBe(maskSecret('12345678').length);
   });
 });
 

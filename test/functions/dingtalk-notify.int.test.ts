@@ -115,7 +115,7 @@ it('registers the group, delivers cards with @mentions, and applies a click once
   expect(answer.status).toBe(200);
   expect(JSON.parse(answer.body)).toMatchObject({ cardData: { cardParamMap: { status: expect.stringMatching(/Processing/) } } });
   const actions = await eventually(async () => {
-    const messages = await t.drain(t.queueUrl('incident-actions.fifo'), 200);
+    const messages = await t.take(t.queueUrl('incident-actions.fifo'), 200);
     expect(messages).toHaveLength(1);
     return messages;
   }, 15_000);

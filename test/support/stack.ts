@@ -22,7 +22,7 @@ export interface TestStack {
    * left in flight hides the later messages of its group: use `take` there.
    */
   drain(queueUrl: string, waitMs?: number): Promise<Message[]>;
-  /** Receives and deletes every message currently on a queue (a FIFO group is not left blocked). */
+  /** Receives and deletes every message currently on a queue, batch by batch (a FIFO group is not left blocked). */
   take(queueUrl: string, waitMs?: number): Promise<Message[]>;
   purge(queueUrl: string): Promise<void>;
   /** Number of items in the state table whose pk starts with the prefix. */
@@ -69,12 +69,22 @@ export async function startTestStack(options: { pollers?: boolean } = {}): Promi
       }
     },
     async take(queueUrl, waitMs = 300) {
-      const messages: Message[] = await testStack.drain(queueUrl, waitMs);
-      for (let i = 0; i < messages.length; i += 10) {
-        const batch = messages.slice(i, i + 10);
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+      // Delete each batch before receiving the next, so a FIFO group's later messages show up.
+      const all: Message[] = [];
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const out = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
+        );
+        const batch = out.Messages ?? [];
+        if (batch.length > 0) {
+          all.push(...batch);
+          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+        } else {
+          if (Date.now() > deadline) return all;
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
-      return messages;
     },
     async purge(queueUrl) {
       await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));

@@ -97,6 +97,36 @@ it('rejects non-JSON bodies, missing parameters and unknown integrations', async
   expect(((await missing.json()) as { code: string }).code).toBe('missing_parameter');
   const unknown = await fetch(`${t.url}/dingtalk/nobody/events?msg_signature=a&timestamp=1&nonce=n`, { method: 'POST', body: '{"encrypt":"x"}' });
   expect(unknown.status).toBe(404);
-  // A WeCom integration id on the DingTalk route is unknown there too.
-  expect(inboundUrl).toBeTruthy();
+  expect(await unknown.json()).toEqual({ code: 'unknown_integration', message: expect.any(String) });
+});
+
+it('treats a WeCom integration id on the DingTalk route as unknown: the same 404, nothing claimed, enqueued or registered', async () => {
+  // A WeCom integration with the very token and AES key the request is signed with, so only the
+  // platform check stands between this request and the queue.
+  const WID = 'wecom-on-ding';
+  await t.admin.addWeCom({ id: WID, corpId: 'wwdingmixup01', agentId: '1000009', apiBase: 'http://127.0.0.1:9', secret: 'wecom-secret', token: app.token, aesKey: app.aesKey });
+  const signer = new DingTalkCrypto({ token: app.token, aesKey: app.aesKey, ownerKey: 'wwdingmixup01' });
+  const event = { EventType: 'im_cool_app_install', eventId: 'ev-wecom-id', EventTime: Date.now(), openConversationId: 'cidMixUp==', robotCode: app.clientId, coolAppCode: 'COOLAPP-X', title: 'mix-up' };
+  const encrypt = signer.encrypt(JSON.stringify(event));
+  const sig = signer.signature('1700000099000', 'nmix', encrypt);
+  const query = `msg_signature=${sig}&timestamp=1700000099000&nonce=nmix`;
+  const dedupeBefore = await t.countItems('DEDUPE#');
+  const inboundRuns = t.stack.pollers!.invocations['process-inbound'];
+
+  const res = await fetch(`${t.url}/dingtalk/${WID}/events?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
+  expect(res.status).toBe(404);
+  const body = (await res.json()) as { code: string; message: string };
+  // Uniform: exactly what an id that exists nowhere gets (its own id in the message aside).
+  const nobody = await fetch(`${t.url}/dingtalk/nobody/events?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
+  expect(nobody.status).toBe(404);
+  expect(body).toEqual(JSON.parse(JSON.stringify(await nobody.json()).replace('nobody', WID)));
+  expect(body.code).toBe('unknown_integration');
+
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await t.countItems('DEDUPE#')).toBe(dedupeBefore);
+  expect(t.stack.pollers!.invocations['process-inbound']).toBe(inboundRuns);
+  expect(await t.drain(inboundUrl, 100)).toHaveLength(0);
+  const registry = new DynamoGroupChatRegistry(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  expect(await registry.list(WID)).toEqual([]);
+  expect(await registry.get(WID, 'cidMixUp==')).toBeUndefined();
 });

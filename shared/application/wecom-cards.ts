@@ -12,7 +12,14 @@ import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
 import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type WeComCardStore, type WeComMessengers } from './ports';
 
-/** errcode 42014: "task_id不合法" — here: the task_id was already used, i.e. this batch was sent before. */
+/**
+ * errcode 42014 "卡片消息的task_id不合法" (DOC-90313). Our task ids are checked against the documented
+ * alphabet before any send (weComTaskId / renderWeComIncidentCard), so for us it can only mean the
+ * task_id was already used ("同一个应用任务id不能重复", DOC-90236): this batch was sent before (a
+ * crash between the send and recording it, or a concurrent delivery). WeCom's docs leave open
+ * whether a reuse is refused (42014) or answered ok without a second delivery; both end the same
+ * way here: the batch is recorded as sent, never as a failure, and never sent again.
+ */
 const TASK_ID_ALREADY_USED = 42014;
 /** errcode 60140: the response code is used or expired; try the next one. */
 const INVALID_RESPONSE_CODE = 60140;
@@ -80,6 +87,10 @@ export class WeComCardsUseCase {
     }
     const pending = card.batches.filter((b) => b.status === 'pending');
     if (pending.length === 0) return card;
+    // A closed incident's card is greyed with replace_text, which only update_template_card has
+    // (DOC-94888), not message/send (DOC-90236). Nobody needs a first card for a closed incident:
+    // its batches stay pending and go out if it is reopened.
+    if (effectiveStatus(incident, this.deps.clock.nowMs()) === 'Closed') return card;
     const messenger = await this.deps.messengers.forIntegration(integration);
     const invalid = new Set(card.invalidUsers);
     for (const batch of pending) {
@@ -100,6 +111,7 @@ export class WeComCardsUseCase {
       } catch (error) {
         if (isWeComCallFailure(error) && error.errcode === TASK_ID_ALREADY_USED) {
           // Sent before a crash kept us from recording it: no duplicate; its send code is lost.
+          this.deps.record('card_already_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, errcode: error.errcode });
           await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: 0 });
           continue;
         }

@@ -1,8 +1,10 @@
 /**
  * The WeCom half of the platform simulator: the /cgi-bin API subset dutybridge uses, the OAuth
  * authorize step, group-robot webhooks, and the people who click cards (real encrypted
- * `template_card_event` callbacks). Rules and error codes follow wecom.md §4/§5; wherever WeCom is
- * vague the simulator rejects (stricter, never looser) and logs why.
+ * `template_card_event` callbacks). Rules and error codes follow wecom.md §4/§5. Every request
+ * dutybridge sends is checked against its documented contract (request-schemas.ts) before it is
+ * acted on; where the docs are silent or ambiguous the simulator plays one documented reading
+ * (README, "What the WeCom simulator plays where the docs are silent") and logs why it refused.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
@@ -13,6 +15,7 @@ import { sendCallbackWithRetries } from '../core/callback-sender';
 import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
 import { WeComApiError, wecomErrorBody } from './errors';
 import { validateTemplateCard } from './template-card';
+import { contractViolation, isContractEndpoint, weComRequestContracts, type WeComContractEndpoint } from './request-schemas';
 import {
   AccessTokenState,
   AppChat,
@@ -21,7 +24,9 @@ import {
   ResponseCodeState,
   WeComCorpConfig,
   WeComRobot,
+  TaskIdReuse,
   findUser,
+  taskIdReuseReadings,
 } from './state';
 
 const MINUTE_MS = 60_000;
@@ -56,6 +61,8 @@ export interface WeComCorpInput {
   readonly trustedDomain?: string;
   readonly robots?: readonly WeComRobot[];
   readonly users?: readonly SimUser[];
+  /** How a reused task_id is answered (default `reject`); see TaskIdReuse. */
+  readonly taskIdReuse?: TaskIdReuse;
 }
 
 export class WeComConfigError extends Error {
@@ -84,11 +91,13 @@ function cdata(value: string): string {
   return `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
-function requireString(body: Json, field: string, maxBytes: number): string {
-  const value = body[field];
-  if (typeof value !== 'string' || value.length === 0) throw new WeComApiError(40058, `${field} is required`);
-  if (bytes(value) > maxBytes) throw new WeComApiError(40058, `${field} exceeds ${maxBytes} bytes`);
-  return value;
+/** Refuses a query or body that does not fit the documented contract of `endpoint` (request-schemas.ts). */
+function conform(endpoint: WeComContractEndpoint, part: 'query' | 'body', input: unknown): void {
+  const contract = weComRequestContracts[endpoint];
+  const schema = part === 'query' ? contract.query : 'body' in contract ? contract.body : undefined;
+  if (!schema) return;
+  const violation = contractViolation(schema, input, part);
+  if (violation) throw new WeComApiError(violation.errcode, `${violation.problems.join('; ')} (contract: ${contract.doc})`);
 }
 
 export class WeComModule implements PlatformModule {
@@ -119,6 +128,8 @@ export class WeComModule implements PlatformModule {
         throw new WeComConfigError('callbackUrl must be an absolute URL');
       }
     }
+    const taskIdReuse = input.taskIdReuse ?? 'reject';
+    if (!taskIdReuseReadings.includes(taskIdReuse)) throw new WeComConfigError(`taskIdReuse must be one of ${taskIdReuseReadings.join(', ')}`);
     const ttl = input.tokenTtlSeconds ?? 7200;
     if (!Number.isInteger(ttl) || ttl <= 0) throw new WeComConfigError('tokenTtlSeconds must be a positive integer');
     // A PUT without `robots` (e.g. re-pointing the callback URL) keeps the robots already configured.
@@ -138,6 +149,7 @@ export class WeComModule implements PlatformModule {
       trustedIps: input.trustedIps,
       trustedDomain: input.trustedDomain,
       robots,
+      taskIdReuse,
     };
     this.corps.set(corpId, config);
     if (input.users) {
@@ -167,6 +179,14 @@ export class WeComModule implements PlatformModule {
       }
     }
     return count;
+  }
+
+  /** Chooses how the corp's reused task_ids are answered (the docs allow two readings; see TaskIdReuse). */
+  setTaskIdReuse(corpId: string, mode: TaskIdReuse): void {
+    const corp = this.corps.get(corpId);
+    if (!corp) throw new WeComConfigError(`unknown corp ${corpId}`);
+    if (!taskIdReuseReadings.includes(mode)) throw new WeComConfigError(`taskIdReuse must be one of ${taskIdReuseReadings.join(', ')}`);
+    this.corps.set(corpId, { ...corp, taskIdReuse: mode });
   }
 
   seedDemo(ctx: SimContext): void {
@@ -282,6 +302,7 @@ export class WeComModule implements PlatformModule {
     ];
     if (!known.includes(endpoint)) return undefined;
     const auth = this.authenticate(req, body, ctx, remote);
+    if (isContractEndpoint(endpoint)) conform(endpoint, 'query', Object.fromEntries(req.query));
     switch (endpoint) {
       case 'message/send':
         method('POST');
@@ -319,6 +340,7 @@ export class WeComModule implements PlatformModule {
   // ---------------------------------------------------------------- access_token
 
   private getToken(req: SimRequest, ctx: SimContext): Handled {
+    conform('gettoken', 'query', Object.fromEntries(req.query));
     const corpId = req.query.get('corpid') ?? '';
     const secret = req.query.get('corpsecret') ?? '';
     const corp = this.corps.get(corpId);
@@ -380,15 +402,21 @@ export class WeComModule implements PlatformModule {
     let deliverable: (userId: string) => Parameters<SimContext['deliver']>[0];
     let responseCode: string | undefined;
     let createTask: (() => void) | undefined;
+    let reused: CardTask | undefined;
     if (msgtype === 'text' || msgtype === 'markdown') {
       const content = this.textContent(body, msgtype, TEXT_MAX_BYTES, 45002);
+      conform('message/send', 'body', body);
       deliverable = (userId) => ({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: msgtype, text: content, sender: corp.appName });
     } else if (msgtype === 'template_card') {
+      conform('message/send', 'body', body);
       const card = validateTemplateCard(body.template_card, 'app');
       const taskId = card.taskId ?? `msg${++this.messageSeq}`;
       const taskKey = `${corp.corpId}/${corp.agentId}/${taskId}`;
-      // "同一个应用任务id不能重复" (DOC-94888).
-      if (card.taskId !== undefined && this.tasks.has(taskKey)) throw new WeComApiError(42014, `task_id "${taskId}" was already used by this app`);
+      // "同一个应用任务id不能重复" (DOC-90236); what WeCom answers to a reuse is one of two readings.
+      if (card.taskId !== undefined && this.tasks.has(taskKey)) {
+        if (corp.taskIdReuse === 'reject') throw new WeComApiError(42014, `task_id "${taskId}" was already used by this app (reading "reject")`);
+        reused = this.tasks.get(taskKey)!;
+      }
       const rendered: RenderedCard = { ...card.rendered, cardId: taskId };
       deliverable = (userId) => ({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: 'card', card: rendered, sender: corp.appName });
       createTask = () => {
@@ -412,6 +440,7 @@ export class WeComModule implements PlatformModule {
       throw new WeComApiError(40008, `msgtype "${String(msgtype)}" is not simulated (text, markdown, template_card)`);
     }
     if (recipients.length === 0) throw new WeComApiError(81013, `no valid recipient (invalid: ${[...invalidUsers, ...invalidParty, ...invalidTag].join('|') || 'none'})`);
+    if (reused) return this.acceptReusedTask(corp, reused, invalidUsers, invalidParty, invalidTag, ctx);
     createTask?.();
     const dropped: string[] = [];
     for (const user of recipients) {
@@ -437,6 +466,29 @@ export class WeComModule implements PlatformModule {
           : invalidUsers.length > 0
             ? `partial: invalid users ${invalidUsers.join('|')}`
             : undefined,
+    };
+  }
+
+  /**
+   * Reading "accept" of a reused task_id: the call succeeds as if it were the message already sent
+   * under that task, and nobody receives a second card. A fresh response_code for the task is
+   * returned, as message/send does for every interactive card (DOC-90236).
+   */
+  private acceptReusedTask(corp: WeComCorpConfig, task: CardTask, invalidUsers: string[], invalidParty: string[], invalidTag: string[], ctx: SimContext): Handled {
+    const responseCode = this.issueResponseCode(corp, task.taskId, ctx);
+    return {
+      endpoint: 'message/send',
+      body: {
+        errcode: 0,
+        errmsg: 'ok',
+        invaliduser: invalidUsers.join('|'),
+        invalidparty: invalidParty.join('|'),
+        invalidtag: invalidTag.join('|'),
+        unlicenseduser: '',
+        msgid: `sim${Date.now().toString(36)}${++this.messageSeq}`,
+        response_code: responseCode,
+      },
+      reason: `task_id "${task.taskId}" reused: answered ok without delivering again (reading "accept")`,
     };
   }
 
@@ -478,6 +530,7 @@ export class WeComModule implements PlatformModule {
   private updateTemplateCard(auth: { corp: WeComCorpConfig; token: AccessTokenState }, body: Json, ctx: SimContext): Handled {
     const { corp } = auth;
     this.checkAgent(auth, body);
+    conform('message/update_template_card', 'body', body);
     const code = body.response_code;
     if (typeof code !== 'string' || code.length === 0) throw new WeComApiError(40058, 'response_code is required');
     const state = this.responseCodes.get(code);
@@ -511,9 +564,9 @@ export class WeComModule implements PlatformModule {
 
     let makeCard: (current: RenderedCard) => RenderedCard;
     if (body.template_card !== undefined) {
-      const card = validateTemplateCard(body.template_card, 'app');
+      const card = validateTemplateCard(body.template_card, 'app', 'update');
+      // DOC-94888 allows "更新成任何一种模板卡片"; the simulator keeps the task's card type (README).
       if (card.cardType !== task.cardType) throw new WeComApiError(40058, `template_card.card_type must stay ${task.cardType}`);
-      if (card.taskId !== undefined && card.taskId !== task.taskId) throw new WeComApiError(42014, 'template_card.task_id must be the original task_id');
       const replacement: RenderedCard = { ...card.rendered, cardId: task.taskId };
       makeCard = () => replacement;
     } else if (body.button !== undefined) {
@@ -649,8 +702,8 @@ export class WeComModule implements PlatformModule {
   // ---------------------------------------------------------------- users
 
   private userByMobile(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
-    const mobile = requireString(body, 'mobile', 32);
-    if (bytes(mobile) < 5) throw new WeComApiError(40058, 'mobile must be 5..32 bytes');
+    conform('user/getuserid', 'body', body);
+    const mobile = body.mobile as string;
     const normalised = mobile.replace(/\s/g, '');
     const user = ctx.users(auth.corp.corpId).find((u) => {
       const stored = u.mobile.replace(/\s/g, '');
@@ -662,16 +715,15 @@ export class WeComModule implements PlatformModule {
   }
 
   private userByEmail(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
-    const email = requireString(body, 'email', 64);
-    if (body.email_type !== undefined && body.email_type !== 1 && body.email_type !== 2) throw new WeComApiError(40058, 'email_type must be 1 or 2');
+    conform('user/get_userid_by_email', 'body', body);
+    const email = body.email as string;
     const user = ctx.users(auth.corp.corpId).find((u) => u.email.toLowerCase() === email.toLowerCase());
     if (!user) throw new WeComApiError(46004, `no member with email ${email}`);
     return { endpoint: 'user/get_userid_by_email', body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase() } };
   }
 
   private userGet(auth: { corp: WeComCorpConfig }, req: SimRequest, ctx: SimContext): Handled {
-    const userId = req.query.get('userid');
-    if (!userId) throw new WeComApiError(40058, 'userid is required');
+    const userId = req.query.get('userid') ?? ''; // required by the contract (checked in route)
     const user = findUser(ctx.users(auth.corp.corpId), userId);
     if (!user) throw new WeComApiError(60111, `userid ${userId} not found`);
     return {
@@ -874,6 +926,12 @@ export class WeComModule implements PlatformModule {
         const mode = body.mode === 'expired' ? 'expired' : 'invalid';
         if (!this.corps.has(String(body.corpId))) return json(404, { error: `unknown corp ${String(body.corpId)}` });
         return json(200, { ok: true, invalidated: this.invalidateTokens(String(body.corpId), mode) });
+      }
+      if (req.path === '/_sim/wecom/task-id-reuse' && req.method === 'POST') {
+        const body = parse();
+        if (!this.corps.has(String(body.corpId))) return json(404, { error: `unknown corp ${String(body.corpId)}` });
+        this.setTaskIdReuse(String(body.corpId), body.mode as TaskIdReuse);
+        return json(200, { ok: true, corpId: String(body.corpId), taskIdReuse: body.mode });
       }
       if (req.path === '/_sim/wecom/oauth/login' && req.method === 'POST') {
         const body = parse();

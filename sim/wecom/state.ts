@@ -9,6 +9,19 @@ export interface WeComRobot {
   readonly chatId: string;
 }
 
+/**
+ * What WeCom answers when an app sends a template_card with a task_id it used before. DOC-90236 /
+ * DOC-94888 only say "同一个应用任务id不能重复" (task ids must not repeat) and DOC-90313 lists 42014
+ * "卡片消息的task_id不合法" (invalid task_id); neither says whether a reuse is refused or absorbed.
+ * The simulator plays either reading:
+ * - `reject` (default): errcode 42014, nothing delivered;
+ * - `accept`: errcode 0 with a fresh msgid (and response_code), nothing delivered a second time.
+ * A third reading, "delivered again", is not played: two cards under one task_id would share one
+ * task for clicks and updates, which the uniqueness rule exists to prevent.
+ */
+export type TaskIdReuse = 'reject' | 'accept';
+export const taskIdReuseReadings: readonly TaskIdReuse[] = ['reject', 'accept'];
+
 export interface WeComCorpConfig {
   readonly corpId: string;
   readonly agentId: number;
@@ -24,6 +37,8 @@ export interface WeComCorpConfig {
   /** 可信域名 (host[:port]) for OAuth redirect_uri; exact match incl. port (DOC-91335), else 50001. */
   readonly trustedDomain?: string;
   readonly robots: readonly WeComRobot[];
+  /** How a reused task_id is answered (see TaskIdReuse). */
+  readonly taskIdReuse: TaskIdReuse;
 }
 
 export interface AccessTokenState {

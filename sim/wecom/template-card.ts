@@ -6,6 +6,11 @@
  * simulator is stricter, never looser, than WeCom. Required fields, list sizes, key/id byte limits
  * and the task_id alphabet are enforced as documented; other display texts are only truncated by
  * the clients, so they are not limited here.
+ *
+ * For requests to the app API these checks back the documented contract in request-schemas.ts,
+ * which the simulator applies first (unknown fields, per-type field sets); this module renders the
+ * card and keeps the rules the group-robot webhook needs. Values the docs say fall back to a
+ * default when "错填" (button_list.style → 1, selected_id → the first option) are accepted.
  */
 import { RenderedCard } from '../core/contract';
 import { WeComApiError } from './errors';
@@ -92,7 +97,11 @@ function checkLinkTarget(entry: Json, field: string): string | undefined {
   return undefined;
 }
 
-export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook'): ValidatedCard {
+/**
+ * `form`: `send` for message/send and webhooks (DOC-90236), `update` for the replacement card of
+ * update_template_card (DOC-94888), whose tables have no task_id: the response_code names the task.
+ */
+export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook', form: 'send' | 'update' = 'send'): ValidatedCard {
   const card = obj(input, '', true)!;
   const cardType = card.card_type as CardType;
   if (!cardTypes.includes(cardType)) fail('card_type', `must be one of ${cardTypes.join(', ')}`);
@@ -122,7 +131,7 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook')
     checkUnique(menu.map((m) => m.key), 'action_menu.action_list');
   }
 
-  const taskIdRequired = !isNotice || actionMenu !== undefined;
+  const taskIdRequired = form === 'send' && (!isNotice || actionMenu !== undefined);
   const taskId = str(card.task_id, 'task_id', { required: taskIdRequired, pattern: taskIdPattern });
   if (taskId !== undefined && bytes(taskId) > 128) fail('task_id', 'exceeds 128 bytes', 42014);
 
@@ -225,15 +234,17 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook')
         text: str(o.text, `button_selection.option_list[${i}].text`, { required: true })!,
       }));
       checkUnique(options.map((o) => o.id), 'button_selection.option_list');
-      const selected = str(selection.selected_id, 'button_selection.selected_id');
-      if (selected !== undefined && !options.some((o) => o.id === selected)) fail('button_selection.selected_id', 'is not an option id');
+      // "不填或错填默认第一个" (DOC-90236): an unknown selected_id falls back to the first option.
+      const picked = str(selection.selected_id, 'button_selection.selected_id');
+      const selected = options.some((o) => o.id === picked) ? picked : undefined;
       bodyLines.push(`${selection.title ?? questionKey}: ${options.find((o) => o.id === selected)?.text ?? options[0]!.text}`);
       defaultSelections.push({ questionKey, optionIds: [selected ?? options[0]!.id] });
     }
     arr(card.button_list, 'button_list', 1, 6, true).forEach((button, i) => {
       const field = `button_list[${i}]`;
       const type = int(button.type, `${field}.type`, [0, 1]) ?? 0;
-      int(button.style, `${field}.style`, [1, 2, 3, 4]);
+      // "目前可填1~4，不填或错填默认1" (DOC-90236): any other integer is drawn as style 1.
+      if (button.style !== undefined && (typeof button.style !== 'number' || !Number.isInteger(button.style))) fail(`${field}.style`, 'must be an integer');
       const text = str(button.text, `${field}.text`, { required: true })!;
       if (type === 1) {
         str(button.url, `${field}.url`, { required: true, maxBytes: 2048 });
@@ -273,8 +284,9 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook')
         text: str(o.text, `${field}.option_list[${j}].text`, { required: true })!,
       }));
       checkUnique(options.map((o) => o.id), `${field}.option_list`);
-      const selected = str(select.selected_id, `${field}.selected_id`);
-      if (selected !== undefined && !options.some((o) => o.id === selected)) fail(`${field}.selected_id`, 'is not an option id');
+      // "不填或错填默认第一个" (DOC-90236).
+      const picked = str(select.selected_id, `${field}.selected_id`);
+      const selected = options.some((o) => o.id === picked) ? picked : undefined;
       const chosen = options.find((o) => o.id === selected) ?? options[0]!;
       bodyLines.push(`${selectTitle ?? questionKey}: ${chosen.text} ▾`);
       defaultSelections.push({ questionKey, optionIds: [chosen.id] });
@@ -286,7 +298,8 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook')
   if (cardType === 'vote_interaction' || cardType === 'multiple_interaction') {
     const submit = obj(card.submit_button, 'submit_button', true)!;
     buttons.push({
-      text: str(submit.text, 'submit_button.text', { required: true })!,
+      // text is marked required but "不填默认为提交" (DOC-90236): absent → 提交.
+      text: str(submit.text, 'submit_button.text', {}) ?? '提交',
       key: str(submit.key, 'submit_button.key', { required: true, maxBytes: 1024 })!,
     });
   } else if (card.submit_button !== undefined) {

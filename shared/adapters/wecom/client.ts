@@ -70,7 +70,11 @@ export interface UpdateTemplateCardInput {
   readonly userIds: readonly string[];
   /** From message/send or from the click's ResponseCode; single use, 72 h. */
   readonly responseCode: string;
-  /** Replace the whole card (same card_type and task_id as the original). */
+  /**
+   * Replace the whole card (same card_type as the original). A `task_id` in it is left out of the
+   * request: update_template_card's field tables have none (the response_code names the task,
+   * DOC-94888).
+   */
   readonly card?: object;
   /**
    * Grey the buttons out with this text. Alone: `button.replace_name`. With `card`: becomes the
@@ -240,15 +244,19 @@ export class WeComClient {
     if (!input.responseCode) throw invalidRequest(endpoint, 'responseCode is required');
     if (input.card === undefined && input.replaceName === undefined) throw invalidRequest(endpoint, 'give card, replaceName or both');
     if (input.replaceName !== undefined && input.replaceName.length === 0) throw invalidRequest(endpoint, 'replaceName must not be empty');
-    const update =
-      input.card !== undefined
-        ? { template_card: input.replaceName !== undefined ? { ...input.card, replace_text: input.replaceName } : input.card }
-        : { button: { replace_name: input.replaceName } };
+    // The two documented forms (DOC-94888): a replacement card (which may carry enable_id_trans),
+    // or `button.replace_name` alone (whose table lists no enable_id_trans).
+    let update: Record<string, unknown>;
+    if (input.card !== undefined) {
+      const { task_id: _taskId, ...card } = input.card as Record<string, unknown>;
+      update = { enable_id_trans: 0, template_card: input.replaceName !== undefined ? { ...card, replace_text: input.replaceName } : card };
+    } else {
+      update = { button: { replace_name: input.replaceName } };
+    }
     const body = {
       userids: userIds,
       agentid: this.agentId,
       response_code: input.responseCode,
-      enable_id_trans: 0,
       ...update,
     };
     const response = await this.callWithToken({ endpoint, method: 'POST', body }, updateResponseSchema);

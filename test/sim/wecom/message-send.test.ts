@@ -1,4 +1,4 @@
-import { agentId, buttonCard, Harness, startHarness } from './support';
+import { agentId, buttonCard, corpId, Harness, startHarness } from './support';
 
 describe('wecom message/send', () => {
   let h: Harness;
@@ -68,6 +68,33 @@ describe('wecom message/send', () => {
     const body = { touser: 'lisi', msgtype: 'template_card', agentid: agentId, template_card: buttonCard('INC-3') };
     expect((await h.api('message/send', body)).errcode).toBe(0);
     expect((await h.api('message/send', body)).errcode).toBe(42014);
+  });
+
+  it('plays the other reading of a reused task_id on request: ok, nothing delivered again, a usable response_code', async () => {
+    expect((await h.control('POST', '/_sim/wecom/task-id-reuse', { corpId: 'nope', mode: 'accept' })).status).toBe(404);
+    expect((await h.control('POST', '/_sim/wecom/task-id-reuse', { corpId, mode: 'deliver-again' })).status).toBe(400);
+    expect((await h.control('POST', '/_sim/wecom/task-id-reuse', { corpId, mode: 'accept' })).body).toMatchObject({ ok: true, taskIdReuse: 'accept' });
+    const body = { touser: 'lisi', msgtype: 'template_card', agentid: agentId, template_card: buttonCard('INC-3b') };
+    const first = await h.api('message/send', body);
+    const delivered: unknown[] = [];
+    const original = h.sim.context.deliver;
+    (h.sim.context as { deliver: typeof original }).deliver = (item) => {
+      delivered.push(item);
+      original(item);
+    };
+    const again = await h.api('message/send', { ...body, template_card: buttonCard('INC-3b', { main_title: { title: 'changed' } }) });
+    (h.sim.context as { deliver: typeof original }).deliver = original;
+    expect(again).toMatchObject({ errcode: 0, invaliduser: '' });
+    expect(again.msgid).not.toBe(first.msgid);
+    expect(delivered).toHaveLength(0);
+    expect(h.sim.calls({ endpoint: 'message/send' }).at(-1)!.reason).toMatch(/reused: answered ok without delivering again \(reading "accept"\)/);
+    // The card people hold is still the first one; the new code updates that task.
+    expect(h.sim.conversations().find((i) => i.card?.cardId === 'INC-3b')!.card!.title).toBe('P1 INC-1 API latency');
+    const update = await h.api('message/update_template_card', { userids: ['lisi'], agentid: agentId, response_code: again.response_code, button: { replace_name: 'done' } });
+    expect(update.errcode).toBe(0);
+    // The corp listing shows the reading; a PUT of the corp may set it too (and refuses unknown ones).
+    expect((await h.control('GET', '/_sim/wecom/corps')).body.corps[0].taskIdReuse).toBe('accept');
+    expect((await h.control('PUT', `/_sim/wecom/corps/${corpId}`, { agentId, secret: 's', token: 'T1', encodingAesKey: 'a'.repeat(43), taskIdReuse: 'maybe' })).status).toBe(400);
   });
 
   it('sends text and markdown within 2048 bytes and rejects longer content with 45002', async () => {

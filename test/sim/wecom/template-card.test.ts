@@ -102,7 +102,9 @@ describe('template_card validation (five card types)', () => {
     expect(rejection(button({ button_list: [] })).reason).toMatch(/button_list must have 1\.\.6/);
     expect(rejection(button({ button_list: [{ text: 'a', key: 'k' }, { text: 'b', key: 'k' }] })).reason).toMatch(/not unique/);
     expect(rejection(button({ button_list: [{ text: 'a', key: 'k'.repeat(1025) }] })).reason).toMatch(/exceeds 1024 bytes/);
-    expect(rejection(button({ button_list: [{ text: 'a', key: 'k', style: 5 }] })).reason).toMatch(/style must be one of 1, 2, 3, 4/);
+    // "目前可填1~4，不填或错填默认1" (DOC-90236): a wrong style falls back to 1, it is not refused.
+    expect(() => validateTemplateCard(button({ button_list: [{ text: 'a', key: 'k', style: 5 }] }), 'app')).not.toThrow();
+    expect(rejection(button({ button_list: [{ text: 'a', key: 'k', style: '1' }] })).reason).toMatch(/style must be an integer/);
     expect(rejection(button({ button_list: [{ text: 'a', type: 1 }] })).reason).toMatch(/url is required/);
     expect(rejection(button({ horizontal_content_list: new Array(7).fill({ keyname: 'k', value: 'v' }) })).reason).toMatch(/0\.\.6/);
     expect(rejection(button({ horizontal_content_list: [{ keyname: 'k', type: 1 }] })).reason).toMatch(/url is required/);

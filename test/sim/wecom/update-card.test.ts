@@ -10,6 +10,10 @@ describe('wecom message/update_template_card', () => {
   });
   afterEach(async () => h.sim.stop());
 
+  const cardWithoutTaskId = (taskId: string) => {
+    const { task_id: _taskId, ...card } = buttonCard(taskId);
+    return card;
+  };
   const cardOf = (userId: string) => h.sim.conversations().find((i) => i.conversation === `user:${userId}`)!.card!;
 
   it('greys the buttons with replace_name for the named users only and reports invaliduser as an array', async () => {
@@ -52,20 +56,22 @@ describe('wecom message/update_template_card', () => {
       userids: ['lisi'],
       agentid: agentId,
       response_code: responseCode,
-      template_card: { ...buttonCard('INC-9'), main_title: { title: 'INC-9 acknowledged by 李四' }, replace_text: '已确认' },
+      // DOC-94888's replacement card has no task_id: the response_code names the task.
+      template_card: { ...cardWithoutTaskId('INC-9'), main_title: { title: 'INC-9 acknowledged by 李四' }, replace_text: '已确认' },
     });
     expect(result.errcode).toBe(0);
     expect(cardOf('lisi')).toMatchObject({ title: 'INC-9 acknowledged by 李四', replacedText: '已确认' });
     expect(cardOf('lisi').buttons.every((b) => b.disabled)).toBe(true);
   });
 
-  it('rejects unknown codes, missing targets, wrong task_id or card type, and replace_name on notices', async () => {
+  it('rejects unknown codes, missing targets, a task_id (not in DOC-94888) or another card type, and replace_name on notices', async () => {
     expect((await h.api('message/update_template_card', { atall: 1, agentid: agentId, response_code: 'forged', button: { replace_name: 'x' } })).errcode).toBe(60140);
     expect((await h.api('message/update_template_card', { agentid: agentId, response_code: responseCode, button: { replace_name: 'x' } })).errcode).toBe(40058);
     expect((await h.api('message/update_template_card', { atall: 1, agentid: agentId, response_code: responseCode })).errcode).toBe(40058);
     expect(
-      (await h.api('message/update_template_card', { atall: 1, agentid: agentId, response_code: responseCode, template_card: buttonCard('OTHER') })).errcode,
-    ).toBe(42014);
+      (await h.api('message/update_template_card', { atall: 1, agentid: agentId, response_code: responseCode, template_card: buttonCard('INC-9') })).errcode,
+    ).toBe(40058);
+    expect(h.sim.calls({ endpoint: 'message/update_template_card' }).at(-1)!.reason).toMatch(/template_card: Unrecognized key: "task_id"/);
     expect(
       (
         await h.api('message/update_template_card', {

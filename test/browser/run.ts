@@ -3,8 +3,11 @@
  * clicked in headless Chromium, and the click must arrive at a stand-in gateway as a signed,
  * encrypted template_card_event carrying the right EventKey and TaskId. Run with
  * `node scripts/run-ts.js test/browser/run.ts` (or bundle with esbuild and run with node).
- * Skips (exit 0) when /usr/bin/chromium is absent.
+ * Without Chromium (/usr/bin/chromium, or CHROMIUM_PATH) it skips with exit 0 on a developer's
+ * machine, but FAILS (exit 1) when CI is set (CI=true): CI must really run it. CI also needs a CJK
+ * font (the cards and the view are in Chinese).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -16,7 +19,9 @@ import { createSimulator, Simulator } from '../../sim/server';
 import { productScenario } from './product';
 import { demoUsers, demoWeComCorp } from '../../sim/seed';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Set by CI services (and by .ci/run's environment): there, a missing browser is a failure, not a skip. */
+const IN_CI = ['true', '1', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const SCREENSHOT = resolve(process.cwd(), '.build/sim-view.png');
 const TASK_ID = 'INC-4242-1';
 
@@ -81,10 +86,29 @@ async function api(sim: Simulator, path: string, body: unknown, token: string): 
   return (await response.json()) as Record<string, any>;
 }
 
+/** Font families with Chinese glyphs, as fontconfig lists them (empty when fc-list is missing). */
+function cjkFonts(): string[] {
+  const out = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
+  return out.status === 0 ? out.stdout.split('\n').filter((l) => l.trim() !== '') : [];
+}
+
+/** Why the browser suite cannot run here, or undefined when it can. */
+function missingPrerequisite(): string | undefined {
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install chromium, e.g. apt-get install chromium fonts-wqy-zenhei, or set CHROMIUM_PATH)`;
+  if (IN_CI && cjkFonts().length === 0) return 'no CJK font installed (fc-list :lang=zh is empty; install e.g. fonts-wqy-zenhei)';
+  return undefined;
+}
+
 async function main(): Promise<number> {
-  if (!existsSync(CHROMIUM)) {
+  const missing = missingPrerequisite();
+  if (missing) {
+    if (IN_CI) {
+      console.log('browser: 0 passed, 1 failed');
+      console.log(`  ✗ the browser suite cannot run in CI: ${missing}`);
+      return 1;
+    }
     console.log('browser: 0 passed, 0 failed, 1 skipped');
-    console.log(`skipped: simulator view click sends the WeCom callback (${CHROMIUM} not found)`);
+    console.log(`skipped: the browser suite (simulator view and product in Chromium): ${missing}. In CI (CI=true) this is a failure.`);
     return 0;
   }
   const received: Callback[] = [];

@@ -22,7 +22,7 @@ import { DynamoQuotaMeter } from '../shared/adapters/aws/quota-meter';
 import { DingTalkClient } from '../shared/adapters/dingtalk/client';
 import { DispatchUseCase, InMemoryDigestBuffer, type DispatchOutcome } from '../shared/application/dispatch';
 import { InMemoryAccessTokenStore, TokenProvider } from '../shared/application/token-provider';
-import { groupMessageWithMentions } from '../shared/domain/dingtalk-card';
+import { groupMarkdownMessage } from '../shared/domain/dingtalk-card';
 import type { Severity } from '../shared/domain/incident';
 import { parseOutgoingCall, type OutgoingCall } from '../shared/domain/outgoing-call';
 import { DIGEST_WINDOW_MS } from '../shared/domain/rate-limit';
@@ -194,7 +194,7 @@ async function quotaRun(sim: Simulator, table: string): Promise<void> {
           kind: 'dingtalk.createAndDeliver',
           payload: { outTrackId: `quota-${runId}-${i}`, cardTemplateId: 'dutybridge-incident.schema', callbackRouteKey: 'bench', cardParamMap: { title: `Incident ${i}`, severity }, targets: [{ type: 'group', openConversationId: group }] },
         })
-      : parseOutgoingCall({ ...common, kind: 'dingtalk.groupMessage', payload: { openConversationId: group, ...groupMessageWithMentions({ title: `Incident ${i}`, text: `${severity}: incident ${i}`, mentions: [{ userId: 'user1' }] }) } });
+      : parseOutgoingCall({ ...common, kind: 'dingtalk.groupMessage', payload: { openConversationId: group, ...groupMarkdownMessage({ title: `Incident ${i}`, text: `${severity}: incident ${i}` }) } });
   });
   const outcomes: { call: OutgoingCall; outcome: DispatchOutcome }[] = [];
   let digestsSent = 0;

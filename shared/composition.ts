@@ -13,11 +13,13 @@ import { DynamoIncidentRepository } from './adapters/aws/incident-repository';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { DynamoLinkStore } from './adapters/aws/link-store';
 import { DynamoMemberDirectory } from './adapters/aws/member-directory';
+import { DynamoMobileLookupCache } from './adapters/aws/mobile-lookup-cache';
 import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
 import { DynamoDingTalkCardStore } from './adapters/aws/dingtalk-card-store';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
 import { WeComClientMessengers } from './adapters/wecom/messengers';
+import { DingTalkClients } from './adapters/dingtalk/messengers';
 import { DingTalkCardCallbackUseCase } from './application/dingtalk-cards';
 import { DingTalkCardFlow } from './application/dingtalk-card-flow';
 import { DingTalkEventUseCase } from './application/dingtalk-events';
@@ -80,6 +82,9 @@ export const dingTalkCards = /* @__PURE__ */ once(
       cards: new DynamoDingTalkCardStore(getDocumentClient(), table()),
       outgoing: new SqsOutgoingCalls(getSqsClient(), config().queueUrls[outgoingImQueue.id]),
       clicks: incidentClicks(),
+      // getbymobile (free) for @mentioning unlinked responders on group cards, answers cached.
+      userLookups: new DingTalkClients(secrets(), tokens()),
+      mobileLookups: new DynamoMobileLookupCache(getDocumentClient(), table()),
       clock: systemClock,
       record,
     }),

@@ -1,21 +1,51 @@
 /**
  * DingTalk cards for incidents: one interactive card per incident per integration, delivered to
  * linked responders' robot 1:1 chats (IM_ROBOT) and to the target groups (IM_GROUP, with the
- * cool app's robot), responders @mentioned in groups; kept current with PUT /v1.0/card/instances.
+ * cool app's robot), responders @mentioned on the group card; kept current with PUT /v1.0/card/instances.
+ *
+ * Group @mentions: the card's imGroupOpenDeliverModel.atUserIds (userId → display name). Linked
+ * responders are @-ed by their linked userId; the others are looked up by the mobile in the member
+ * directory (oapi getbymobile: free, needs the contacts permission), each answer cached (hits 7
+ * days, misses 1 day). Whoever cannot be @-ed is recorded with the reason, on the card record and
+ * as a `dingtalk_mention_unresolved` event. No separate group message is sent: robot group messages
+ * cannot @ anyone (groupMessages/send has no @ fields), and each would be a metered call.
  * Every metered call goes through the outgoing-im queue, where dispatch paces it to the app's QPS
  * and the org's monthly quota. Clicks are answered synchronously (≤ 2 s) with the clicker's update.
  */
 import { createHash } from 'node:crypto';
-import { groupMessageWithMentions, incidentCardParams, type Mention } from '../domain/dingtalk-card';
+import { incidentCardParams } from '../domain/dingtalk-card';
 import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident } from '../domain/incident';
 import type { DingTalkIntegration } from '../domain/integration';
 import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
-import type { Clock, DingTalkCardStore, GroupChatRegistry, IncidentRepository, LinkStore, MemberDirectory, OutgoingCalls } from './ports';
+import { isDingTalkCallFailure } from './dispatch-ports';
+import type {
+  Clock,
+  DingTalkCardStore,
+  DingTalkUserLookups,
+  GroupChatRegistry,
+  IncidentRepository,
+  Link,
+  LinkStore,
+  MemberDirectory,
+  MobileLookupCache,
+  OutgoingCalls,
+  UnmentionedResponder,
+} from './ports';
 
 /** createAndDeliver takes several spaces joined with `;`; dutybridge puts at most 20 in one call. */
 const SPACES_PER_CALL = 20;
+/** How long a getbymobile answer is trusted: a found userId, and "no such user" / "invalid mobile". */
+export const MOBILE_LOOKUP_HIT_TTL_SECONDS = 7 * 86_400;
+export const MOBILE_LOOKUP_MISS_TTL_SECONDS = 86_400;
+/** getbymobile errcode for a malformed mobile ("企业中无效的手机号", query-users-by-phone-number). */
+const INVALID_MOBILE_ERRCODE = 40104;
+
+/** The mobile as getbymobile takes it: mainland numbers without the country code, others keep it ("+1-…"). */
+export function dingTalkMobile(mobile: string): string {
+  return mobile.trim().replace(/^\+86-?/, '');
+}
 
 export interface DingTalkCardFlowDeps {
   readonly incidents: IncidentRepository;
@@ -25,6 +55,9 @@ export interface DingTalkCardFlowDeps {
   readonly cards: DingTalkCardStore;
   readonly outgoing: OutgoingCalls;
   readonly clicks: IncidentClicks;
+  /** getbymobile, for @mentioning responders who are not linked. */
+  readonly userLookups: DingTalkUserLookups;
+  readonly mobileLookups: MobileLookupCache;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
 }
@@ -75,12 +108,21 @@ export class DingTalkCardFlow implements CardClickPort {
     const chunks: ConversationTarget[][] = [];
     for (let i = 0; i < spaces.length; i += SPACES_PER_CALL) chunks.push(spaces.slice(i, i + SPACES_PER_CALL));
     const outTrackIds = chunks.map((_, i) => dingTalkOutTrackId(integration.id, incident.incidentId, i));
-    const card = await this.deps.cards.createCard({ integrationId: integration.id, incidentId: incident.incidentId, outTrackIds, notLinked, renderedVersion: renderVersion(incident, nowMs), createdAt: nowMs });
+    const { atUserIds, unmentioned } = groupTargets.length > 0 ? await this.groupMentions(integration, incident.incidentId, emails, links) : { atUserIds: {}, unmentioned: [] };
+    const card = await this.deps.cards.createCard({
+      integrationId: integration.id,
+      incidentId: incident.incidentId,
+      outTrackIds,
+      notLinked,
+      ...(unmentioned.length > 0 ? { unmentioned } : {}),
+      renderedVersion: renderVersion(incident, nowMs),
+      createdAt: nowMs,
+    });
 
     const cardParamMap = incidentCardParams(incident, nowMs);
-    const atUserIds = Object.fromEntries([...links.values()].map((l) => [l.userId, l.email]));
     const summary = `[${incident.severity}] ${incident.title}`.slice(0, 600);
     for (const [i, targets] of chunks.entries()) {
+      const withGroup = targets.some((t) => t.type === 'group') && Object.keys(atUserIds).length > 0;
       await this.deps.outgoing.enqueue({
         kind: 'dingtalk.createAndDeliver',
         integrationId: integration.id,
@@ -88,34 +130,75 @@ export class DingTalkCardFlow implements CardClickPort {
         severity: incident.severity,
         incidentId: incident.incidentId,
         summary,
-        payload: { outTrackId: card.outTrackIds[i], cardTemplateId: templateId, callbackRouteKey: callbackRouteKey(integration.id), cardParamMap, targets, atUserIds },
+        payload: { outTrackId: card.outTrackIds[i], cardTemplateId: templateId, callbackRouteKey: callbackRouteKey(integration.id), cardParamMap, targets, ...(withGroup ? { atUserIds } : {}) },
       });
-    }
-    // In groups, @mention the responders: linked users by userId, the others by mobile; DingTalk
-    // highlights an @ only when it also appears in the text.
-    if (groupTargets.length > 0) {
-      const mentions: Mention[] = [...links.values()].map((l) => ({ userId: l.userId }));
-      for (const email of notLinked) {
-        const member = await this.deps.members.get(email);
-        // DingTalk takes mainland mobiles without the country code; others keep it ("+1-…").
-        if (member?.mobile) mentions.push({ mobile: member.mobile.replace(/^\+86-?/, '') });
-      }
-      const message = groupMessageWithMentions({ title: summary, text: `**${summary}**\n\n${incident.description}`, mentions });
-      for (const group of groupTargets) {
-        if (group.type !== 'group') continue;
-        await this.deps.outgoing.enqueue({
-          kind: 'dingtalk.groupMessage',
-          integrationId: integration.id,
-          idempotencyKey: `mention:${integration.id}:${incident.incidentId}:${group.openConversationId}`,
-          severity: incident.severity,
-          incidentId: incident.incidentId,
-          summary,
-          payload: { openConversationId: group.openConversationId, coolAppCode: group.coolAppCode, msgKey: message.msgKey, msgParam: message.msgParam, atUserIds: message.atUserIds, atMobiles: message.atMobiles },
-        });
-      }
     }
     await this.deps.cards.markQueued(integration.id, incident.incidentId);
     this.deps.record('dingtalk_cards_queued', { integrationId: integration.id, incidentId: incident.incidentId, spaces: spaces.length, calls: chunks.length });
+  }
+
+  /**
+   * Who the group card @mentions: userId → display name (member directory name, else email).
+   * Linked responders by their link; the others by their directory mobile through getbymobile.
+   */
+  private async groupMentions(
+    integration: DingTalkIntegration,
+    incidentId: string,
+    emails: readonly string[],
+    links: ReadonlyMap<string, Link>,
+  ): Promise<{ atUserIds: Record<string, string>; unmentioned: UnmentionedResponder[] }> {
+    const unique = [...new Set(emails.map((e) => e.toLowerCase()))];
+    const members = await Promise.all(unique.map((email) => this.deps.members.get(email)));
+    const atUserIds: Record<string, string> = {};
+    const unmentioned: UnmentionedResponder[] = [];
+    // Lookups one after another: getbymobile has the app's QPS limit too.
+    for (const [i, email] of unique.entries()) {
+      const member = members[i];
+      const name = member?.name || email;
+      const link = links.get(email);
+      if (link) {
+        atUserIds[link.userId] = name;
+        continue;
+      }
+      if (!member?.mobile) {
+        unmentioned.push({ email, reason: 'no_mobile' });
+        continue;
+      }
+      const found = await this.userIdByMobile(integration, dingTalkMobile(member.mobile));
+      if ('userId' in found) atUserIds[found.userId] = name;
+      else unmentioned.push({ email, ...found });
+    }
+    for (const person of unmentioned) this.deps.record('dingtalk_mention_unresolved', { integrationId: integration.id, incidentId, ...person });
+    return { atUserIds, unmentioned };
+  }
+
+  /** getbymobile through the cache; hits and definite misses are cached, failures are not. */
+  private async userIdByMobile(integration: DingTalkIntegration, mobile: string): Promise<{ userId: string } | Omit<UnmentionedResponder, 'email'>> {
+    const cached = await this.deps.mobileLookups.get(integration.id, mobile);
+    if (cached?.userId) return { userId: cached.userId };
+    if (cached?.miss) return { reason: cached.miss };
+    const lookedUpAt = this.deps.clock.nowMs();
+    try {
+      const lookup = await this.deps.userLookups.forIntegration(integration);
+      const userId = await lookup.getUserIdByMobile(mobile);
+      if (userId) {
+        await this.deps.mobileLookups.put(integration.id, mobile, { userId, lookedUpAt }, MOBILE_LOOKUP_HIT_TTL_SECONDS);
+        return { userId };
+      }
+      await this.deps.mobileLookups.put(integration.id, mobile, { miss: 'not_found', lookedUpAt }, MOBILE_LOOKUP_MISS_TTL_SECONDS);
+      return { reason: 'not_found' };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      if (isDingTalkCallFailure(error) && error.kind === 'permanent') {
+        if (error.code === INVALID_MOBILE_ERRCODE) {
+          await this.deps.mobileLookups.put(integration.id, mobile, { miss: 'invalid_mobile', lookedUpAt }, MOBILE_LOOKUP_MISS_TTL_SECONDS);
+          return { reason: 'invalid_mobile', detail };
+        }
+        // A missing contacts permission lands here: recorded, not cached, so granting it helps at once.
+        return { reason: 'lookup_refused', detail };
+      }
+      return { reason: 'lookup_failed', detail };
+    }
   }
 
   /** One PUT per outTrackId per visible change; a burst of changes renders once (version check). */

@@ -188,11 +188,46 @@ export interface DingTalkCardRecord {
   /** One outTrackId per createAndDeliver call (≤ 20 spaces each). */
   readonly outTrackIds: readonly string[];
   readonly notLinked: readonly string[];
+  /** Responders the group card could not @mention, and why (see UnmentionedResponder). */
+  readonly unmentioned?: readonly UnmentionedResponder[];
   /** Incident render version the cards were last brought to (see renderVersion). */
   readonly renderedVersion: number;
-  /** True once every createAndDeliver and mention call is on the outgoing queue. */
+  /** True once every createAndDeliver call is on the outgoing queue. */
   readonly queued?: boolean;
   readonly createdAt: number;
+}
+
+/**
+ * A responder the group card does not @mention: `no_mobile` (not linked and no mobile in the
+ * member directory), `not_found` (getbymobile 60121: no active user with that mobile),
+ * `invalid_mobile` (40104), `lookup_refused` (any other refusal, e.g. the app lacks the contacts
+ * permission qyapi_get_member_by_mobile), `lookup_failed` (DingTalk did not answer usefully).
+ */
+export interface UnmentionedResponder {
+  readonly email: string;
+  readonly reason: 'no_mobile' | 'not_found' | 'invalid_mobile' | 'lookup_refused' | 'lookup_failed';
+  readonly detail?: string;
+}
+
+/** DingTalk user lookups per integration (the DingTalk client: oapi getbymobile, free, not metered). */
+export interface DingTalkUserLookups {
+  forIntegration(integration: import('../domain/integration').DingTalkIntegration): Promise<{
+    /** The active user's userId; undefined when none has the mobile (60121). Other failures throw. */
+    getUserIdByMobile(mobile: string): Promise<string | undefined>;
+  }>;
+}
+
+/** A cached mobile → DingTalk userId lookup: a hit (`userId`) or a miss that will not change soon. */
+export interface MobileLookup {
+  readonly userId?: string;
+  readonly miss?: 'not_found' | 'invalid_mobile';
+  readonly lookedUpAt: number;
+}
+
+/** Cache of getbymobile answers per integration, each kept `ttlSeconds` (DynamoDB with TTL). */
+export interface MobileLookupCache {
+  get(integrationId: string, mobile: string): Promise<MobileLookup | undefined>;
+  put(integrationId: string, mobile: string, lookup: MobileLookup, ttlSeconds: number): Promise<void>;
 }
 
 export interface DingTalkCardStore {

@@ -135,39 +135,24 @@ export function cardParamMapProblems(map: Readonly<Record<string, unknown>>): st
   return problems;
 }
 
-export interface Mention {
-  readonly userId?: string;
-  readonly mobile?: string;
-}
-
 export interface GroupMessage {
   readonly msgKey: 'sampleMarkdown';
   /** JSON text `{"title","text"}` within 15000 bytes. */
   readonly msgParam: string;
-  readonly atUserIds: string[];
-  readonly atMobiles: string[];
 }
 
 /**
- * A markdown group message that @-mentions people. DingTalk only highlights an @ whose
- * `@<userId>` / `@<mobile>` also appears in the text ("被@人的手机号或userId需要在content中添加@"),
- * so the mentions are appended to the text as well as listed.
+ * A markdown robot group message (groupMessages/send). It mentions nobody: the API has no @
+ * fields (SDK OrgGroupSendRequest), and an "@…" in the text is only text. People are @-ed by the
+ * group card (imGroupOpenDeliverModel.atUserIds).
  */
-export function groupMessageWithMentions(input: { title: string; text: string; mentions?: readonly Mention[] }): GroupMessage {
-  const atUserIds = unique((input.mentions ?? []).flatMap((m) => (m.userId ? [m.userId] : [])));
-  const atMobiles = unique((input.mentions ?? []).flatMap((m) => (m.userId || !m.mobile ? [] : [m.mobile])));
-  const mentionLine = [...atUserIds, ...atMobiles].map((id) => `@${id}`).join(' ');
+export function groupMarkdownMessage(input: { title: string; text: string }): GroupMessage {
   const title = truncateUtf8(input.title, 256);
-  // Leave room for the JSON wrapper, the mention line and escaping (JSON can double some bytes).
-  const fixedBytes = utf8Bytes(JSON.stringify({ title, text: mentionLine ? `\n\n${mentionLine}` : '' }));
+  // Leave room for the JSON wrapper and escaping (JSON can double some bytes).
+  const fixedBytes = utf8Bytes(JSON.stringify({ title, text: '' }));
   const textBudget = Math.floor((MSG_PARAM_MAX_BYTES - fixedBytes) / 2);
-  const body = truncateUtf8(input.text, Math.max(0, textBudget));
-  const text = mentionLine ? `${body}\n\n${mentionLine}` : body;
-  return { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }), atUserIds, atMobiles };
-}
-
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
+  const text = truncateUtf8(input.text, Math.max(0, textBudget));
+  return { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }) };
 }
 
 /** One digest line per deferred notification. */
@@ -191,5 +176,5 @@ export function digestMessage(lines: readonly DigestLine[], windowStartMs: numbe
   const bullets = shown.map((line) => `- [${line.severity}] ${truncateUtf8(line.text, 200)}`);
   const more = lines.length - shown.length;
   if (more > 0) bullets.push(locale === 'zh' ? `- 另有${more}条` : `- and ${more} more`);
-  return groupMessageWithMentions({ title, text: [heading, ...bullets].join('\n') });
+  return groupMarkdownMessage({ title, text: [heading, ...bullets].join('\n') });
 }

@@ -40,7 +40,7 @@ export const createAndDeliverCallSchema = z.object({
     privateData: z.optional(z.record(z.string(), stringMap)),
     /** Several spaces in one call cost one metered call. */
     targets: z.array(conversationTargetSchema).check(z.minLength(1), z.maxLength(20)),
-    /** Group delivery: userId → display name to @ with the card. */
+    /** Group delivery: userId → display name to @ with the card (imGroupOpenDeliverModel.atUserIds). */
     atUserIds: z.optional(stringMap),
   }),
 });
@@ -65,8 +65,8 @@ export const groupMessageCallSchema = z.object({
     coolAppCode: z.optional(nonEmpty(256)),
     msgKey: nonEmpty(64),
     msgParam: z.string().check(z.minLength(2), z.maxLength(15_000)),
-    atUserIds: z.optional(z.array(nonEmpty(128))),
-    atMobiles: z.optional(z.array(nonEmpty(32))),
+    // No @ fields: groupMessages/send has none (SDK OrgGroupSendRequest). Groups are @-ed by the
+    // card (createAndDeliver payload atUserIds). Older messages' at-fields are dropped on parse.
   }),
 });
 

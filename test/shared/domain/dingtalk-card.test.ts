@@ -4,7 +4,7 @@ import {
   MSG_PARAM_MAX_BYTES,
   cardParamMapProblems,
   digestMessage,
-  groupMessageWithMentions,
+  groupMarkdownMessage,
   incidentCardButtons,
   incidentCardParams,
   truncateUtf8,
@@ -101,19 +101,15 @@ describe('incident card params', () => {
   });
 });
 
-describe('group messages with @mentions', () => {
-  it('puts @userId / @mobile into the text as DingTalk requires', () => {
-    const message = groupMessageWithMentions({ title: 'P1', text: 'DB down', mentions: [{ userId: 'alice' }, { mobile: '13800000005' }, { userId: 'alice' }] });
-    const param = JSON.parse(message.msgParam) as { title: string; text: string };
-    expect(message.atUserIds).toEqual(['alice']);
-    expect(message.atMobiles).toEqual(['13800000005']);
-    expect(param.text).toContain('@alice');
-    expect(param.text).toContain('@13800000005');
+describe('group markdown messages (no @: groupMessages/send has no @ fields)', () => {
+  it('is a sampleMarkdown msgParam with the title and text, and nothing else', () => {
+    const message = groupMarkdownMessage({ title: 'P1', text: 'DB down' });
+    expect(message).toEqual({ msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'P1', text: 'DB down' }) });
   });
   it('stays within 15000 bytes even for huge text', () => {
-    const message = groupMessageWithMentions({ title: 't', text: '"故障"\n'.repeat(20_000), mentions: [{ userId: 'bob' }] });
+    const message = groupMarkdownMessage({ title: 't', text: '"故障"\n'.repeat(20_000) });
     expect(utf8Bytes(message.msgParam)).toBeLessThanOrEqual(MSG_PARAM_MAX_BYTES);
-    expect((JSON.parse(message.msgParam) as { text: string }).text).toContain('@bob');
+    expect((JSON.parse(message.msgParam) as { text: string }).text.endsWith('…')).toBe(true);
   });
   it('digest lists lines and counts the rest', () => {
     const lines = Array.from({ length: 45 }, (_, i) => ({ severity: 'Warning' as const, text: `incident ${i}` }));

@@ -5,7 +5,7 @@ import {
   DingTalkThrottledError,
 } from '../../../../shared/adapters/dingtalk/errors';
 import { incidentCardParams } from '../../../../shared/domain/dingtalk-card';
-import { groupMessageWithMentions } from '../../../../shared/domain/dingtalk-card';
+import { groupMarkdownMessage } from '../../../../shared/domain/dingtalk-card';
 import { DingTalkClient } from '../../../../shared/adapters/dingtalk/client';
 import { InMemoryAccessTokenStore, TokenProvider } from '../../../../shared/application/token-provider';
 import { COOL_APP, COOL_GROUP, GROUP, startSimApp, type SimApp } from './sim-app';
@@ -58,7 +58,7 @@ describe('DingTalkClient against the simulator', () => {
   });
 
   it('sends group messages (with coolAppCode where the cool app brought the robot) and 1:1 batches', async () => {
-    const message = groupMessageWithMentions({ title: 'P1', text: 'DB down', mentions: [{ userId: 'bob' }] });
+    const message = groupMarkdownMessage({ title: 'P1', text: 'DB down @bob' });
     await app.client.sendGroupMessage({ openConversationId: GROUP, ...message });
     const texts = app.sim.conversations().filter((c) => c.conversation === `group:${GROUP}` && c.kind === 'markdown');
     // groupMessages/send has no @ fields (SDK OrgGroupSendRequest): an @ in the text mentions nobody.

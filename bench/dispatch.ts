@@ -99,6 +99,7 @@ async function qpsRun(sim: Simulator, table: string, cap: number, backlog: numbe
     ledger: new DynamoDispatchLedger(getDocumentClient(), table),
     parked: { park: async (_call, reason) => console.log(`  parked: ${reason}`) },
     digests: new InMemoryDigestBuffer(),
+    outgoing: { enqueue: async () => undefined }, // batchSend is not benchmarked: no flow-control follow-ups
     onThrottled: () => void (throttleAnswers += 1),
   });
   const runId = Date.now().toString(36);
@@ -178,6 +179,7 @@ async function quotaRun(sim: Simulator, table: string): Promise<void> {
     ledger: new DynamoDispatchLedger(getDocumentClient(), table, { clock }),
     parked: { park: async (_call, _reason, cause) => void (cause === 'quota' ? (parkedQuota += 1) : undefined) },
     digests,
+    outgoing: { enqueue: async () => undefined }, // batchSend is not benchmarked: no flow-control follow-ups
     clock,
     alerts: { thresholdCrossed: (_org, threshold, usage) => void alerts.push(`${threshold}% at ${usage.used}/${usage.quota}`) },
   });

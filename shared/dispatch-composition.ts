@@ -5,10 +5,11 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
-import { getDocumentClient, getSecretsManagerClient } from './adapters/aws/clients';
+import { getDocumentClient, getSecretsManagerClient, getSqsClient } from './adapters/aws/clients';
 import { DynamoDigestBuffer, DynamoDispatchLedger } from './adapters/aws/dispatch-ledger';
 import { DynamoQpsLimiter } from './adapters/aws/qps-limiter';
 import { DynamoQuotaMeter } from './adapters/aws/quota-meter';
+import { SqsOutgoingCalls } from './adapters/aws/queues';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DingTalkClients } from './adapters/dingtalk/messengers';
@@ -57,6 +58,8 @@ export function dispatchUseCase(): DispatchUseCase {
     quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? dingTalkLimits().monthlyMeteredCalls }),
     ledger: new DynamoDispatchLedger(client, table),
     digests: new DynamoDigestBuffer(client, table),
+    // Follow-ups to flow-controlled recipients go back on the queue this worker reads.
+    outgoing: new SqsOutgoingCalls(getSqsClient(), config().queueUrls[outgoingImQueue.id]),
     parked: {
       async park(call, reason, cause) {
         logger.error('DingTalk call parked, not retried', { integrationId: call.integrationId, kind: call.kind, cause, reason });

@@ -3,7 +3,8 @@ import { deadLetterSink, retryVisibility } from '../../shared/composition';
 import { outgoingImQueue } from '../../shared/config/resources';
 import { dispatchUseCase } from '../../shared/dispatch-composition';
 import { outgoingCallSchema } from '../../shared/domain/outgoing-call';
-import { logger } from '../../shared/runtime/observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
 
 export const handler = queueHandler({
@@ -17,6 +18,14 @@ export const handler = queueHandler({
       const outcome = await dispatchUseCase().execute(call);
       // Deferred calls (≥ 95 % of the quota) are sent as digests by the scheduled flush-digests.
       logger.info('DingTalk call dispatched', { kind: call.kind, outcome: outcome.kind });
+      if (outcome.kind === 'unconfirmed') {
+        logger.warn('DingTalk never answered a call without idempotency key; not retried (it may have been delivered)', { kind: call.kind, reason: outcome.reason });
+        metrics.addMetric('DingTalkUnconfirmed', MetricUnit.Count, 1);
+      }
+      if (outcome.kind === 'sent' && outcome.possibleDuplicates) {
+        logger.warn('DingTalk call sent after unanswered attempts; it may have been delivered more than once', { kind: call.kind, possibleDuplicates: outcome.possibleDuplicates });
+        metrics.addMetric('DingTalkPossibleDuplicates', MetricUnit.Count, outcome.possibleDuplicates);
+      }
     },
   }),
 });

@@ -59,9 +59,19 @@ export interface BatchSendResult {
   readonly flowControlledUserIds: readonly string[];
 }
 
+export interface CreateAndDeliverResult {
+  readonly outTrackId: string;
+  readonly deliverResults: readonly DeliverResult[];
+  /**
+   * DingTalk refused the call because a card with this outTrackId exists (`param.cardAlreadyExist`):
+   * an earlier attempt, whose answer was lost, delivered it. Delivered, not a failure.
+   */
+  readonly alreadyExisted?: boolean;
+}
+
 /** The metered DingTalk calls dispatch makes (DingTalkClient implements it). */
 export interface DingTalkMessaging {
-  createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<{ outTrackId: string; deliverResults: readonly DeliverResult[] }>;
+  createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<CreateAndDeliverResult>;
   updateCard(input: UpdateCardInput): Promise<void>;
   sendGroupMessage(input: GroupMessageInput): Promise<{ processQueryKey: string }>;
   batchSendOto(input: BatchSendInput): Promise<BatchSendResult>;

@@ -3,7 +3,9 @@
  *
  *   idempotency claim → monthly quota (95 % policy) → QPS slot → call → classify the answer
  *
- *  - ok         → recorded as sent.
+ *  - ok         → recorded as sent. Recipients batchSend answers as flow-controlled get a follow-up
+ *                 call, queued (delayed, with its own idempotency key) before the ledger is finished.
+ *                 `param.cardAlreadyExist` on createAndDeliver is delivered too (an earlier attempt).
  *  - throttled  → waited in process (≥ 1 s, "sleep 1秒，然后继续执行") and retried with a fresh QPS
  *                 slot, up to `throttleRetries` times; after that DispatchRetryLaterError, so the
  *                 handler lets SQS redeliver after the visibility timeout. In-process waiting keeps
@@ -17,16 +19,19 @@
  *
  * Idempotency: the ledger claims the idempotency key with a conditional put and a lease before
  * the call, records the final state after it, and a redelivered message finds that record and
- * calls nothing. The one unavoidable gap: if DingTalk never answered (timeout) or the process died
- * mid-call, a redelivery calls again — harmless for cards (same outTrackId), possibly a duplicate
- * robot message.
+ * calls nothing. The one unavoidable gap: if DingTalk never answered (timeout, lost answer) or the
+ * process died mid-call, a redelivery calls again — harmless for cards (same outTrackId: the card
+ * is not created twice, or DingTalk answers param.cardAlreadyExist) and card updates, a possible
+ * duplicate for robot messages (no idempotency key). The ledger counts unanswered attempts per key:
+ * a robot message is sent at most `maxUnansweredAttempts` times without an answer (then recorded as
+ * `unconfirmed`, not retried), and a later success records how many duplicates it may have made.
  */
 import { QpsLimiterSaturatedError, isDingTalkCallFailure, type DingTalkCallFailure, type DingTalkMessaging, type QpsLimiter, type QuotaConsumption, type QuotaMeter } from './dispatch-ports';
 import { digestMessage, type DigestLine } from '../domain/dingtalk-card';
 import type { Severity } from '../domain/incident';
 import { digestTargetsOf, type ConversationTarget, type OutgoingCall } from '../domain/outgoing-call';
 import { DIGEST_WINDOW_MS, digestWindowStart, type QuotaThreshold } from '../domain/rate-limit';
-import { systemClock, type Clock } from './ports';
+import { systemClock, type Clock, type OutgoingCalls } from './ports';
 
 export type { DingTalkMessaging } from './dispatch-ports';
 
@@ -38,7 +43,8 @@ export interface DispatchTarget {
   readonly orgKey: string;
 }
 
-export type LedgerOutcome = 'sent' | 'deferred' | 'parked' | 'rejected';
+/** `unconfirmed`: a call without idempotency key got no answer too often; it may have been delivered, it is not retried. */
+export type LedgerOutcome = 'sent' | 'deferred' | 'parked' | 'rejected' | 'unconfirmed';
 
 export interface LedgerRecord {
   readonly outcome: LedgerOutcome;
@@ -46,15 +52,22 @@ export interface LedgerRecord {
   readonly atMs: number;
 }
 
-export type LedgerClaim = { readonly kind: 'claimed' } | { readonly kind: 'finished'; readonly record: LedgerRecord } | { readonly kind: 'busy'; readonly retryAfterMs: number };
+export type LedgerClaim =
+  /** `unanswered`: earlier attempts of this key that DingTalk never answered (each may have been executed). */
+  | { readonly kind: 'claimed'; readonly unanswered?: number }
+  | { readonly kind: 'finished'; readonly record: LedgerRecord }
+  | { readonly kind: 'busy'; readonly retryAfterMs: number };
 
 /** One record per idempotency key (DynamoDB: conditional put with a lease). */
 export interface DispatchLedger {
   /** Claims the key for one attempt; `finished` when a previous attempt completed; `busy` while another holds the lease. */
   begin(idempotencyKey: string, leaseMs: number): Promise<LedgerClaim>;
   finish(idempotencyKey: string, record: LedgerRecord): Promise<void>;
-  /** The attempt failed in a way worth retrying: let a redelivery claim the key again. */
-  abandon(idempotencyKey: string): Promise<void>;
+  /**
+   * The attempt failed in a way worth retrying: let a redelivery claim the key again. `unanswered`:
+   * DingTalk never answered this attempt — count it (the next claim reports the count).
+   */
+  abandon(idempotencyKey: string, options?: { unanswered?: boolean }): Promise<void>;
 }
 
 /** Calls that must not be retried, with the reason (the lead routes it to the DLQ / an alarm). */
@@ -94,6 +107,8 @@ export interface DispatchDeps {
   readonly ledger: DispatchLedger;
   readonly parked: ParkedCallSink;
   readonly digests: DigestBuffer;
+  /** The outgoing-im queue: follow-ups to flow-controlled recipients go back on it. */
+  readonly outgoing: OutgoingCalls;
   readonly alerts?: QuotaAlerts;
   readonly clock?: Clock;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -103,10 +118,23 @@ export interface DispatchDeps {
   readonly leaseMs?: number;
   /** Notified for every throttle answer (bench and metrics). */
   readonly onThrottled?: (call: OutgoingCall, error: DingTalkCallFailure) => void;
+  /** Unanswered attempts after which a call without idempotency key (robot message) is not retried (default 3: ≤ 2 duplicates). */
+  readonly maxUnansweredAttempts?: number;
+  /** Follow-up generations for recipients DingTalk keeps flow-controlling before they are parked (default 6). */
+  readonly maxFlowControlFollowUps?: number;
 }
 
 export type DispatchOutcome =
-  | { readonly kind: 'sent'; readonly attempts: number; readonly detail?: string; readonly followUp?: OutgoingCall }
+  | {
+      readonly kind: 'sent';
+      readonly attempts: number;
+      readonly detail?: string;
+      /** Queued on the outgoing-im queue for the recipients DingTalk flow-controlled. */
+      readonly followUp?: OutgoingCall;
+      /** Earlier unanswered attempts of a call without idempotency key: up to this many duplicates. */
+      readonly possibleDuplicates?: number;
+    }
+  | { readonly kind: 'unconfirmed'; readonly reason: string; readonly unanswered: number }
   | { readonly kind: 'duplicate'; readonly previous: LedgerRecord }
   | { readonly kind: 'deferred'; readonly reason: string; readonly digestTargets: number }
   | { readonly kind: 'parked'; readonly reason: string }
@@ -132,6 +160,22 @@ export const QPS_API_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
 };
 
+/** Calls DingTalk de-duplicates itself (same outTrackId; an update sets the same values): a resend is harmless. */
+const IDEMPOTENT_KINDS: ReadonlySet<OutgoingCall['kind']> = new Set(['dingtalk.createAndDeliver', 'dingtalk.updateCard']);
+
+/** `<key>#flow<n>`: the n-th follow-up of a call to the recipients DingTalk flow-controlled. */
+const FLOW_SUFFIX = /#flow(\d+)$/;
+
+/** Delay before the n-th follow-up: 2 s, doubling, at most 60 s. */
+export function flowFollowUpDelaySeconds(generation: number): number {
+  return Math.min(60, 2 ** Math.max(1, generation));
+}
+
+function unansweredFailure(error: unknown): boolean {
+  const cause = error instanceof DispatchRetryLaterError ? error.cause : error;
+  return isDingTalkCallFailure(cause) && !cause.answered;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function targetKey(target: ConversationTarget): string {
@@ -143,12 +187,16 @@ export class DispatchUseCase {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly throttleRetries: number;
   private readonly leaseMs: number;
+  private readonly maxUnanswered: number;
+  private readonly maxFollowUps: number;
 
   constructor(private readonly deps: DispatchDeps) {
     this.clock = deps.clock ?? systemClock;
     this.sleep = deps.sleep ?? defaultSleep;
     this.throttleRetries = deps.throttleRetries ?? 2;
     this.leaseMs = deps.leaseMs ?? 60_000;
+    this.maxUnanswered = Math.max(1, deps.maxUnansweredAttempts ?? 3);
+    this.maxFollowUps = Math.max(1, deps.maxFlowControlFollowUps ?? 6);
   }
 
   /** Processes one call. Throws DispatchRetryLaterError when SQS should redeliver it. */
@@ -196,10 +244,10 @@ export class DispatchUseCase {
       const consumption = await this.deps.quota.tryConsume(target.orgKey, 1, { severity: ceilingSeverity });
       await this.report(target.orgKey, consumption);
       if (!consumption.granted) return await this.refused(call, consumption, isDigest);
-      return await this.callWithRetries(call, target, consumption);
+      return await this.callWithRetries(call, target, consumption, claim.unanswered ?? 0);
     } catch (error) {
       if (error instanceof FinishedError) return error.outcome;
-      await this.deps.ledger.abandon(call.idempotencyKey);
+      await this.deps.ledger.abandon(call.idempotencyKey, { unanswered: unansweredFailure(error) });
       throw error;
     }
   }
@@ -225,7 +273,7 @@ export class DispatchUseCase {
     return { kind: 'parked', reason };
   }
 
-  private async callWithRetries(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption): Promise<DispatchOutcome> {
+  private async callWithRetries(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, unanswered: number): Promise<DispatchOutcome> {
     const api = QPS_API_OF[call.kind];
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -237,20 +285,39 @@ export class DispatchUseCase {
         }
         throw error;
       }
+      let performed: Awaited<ReturnType<DispatchUseCase['perform']>>;
       try {
-        const { detail, followUp } = await this.perform(call, target.client);
-        await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
-        return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}) };
+        performed = await this.perform(call, target.client);
       } catch (error) {
         if (!isDingTalkCallFailure(error)) throw error;
-        const outcome = await this.onFailure(call, target, consumption, error, attempt);
+        const outcome = await this.onFailure(call, target, consumption, error, attempt, unanswered);
         if (outcome) throw new FinishedError(outcome);
+        continue;
       }
+      const { followUp, refused } = performed;
+      // DingTalk refused the call (the card already existed): not metered, like any answered refusal.
+      if (refused) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+      // Queued before the ledger is finished: if this throws, the message is retried, not lost; if
+      // the process dies after it, the retry queues the same key (`<key>#flow<n>`), which dispatch
+      // then finds in the ledger or claims once.
+      if (followUp) await this.deps.outgoing.enqueue(followUp, { delaySeconds: flowFollowUpDelaySeconds(Number(FLOW_SUFFIX.exec(followUp.idempotencyKey)?.[1] ?? 1)) });
+      const duplicates = unanswered > 0 && !IDEMPOTENT_KINDS.has(call.kind) ? unanswered : 0;
+      const notes = [
+        performed.detail,
+        unanswered === 0
+          ? undefined
+          : duplicates > 0
+            ? `${unanswered} earlier attempt(s) got no answer and may also have been delivered (up to ${duplicates} duplicate(s))`
+            : `after ${unanswered} unanswered attempt(s); harmless, DingTalk de-duplicates this call`,
+      ].filter((note): note is string => note !== undefined);
+      const detail = notes.length > 0 ? notes.join('; ') : undefined;
+      await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
+      return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}), ...(duplicates > 0 ? { possibleDuplicates: duplicates } : {}) };
     }
   }
 
   /** Returns a final outcome, throws DispatchRetryLaterError, or returns undefined to try again. */
-  private async onFailure(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, error: DingTalkCallFailure, attempt: number): Promise<DispatchOutcome | undefined> {
+  private async onFailure(call: OutgoingCall, target: DispatchTarget, consumption: QuotaConsumption, error: DingTalkCallFailure, attempt: number, unanswered: number): Promise<DispatchOutcome | undefined> {
     const reason = error.message;
     switch (error.kind) {
       case 'throttled': {
@@ -268,6 +335,13 @@ export class DispatchUseCase {
       case 'token': {
         // An unanswered call may have been executed and metered; only a definite rejection is refunded.
         if (error.answered) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
+        const unansweredNow = unanswered + (error.answered ? 0 : 1);
+        if (!error.answered && !IDEMPOTENT_KINDS.has(call.kind) && unansweredNow >= this.maxUnanswered) {
+          // No idempotency key: every resend of an unanswered message may be a duplicate. Stop here.
+          const why = `unanswered; may have been delivered: no answer from DingTalk in ${unansweredNow} attempt(s) (last: ${reason}); not sent again, so at most ${unansweredNow - 1} duplicate(s)`;
+          await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'unconfirmed', reason: why, atMs: this.clock.nowMs() });
+          return { kind: 'unconfirmed', reason: why, unanswered: unansweredNow };
+        }
         throw new DispatchRetryLaterError(reason, error.retryAfterMs ?? 1000, { cause: error });
       }
       case 'quota': {
@@ -287,10 +361,12 @@ export class DispatchUseCase {
     }
   }
 
-  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall }> {
+  /** `refused`: DingTalk refused the call but the outcome is delivered (an existing card). */
+  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall; refused?: boolean }> {
     switch (call.kind) {
       case 'dingtalk.createAndDeliver': {
         const result = await client.createAndDeliverCard(call.payload);
+        if (result.alreadyExisted) return { detail: `card ${call.payload.outTrackId} already existed (param.cardAlreadyExist): delivered by an earlier attempt`, refused: true };
         const failed = result.deliverResults.filter((r) => !r.success);
         return failed.length > 0 ? { detail: `not delivered to ${failed.map((r) => `${r.spaceType}.${r.spaceId} (${r.errorMsg ?? 'failed'})`).join(', ')}` } : {};
       }
@@ -305,9 +381,19 @@ export class DispatchUseCase {
         const notes: string[] = [];
         if (result.invalidUserIds.length > 0) notes.push(`not in the org: ${result.invalidUserIds.join(', ')}`);
         if (result.flowControlledUserIds.length === 0) return notes.length > 0 ? { detail: notes.join('; ') } : {};
-        // DingTalk throttled some recipients instead of failing the call: send them a follow-up.
-        notes.push(`flow-controlled, follow-up queued: ${result.flowControlledUserIds.join(', ')}`);
-        const followUp: OutgoingCall = { ...call, idempotencyKey: `${call.idempotencyKey}#flow:${result.flowControlledUserIds.join(',')}`.slice(0, 512), payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } };
+        // DingTalk throttled some recipients instead of failing the call: send them a follow-up. Its key
+        // depends only on this call's key, so a retry of this call queues the same follow-up.
+        const root = call.idempotencyKey.replace(FLOW_SUFFIX, '');
+        const generation = Number(FLOW_SUFFIX.exec(call.idempotencyKey)?.[1] ?? 0) + 1;
+        const users = result.flowControlledUserIds.join(', ');
+        if (generation > this.maxFollowUps) {
+          const reason = `still flow-controlled after ${generation - 1} follow-up(s), not delivered: ${users}`;
+          await this.deps.parked.park({ ...call, payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } }, reason, 'permanent');
+          notes.push(reason);
+          return { detail: notes.join('; ') };
+        }
+        notes.push(`flow-controlled, follow-up ${generation} queued: ${users}`);
+        const followUp: OutgoingCall = { ...call, idempotencyKey: `${root.slice(0, 500)}#flow${generation}`, payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } };
         return { detail: notes.join('; '), followUp };
       }
     }
@@ -357,7 +443,7 @@ export class InMemoryDigestBuffer implements DigestBuffer {
 
 /** Idempotency ledger in memory: tests, the bench, single-process tools. */
 export class InMemoryDispatchLedger implements DispatchLedger {
-  private readonly records = new Map<string, { inFlightUntil?: number; record?: LedgerRecord }>();
+  private readonly records = new Map<string, { inFlightUntil?: number; record?: LedgerRecord; unanswered?: number }>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -366,16 +452,21 @@ export class InMemoryDispatchLedger implements DispatchLedger {
     const existing = this.records.get(idempotencyKey);
     if (existing?.record) return { kind: 'finished', record: existing.record };
     if (existing?.inFlightUntil !== undefined && existing.inFlightUntil >= nowMs) return { kind: 'busy', retryAfterMs: Math.max(1000, existing.inFlightUntil - nowMs) };
-    this.records.set(idempotencyKey, { inFlightUntil: nowMs + leaseMs });
-    return { kind: 'claimed' };
+    const unanswered = existing?.unanswered ?? 0;
+    this.records.set(idempotencyKey, { inFlightUntil: nowMs + leaseMs, unanswered });
+    return { kind: 'claimed', unanswered };
   }
 
   async finish(idempotencyKey: string, record: LedgerRecord): Promise<void> {
     this.records.set(idempotencyKey, { record });
   }
 
-  async abandon(idempotencyKey: string): Promise<void> {
-    if (!this.records.get(idempotencyKey)?.record) this.records.delete(idempotencyKey);
+  async abandon(idempotencyKey: string, options: { unanswered?: boolean } = {}): Promise<void> {
+    const existing = this.records.get(idempotencyKey);
+    if (existing?.record) return;
+    const unanswered = (existing?.unanswered ?? 0) + (options.unanswered ? 1 : 0);
+    if (unanswered === 0) this.records.delete(idempotencyKey);
+    else this.records.set(idempotencyKey, { unanswered });
   }
 
   recordOf(idempotencyKey: string): LedgerRecord | undefined {

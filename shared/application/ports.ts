@@ -240,7 +240,8 @@ export interface DingTalkCardStore {
 
 /** The outgoing-im queue: every metered DingTalk call goes through dispatch. */
 export interface OutgoingCalls {
-  enqueue(call: import('../domain/outgoing-call').OutgoingCallInput): Promise<void>;
+  /** `delaySeconds` (0..900) holds the call back, e.g. a follow-up to flow-controlled recipients. */
+  enqueue(call: import('../domain/outgoing-call').OutgoingCallInput, options?: { delaySeconds?: number }): Promise<void>;
 }
 
 /** Cards of an incident across platforms and integrations. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../application/ports';
 import type { DigestBuffer, DigestEntry, DispatchLedger, DueDigest, LedgerClaim, LedgerOutcome, LedgerRecord } from '../../application/dispatch';
 import type { DigestLine } from '../../domain/dingtalk-card';
@@ -18,9 +18,10 @@ const IN_FLIGHT = 'in-flight';
 const ledgerKey = (idempotencyKey: string) => ({ pk: `OUTCALL#${idempotencyKey}`, sk: 'OUTCALL' });
 
 /**
- * `begin` is a conditional put: it succeeds when the key is new or its in-flight lease ran out
- * (the previous attempt died). A finished record is returned as is, so a redelivered message
- * never calls DingTalk twice.
+ * `begin` is a conditional write: it succeeds when the key is new or its in-flight lease ran out
+ * (the previous attempt died or was abandoned). A finished record is returned as is, so a
+ * redelivered message never calls DingTalk twice. `abandon` releases the lease and keeps the count
+ * of attempts DingTalk never answered (`unanswered`), which the next claim reports.
  */
 export class DynamoDispatchLedger implements DispatchLedger {
   private readonly clock: Clock;
@@ -36,16 +37,18 @@ export class DynamoDispatchLedger implements DispatchLedger {
   async begin(idempotencyKey: string, leaseMs: number): Promise<LedgerClaim> {
     const nowMs = this.clock.nowMs();
     try {
-      await this.client.send(
-        new PutCommand({
+      const out = await this.client.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...ledgerKey(idempotencyKey), state: IN_FLIGHT, leaseUntil: nowMs + leaseMs, expiresAt: Math.floor(nowMs / 1000) + LEDGER_RETENTION_SECONDS },
+          Key: ledgerKey(idempotencyKey),
+          UpdateExpression: 'SET #state = :inFlight, leaseUntil = :lease, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inFlight AND leaseUntil < :now)',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':inFlight': IN_FLIGHT, ':now': nowMs },
+          ExpressionAttributeValues: { ':inFlight': IN_FLIGHT, ':lease': nowMs + leaseMs, ':expires': Math.floor(nowMs / 1000) + LEDGER_RETENTION_SECONDS, ':now': nowMs },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { kind: 'claimed' };
+      return { kind: 'claimed', unanswered: Number(out.Attributes?.unanswered ?? 0) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -65,15 +68,17 @@ export class DynamoDispatchLedger implements DispatchLedger {
     );
   }
 
-  async abandon(idempotencyKey: string): Promise<void> {
+  async abandon(idempotencyKey: string, options: { unanswered?: boolean } = {}): Promise<void> {
     try {
+      // Released, not deleted: the count of unanswered attempts must survive until the key finishes.
       await this.client.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: ledgerKey(idempotencyKey),
+          UpdateExpression: options.unanswered ? 'SET leaseUntil = :released ADD unanswered :one' : 'SET leaseUntil = :released',
           ConditionExpression: '#state = :inFlight',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':inFlight': IN_FLIGHT },
+          ExpressionAttributeValues: { ':inFlight': IN_FLIGHT, ':released': 0, ...(options.unanswered ? { ':one': 1 } : {}) },
         }),
       );
     } catch (error) {

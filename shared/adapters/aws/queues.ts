@@ -61,11 +61,12 @@ export class SqsOutgoingCalls {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(call: import('../../domain/outgoing-call').OutgoingCallInput): Promise<void> {
+  async enqueue(call: import('../../domain/outgoing-call').OutgoingCallInput, options: { delaySeconds?: number } = {}): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(call),
+        ...(options.delaySeconds ? { DelaySeconds: Math.max(0, Math.min(900, Math.round(options.delaySeconds))) } : {}),
         MessageAttributes: { kind: { DataType: 'String', StringValue: call.kind }, integrationId: { DataType: 'String', StringValue: call.integrationId } },
       }),
     );

@@ -10,6 +10,7 @@ import type {
   BatchSendInput,
   BatchSendResult,
   CreateAndDeliverCardInput,
+  CreateAndDeliverResult,
   DeliverResult,
   DingTalkMessaging,
   GroupMessageInput,
@@ -19,6 +20,7 @@ import type { ConversationTarget } from '../../domain/outgoing-call';
 
 export type { BatchSendInput, BatchSendResult, CreateAndDeliverCardInput, DeliverResult, GroupMessageInput, UpdateCardInput };
 import {
+  CARD_ALREADY_EXISTS_CODE,
   DingTalkPermanentError,
   DingTalkRetryableError,
   DingTalkTokenError,
@@ -133,7 +135,7 @@ export class DingTalkClient implements DingTalkMessaging {
    * (IM_ROBOT), one `dtv1.card//` prefix and the spaces joined with ";". Throws DingTalkPermanentError when no space got the card;
    * a partial delivery returns the per-space results.
    */
-  async createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<{ outTrackId: string; deliverResults: readonly DeliverResult[] }> {
+  async createAndDeliverCard(input: CreateAndDeliverCardInput): Promise<CreateAndDeliverResult> {
     if (input.targets.length === 0) throw new DingTalkPermanentError('no target to deliver the card to', { endpoint: 'new:/v1.0/card/instances/createAndDeliver', answered: false });
     const groups = input.targets.filter((t): t is Extract<ConversationTarget, { type: 'group' }> => t.type === 'group');
     const users = input.targets.filter((t): t is Extract<ConversationTarget, { type: 'user' }> => t.type === 'user');
@@ -167,7 +169,14 @@ export class DingTalkClient implements DingTalkMessaging {
       body.imRobotOpenDeliverModel = { spaceType: 'IM_ROBOT' };
     }
     const path = '/v1.0/card/instances/createAndDeliver';
-    const answer = await this.call({ family: 'new', method: 'POST', path, body, schema: createAndDeliverAnswerSchema, authenticated: true });
+    let answer: z.infer<typeof createAndDeliverAnswerSchema>;
+    try {
+      answer = await this.call({ family: 'new', method: 'POST', path, body, schema: createAndDeliverAnswerSchema, authenticated: true });
+    } catch (error) {
+      // The card exists: an earlier attempt whose answer was lost delivered it (errors.ts). Delivered.
+      if (error instanceof DingTalkPermanentError && error.code === CARD_ALREADY_EXISTS_CODE) return { outTrackId: input.outTrackId, deliverResults: [], alreadyExisted: true };
+      throw error;
+    }
     const results = answer.result.deliverResults;
     if (results.length > 0 && results.every((r) => !r.success)) {
       throw new DingTalkPermanentError(`card ${input.outTrackId} reached no space: ${results.map((r) => `${r.spaceType}.${r.spaceId}: ${r.errorMsg ?? 'failed'}`).join('; ')}`, {

@@ -43,7 +43,17 @@ const NEW_API_THROTTLE_PREFIXES = ['Forbidden.AccessDenied.QpsLimit', 'Forbidden
 /** Robot sends answer HTTP 400 with these when a sender goes too fast (chatbots-send-…-in-batches). */
 const NEW_API_THROTTLE_CODES = new Set(['send.too.fast', 'send.byToken.tooFast']);
 const NEW_API_QUOTA_CODES = new Set(['Forbidden.AccessDenied.ApiCountLimitForOrg']);
-const NEW_API_TOKEN_CODES = new Set(['InvalidAuthentication', 'InvalidAccessToken', 'Unauthorized', 'InvalidAuthentication.AccessToken']);
+/**
+ * A bad or expired token: `InvalidAuthentication` "不合法的access_token", answered as HTTP 401 or — as
+ * captured answers show — HTTP 400; matched case-insensitively (`invalidAuthentication` is seen too).
+ */
+const NEW_API_TOKEN_CODES = new Set(['invalidauthentication', 'invalidaccesstoken', 'unauthorized', 'invalidauthentication.accesstoken']);
+/**
+ * `400 param.cardAlreadyExist` (createAndDeliver's error table): a card with this outTrackId exists.
+ * Whether DingTalk answers it or silently ignores a reused outTrackId is unconfirmed; either way an
+ * earlier attempt delivered the card, so the caller treats it as delivered.
+ */
+export const CARD_ALREADY_EXISTS_CODE = 'param.cardAlreadyExist';
 const NEW_API_BUSY_CODES = new Set(['system.busy', 'ServiceUnavailable', 'InternalError', 'GatewayTimeout']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -138,7 +148,7 @@ function classifyNewApiError(httpStatus: number, code: string, said: string): Di
     return { kind: 'throttled', code, reason: `${said}: QPS limit, retry after ≥ 1 s`, retryAfterMs: THROTTLE_RETRY_AFTER_MS };
   }
   if (NEW_API_QUOTA_CODES.has(code)) return { kind: 'quota', code, reason: `${said}: the org's monthly API quota is used up; retrying cannot help` };
-  if (httpStatus === 401 || NEW_API_TOKEN_CODES.has(code)) return { kind: 'token', code, reason: `${said}: the access token was rejected` };
+  if (httpStatus === 401 || NEW_API_TOKEN_CODES.has(code.toLowerCase())) return { kind: 'token', code, reason: `${said}: the access token was rejected` };
   if (httpStatus === 429 || httpStatus >= 500 || NEW_API_BUSY_CODES.has(code)) {
     return { kind: 'retry', code, reason: `${said}: retry later`, retryAfterMs: httpStatus === 429 ? THROTTLE_RETRY_AFTER_MS : BUSY_RETRY_AFTER_MS };
   }

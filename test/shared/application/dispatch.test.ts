@@ -36,6 +36,8 @@ function call(input: Partial<OutgoingCallInput> & { kind?: OutgoingCall['kind'] 
 
 interface Rig {
   readonly dispatch: DispatchUseCase;
+  /** Calls the use case put back on the outgoing-im queue (flow-control follow-ups). */
+  readonly queued: { call: OutgoingCallInput; delaySeconds?: number }[];
   readonly meter: InMemoryQuotaMeter;
   readonly ledger: InMemoryDispatchLedger;
   readonly digests: InMemoryDigestBuffer;
@@ -46,7 +48,7 @@ interface Rig {
   clockMs: number;
 }
 
-function rig(options: { quota?: number; client?: DingTalkMessaging; throttleRetries?: number } = {}): Rig {
+function rig(options: { quota?: number; client?: DingTalkMessaging; throttleRetries?: number; enqueue?: (call: OutgoingCallInput) => Promise<void> } = {}): Rig {
   const state = { clockMs: Date.now(), throttles: 0 };
   const clock = { nowMs: () => state.clockMs };
   const meter = new InMemoryQuotaMeter({ quotaOf: () => options.quota ?? 5000, clock });
@@ -55,12 +57,19 @@ function rig(options: { quota?: number; client?: DingTalkMessaging; throttleRetr
   const parked: Rig['parked'] = [];
   const sleeps: number[] = [];
   const alerts: QuotaThreshold[] = [];
+  const queued: Rig['queued'] = [];
   const deps: DispatchDeps = {
     targetFor: async () => ({ client: options.client ?? app.client, appKey: APP.clientId, orgKey: APP.corpId }),
     limiter: new SlottedQpsLimiter(new InMemoryQpsSlotStore(), { limit: 20 }),
     quota: meter,
     ledger,
     digests,
+    outgoing: {
+      enqueue: async (c, o) => {
+        await options.enqueue?.(c);
+        queued.push({ call: c, delaySeconds: o?.delaySeconds });
+      },
+    },
     parked: { park: async (c, reason, cause) => void parked.push({ reason, cause, key: c.idempotencyKey }) },
     alerts: { thresholdCrossed: (_org, threshold) => void alerts.push(threshold) },
     clock,
@@ -68,7 +77,7 @@ function rig(options: { quota?: number; client?: DingTalkMessaging; throttleRetr
     throttleRetries: options.throttleRetries ?? 2,
     onThrottled: () => void (state.throttles += 1),
   };
-  const result = { dispatch: new DispatchUseCase(deps), meter, ledger, digests, parked, sleeps, alerts };
+  const result = { dispatch: new DispatchUseCase(deps), meter, ledger, digests, parked, sleeps, alerts, queued };
   return Object.defineProperties(result, {
     clockMs: { get: () => state.clockMs, set: (v: number) => void (state.clockMs = v) },
     throttles: { get: () => state.throttles },
@@ -171,19 +180,144 @@ describe('DispatchUseCase', () => {
     expect(r.parked.at(-1)?.cause).toBe('quota');
   });
 
-  it('re-queues DingTalk flow-controlled recipients as a follow-up call', async () => {
-    const fake: DingTalkMessaging = {
-      createAndDeliverCard: async () => ({ outTrackId: 'x', deliverResults: [] }),
-      updateCard: async () => undefined,
-      sendGroupMessage: async () => ({ processQueryKey: 'k' }),
-      batchSendOto: async () => ({ processQueryKey: 'k', invalidUserIds: [], flowControlledUserIds: ['bob'] }),
-    };
-    const r = rig({ client: fake });
-    const outcome = await r.dispatch.execute(call({ kind: 'dingtalk.oneToOneMessage', payload: { userIds: ['alice', 'bob'], msgKey: 'sampleText', msgParam: '{"content":"x"}' } }));
+  const flowControlling = (flowControlledUserIds: string[]): DingTalkMessaging => ({
+    createAndDeliverCard: async () => ({ outTrackId: 'x', deliverResults: [] }),
+    updateCard: async () => undefined,
+    sendGroupMessage: async () => ({ processQueryKey: 'k' }),
+    batchSendOto: async () => ({ processQueryKey: 'k', invalidUserIds: [], flowControlledUserIds }),
+  });
+  const batch = (userIds: string[], content = 'x') => call({ kind: 'dingtalk.oneToOneMessage', payload: { userIds, msgKey: 'sampleText', msgParam: JSON.stringify({ content }) } });
+
+  it('queues a delayed follow-up for DingTalk flow-controlled recipients before the ledger says sent', async () => {
+    const r = rig({ client: flowControlling(['bob']) });
+    const message = batch(['alice', 'bob']);
+    const outcome = await r.dispatch.execute(message);
     expect(outcome.kind).toBe('sent');
-    const followUp = outcome.kind === 'sent' ? outcome.followUp : undefined;
-    expect(followUp?.kind === 'dingtalk.oneToOneMessage' && followUp.payload.userIds).toEqual(['bob']);
-    expect(followUp?.idempotencyKey).not.toBe(`key-${seq}`);
+    expect(r.queued).toHaveLength(1);
+    const [{ call: followUp, delaySeconds }] = r.queued;
+    expect(followUp.kind === 'dingtalk.oneToOneMessage' && followUp.payload.userIds).toEqual(['bob']);
+    expect(followUp.idempotencyKey).toBe(`${message.idempotencyKey}#flow1`);
+    expect(delaySeconds).toBeGreaterThanOrEqual(1);
+    expect(delaySeconds).toBeLessThanOrEqual(60);
+    expect(r.ledger.recordOf(message.idempotencyKey)).toMatchObject({ outcome: 'sent', reason: expect.stringContaining('follow-up 1 queued: bob') });
+    // A follow-up that is flow-controlled again queues the next generation, later.
+    const second = await r.dispatch.execute(parseOutgoingCall(followUp));
+    expect(second.kind).toBe('sent');
+    expect(r.queued[1]?.call.idempotencyKey).toBe(`${message.idempotencyKey}#flow2`);
+    expect(r.queued[1]?.delaySeconds).toBeGreaterThan(delaySeconds!);
+  });
+
+  it('a failed enqueue leaves the message to be retried; a retry after the enqueue queues the same follow-up key', async () => {
+    let failures = 1;
+    const r = rig({ client: flowControlling(['bob']), enqueue: async () => void (failures-- > 0 ? (() => { throw new Error('SQS unavailable'); })() : undefined) });
+    const message = batch(['alice', 'bob']);
+    await expect(r.dispatch.execute(message)).rejects.toThrow('SQS unavailable');
+    expect(r.ledger.recordOf(message.idempotencyKey)).toBeUndefined(); // not finished: SQS redelivers it
+    expect((await r.dispatch.execute(message)).kind).toBe('sent');
+    // The process died after the enqueue, before the ledger was finished: the retry queues the same key.
+    const crashing = rig({ client: flowControlling(['bob']) });
+    const finish = crashing.ledger.finish.bind(crashing.ledger);
+    let crash = true;
+    crashing.ledger.finish = async (key, record) => {
+      if (crash) {
+        crash = false;
+        throw new Error('crash');
+      }
+      return finish(key, record);
+    };
+    await expect(crashing.dispatch.execute(message)).rejects.toThrow('crash');
+    await crashing.dispatch.execute(message);
+    expect(crashing.queued.map((q) => q.call.idempotencyKey)).toEqual([`${message.idempotencyKey}#flow1`, `${message.idempotencyKey}#flow1`]);
+    // ... and dispatch sends that key once.
+    const plain = rig({ client: flowControlling([]) });
+    const followUp = parseOutgoingCall(crashing.queued[0]!.call);
+    expect((await plain.dispatch.execute(followUp)).kind).toBe('sent');
+    expect((await plain.dispatch.execute(parseOutgoingCall(crashing.queued[1]!.call))).kind).toBe('duplicate');
+  });
+
+  it('recipients still flow-controlled after the last follow-up are parked with the reason', async () => {
+    const r = rig({ client: flowControlling(['bob']) });
+    let next: OutgoingCall | undefined = batch(['bob']);
+    for (let i = 0; next && i < 20; i += 1) {
+      const outcome = await r.dispatch.execute(next);
+      next = outcome.kind === 'sent' ? outcome.followUp : undefined;
+    }
+    expect(r.queued).toHaveLength(6);
+    expect(r.parked).toEqual([expect.objectContaining({ cause: 'permanent', reason: expect.stringContaining('still flow-controlled after 6 follow-up(s)') })]);
+  });
+
+  it('against the simulator: flow-controlled recipients get exactly one message through the follow-ups', async () => {
+    const r = rig();
+    app.sim.dingtalk.setSwitches({ flowControl: { nextN: 3 } });
+    try {
+      const text = `flow ${Date.now()}`;
+      const pending: OutgoingCall[] = [batch(['alice', 'bob'], text)];
+      while (pending.length > 0) {
+        const outcome = await r.dispatch.execute(pending.shift()!);
+        if (outcome.kind === 'sent' && outcome.followUp) pending.push(outcome.followUp);
+      }
+      expect(r.queued.length).toBeGreaterThanOrEqual(1);
+      for (const user of ['alice', 'bob']) expect(app.sim.conversations().filter((c) => c.conversation === `user:${user}` && c.text === text)).toHaveLength(1);
+    } finally {
+      app.sim.dingtalk.setSwitches({ flowControl: { nextN: 0, percent: 0 } });
+    }
+  });
+
+  describe.each(['ignore', 'reject'] as const)('a card whose answer was lost, reused outTrackId %s', (reading) => {
+    it('is delivered once: the retry is recorded as sent, never a failure or a park', async () => {
+      const r = rig();
+      app.sim.dingtalk.setSwitches({ existingOutTrackId: reading });
+      try {
+        const card = call({ kind: 'dingtalk.createAndDeliver' });
+        const before = (await app.usage()).metered;
+        await app.fault({ endpoint: 'card/instances/createAndDeliver', kind: 'lost-answer', nextN: 1 });
+        await expect(r.dispatch.execute(card)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+        const outcome = await r.dispatch.execute(card);
+        expect(outcome.kind).toBe('sent');
+        expect(r.parked).toEqual([]);
+        const attempts = sendsOf('card/instances/createAndDeliver').slice(-2);
+        expect(attempts.map((c) => [c.status, c.resultCode])).toEqual(reading === 'reject' ? [[200, 'ok'], [400, 'param.cardAlreadyExist']] : [[200, 'ok'], [200, 'ok']]);
+        if (reading === 'reject') expect(r.ledger.recordOf(card.idempotencyKey)?.reason).toContain('param.cardAlreadyExist');
+        const title = card.kind === 'dingtalk.createAndDeliver' ? card.payload.cardParamMap.title : undefined;
+        expect(app.sim.conversations().filter((c) => c.conversation === `group:${GROUP}` && c.card?.title === title)).toHaveLength(1);
+        // Our meter agrees with DingTalk's: the lost call was metered, a refused retry is not.
+        expect((await r.meter.usage(APP.corpId)).used).toBe((await app.usage()).metered - before);
+      } finally {
+        app.sim.dingtalk.setSwitches({ existingOutTrackId: 'ignore' });
+      }
+    });
+  });
+
+  it('a robot message whose answer was lost is resent and the possible duplicate recorded', async () => {
+    const r = rig();
+    const message = call();
+    await app.fault({ endpoint: 'robot/groupMessages/send', kind: 'lost-answer', nextN: 1 });
+    await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    const outcome = await r.dispatch.execute(message);
+    expect(outcome).toMatchObject({ kind: 'sent', possibleDuplicates: 1 });
+    expect(r.ledger.recordOf(message.idempotencyKey)?.reason).toMatch(/1 earlier attempt\(s\) got no answer.*up to 1 duplicate/);
+  });
+
+  it('a robot message is sent at most 3 times without an answer, then recorded as unconfirmed and not retried', async () => {
+    const r = rig();
+    const message = call();
+    const text = message.kind === 'dingtalk.groupMessage' ? (JSON.parse(message.payload.msgParam) as { content: string }).content : undefined;
+    await app.fault({ endpoint: 'robot/groupMessages/send', kind: 'lost-answer', nextN: 5 });
+    await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    const third = await r.dispatch.execute(message);
+    expect(third).toMatchObject({ kind: 'unconfirmed', unanswered: 3 });
+    expect(r.ledger.recordOf(message.idempotencyKey)).toMatchObject({ outcome: 'unconfirmed', reason: expect.stringMatching(/^unanswered; may have been delivered.*at most 2 duplicate/) });
+    expect(await r.dispatch.execute(message)).toMatchObject({ kind: 'duplicate' });
+    expect(app.sim.conversations().filter((c) => c.conversation === `group:${GROUP}` && c.text === text)).toHaveLength(3);
+  });
+
+  it('a card (idempotent) keeps being retried however often its answer is lost', async () => {
+    const r = rig();
+    const card = call({ kind: 'dingtalk.createAndDeliver' });
+    await app.fault({ endpoint: 'card/instances/createAndDeliver', kind: 'lost-answer', nextN: 4 });
+    for (let i = 0; i < 4; i += 1) await expect(r.dispatch.execute(card)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    expect(await r.dispatch.execute(card)).toMatchObject({ kind: 'sent', detail: expect.stringContaining('4 unanswered attempt(s); harmless') });
   });
 
   it('an attempt in flight elsewhere makes the redelivery wait', async () => {

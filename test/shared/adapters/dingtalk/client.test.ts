@@ -136,6 +136,39 @@ describe('DingTalkClient against the simulator', () => {
     expect(sends.map((c) => c.status)).toEqual([401, 200]);
   });
 
+  it.each([401, 400] as const)('a bad token answered as HTTP %i is refreshed once and the call repeated once', async (status) => {
+    app.sim.dingtalk.setSwitches({ invalidTokenStatus: status });
+    try {
+      await app.client.sendGroupMessage({ openConversationId: GROUP, msgKey: 'sampleText', msgParam: '{"content":"warm"}' });
+      const tokenCallsBefore = app.sim.calls().filter((c) => c.endpoint === 'oauth2/accessToken').length;
+      await app.fault({ endpoint: 'robot/groupMessages/send', kind: 'token-invalid', nextN: 1 });
+      await app.client.sendGroupMessage({ openConversationId: GROUP, msgKey: 'sampleText', msgParam: '{"content":"after refresh"}' });
+      expect(app.sim.calls().filter((c) => c.endpoint === 'oauth2/accessToken').length).toBe(tokenCallsBefore + 1);
+      const sends = app.sim.calls().filter((c) => c.endpoint === 'robot/groupMessages/send').slice(-2);
+      expect(sends.map((c) => [c.status, c.resultCode])).toEqual([[status, 'InvalidAuthentication'], [200, 'ok']]);
+      // Twice in a row: one refresh, one retry, then the token error surfaces.
+      await app.fault({ endpoint: 'robot/groupMessages/send', kind: 'token-invalid', nextN: 2 });
+      await expect(app.client.sendGroupMessage({ openConversationId: GROUP, msgKey: 'sampleText', msgParam: '{"content":"x"}' })).rejects.toMatchObject({ kind: 'token', httpStatus: status });
+      expect(app.sim.calls().filter((c) => c.endpoint === 'oauth2/accessToken').length).toBe(tokenCallsBefore + 2);
+    } finally {
+      app.sim.dingtalk.setSwitches({ invalidTokenStatus: 401 });
+    }
+  });
+
+  it.each(['ignore', 'reject'] as const)('createAndDeliver with an existing outTrackId (reading %s) is delivered, not a failure', async (reading) => {
+    app.sim.dingtalk.setSwitches({ existingOutTrackId: reading });
+    try {
+      const input = { outTrackId: `again-${reading}`, cardTemplateId: 'tpl.schema', cardParamMap: card(), targets: [{ type: 'user' as const, userId: 'alice' }] };
+      expect((await app.client.createAndDeliverCard(input)).alreadyExisted).toBeUndefined();
+      const again = await app.client.createAndDeliverCard(input);
+      expect(again.outTrackId).toBe(input.outTrackId);
+      expect(again.alreadyExisted).toBe(reading === 'reject' ? true : undefined);
+      expect(app.sim.calls().filter((c) => c.endpoint === 'card/instances/createAndDeliver').at(-1)?.resultCode).toBe(reading === 'reject' ? 'param.cardAlreadyExist' : 'ok');
+    } finally {
+      app.sim.dingtalk.setSwitches({ existingOutTrackId: 'ignore' });
+    }
+  });
+
   it('two token failures in a row are not retried forever', async () => {
     await app.fault({ endpoint: 'card/instances', kind: 'token-invalid', nextN: 2 });
     await expect(app.client.updateCard({ outTrackId: 'inc-1-v1', cardParamMap: { status: 'x' }, updateByKey: true })).rejects.toMatchObject({ kind: 'token' });

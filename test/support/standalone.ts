@@ -66,7 +66,7 @@ export function findOutsideReferences(root: string, file: string, content: strin
   const seen = new Set<number>();
   for (const needle of absolutes) {
     for (let i = content.indexOf(needle); i >= 0; i = content.indexOf(needle, i + 1)) {
-      // `/work/` inside a longer relative path (`src/work/x`) is not an absolute path.
+      // The workspace folder inside a longer relative path (`src/<name>/x`) is not an absolute path.
       if ((i > 0 && /[\w@.+\-]/.test(content[i - 1])) || seen.has(i)) continue;
       seen.add(i);
       add(i, content.slice(i, i + 60).split(/\s/)[0], `absolute path outside the repository (${needle})`);

@@ -19,22 +19,33 @@ export class DynamoDedupeStore implements DedupeStore {
   ) {}
 
   async claim(dedupeKey: string, pendingSeconds: number): Promise<'claimed' | 'done' | 'pending'> {
-    const nowSeconds = Math.floor(this.nowMs() / 1000);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key(dedupeKey), state: 'pending', expiresAt: nowSeconds + pendingSeconds },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      );
-      return 'claimed';
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    // The claim and the look at the existing item are two calls: the item may be released (or lapse)
+    // in between. Then nothing holds the key any more, so claim again instead of calling it 'done'
+    // (which would swallow the platform's retry).
+    for (let attempt = 1; ; attempt += 1) {
+      const nowSeconds = Math.floor(this.nowMs() / 1000);
+      let existing: Record<string, unknown> | undefined;
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key(dedupeKey), state: 'pending', expiresAt: nowSeconds + pendingSeconds },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': nowSeconds },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'claimed';
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        // DynamoDB hands back the item that failed the condition (attribute-value form).
+        existing = e.Item ? { state: e.Item.state?.S, expiresAt: e.Item.expiresAt?.N === undefined ? undefined : Number(e.Item.expiresAt.N) } : undefined;
+      }
+      existing ??= (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key(dedupeKey), ConsistentRead: true }))).Item;
+      const live = existing && typeof existing.expiresAt === 'number' && existing.expiresAt >= nowSeconds;
+      if (live) return existing?.state === 'pending' ? 'pending' : 'done';
+      if (attempt >= 3) return 'pending'; // the key keeps changing hands: let the platform retry shortly
     }
-    const existing = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key(dedupeKey), ConsistentRead: true }));
-    return existing.Item?.state === 'pending' ? 'pending' : 'done';
   }
 
   async complete(dedupeKey: string, ttlSeconds: number): Promise<void> {

@@ -56,6 +56,32 @@ describe('DynamoDedupeStore', () => {
     expect(await store().claim(key, 8)).toBe('claimed');
   });
 
+  it('a claim released between the failed put and the look at the item is claimed again, not called done', async () => {
+    const key = freshKey();
+    expect(await store().claim(key, 8)).toBe('claimed');
+    const client = getDocumentClient();
+    // The first delivery's work fails and it releases the key just after our conditional put failed
+    // (and DynamoDB handed back no item, as a local server may not).
+    const racing = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: { input: { ConditionExpression?: string } }) => {
+          try {
+            return await target.send(command as never);
+          } catch (error) {
+            if (command.input.ConditionExpression && (error as Error).name === 'ConditionalCheckFailedException') {
+              await store().release(key);
+              delete (error as { Item?: unknown }).Item;
+            }
+            throw error;
+          }
+        };
+      },
+    });
+    expect(await new DynamoDedupeStore(racing, table, () => nowMs).claim(key, 8)).toBe('claimed');
+    expect(await raw(key)).toMatchObject({ state: 'pending' });
+  });
+
   it('a dead pending claim lapses: a retry after the pending window takes the key over', async () => {
     const key = freshKey();
     expect(await store().claim(key, 8)).toBe('claimed'); // the invocation that claimed it dies here

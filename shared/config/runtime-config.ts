@@ -20,6 +20,37 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * How long personal data is kept (README "Personal data"), in days; DynamoDB's TTL deletes the
+ * items some time after they expire.
+ * - `CLOSED_INCIDENT_RETENTION_DAYS` (default 30): a closed incident and its card records (WeCom and
+ *   DingTalk cards, their task/outTrackId lookups, the incident → cards index) expire this long after
+ *   the close; reopening the incident removes the expiry again.
+ * - `MEMBER_RETENTION_DAYS` (default 180): a member (email, name, mobile) expires this long after
+ *   the last member.upserted that named it; every upsert starts the period again.
+ */
+export interface RetentionConfig {
+  readonly closedIncidentDays: number;
+  readonly memberDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionConfig = { closedIncidentDays: 30, memberDays: 180 };
+
+/** Reads the retention variables; unset means the default, anything but a positive number is refused. */
+export function readRetentionConfig(env: NodeJS.ProcessEnv = process.env): RetentionConfig {
+  const days = (key: string, fallback: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigurationError(`${key} must be a positive number of days, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  return {
+    closedIncidentDays: days('CLOSED_INCIDENT_RETENTION_DAYS', DEFAULT_RETENTION.closedIncidentDays),
+    memberDays: days('MEMBER_RETENTION_DAYS', DEFAULT_RETENTION.memberDays),
+  };
+}
+
 export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const missing: string[] = [];
   const need = (key: string): string => {

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DingTalkCardRecord, DingTalkCardStore } from '../../application/ports';
+import { incidentHasExpiry, syncIncidentRetention } from './incident-retention';
 
 const cardKey = (integrationId: string, incidentId: string) => ({ pk: `CARD#dingtalk#${integrationId}#${incidentId}`, sk: 'META' });
 
@@ -34,6 +35,9 @@ export class DynamoDingTalkCardStore implements DingTalkCardStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       return (await this.getCard(card.integrationId, card.incidentId))!;
     }
+    // A card of an incident that is already closed takes the incident's expiry (read after the put:
+    // a close that lands meanwhile finds this card through the index and sets it itself).
+    if (await incidentHasExpiry(this.client, this.tableName, card.incidentId)) await syncIncidentRetention(this.client, this.tableName, card.incidentId);
     return card;
   }
 

@@ -10,6 +10,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RESPONSE_CODE_TTL_MS, type ResponseCodeRecord, type WeComCardBatch, type WeComCardRecord } from '../../domain/wecom-card-record';
 import type { WeComCardStore } from '../../application/ports';
+import { incidentHasExpiry, syncIncidentRetention } from './incident-retention';
 
 const cardKey = (integrationId: string, incidentId: string) => ({ pk: `CARD#wecom#${integrationId}#${incidentId}`, sk: 'META' });
 
@@ -50,6 +51,9 @@ export class DynamoWeComCardStore implements WeComCardStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       return (await this.getCard(card.integrationId, card.incidentId))!;
     }
+    // A card of an incident that is already closed takes the incident's expiry (read after the put:
+    // a close that lands meanwhile finds this card through the index and sets it itself).
+    if (await incidentHasExpiry(this.client, this.tableName, card.incidentId)) await syncIncidentRetention(this.client, this.tableName, card.incidentId);
     return card;
   }
 

@@ -21,6 +21,7 @@ import type { ConversationTarget } from '../../domain/outgoing-call';
 export type { BatchSendInput, BatchSendResult, CreateAndDeliverCardInput, DeliverResult, GroupMessageInput, UpdateCardInput };
 import {
   CARD_ALREADY_EXISTS_CODE,
+  DingTalkApiError,
   DingTalkPermanentError,
   DingTalkRetryableError,
   DingTalkTokenError,
@@ -254,15 +255,31 @@ export class DingTalkClient implements DingTalkMessaging {
     }
   }
 
+  /**
+   * The access token. When none can be had because the token request went unanswered, the call
+   * itself was never sent: that failure is reported as `answered` (nothing executed, nothing
+   * metered), so the caller neither keeps the quota nor counts the call as possibly delivered.
+   */
+  private async token(): Promise<string> {
+    try {
+      return await this.deps.tokens.getToken(this.tokenKey, () => this.fetchToken());
+    } catch (error) {
+      if (error instanceof DingTalkApiError && !error.answered) {
+        throw new DingTalkRetryableError(`no access token, so the call was not sent (${error.message})`, { endpoint: error.endpoint, answered: true, ...(error.retryAfterMs ? { retryAfterMs: error.retryAfterMs } : {}) });
+      }
+      throw error;
+    }
+  }
+
   private async call<T>(spec: RequestSpec<T>): Promise<T> {
-    const token = await this.deps.tokens.getToken(this.tokenKey, () => this.fetchToken());
+    const token = await this.token();
     try {
       return await this.send(spec, token);
     } catch (error) {
       if (!(error instanceof DingTalkTokenError)) throw error;
       // The token was revoked or expired early: drop it (unless a newer one is stored) and retry once.
       await this.deps.tokens.invalidate(this.tokenKey, token);
-      const fresh = await this.deps.tokens.getToken(this.tokenKey, () => this.fetchToken());
+      const fresh = await this.token();
       return this.send(spec, fresh);
     }
   }

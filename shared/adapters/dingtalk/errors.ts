@@ -164,7 +164,7 @@ export interface DingTalkErrorDetails {
   readonly retryAfterMs?: number;
   /**
    * False when DingTalk never answered (timeout, connection reset): the call may or may not have
-   * been executed and metered.
+   * been executed and metered. True when it answered, or when the call was never sent.
    */
   readonly answered: boolean;
 }

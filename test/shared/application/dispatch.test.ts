@@ -11,6 +11,8 @@ import {
 import { parseOutgoingCall, type OutgoingCall, type OutgoingCallInput } from '../../../shared/domain/outgoing-call';
 import { DIGEST_WINDOW_MS, type QuotaThreshold } from '../../../shared/domain/rate-limit';
 import { APP, GROUP, startSimApp, type SimApp } from '../adapters/dingtalk/sim-app';
+import { DingTalkClient } from '../../../shared/adapters/dingtalk/client';
+import { InMemoryAccessTokenStore, TokenProvider } from '../../../shared/application/token-provider';
 
 let app: SimApp;
 beforeAll(async () => {
@@ -310,6 +312,19 @@ describe('DispatchUseCase', () => {
     expect(r.ledger.recordOf(message.idempotencyKey)).toMatchObject({ outcome: 'unconfirmed', reason: expect.stringMatching(/^unanswered; may have been delivered.*at most 2 duplicate/) });
     expect(await r.dispatch.execute(message)).toMatchObject({ kind: 'duplicate' });
     expect(app.sim.conversations().filter((c) => c.conversation === `group:${GROUP}` && c.text === text)).toHaveLength(3);
+  });
+
+  it('a lost answer to the token request is no unanswered attempt of the call: quota refunded, no duplicate recorded', async () => {
+    const client = new DingTalkClient({ ...APP, apiBase: app.sim.url, oapiBase: app.sim.url }, { tokens: new TokenProvider({ store: new InMemoryAccessTokenStore() }), timeoutMs: 500 });
+    const r = rig({ client });
+    const message = call();
+    await app.fault({ endpoint: 'oauth2/accessToken', kind: 'lost-answer', nextN: 1 });
+    await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    expect((await r.meter.usage(APP.corpId)).used).toBe(0);
+    const outcome = await r.dispatch.execute(message);
+    expect(outcome.kind).toBe('sent');
+    expect(outcome.kind === 'sent' && outcome.possibleDuplicates).toBeFalsy();
+    expect(r.ledger.recordOf(message.idempotencyKey)?.reason).toBeUndefined();
   });
 
   it('a card (idempotent) keeps being retried however often its answer is lost', async () => {

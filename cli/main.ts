@@ -15,9 +15,10 @@ import { RequestRejectedError } from '../shared/domain/errors';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
-import { registerDingTalkCardCallback } from './register-card-callback';
+import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
+import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
-import { CliUsageError, resolveTarget } from './target';
+import { CliUsageError, resolveTarget, type CliTarget } from './target';
 
 const USAGE = `usage: dutybridge <command> [options]
 
@@ -29,7 +30,7 @@ commands:
   integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
   integrations show ID
-  integrations remove ID
+  integrations remove ID [--yes]   asks to type the ID on a terminal; --yes for scripts (required without a terminal)
   groups list --integration ID
   events publish FILE|-            validate an incident event (JSON) and put it on the incident-events queue
   demo-incident [--title T] [--severity Critical|Warning|Info]   a demo incident for the local demo integrations
@@ -43,9 +44,16 @@ secrets of integrations add: each is taken from its flag, else --secrets-file, e
   secret flags still work but end up in shell history (a warning says so); unknown keys and non-JSON are refused
 ${secretsHelp()}
 
-target (default: the local stack in $DUTYBRIDGE_DATA_DIR or ./.data):
-  --stack NAME --region REGION   a deployed dutybridge stack (names come from its outputs)
-  --json                         machine-readable output`;
+target (default: the local stack in $DUTYBRIDGE_DATA_DIR or ./.data; printed to stderr before acting):
+  --stack NAME --region REGION   a deployed dutybridge stack (names come from its outputs; its account is printed)
+  --json                         machine-readable output
+
+safety:
+  on the local stack, --api-base/--oapi-base must be on loopback (the simulator); anything else, including the
+  production defaults when they are not given, counts as real credentials: use --stack, or
+  --allow-real-credentials-locally to keep them here anyway (the card callback is then not registered)
+  on a deployed stack, --api-base/--oapi-base must be https
+  a card callback URL on loopback is registered only for the local stack, with a DingTalk on loopback`;
 
 const options = {
   id: { type: 'string' },
@@ -75,6 +83,8 @@ const options = {
   stack: { type: 'string' },
   region: { type: 'string' },
   replace: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  'allow-real-credentials-locally': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -101,23 +111,32 @@ async function main(argv: string[]): Promise<number> {
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
   if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
-  // Secrets are gathered (and refused) before anything is opened or started.
+  // Everything that can be refused from the flags alone is refused before anything is opened or started.
+  if (values.region !== undefined && values.stack === undefined) {
+    throw new CliUsageError('--region without --stack: the command would act on the local stack; add --stack NAME to act on a deployed stack');
+  }
+  const targetKind = values.stack === undefined ? 'local' : 'stack';
   const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
+  if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
+  if (`${group} ${action}` === 'integrations remove' && values.yes !== true && !process.stdin.isTTY) {
+    throw new CliUsageError(`integrations remove deletes ${arg ?? 'the integration'} and its secrets at once, and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
+  }
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
+  process.stderr.write(`dutybridge: target: ${target.description}\n`);
   try {
     const repo = new DynamoIntegrationRepository(getDocumentClient(), target.tableName);
     const admin = new IntegrationAdmin(repo, secretsManagerWriter(getSecretsManagerClient()), target.secretNamePrefix);
     const json = values.json === true;
     switch (`${group} ${action}`) {
       case 'integrations add':
-        return await add(admin, arg, values, secrets!, target.apiUrl, target.tableName, json);
+        return await add(admin, arg, values, secrets!, target, json);
       case 'integrations register-callback': {
         if (!arg) throw new CliUsageError('integrations register-callback needs an ID');
         const integration = await repo.get(arg);
         if (integration?.platform !== 'dingtalk') throw new CliUsageError(`no DingTalk integration ${arg}`);
         const secrets = dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(integration.secretName));
-        const url = await registerDingTalkCardCallback(integration, secrets, target.apiUrl, target.tableName);
+        const url = await registerDingTalkCardCallback(integration, secrets, target.apiUrl, target.tableName, target.kind);
         print(json, { callbackUrl: url }, `registered card callback ${url}`);
         return 0;
       }
@@ -143,7 +162,15 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'integrations remove': {
         if (!arg) throw new CliUsageError('integrations remove needs an ID');
-        const removed = await admin.remove(arg);
+        const existing = await admin.get(arg);
+        if (existing && values.yes !== true) {
+          const question = `remove integration ${arg} (${existing.platform}) and its secrets from ${target.description}? This cannot be undone.`;
+          if (!(await confirmByTypingId(arg, question, process.stdin, process.stderr))) {
+            process.stderr.write(`not removed: the id typed was not ${arg}\n`);
+            return 1;
+          }
+        }
+        const removed = existing ? await admin.remove(arg) : false;
         print(json, { removed }, removed ? `removed ${arg}` : `no integration ${arg}`);
         return removed ? 0 : 1;
       }
@@ -201,9 +228,13 @@ function gatherSecrets(platform: string | undefined, v: Values): ResolvedSecrets
   return resolved;
 }
 
-async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, secrets: ResolvedSecrets, apiUrl: string, tableName: string, json: boolean): Promise<number> {
+async function add(admin: IntegrationAdmin, platform: string | undefined, v: Values, secrets: ResolvedSecrets, target: CliTarget, json: boolean): Promise<number> {
+  const { apiUrl, tableName } = target;
   const s = secrets.values;
   const replace = v.replace === true;
+  // A card callback that must not be registered is known before anything is stored.
+  const callbackRefusal = platform === 'dingtalk' ? cardCallbackRefusal(cardCallbackUrl(apiUrl, v.id ?? ''), effectiveEndpoints('dingtalk', v)[0].url, target.kind) : undefined;
+  if (callbackRefusal && target.kind === 'stack') throw new CliUsageError(`not adding ${v.id}: ${callbackRefusal}`);
   let integration;
   if (platform === 'wecom') {
     integration = await admin.addWeCom(
@@ -236,11 +267,14 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
   } else {
     throw new CliUsageError('integrations add needs a platform: wecom or dingtalk');
   }
-  if (integration.platform === 'dingtalk') {
+  if (integration.platform === 'dingtalk' && callbackRefusal) {
+    // Only with --allow-real-credentials-locally: stored here, but the production clicks stay where they go.
+    process.stderr.write(`not registering the card callback: ${callbackRefusal}\n`);
+  } else if (integration.platform === 'dingtalk') {
     // Card clicks reach dutybridge only once DingTalk knows the callback URL for our route key.
     try {
       const stored = dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(integration.secretName));
-      const url = await registerDingTalkCardCallback(integration, stored, apiUrl, tableName);
+      const url = await registerDingTalkCardCallback(integration, stored, apiUrl, tableName, target.kind);
       process.stderr.write(`registered the card callback with DingTalk: ${url}\n`);
     } catch (error) {
       process.stderr.write(

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
 export interface CliTarget {
+  /** `local`: the local stack (running or its data folder); `stack`: a deployed stack. */
+  readonly kind: 'local' | 'stack';
+  /** Where the CLI acts; for a deployed stack with its account, region and name (printed before acting). */
   readonly description: string;
   /** Base URL of the HTTP API (callback URLs are built from it). */
   readonly apiUrl: string;
@@ -29,6 +32,12 @@ export function defaultDataDir(): string {
   return path.resolve(process.env.DUTYBRIDGE_DATA_DIR ?? path.join(process.cwd(), '.data'));
 }
 
+/** Account, region, partition and name of a stack, from its ARN (DescribeStacks' StackId). */
+export function parseStackArn(arn: string | undefined): { partition: string; region: string; account: string; stackName: string } | undefined {
+  const m = /^arn:([^:]+):cloudformation:([^:]+):(\d{12}):stack\/([^/]+)\//.exec(arn ?? '');
+  return m ? { partition: m[1], region: m[2], account: m[3], stackName: m[4] } : undefined;
+}
+
 async function gatewayAlive(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
@@ -42,7 +51,11 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
   if (options.stack) {
     const cfn = new CloudFormationClient({ region: options.region });
     const out = await cfn.send(new DescribeStacksCommand({ StackName: options.stack }));
-    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const stack = out.Stacks?.[0];
+    const outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    // The account is in the stack's ARN (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>): no STS call needed.
+    const arn = parseStackArn(stack?.StackId);
+    const region = arn?.region ?? options.region ?? (await cfn.config.region().catch(() => undefined)) ?? 'unknown';
     const need = (key: string): string => {
       const v = outputs[key];
       if (!v) throw new CliUsageError(`stack ${options.stack} has no output ${key}; is it a dutybridge stack?`);
@@ -50,7 +63,8 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
     };
     if (options.region) process.env.AWS_REGION = options.region;
     return {
-      description: `stack ${options.stack}${options.region ? ` (${options.region})` : ''}`,
+      kind: 'stack',
+      description: `stack ${arn?.stackName ?? options.stack} in account ${arn?.account ?? 'unknown'}, region ${region}${arn && arn.partition !== 'aws' ? ` (partition ${arn.partition})` : ''}`,
       apiUrl: need('ApiUrl'),
       tableName: need('StateTableName'),
       secretNamePrefix: need('SecretNamePrefix'),
@@ -66,6 +80,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
     if (await gatewayAlive(running.gatewayUrl)) {
       Object.assign(process.env, running.env);
       return {
+        kind: 'local',
         description: `local stack at ${running.gatewayUrl}`,
         apiUrl: running.gatewayUrl,
         tableName: running.env.STATE_TABLE_NAME,
@@ -83,6 +98,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
   Object.assign(process.env, aws.env, env);
   const port = process.env.PORT ?? '8787';
   return {
+    kind: 'local',
     description: `local data in ${dataDir} (stack not running)`,
     apiUrl: `http://127.0.0.1:${port}`,
     tableName: env.STATE_TABLE_NAME,

@@ -13,7 +13,8 @@ jest.setTimeout(60_000);
 
 const AES = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const AES_2 = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-const WECOM_ARGS = ['--corp-id', 'wwacme01', '--agent-id', '1000002'];
+// On the local stack the endpoints must be on loopback (cli/safety.ts); nothing is called here.
+const WECOM_ARGS = ['--corp-id', 'wwacme01', '--agent-id', '1000002', '--api-base', 'http://127.0.0.1:9'];
 // Registration of the card callback fails fast on a closed port (and is only warned about).
 const DINGTALK_ARGS = ['--client-id', 'dingacme', '--api-base', 'http://127.0.0.1:9'];
 

@@ -71,7 +71,8 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
     expect((await fetch(`${first.gateway}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.simulator}/`)).status).toBe(200);
 
-    const added = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'acme', '--corp-id', 'wwacme01', '--agent-id', '1000002', '--secret', 'SuperSecretValue123', '--token', 'AcmeToken', '--aes-key', 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C');
+    // On the local stack the endpoints must be on loopback (cli/safety.ts): the simulator.
+    const added = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'acme', '--corp-id', 'wwacme01', '--agent-id', '1000002', '--api-base', first.simulator, '--secret', 'SuperSecretValue123', '--token', 'AcmeToken', '--aes-key', 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C');
     expect(added.status).toBe(0);
     expect(added.stdout).toContain(`${first.gateway}/wecom/acme/callback`);
     const shown = cli(dataDir, 'integrations', 'show', 'acme');
@@ -111,7 +112,7 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
   try {
     const list = cli(dataDir, 'integrations', 'list', '--json');
     expect(JSON.parse(list.stdout).map((i: { id: string }) => i.id).sort()).toEqual(['acme', 'demo-dingtalk', 'demo-wecom']);
-    expect(cli(dataDir, 'integrations', 'remove', 'acme').status).toBe(0);
+    expect(cli(dataDir, 'integrations', 'remove', 'acme', '--yes').status).toBe(0);
   } finally {
     expect(await stop(second)).toBe(0);
   }

@@ -63,7 +63,7 @@ export class DynamoIncidentRepository implements IncidentRepository {
     // Closed now, or closed before (reopened): the cards follow the incident's expiry.
     if (expiresAt !== undefined || previousExpiry !== undefined) {
       try {
-        await syncIncidentRetention(this.client, this.tableName, next.incidentId);
+        await syncIncidentRetention(this.client, this.tableName, next.incidentId, { revision: next.revision, expiresAt });
       } catch (error) {
         this.onRetentionError(next.incidentId, error);
       }

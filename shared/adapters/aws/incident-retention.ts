@@ -54,38 +54,52 @@ export async function setItemExpiry(client: DynamoDBDocumentClient, tableName: s
 
 const MAX_ROUNDS = 5;
 
+/** What a sync brings the cards to: the incident item's revision and expiry (undefined: open). */
+export interface IncidentRetentionState {
+  readonly revision: number;
+  readonly expiresAt: number | undefined;
+}
+
 /**
  * Brings the TTL of every card item of the incident in line with the incident item's (set while
  * it is closed, removed while it is open). Idempotent; a missing incident item changes nothing.
+ * `known` is the state the caller has just written (saves the first read). The cards are done in
+ * parallel: a query, a read per card, then one round of updates, then the revision check.
  */
-export async function syncIncidentRetention(client: DynamoDBDocumentClient, tableName: string, incidentId: string): Promise<void> {
-  const readMeta = async () =>
-    (await client.send(new GetCommand({ TableName: tableName, Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' }, ConsistentRead: true }))).Item;
-  let meta = await readMeta();
-  for (let round = 0; meta && round < MAX_ROUNDS; round++) {
-    const expiresAt = typeof meta[TTL_ATTRIBUTE] === 'number' ? (meta[TTL_ATTRIBUTE] as number) : undefined;
-    for (const entry of await cardIndexEntries(client, tableName, incidentId)) {
-      const [, platform, ...rest] = entry.sk.split('#');
-      const integrationId = rest.join('#');
-      const cardKey = { pk: `CARD#${platform}#${integrationId}#${incidentId}`, sk: 'META' };
-      const card = (await client.send(new GetCommand({ TableName: tableName, Key: cardKey, ConsistentRead: true }))).Item?.card as
-        | { batches?: { taskId: string }[]; outTrackIds?: string[] }
-        | undefined;
-      const lookups =
-        platform === 'wecom'
-          ? (card?.batches ?? []).map((b) => `TASK#wecom#${integrationId}#${b.taskId}`)
-          : (card?.outTrackIds ?? []).map((id) => `OUTTRACK#${integrationId}#${id}`);
-      // Lookups first, the index item last: an item that carries the expiry is never the only
-      // way to reach one that does not.
-      for (const pk of lookups) await setItemExpiry(client, tableName, { pk, sk: 'META' }, expiresAt);
-      if (card) await setItemExpiry(client, tableName, cardKey, expiresAt);
-      await setItemExpiry(client, tableName, { pk: entry.pk, sk: entry.sk }, expiresAt);
-    }
-    const after = await readMeta();
-    if (!after || after.revision === meta.revision) return;
-    meta = after; // the incident changed while we wrote: apply its newer state
+export async function syncIncidentRetention(client: DynamoDBDocumentClient, tableName: string, incidentId: string, known?: IncidentRetentionState): Promise<void> {
+  const readState = async (): Promise<IncidentRetentionState | undefined> => {
+    const item = (await client.send(new GetCommand({ TableName: tableName, Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' }, ConsistentRead: true }))).Item;
+    if (!item) return undefined;
+    return { revision: item.revision as number, expiresAt: typeof item[TTL_ATTRIBUTE] === 'number' ? (item[TTL_ATTRIBUTE] as number) : undefined };
+  };
+  let state = known ?? (await readState());
+  for (let round = 0; state && round < MAX_ROUNDS; round++) {
+    const { expiresAt } = state;
+    const entries = await cardIndexEntries(client, tableName, incidentId);
+    await Promise.all(
+      entries.map(async (entry) => {
+        const [, platform, ...rest] = entry.sk.split('#');
+        const integrationId = rest.join('#');
+        const cardKey = { pk: `CARD#${platform}#${integrationId}#${incidentId}`, sk: 'META' };
+        const card = (await client.send(new GetCommand({ TableName: tableName, Key: cardKey, ConsistentRead: true }))).Item?.card as
+          | { batches?: { taskId: string }[]; outTrackIds?: string[] }
+          | undefined;
+        const lookups =
+          platform === 'wecom'
+            ? (card?.batches ?? []).map((b) => `TASK#wecom#${integrationId}#${b.taskId}`)
+            : (card?.outTrackIds ?? []).map((id) => `OUTTRACK#${integrationId}#${id}`);
+        await Promise.all([
+          ...lookups.map((pk) => setItemExpiry(client, tableName, { pk, sk: 'META' }, expiresAt)),
+          ...(card ? [setItemExpiry(client, tableName, cardKey, expiresAt)] : []),
+          setItemExpiry(client, tableName, entry, expiresAt),
+        ]);
+      }),
+    );
+    const after = await readState();
+    if (!after || after.revision === state.revision) return;
+    state = after; // the incident changed while we wrote: apply its newer state
   }
-  if (meta) throw new Error(`incident ${incidentId} kept changing; its card retention is not in line yet`);
+  if (state) throw new Error(`incident ${incidentId} kept changing; its card retention is not in line yet`);
 }
 
 async function cardIndexEntries(client: DynamoDBDocumentClient, tableName: string, incidentId: string): Promise<{ pk: string; sk: string }[]> {

@@ -9,7 +9,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../../../../shared/adapters/aws/clients';
 import { DynamoDingTalkCardStore } from '../../../../shared/adapters/aws/dingtalk-card-store';
 import { DynamoIncidentRepository } from '../../../../shared/adapters/aws/incident-repository';
-import { TTL_ATTRIBUTE } from '../../../../shared/adapters/aws/incident-retention';
+import { syncIncidentRetention, TTL_ATTRIBUTE } from '../../../../shared/adapters/aws/incident-retention';
 import { DynamoMemberDirectory } from '../../../../shared/adapters/aws/member-directory';
 import { DynamoMobileLookupCache } from '../../../../shared/adapters/aws/mobile-lookup-cache';
 import { DynamoWeComCardStore } from '../../../../shared/adapters/aws/wecom-card-store';
@@ -136,6 +136,18 @@ describe('closed incidents and their cards', () => {
     await expectCardTtls(id, T0 / 1000 + 30 * DAY, 'wecom');
     await createCards(id, 'dingtalk');
     await expectCardTtls(id, T0 / 1000 + 30 * DAY);
+  });
+
+  it('a sync that ran for a close overtaken by a reopen ends with the reopened state (it re-checks the revision)', async () => {
+    const id = `ret-${++n}`;
+    const repo = new DynamoIncidentRepository(client, table);
+    await repo.save(incidentAt(id, 1, 'Triggered', T0), 0);
+    await createCards(id);
+    await repo.save(incidentAt(id, 2, 'Closed', T0), 1);
+    await repo.save(incidentAt(id, 3, 'Triggered', T0 + 1000), 2);
+    // The close's sync, late: it still believes revision 2 (closed) is current.
+    await syncIncidentRetention(client, table, id, { revision: 2, expiresAt: T0 / 1000 + 30 * DAY });
+    await expectCardTtls(id, undefined);
   });
 
   it('a stale (refused) write changes no expiry', async () => {

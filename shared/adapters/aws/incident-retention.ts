@@ -9,7 +9,7 @@
  * - the incident → cards index items (`INCIDENT#<id>`, sk `CARD#<platform>#<integrationId>`);
  * - the card records (`CARD#wecom|dingtalk#<integrationId>#<id>`);
  * - their click lookups (`TASK#wecom#<integrationId>#<taskId>`, `OUTTRACK#<integrationId>#<outTrackId>`).
- * (WeCom update codes, `CODES#<taskId>`, expire on their own three days after they were obtained.)
+ * (WeCom update codes, `CODES#<taskId>`, expire on their own four days after they were obtained.)
  *
  * Concurrent syncs (a close and a reopen racing) cannot leave the wrong state behind: a sync
  * re-reads the incident's revision after writing and starts over if it moved, so the last sync to

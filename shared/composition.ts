@@ -14,14 +14,15 @@ import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adap
 import { DynamoLinkStore } from './adapters/aws/link-store';
 import { DynamoMemberDirectory } from './adapters/aws/member-directory';
 import { DynamoMobileLookupCache } from './adapters/aws/mobile-lookup-cache';
+import { DynamoRateLimitCounters } from './adapters/aws/rate-limit-counters';
 import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
 import { DynamoDingTalkCardStore } from './adapters/aws/dingtalk-card-store';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
 import { WeComClientMessengers } from './adapters/wecom/messengers';
 import { DingTalkClients } from './adapters/dingtalk/messengers';
-import { DingTalkCardCallbackUseCase } from './application/dingtalk-cards';
-import { DingTalkCardFlow } from './application/dingtalk-card-flow';
+import { DEFAULT_CARD_CALLBACK_MAX_SKEW_MS, DingTalkCardCallbackUseCase } from './application/dingtalk-cards';
+import { DEFAULT_CLICKS_PER_INCIDENT_PER_MINUTE, DEFAULT_CLICKS_PER_USER_PER_MINUTE, DingTalkCardFlow } from './application/dingtalk-card-flow';
 import { DingTalkEventUseCase } from './application/dingtalk-events';
 import { IncidentClicks } from './application/incident-clicks';
 import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
@@ -55,6 +56,11 @@ const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsCl
 const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
 const record = (outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details);
+/** A positive number from the environment, or the default. */
+const positiveEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
+};
 
 const incidentClicks = /* @__PURE__ */ once(
   () =>
@@ -87,6 +93,11 @@ export const dingTalkCards = /* @__PURE__ */ once(
       mobileLookups: new DynamoMobileLookupCache(getDocumentClient(), table()),
       clock: systemClock,
       record,
+      clickLimits: {
+        counters: new DynamoRateLimitCounters(getDocumentClient(), table()),
+        perUserPerMinute: positiveEnv('CARD_CLICKS_PER_USER_PER_MINUTE', DEFAULT_CLICKS_PER_USER_PER_MINUTE),
+        perIncidentPerMinute: positiveEnv('CARD_CLICKS_PER_INCIDENT_PER_MINUTE', DEFAULT_CLICKS_PER_INCIDENT_PER_MINUTE),
+      },
     }),
 );
 
@@ -119,6 +130,7 @@ export const dingTalkCardCallbackUseCase = /* @__PURE__ */ once(
       dedupe: dedupe(),
       clicks: dingTalkCards(),
       clock: systemClock,
+      maxSkewMs: positiveEnv('DINGTALK_CARD_CALLBACK_WINDOW_SECONDS', DEFAULT_CARD_CALLBACK_MAX_SKEW_MS / 1000) * 1000,
     }),
 );
 

@@ -1,12 +1,13 @@
 /** Maps the crypto module's typed errors (official library codes) to HTTP rejections. */
 import { CardSignatureError, DingTalkCryptoError, WeComCryptoError } from '../crypto';
-import { BadRequestError, RequestRejectedError, UnauthorizedError } from '../domain/errors';
+import { BadRequestError, RequestRejectedError } from '../domain/errors';
+import { NotAuthenticatedError, StaleTimestampError } from './callback-auth';
 
 export function rejectionForCryptoError(error: unknown): RequestRejectedError | undefined {
   if (error instanceof WeComCryptoError) {
     switch (error.code) {
       case -40001:
-        return new UnauthorizedError('invalid_signature', 'msg_signature does not match');
+        return new NotAuthenticatedError(); // the same answer as an unknown integration
       case -40005:
         return new BadRequestError('receiveid_mismatch', 'message was encrypted for another CorpID');
       default:
@@ -17,7 +18,7 @@ export function rejectionForCryptoError(error: unknown): RequestRejectedError | 
     switch (error.code) {
       case 900005:
       case 900006:
-        return new UnauthorizedError('invalid_signature', 'signature does not match');
+        return new NotAuthenticatedError();
       case 900010:
         return new BadRequestError('owner_key_mismatch', 'event was encrypted for another app (owner key)');
       default:
@@ -25,7 +26,8 @@ export function rejectionForCryptoError(error: unknown): RequestRejectedError | 
     }
   }
   if (error instanceof CardSignatureError) {
-    return new UnauthorizedError(`signature_${error.reason}`, `card callback signature is ${error.reason}`);
+    // Staleness is checked before the lookup (callback-auth.ts); kept here for callers that skip it.
+    return error.reason === 'stale' ? new StaleTimestampError() : new NotAuthenticatedError();
   }
   return undefined;
 }

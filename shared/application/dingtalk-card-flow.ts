@@ -31,6 +31,7 @@ import type {
   MemberDirectory,
   MobileLookupCache,
   OutgoingCalls,
+  RateLimitCounters,
   UnmentionedResponder,
 } from './ports';
 
@@ -60,7 +61,14 @@ export interface DingTalkCardFlowDeps {
   readonly mobileLookups: MobileLookupCache;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
+  /** Click rate limits per clicker and per incident (none when absent). */
+  readonly clickLimits?: { readonly counters: RateLimitCounters; readonly perUserPerMinute: number; readonly perIncidentPerMinute: number };
 }
+
+/** Default click limits: a person clicks a few times a minute; a whole team on one incident, more. */
+export const DEFAULT_CLICKS_PER_USER_PER_MINUTE = 10;
+export const DEFAULT_CLICKS_PER_INCIDENT_PER_MINUTE = 30;
+export const SLOW_DOWN_NOTE = 'Too many clicks: nothing was changed. Wait a minute, then try again.';
 
 /** outTrackId: short, stable, unique per (integration, incident, chunk). */
 export function dingTalkOutTrackId(integrationId: string, incidentId: string, chunk: number): string {
@@ -233,6 +241,20 @@ export class DingTalkCardFlow implements CardClickPort {
     if (!card) {
       this.deps.record('click_unknown_card', { integrationId: click.integrationId, outTrackId: click.outTrackId });
       return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
+    }
+    const limits = this.deps.clickLimits;
+    if (limits) {
+      const allowed = await limits.counters.hit(
+        [
+          { key: `click:user:${click.integrationId}:${click.userId}`, limit: limits.perUserPerMinute },
+          { key: `click:incident:${card.incidentId}`, limit: limits.perIncidentPerMinute },
+        ],
+        60,
+      );
+      if (!allowed) {
+        this.deps.record('click_rate_limited', { integrationId: click.integrationId, userId: click.userId, incidentId: card.incidentId });
+        return { kind: 'update', userPrivateParamMap: { note: SLOW_DOWN_NOTE } };
+      }
     }
     const link = await this.deps.links.byUserId(click.integrationId, click.userId);
     if (!link) {

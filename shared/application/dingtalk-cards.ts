@@ -7,15 +7,29 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { verifyDingTalkCardSignature } from '../crypto';
-import { BadRequestError } from '../domain/errors';
+import { BadRequestError, RequestRejectedError } from '../domain/errors';
+import { NotAuthenticatedError, requireFresh, SHA256_BASE64_PATTERN } from './callback-auth';
 import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration } from './integration-lookup';
 import type { Clock, DedupeStore, IntegrationRepository, IntegrationSecretsReader } from './ports';
 import { onceOnly } from './callback-dedupe';
 
-/** Card callbacks whose timestamp is further than this from now are refused (replay window). */
-export const CARD_CALLBACK_MAX_SKEW_MS = 3600_000;
+/**
+ * Card callbacks whose timestamp is further than this from now are refused (replay window; the
+ * signature covers only the timestamp). Per deployment: DINGTALK_CARD_CALLBACK_WINDOW_SECONDS.
+ */
+export const DEFAULT_CARD_CALLBACK_MAX_SKEW_MS = 5 * 60_000;
+/** x-ddpaas-signature-timestamp: epoch milliseconds, 13 digits. */
+const CARD_TIMESTAMP_PATTERN = /^[0-9]{13}$/;
+
+/** A signature (timestamp + x-ddpaas-signature) that already carried another body. */
+export class CardSignatureReusedError extends RequestRejectedError {
+  constructor() {
+    super(409, 'signature_reused', 'this signature was already used for another request; every click is signed afresh');
+    this.name = 'CardSignatureReusedError';
+  }
+}
 
 const cardCallbackBodySchema = z.object({
   type: z.optional(z.string()),
@@ -75,24 +89,26 @@ export interface DingTalkCardDeps {
   readonly dedupe: DedupeStore;
   readonly clicks: CardClickPort;
   readonly clock: Clock;
+  /** The replay window (default 5 min): older or later timestamps are refused with stale_timestamp. */
+  readonly maxSkewMs?: number;
 }
 
 export class DingTalkCardCallbackUseCase {
   constructor(private readonly deps: DingTalkCardDeps) {}
 
   async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: 'handled' | 'duplicate' }> {
+    const timestamp = request.headers['x-ddpaas-signature-timestamp'];
+    const signature = request.headers['x-ddpaas-signature'];
+    const nowMs = this.deps.clock.nowMs();
+    const maxSkewMs = this.deps.maxSkewMs ?? DEFAULT_CARD_CALLBACK_MAX_SKEW_MS;
+    // Authenticate before work: header shape and freshness before any lookup; an unknown id and a
+    // wrong signature then get the same 401.
+    if (!timestamp || !signature || !CARD_TIMESTAMP_PATTERN.test(timestamp) || !SHA256_BASE64_PATTERN.test(signature)) throw new NotAuthenticatedError();
+    requireFresh(Number(timestamp), nowMs, maxSkewMs);
     const integration = await findDingTalkIntegration(this.deps.integrations, request.integrationId);
     const secrets = await this.deps.secrets.dingTalk(integration);
-    const timestamp = request.headers['x-ddpaas-signature-timestamp'];
-    const nowMs = this.deps.clock.nowMs();
     try {
-      verifyDingTalkCardSignature({
-        apiSecret: secrets.cardApiSecret,
-        timestamp,
-        signature: request.headers['x-ddpaas-signature'],
-        nowMs,
-        maxSkewMs: CARD_CALLBACK_MAX_SKEW_MS,
-      });
+      verifyDingTalkCardSignature({ apiSecret: secrets.cardApiSecret, timestamp, signature, nowMs, maxSkewMs });
     } catch (error) {
       throw rejectionForCryptoError(error) ?? error;
     }
@@ -117,18 +133,30 @@ export class DingTalkCardCallbackUseCase {
     const dedupeKey = `dingtalk:${integration.id}:card:${createHash('sha256')
       .update([timestamp, body.data.outTrackId, body.data.userId, body.data.content].join('\u0000'))
       .digest('hex')}`;
-    const result = await onceOnly(this.deps.dedupe, dedupeKey, () =>
-      this.deps.clicks.onClick({
-        integrationId: integration.id,
-        outTrackId: body.data.outTrackId,
-        userId: body.data.userId,
-        corpId: body.data.corpId,
-        actionIds: content.data.cardPrivateData?.actionIds ?? [],
-        params: content.data.cardPrivateData?.params ?? {},
-        receivedAtMs: nowMs,
-        clickKey: dedupeKey,
-      }),
-    );
+    // Each signature is accepted once: the signature covers only the timestamp, so a leaked header
+    // pair with another body (another user, card or button) is refused with 409 and changes nothing.
+    // The claim lives as long as the timestamp could pass the window check.
+    const signatureKey = `dingtalk:${integration.id}:cardsig:${createHash('sha256').update(`${timestamp}\u0000${signature}`).digest('hex')}`;
+    const signatureTtlSeconds = Math.ceil((2 * maxSkewMs) / 1000) + 60;
+    const result = await onceOnly(this.deps.dedupe, dedupeKey, async () => {
+      if ((await this.deps.dedupe.claim(signatureKey, signatureTtlSeconds)) !== 'claimed') throw new CardSignatureReusedError();
+      try {
+        return await this.deps.clicks.onClick({
+          integrationId: integration.id,
+          outTrackId: body.data.outTrackId,
+          userId: body.data.userId,
+          corpId: body.data.corpId,
+          actionIds: content.data.cardPrivateData?.actionIds ?? [],
+          params: content.data.cardPrivateData?.params ?? {},
+          receivedAtMs: nowMs,
+          clickKey: dedupeKey,
+        });
+      } catch (error) {
+        // The click did not happen: the platform's retry (same headers, same body) may use it.
+        await this.deps.dedupe.release(signatureKey).catch(() => undefined);
+        throw error;
+      }
+    });
     if (result.kind === 'duplicate') return { response: jsonResponse(200, {}), outcome: 'duplicate' };
     return { response: jsonResponse(200, cardCallbackResponseBody(result.value)), outcome: 'handled' };
   }

@@ -10,6 +10,7 @@ import type { DingTalkEvent } from '../domain/inbound';
 import type { DingTalkIntegration } from '../domain/integration';
 import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, parseQueryOnce, type CallbackRequest, type CallbackResponse } from './http-types';
+import { checkSha1SignedQuery } from './callback-auth';
 import { findDingTalkIntegration, PerKeyCache } from './integration-lookup';
 import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader } from './ports';
 import { onceOnly } from './callback-dedupe';
@@ -54,13 +55,16 @@ export class DingTalkEventUseCase {
 
   async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: DingTalkEventOutcome }> {
     const params = parseQueryOnce(request.rawQuery);
-    const integration = await findDingTalkIntegration(this.deps.integrations, request.integrationId);
     // DingTalk sends msg_signature and/or signature, timestamp and/or timeStamp (dingtalk.md §1.2).
     const signature = params.get('msg_signature') || params.get('signature');
     const timestamp = params.get('timestamp') || params.get('timeStamp');
     const nonce = params.get('nonce');
     const missing = [!signature && 'msg_signature', !timestamp && 'timestamp', !nonce && 'nonce'].filter(Boolean);
     if (missing.length > 0) throw new BadRequestError('missing_parameter', `missing query parameter(s): ${missing.join(', ')}`);
+    // Authenticate before work: shape and freshness (timestamp in ms, or s) before any lookup; an
+    // unknown id and a wrong signature then get the same 401.
+    checkSha1SignedQuery({ signature: signature!, timestamp: timestamp!, nonce: nonce! }, this.deps.clock.nowMs());
+    const integration = await findDingTalkIntegration(this.deps.integrations, request.integrationId);
     const encrypt = this.bodyEncrypt(request.body);
     const crypto = await this.cryptoFor(integration);
     let plaintext: string;

@@ -3,6 +3,7 @@
  * fields, stores secrets in Secrets Manager and settings in DynamoDB, and describes integrations
  * with secrets masked.
  */
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { BadRequestError, NotFoundError } from '../domain/errors';
 import {
@@ -27,8 +28,24 @@ export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com';
 export const DEFAULT_DINGTALK_API_BASE = 'https://api.dingtalk.com';
 export const DEFAULT_DINGTALK_OAPI_BASE = 'https://oapi.dingtalk.com';
 
+/** Letters of the random suffix: lower-case letters and digits, as integration ids allow. */
+const ID_SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** 10 characters: about 51 bits, so an id (and the callback URLs that carry it) cannot be guessed. */
+export const ID_SUFFIX_LENGTH = 10;
+const idPrefixSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,51}$/, 'id prefix: 1-52 chars of a-z, 0-9 and -, starting with a letter or digit'));
+
+/** `<prefix>-<10 random characters>`: the id an integration gets unless one is given explicitly. */
+export function integrationIdWithSuffix(prefix: string): string {
+  const bytes = randomBytes(ID_SUFFIX_LENGTH);
+  // 256 = 7 × 36 + 4: the bias of the modulo is below 2 %, irrelevant for unguessability.
+  const suffix = Array.from(bytes, (b) => ID_SUFFIX_ALPHABET[b % ID_SUFFIX_ALPHABET.length]).join('');
+  return integrationIdSchema.parse(`${idPrefixSchema.parse(prefix)}-${suffix}`);
+}
+
 export const addWeComInputSchema = z.object({
-  id: integrationIdSchema,
+  /** An explicit id is used as given; without one the id is `<idPrefix>-<random suffix>`. */
+  id: z.optional(integrationIdSchema),
+  idPrefix: z.optional(idPrefixSchema),
   name: z.optional(z.string().check(z.maxLength(128))),
   corpId: weComSettingsSchema.shape.corpId,
   agentId: weComSettingsSchema.shape.agentId,
@@ -39,7 +56,8 @@ export const addWeComInputSchema = z.object({
 });
 
 export const addDingTalkInputSchema = z.object({
-  id: integrationIdSchema,
+  id: z.optional(integrationIdSchema),
+  idPrefix: z.optional(idPrefixSchema),
   name: z.optional(z.string().check(z.maxLength(128))),
   clientId: dingTalkSettingsSchema.shape.clientId,
   clientSecret: dingTalkSecretsSchema.shape.clientSecret,
@@ -83,11 +101,12 @@ export class IntegrationAdmin {
 
   async addWeCom(input: unknown, options: { replace?: boolean } = {}): Promise<Integration> {
     const i = parseInput(addWeComInputSchema, input);
-    await this.refuseExisting(i.id, options.replace);
-    const secretName = `${this.secretNamePrefix}integrations/${i.id}`;
+    const id = i.id ?? integrationIdWithSuffix(i.idPrefix ?? 'wecom');
+    await this.refuseExisting(id, options.replace);
+    const secretName = `${this.secretNamePrefix}integrations/${id}`;
     await this.secrets.write(secretName, { secret: i.secret, token: i.token, encodingAesKey: i.aesKey });
     const integration: Integration = {
-      id: i.id,
+      id,
       platform: 'wecom',
       name: i.name,
       settings: { corpId: i.corpId, agentId: i.agentId, apiBase: i.apiBase },
@@ -100,12 +119,13 @@ export class IntegrationAdmin {
 
   async addDingTalk(input: unknown, options: { replace?: boolean } = {}): Promise<Integration> {
     const i = parseInput(addDingTalkInputSchema, input);
-    await this.refuseExisting(i.id, options.replace);
-    const secretName = `${this.secretNamePrefix}integrations/${i.id}`;
+    const id = i.id ?? integrationIdWithSuffix(i.idPrefix ?? 'dingtalk');
+    await this.refuseExisting(id, options.replace);
+    const secretName = `${this.secretNamePrefix}integrations/${id}`;
     await this.secrets.write(secretName, { clientSecret: i.clientSecret, token: i.token, aesKey: i.aesKey, cardApiSecret: i.cardApiSecret });
     const oapiBase = i.oapiBase ?? (i.apiBase === DEFAULT_DINGTALK_API_BASE ? DEFAULT_DINGTALK_OAPI_BASE : i.apiBase);
     const integration: Integration = {
-      id: i.id,
+      id,
       platform: 'dingtalk',
       name: i.name,
       settings: {

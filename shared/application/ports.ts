@@ -248,3 +248,12 @@ export interface OutgoingCalls {
 export interface IncidentCardIndex {
   cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
 }
+
+/**
+ * Fixed-window counters shared by every instance (DynamoDB in AWS): rate limits on card clicks.
+ * `hit` counts one hit on each key in turn in the current window of `windowSeconds` and answers
+ * false at the first key already at its limit (later keys are then not counted).
+ */
+export interface RateLimitCounters {
+  hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number): Promise<boolean>;
+}

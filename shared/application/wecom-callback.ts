@@ -11,6 +11,7 @@ import { recognisedWeComEvents, type WeComCallbackEvent } from '../domain/inboun
 import type { WeComIntegration } from '../domain/integration';
 import { rejectionForCryptoError } from './crypto-errors';
 import { emptyOk, parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
+import { checkSha1SignedQuery } from './callback-auth';
 import { findWeComIntegration, PerKeyCache } from './integration-lookup';
 import type { Clock, DedupeStore, InboundCallbackQueue, IntegrationRepository, IntegrationSecretsReader, WeComCallbackXml } from './ports';
 
@@ -41,16 +42,19 @@ export class WeComCallbackUseCase {
 
   async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: WeComCallbackOutcome }> {
     const params = parseQueryOnce(request.rawQuery);
+    const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
+    // Authenticate before work: shape and freshness (timestamp in seconds) before any lookup; an
+    // unknown id and a wrong signature then get the same 401.
+    checkSha1SignedQuery({ signature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce }, this.deps.clock.nowMs());
+    const echostr = request.method === 'GET' ? requireParams(params, ['echostr']).echostr : undefined;
     const integration = await findWeComIntegration(this.deps.integrations, request.integrationId);
     const crypto = await this.cryptoFor(integration);
     try {
-      if (request.method === 'GET') {
-        const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce', 'echostr']);
-        const plain = crypto.verifyUrl({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, echostr: q.echostr });
+      if (echostr !== undefined) {
+        const plain = crypto.verifyUrl({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, echostr });
         // DOC-90930: the bare plaintext — no quotes, no BOM, no newline.
         return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
       }
-      const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
       const encrypt = this.envelopeEncrypt(request.body);
       const plaintext = crypto.decryptMessage({ msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, encrypt });
       return await this.accept(integration, this.deps.xml.parseEvent(plaintext));

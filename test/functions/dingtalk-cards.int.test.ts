@@ -41,13 +41,13 @@ const click = {
   content: JSON.stringify({ cardPrivateData: { actionIds: ['ack'], params: { action: 'acknowledge' } } }),
 };
 
-function send(body: unknown, ts: number | null = Date.now(), secret = API_SECRET, signature?: string) {
+function send(body: unknown, ts: number | null = Date.now(), secret = API_SECRET, signature?: string, id = ID) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (ts !== null) {
     headers['x-ddpaas-signature-timestamp'] = String(ts);
     headers['x-ddpaas-signature'] = signature ?? dingTalkCardSignature(secret, String(ts));
   }
-  return fetch(`${t.url}/dingtalk/${ID}/cards`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(`${t.url}/dingtalk/${id}/cards`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 
 it('answers a signed click on a card it does not know synchronously, for the clicker only', async () => {
@@ -61,15 +61,20 @@ it('answers a signed click on a card it does not know synchronously, for the cli
 
 
 it.each([
-  ['a wrong signature', () => send(click, Date.now(), 'wrong-secret'), 'signature_mismatch'],
-  ['a timestamp more than 1 h old', () => send(click, Date.now() - 3601_000), 'signature_stale'],
-  ['a timestamp more than 1 h ahead', () => send(click, Date.now() + 3601_000), 'signature_stale'],
-  ['missing signature headers', () => send(click, null), 'signature_missing'],
+  ['a wrong signature', () => send(click, Date.now(), 'wrong-secret'), 'unauthorized'],
+  ['a timestamp more than 5 min old (the default window)', () => send(click, Date.now() - 301_000), 'stale_timestamp'],
+  ['a timestamp more than 5 min ahead', () => send(click, Date.now() + 301_000), 'stale_timestamp'],
+  ['missing signature headers', () => send(click, null), 'unauthorized'],
+  ['a signature that is not 44 characters of base64', () => send(click, Date.now(), API_SECRET, 'x'.repeat(44)), 'unauthorized'],
+  ['a timestamp in seconds', () => send(click, Math.floor(Date.now() / 1000)), 'unauthorized'],
+  ['an unknown integration', () => send(click, Date.now(), API_SECRET, undefined, 'no-such-integration'), 'unauthorized'],
 ])('rejects %s with 401 and writes nothing', async (_n, make, code) => {
   const before = await t.countItems('DEDUPE#');
   const res = await make();
   expect(res.status).toBe(401);
-  expect(await res.json()).toEqual({ code, message: expect.any(String) });
+  const body = await res.text();
+  expect(JSON.parse(body)).toEqual(code === 'unauthorized' ? { code, message: 'the request could not be authenticated' } : { code, message: expect.any(String) });
+  expect(body).not.toContain('no-such-integration');
   expect(await t.countItems('DEDUPE#')).toBe(before);
 });
 

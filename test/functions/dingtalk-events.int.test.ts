@@ -24,12 +24,17 @@ beforeAll(async () => {
 });
 afterAll(async () => t.stop());
 
+const uniform401 = { code: 'unauthorized', message: 'the request could not be authenticated' };
+/** A well-formed, fresh query whose signature is wrong: passes the shape checks, fails the signature. */
+const shapedQuery = () => `msg_signature=${'a'.repeat(40)}&timestamp=${Date.now()}&nonce=n`;
+
 let seq = 0;
-function push(payload: object, opts: { sigParam?: string; tsParam?: string; signer?: DingTalkCrypto } = {}) {
+function push(payload: object, opts: { sigParam?: string; tsParam?: string; signer?: DingTalkCrypto; ts?: string } = {}) {
   seq += 1;
   const signer = opts.signer ?? crypto;
   const encrypt = signer.encrypt(JSON.stringify(payload));
-  const ts = String(1700000000000 + seq);
+  // Milliseconds, as DingTalk sends them; more than 10 minutes from now is refused.
+  const ts = opts.ts ?? String(Date.now() + seq);
   const nonce = `nonce${seq}`;
   const sig = signer.signature(ts, nonce, encrypt);
   const query = `${opts.sigParam ?? 'msg_signature'}=${sig}&${opts.tsParam ?? 'timestamp'}=${ts}&nonce=${nonce}`;
@@ -78,29 +83,42 @@ it('registers a group from im_cool_app_install, renames it, and keeps the newest
 });
 
 it.each([
-  ['a wrong signature', { signer: new DingTalkCrypto({ token: 'otherToken', aesKey: app.aesKey, ownerKey: app.clientId }) }, 401, 'invalid_signature'],
+  ['a wrong signature', { signer: new DingTalkCrypto({ token: 'otherToken', aesKey: app.aesKey, ownerKey: app.clientId }) }, 401, 'unauthorized'],
+  ['a timestamp 11 minutes old (ms)', { ts: String(Date.now() - 660_000) }, 401, 'stale_timestamp'],
+  ['a timestamp 11 minutes ahead (ms)', { ts: String(Date.now() + 660_000) }, 401, 'stale_timestamp'],
+  ['a timestamp 11 minutes old (s)', { ts: String(Math.floor(Date.now() / 1000) - 660), tsParam: 'timeStamp' }, 401, 'stale_timestamp'],
   ['another app (owner key)', { signer: new DingTalkCrypto({ token: app.token, aesKey: app.aesKey, ownerKey: 'dingOTHERapp' }) }, 400, 'owner_key_mismatch'],
 ])('rejects %s and changes nothing', async (_n, opts, status, code) => {
   const stack = t;
   const before = await stack.countItems('DEDUPE#');
-  const res = await push({ EventType: 'im_cool_app_install', eventId: `ev-bad-${code}`, openConversationId: 'cidBad' }, opts);
+  const res = await push({ EventType: 'im_cool_app_install', eventId: `ev-bad-${code}-${seq}`, openConversationId: 'cidBad' }, opts);
   expect(res.status).toBe(status);
   expect(await res.json()).toEqual({ code, message: expect.any(String) });
   expect(await stack.countItems('DEDUPE#')).toBe(before);
 });
 
-it('rejects non-JSON bodies, missing parameters and unknown integrations', async () => {
-  const bad = await fetch(`${t.url}/dingtalk/${ID}/events?msg_signature=a&timestamp=1&nonce=n`, { method: 'POST', body: '<xml/>' });
+it('accepts a fresh timestamp in seconds too', async () => {
+  const res = await push({ EventType: 'check_url' }, { ts: String(Math.floor(Date.now() / 1000)) });
+  expect(res.status).toBe(200);
+});
+
+it('rejects non-JSON bodies, missing parameters, malformed signatures and unknown integrations', async () => {
+  const bad = await fetch(`${t.url}/dingtalk/${ID}/events?${shapedQuery()}`, { method: 'POST', body: '<xml/>' });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { code: string }).code).toBe('invalid_json');
   const missing = await fetch(`${t.url}/dingtalk/${ID}/events?timestamp=1`, { method: 'POST', body: '{"encrypt":"x"}' });
   expect(((await missing.json()) as { code: string }).code).toBe('missing_parameter');
-  const unknown = await fetch(`${t.url}/dingtalk/nobody/events?msg_signature=a&timestamp=1&nonce=n`, { method: 'POST', body: '{"encrypt":"x"}' });
-  expect(unknown.status).toBe(404);
-  expect(await unknown.json()).toEqual({ code: 'unknown_integration', message: expect.any(String) });
+  for (const query of [`msg_signature=a&timestamp=${Date.now()}&nonce=n`, `msg_signature=${'a'.repeat(40)}&timestamp=1&nonce=n`]) {
+    const malformed = await fetch(`${t.url}/dingtalk/${ID}/events?${query}`, { method: 'POST', body: '{"encrypt":"x"}' });
+    expect(malformed.status).toBe(401);
+    expect(await malformed.json()).toEqual(uniform401);
+  }
+  const unknown = await fetch(`${t.url}/dingtalk/nobody/events?${shapedQuery()}`, { method: 'POST', body: '{"encrypt":"x"}' });
+  expect(unknown.status).toBe(401);
+  expect(await unknown.json()).toEqual(uniform401);
 });
 
-it('treats a WeCom integration id on the DingTalk route as unknown: the same 404, nothing claimed, enqueued or registered', async () => {
+it('treats a WeCom integration id on the DingTalk route as unknown: the same 401, nothing claimed, enqueued or registered', async () => {
   // A WeCom integration with the very token and AES key the request is signed with, so only the
   // platform check stands between this request and the queue.
   const WID = 'wecom-on-ding';
@@ -108,19 +126,20 @@ it('treats a WeCom integration id on the DingTalk route as unknown: the same 404
   const signer = new DingTalkCrypto({ token: app.token, aesKey: app.aesKey, ownerKey: 'wwdingmixup01' });
   const event = { EventType: 'im_cool_app_install', eventId: 'ev-wecom-id', EventTime: Date.now(), openConversationId: 'cidMixUp==', robotCode: app.clientId, coolAppCode: 'COOLAPP-X', title: 'mix-up' };
   const encrypt = signer.encrypt(JSON.stringify(event));
-  const sig = signer.signature('1700000099000', 'nmix', encrypt);
-  const query = `msg_signature=${sig}&timestamp=1700000099000&nonce=nmix`;
+  const ts = String(Date.now());
+  const sig = signer.signature(ts, 'nmix', encrypt);
+  const query = `msg_signature=${sig}&timestamp=${ts}&nonce=nmix`;
   const dedupeBefore = await t.countItems('DEDUPE#');
   const inboundRuns = t.stack.pollers!.invocations['process-inbound'];
 
   const res = await fetch(`${t.url}/dingtalk/${WID}/events?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
-  expect(res.status).toBe(404);
+  expect(res.status).toBe(401);
   const body = (await res.json()) as { code: string; message: string };
-  // Uniform: exactly what an id that exists nowhere gets (its own id in the message aside).
+  // Uniform: exactly what an id that exists nowhere gets, and what a wrong signature gets; no id echoed.
   const nobody = await fetch(`${t.url}/dingtalk/nobody/events?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
-  expect(nobody.status).toBe(404);
-  expect(body).toEqual(JSON.parse(JSON.stringify(await nobody.json()).replace('nobody', WID)));
-  expect(body.code).toBe('unknown_integration');
+  expect(nobody.status).toBe(401);
+  expect(await nobody.json()).toEqual(body);
+  expect(body).toEqual(uniform401);
 
   await new Promise((r) => setTimeout(r, 1500));
   expect(await t.countItems('DEDUPE#')).toBe(dedupeBefore);

@@ -93,7 +93,11 @@ const cardPost = (headers: Record<string, string>, body: string, mutation: strin
 });
 
 export function badRequestArbitrary(nowMs: number): fc.Arbitrary<BadRequest> {
-  const ts = fc.integer({ min: 1_000_000_000, max: 2_000_000_000 }).map(String);
+  // Fresh timestamps (epoch seconds, within 5 minutes of `nowMs`), so the mutations reach the
+  // signature and decryption checks instead of being refused as stale; stale ones are at least 15
+  // minutes off (the window is 10), which leaves room for the minutes a long run takes.
+  const ts = fc.integer({ min: -300, max: 300 }).map((d) => String(Math.floor(nowMs / 1000) + d));
+  const staleTs = fc.oneof(fc.integer({ min: 900, max: 400_000_000 }), fc.integer({ min: -400_000_000, max: -900 })).map((d) => String(Math.floor(nowMs / 1000) + d));
   const nonce = fc.string({ minLength: 1, maxLength: 16, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789') });
   const from = fc.string({ minLength: 1, maxLength: 20, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz') });
   return fc.oneof(
@@ -141,6 +145,11 @@ export function badRequestArbitrary(nowMs: number): fc.Arbitrary<BadRequest> {
       const { body, msgSignature } = wecom.encryptCallback(evil, { toUserName: fuzzWeCom.corpId, timestamp: t, nonce: n });
       return wecomPost(`msg_signature=${msgSignature}&timestamp=${t}&nonce=${n}`, body, 'wecom-post-xxe-inside');
     }),
+    // WeCom POST: correctly signed and encrypted, but more than 10 minutes from now.
+    fc.tuple(staleTs, nonce, from).map(([t, n, f]) => {
+      const { body, msgSignature } = wecom.encryptCallback(cardEvent(f), { toUserName: fuzzWeCom.corpId, timestamp: t, nonce: n });
+      return wecomPost(`msg_signature=${msgSignature}&timestamp=${t}&nonce=${n}`, body, 'wecom-post-stale');
+    }),
     // WeCom POST: arbitrary bodies.
     fc.tuple(text, nonce).map(([junk, n]) => wecomPost(`msg_signature=a&timestamp=1&nonce=${n}`, junk, 'wecom-post-garbage')),
     // WeCom POST: decrypts fine but is not an event document.
@@ -173,7 +182,7 @@ export function badRequestArbitrary(nowMs: number): fc.Arbitrary<BadRequest> {
       const s = dingTalkCardSignature(fuzzDing.cardApiSecret, t);
       return cardPost({ 'x-ddpaas-signature-timestamp': t, 'x-ddpaas-signature': sig(s, flip) }, JSON.stringify({ outTrackId: 'o', userId: user || 'u', content: '{}' }), 'ding-card-bad-signature');
     }),
-    fc.integer({ min: 3_600_001, max: 400_000_000 }).map((skew) => {
+    fc.integer({ min: 360_000, max: 400_000_000 }).map((skew) => {
       const t = String(nowMs - skew);
       return cardPost({ 'x-ddpaas-signature-timestamp': t, 'x-ddpaas-signature': dingTalkCardSignature(fuzzDing.cardApiSecret, t) }, JSON.stringify({ outTrackId: 'o', userId: 'u', content: '{}' }), 'ding-card-stale');
     }),

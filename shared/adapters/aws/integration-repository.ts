@@ -52,29 +52,43 @@ export class DynamoIntegrationRepository implements IntegrationRepository {
 
 /**
  * Keeps integrations in memory for a short time: a warm callback makes no DynamoDB read.
- * Unknown ids are remembered briefly too, so a flood of bad ids cannot hammer the table.
+ * Unknown ids are remembered briefly too, so a flood of bad ids cannot hammer the table. The two
+ * are kept apart and bounded separately: unknown ids (chosen by whoever calls) evict only each
+ * other, oldest first, and can never push a real integration out of the cache.
  */
 export class CachedIntegrationRepository implements IntegrationRepository {
-  private readonly cache = new Map<string, { value: Integration | undefined; until: number }>();
+  private readonly known = new Map<string, { value: Integration; until: number }>();
+  private readonly unknown = new Map<string, number>();
 
   constructor(
     private readonly inner: IntegrationRepository,
     private readonly ttlMs = 60_000,
     private readonly negativeTtlMs = 5_000,
     private readonly now: () => number = Date.now,
+    private readonly maxUnknown = 1000,
   ) {}
 
   async get(id: string): Promise<Integration | undefined> {
-    const hit = this.cache.get(id);
-    if (hit && hit.until > this.now()) return hit.value;
+    const now = this.now();
+    const hit = this.known.get(id);
+    if (hit && hit.until > now) return hit.value;
+    const miss = this.unknown.get(id);
+    if (miss !== undefined && miss > now) return undefined;
     const value = await this.inner.get(id);
-    if (this.cache.size > 1000) this.cache.clear();
-    this.cache.set(id, { value, until: this.now() + (value ? this.ttlMs : this.negativeTtlMs) });
+    if (value) {
+      this.unknown.delete(id);
+      this.known.set(id, { value, until: now + this.ttlMs });
+    } else {
+      this.known.delete(id);
+      this.unknown.delete(id); // re-inserted last: the oldest entry is always first
+      while (this.unknown.size >= this.maxUnknown) this.unknown.delete(this.unknown.keys().next().value as string);
+      this.unknown.set(id, now + this.negativeTtlMs);
+    }
     return value;
   }
 
   async put(integration: Integration): Promise<void> {
-    this.cache.delete(integration.id);
+    this.forget(integration.id);
     await this.inner.put(integration);
   }
 
@@ -83,7 +97,12 @@ export class CachedIntegrationRepository implements IntegrationRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    this.cache.delete(id);
+    this.forget(id);
     return this.inner.delete(id);
+  }
+
+  private forget(id: string): void {
+    this.known.delete(id);
+    this.unknown.delete(id);
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * Fixed-window rate-limit counters: one item per (key, window), pk `RATE#<key>#<window>`, raised by
+ * a conditional ADD (`n < limit`), so concurrent instances never grant more than the limit in a
+ * window. Items expire through the table's TTL attribute a minute after their window.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RateLimitCounters } from '../../application/ports';
+
+export class DynamoRateLimitCounters implements RateLimitCounters {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number): Promise<boolean> {
+    const window = Math.floor(this.nowMs() / 1000 / windowSeconds);
+    for (const { key, limit } of keys) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: `RATE#${key}#${window}`, sk: 'RATE' },
+            UpdateExpression: 'ADD #n :one SET expiresAt = :expires',
+            ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+            ExpressionAttributeNames: { '#n': 'n' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': (window + 1) * windowSeconds + 60 },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    }
+    return true;
+  }
+}

@@ -9,7 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CardSignatureError, RobotSignatureError, type SignatureRejectionReason } from './errors';
 
-/** "与请求调用时间误差不能超过1小时" — the robot rule; used for card callbacks too. */
+/** "与请求调用时间误差不能超过1小时" — the robot rule, and the default here; the card callback route passes its own, shorter window (dingtalk-cards.ts, 5 min by default). */
 const DEFAULT_MAX_SKEW_MS = 60 * 60 * 1000;
 /** Millisecond epoch timestamps: 13 digits today; allow a little room, never signs or fractions. */
 const TIMESTAMP_MS_PATTERN = /^[0-9]{1,16}$/;

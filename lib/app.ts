@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StatefulStack } from './stateful-stack';
-import { StatelessStack } from './stateless-stack';
+import { StatelessStack, functionRolePath } from './stateless-stack';
 
 /** Default prefix; the stateless stack is named after it and the stateful one gets "State". */
 export const DEFAULT_STACK_PREFIX = 'DutyBridge';
@@ -11,6 +11,9 @@ export const DEFAULT_STACK_PREFIX = 'DutyBridge';
 export const CONTEXT_KEYS = {
   stackPrefix: 'stackPrefix',
   alarmEmail: 'alarmEmail',
+  alarmTopicArn: 'alarmTopicArn',
+  /** Comma-separated role/user ARNs that may also decrypt integration secrets (operators). */
+  secretReaderArns: 'secretReaderArns',
 } as const;
 
 export interface DutyBridgeStacks {
@@ -33,16 +36,27 @@ export interface DutyBridgeAppOptions {
 export function addDutyBridgeStacks(app: App, options: DutyBridgeAppOptions = {}): DutyBridgeStacks {
   const prefix = (app.node.tryGetContext(CONTEXT_KEYS.stackPrefix) as string | undefined) ?? DEFAULT_STACK_PREFIX;
   const alarmEmail = app.node.tryGetContext(CONTEXT_KEYS.alarmEmail) as string | undefined;
+  const alarmTopicArn = app.node.tryGetContext(CONTEXT_KEYS.alarmTopicArn) as string | undefined;
+  const secretReaderArns = ((app.node.tryGetContext(CONTEXT_KEYS.secretReaderArns) as string | undefined) ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn.length > 0);
 
   const stateful = new StatefulStack(app, `${prefix}State`, {
-    description: 'dutybridge stateful resources: KMS key, DynamoDB table, SQS queues, DLQ alarms',
+    description: 'dutybridge stateful resources: KMS keys, DynamoDB table, SQS queues, alarms',
     alarmEmail,
+    alarmTopicArn,
+    functionRolePath: functionRolePath(prefix),
+    secretReaderArns,
   });
   const stateless = new StatelessStack(app, prefix, {
     description: 'dutybridge functions and HTTP API for WeCom / DingTalk callbacks',
     tables: stateful.tables,
     queues: stateful.queues,
     deadLetterQueues: stateful.deadLetterQueues,
+    scheduleDeadLetterQueues: stateful.scheduleDeadLetterQueues,
+    secretsKey: stateful.secretsKey,
+    alarmTopics: stateful.alarmTopics,
     codeOverrideForTests: options.codeOverrideForTests,
   });
 

@@ -10,6 +10,12 @@ import { SECRET_PREFIX_ENV, queues, tables } from '../shared/config/resources';
 export const API_URL_OUTPUT_KEY = 'ApiUrl';
 
 /**
+ * Output holding the ARN of the KMS key integration secrets are encrypted with; the CLI passes it
+ * as KmsKeyId when it creates a secret (absent on stacks deployed before the key existed).
+ */
+export const SECRETS_KEY_ARN_OUTPUT_KEY = 'SecretsKeyArn';
+
+/**
  * Outputs holding the URL a platform admin pastes into the WeCom / DingTalk console, with the
  * `{integrationId}` placeholder left for the CLI to fill in. Each maps to the function whose
  * route it describes, so the path itself is read from shared/config/functions.ts.

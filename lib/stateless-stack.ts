@@ -1,39 +1,88 @@
-import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FunctionDefinition, functionDefinitions } from '../shared/config/functions';
-import { QueueDefinition, SECRET_PREFIX_ENV, TableDefinition, queues, tables } from '../shared/config/resources';
+import { METRICS_NAMESPACE } from '../shared/config/alarms';
+import { FunctionDefinition, Platform, TableAction, functionDefinitions } from '../shared/config/functions';
+import {
+  QueueDefinition,
+  SECRET_PREFIX_ENV,
+  TableDefinition,
+  integrationSecretsPath,
+  queues,
+  tables,
+} from '../shared/config/resources';
 import { DutyBridgeFunction } from './constructs/dutybridge-function';
 import { constructIdFor } from './naming';
 import {
   API_URL_OUTPUT_KEY,
   CALLBACK_URL_TEMPLATE_OUTPUTS,
+  SECRETS_KEY_ARN_OUTPUT_KEY,
   callbackRoutePath,
   outputKeyForEnv,
 } from './outputs';
 
-/** Request throttling on the API's default stage. */
+/** Request throttling of the API's default stage or of one route. */
 export interface ApiThrottleProps {
   /**
-   * Steady-state requests per second across all routes.
-   * @default 100
+   * Steady-state requests per second.
+   * @default 100 on the stage; per route see `DEFAULT_ROUTE_THROTTLES`
    */
   readonly rateLimit?: number;
   /**
    * Burst capacity (token bucket size).
-   * @default 200
+   * @default 200 on the stage; per route see `DEFAULT_ROUTE_THROTTLES`
    */
   readonly burstLimit?: number;
 }
+
+/**
+ * Per-route throttles, keyed by route key ("POST /dingtalk/{integrationId}/cards"), so a flood on
+ * one platform's callbacks (or on the health probe) cannot use up the stage's whole budget.
+ */
+export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrottleProps>>> = {
+  'GET /healthz': { rateLimit: 5, burstLimit: 10 },
+  'GET /wecom/{integrationId}/callback': { rateLimit: 5, burstLimit: 10 },
+  'POST /wecom/{integrationId}/callback': { rateLimit: 50, burstLimit: 100 },
+  'POST /dingtalk/{integrationId}/events': { rateLimit: 50, burstLimit: 100 },
+  'POST /dingtalk/{integrationId}/cards': { rateLimit: 50, burstLimit: 100 },
+};
+
+/** Reserved concurrency of each callback function (the functions behind the platform routes). */
+export const DEFAULT_CALLBACK_RESERVED_CONCURRENCY = 20;
+
+/**
+ * Most concurrent invocations each queue consumer's event source may start. Dispatch and
+ * refresh-card call rate-limited platform APIs, so more instances would only wait.
+ */
+export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
+  'process-inbound': 10,
+  notify: 10,
+  'refresh-card': 5,
+  dispatch: 5,
+};
+
+/** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */
+export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+
+/** Function names that serve the platform callback routes. */
+export const CALLBACK_FUNCTION_NAMES: readonly string[] = CALLBACK_URL_TEMPLATE_OUTPUTS.map((output) => output.functionName);
+
+/** Metric the API access log's 429 answers are counted into (metric filter). */
+export const API_THROTTLED_METRIC = 'ApiThrottledRequests';
 
 export interface StatelessStackProps extends StackProps {
   /** Tables from the stateful stack, keyed by `TableDefinition.id` (StatefulStack.tables). */
@@ -43,12 +92,38 @@ export interface StatelessStackProps extends StackProps {
   /** Dead-letter queues keyed by the id of the queue they serve (StatefulStack.deadLetterQueues). */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   /**
+   * Dead-letter queues for the failed runs of scheduled functions, keyed by function name
+   * (StatefulStack.scheduleDeadLetterQueues).
+   * @default - scheduled functions have no dead-letter queue
+   */
+  readonly scheduleDeadLetterQueues?: Readonly<Record<string, sqs.IQueue>>;
+  /**
+   * Customer-managed key of the integration secrets (StatefulStack.secretsKey). Function roles
+   * may decrypt with it only through Secrets Manager.
+   * @default - secrets use the AWS managed key; no KMS grant is made
+   */
+  readonly secretsKey?: kms.IKey;
+  /**
+   * Topics every alarm of this stack notifies (StatefulStack.alarmTopics).
+   * @default - alarms are created without actions
+   */
+  readonly alarmTopics?: readonly sns.ITopic[];
+  /**
+   * Let functions also read secrets named `<prefix>integrations/<id>`, the layout before the
+   * platform segment. Such a secret cannot be told apart by platform, so each function that reads
+   * either platform's secrets may read all of them (the other platform's new-layout secrets stay
+   * denied). Turn off once every integration was re-added (`integrations add … --replace`).
+   * @default true
+   */
+  readonly readLegacySecretNames?: boolean;
+  /**
    * Powertools LOG_LEVEL of every function.
    * @default 'INFO'
    */
   readonly logLevel?: string;
   /**
-   * Retention of the function and API access log groups.
+   * Retention of the function and API access log groups (which are retained when the stack is
+   * deleted).
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
@@ -62,6 +137,25 @@ export interface StatelessStackProps extends StackProps {
    * @default { rateLimit: 100, burstLimit: 200 }
    */
   readonly throttle?: ApiThrottleProps;
+  /**
+   * Per-route throttling, keyed by route key; merged over `DEFAULT_ROUTE_THROTTLES`.
+   * @default DEFAULT_ROUTE_THROTTLES
+   */
+  readonly routeThrottles?: Readonly<Record<string, ApiThrottleProps>>;
+  /**
+   * Reserved concurrency of each callback function: guarantees it capacity when queue consumers
+   * are busy and caps it when a platform floods it. The account needs at least 100 unreserved
+   * concurrent executions left over, so a new account with a low concurrency quota must ask for
+   * more (or pass a smaller number).
+   * @default DEFAULT_CALLBACK_RESERVED_CONCURRENCY (20)
+   */
+  readonly callbackReservedConcurrency?: number;
+  /**
+   * Most concurrent invocations per queue consumer (SQS event source `maxConcurrency`, 2–1000),
+   * keyed by function name; merged over `DEFAULT_QUEUE_MAX_CONCURRENCY`.
+   * @default DEFAULT_QUEUE_MAX_CONCURRENCY
+   */
+  readonly queueMaxConcurrency?: Readonly<Record<string, number>>;
   /**
    * TEST-ONLY: code deployed instead of each function's esbuild bundle (see
    * `DutyBridgeFunctionProps.codeOverrideForTests`). Never set it in bin/app.ts.
@@ -79,32 +173,26 @@ export class MissingStatefulResourceError extends Error {
 }
 
 /**
- * Thrown when a queue's visibility timeout is shorter than its consumer's timeout: Lambda refuses
- * such an event source mapping at deploy time, so fail at synth instead.
+ * Thrown when a queue's visibility timeout is shorter than six times its consumer's timeout
+ * (AWS's advice: a message must not reappear while batches that hold it are still retried).
  */
 export class QueueVisibilityTimeoutTooShortError extends Error {
   constructor(queue: QueueDefinition, consumer: FunctionDefinition) {
     super(
       `queue "${queue.id}" visibility timeout ${queue.visibilityTimeoutSeconds}s is shorter than ` +
-        `function "${consumer.name}" timeout ${consumer.timeoutSeconds}s`,
+        `${VISIBILITY_TO_TIMEOUT_RATIO} × function "${consumer.name}" timeout ${consumer.timeoutSeconds}s`,
     );
     this.name = 'QueueVisibilityTimeoutTooShortError';
   }
 }
 
-/** Item read/write on a table and query/scan on its indexes (transactions authorize per item action). */
-const TABLE_READ_WRITE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
+/** Thrown when an isolation setting names a route or function that does not exist, or is out of range. */
+export class InvalidIsolationSettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidIsolationSettingError';
+  }
+}
 
 /** Key operations DynamoDB performs with a customer-managed table key on the caller's behalf. */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
@@ -115,9 +203,16 @@ function required<T>(map: Readonly<Record<string, T>>, kind: string, definitionI
   return value;
 }
 
+interface QueueBinding {
+  readonly definition: QueueDefinition;
+  /** The stateful stack's queue (its URL and ARN). */
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
 /**
- * Functions, HTTP API and permissions. Holds no data, so it can be destroyed and redeployed
- * freely; the resources it uses come from the stateful stack.
+ * Functions, HTTP API, permissions and the alarms on them. Holds no data, so it can be destroyed
+ * and redeployed freely; the resources it uses come from the stateful stack.
  */
 export class StatelessStack extends Stack {
   public readonly httpApi: apigatewayv2.HttpApi;
@@ -126,16 +221,26 @@ export class StatelessStack extends Stack {
   public readonly functions: Readonly<Record<string, DutyBridgeFunction>>;
   /** Secrets Manager name prefix of this deployment's integration secrets. */
   public readonly secretNamePrefix: string;
+  /** IAM path of every function role (key policies admit the roles by this path). */
+  public readonly functionRolePath: string;
+  /** Every alarm of this stack, by construct id. */
+  public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+
+  private readonly alarmsById: Record<string, cloudwatch.Alarm> = {};
+  private readonly alarmTopics: readonly sns.ITopic[];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     this.secretNamePrefix = `dutybridge/${this.stackName}/`;
+    this.functionRolePath = functionRolePath(this.stackName);
+    this.alarmTopics = props.alarmTopics ?? [];
+    this.alarms = this.alarmsById;
 
     const tableBindings = tables.map((definition) => ({
       definition,
       table: required(props.tables, 'table', definition.id),
     }));
-    const queueBindings = queues.map((definition) => ({
+    const queueBindings: QueueBinding[] = queues.map((definition) => ({
       definition,
       queue: required(props.queues, 'queue', definition.id),
       deadLetterQueue: required(props.deadLetterQueues, 'dead-letter queue', definition.id),
@@ -148,27 +253,42 @@ export class StatelessStack extends Stack {
       resourceEnvironment[definition.dlqEnvKey] = deadLetterQueue.queueUrl;
     }
 
-    const secretsArnPattern = this.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      // Secrets Manager appends a random "-xxxxxx" suffix to every secret ARN, so the prefix
-      // needs a trailing wildcard even for a known secret name.
-      resourceName: `${this.secretNamePrefix}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const reservedConcurrency = props.callbackReservedConcurrency ?? DEFAULT_CALLBACK_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1) {
+      throw new InvalidIsolationSettingError(`callbackReservedConcurrency must be a positive integer, got ${reservedConcurrency}`);
+    }
+    const maxConcurrency = { ...DEFAULT_QUEUE_MAX_CONCURRENCY, ...props.queueMaxConcurrency };
+    for (const [name, value] of Object.entries(maxConcurrency)) {
+      if (!functionDefinitions.some((definition) => definition.name === name && definition.queue !== undefined)) {
+        throw new InvalidIsolationSettingError(`queueMaxConcurrency names "${name}", which consumes no queue`);
+      }
+      if (!Number.isInteger(value) || value < 2 || value > 1000) {
+        throw new InvalidIsolationSettingError(`queueMaxConcurrency of "${name}" must be 2–1000, got ${value}`);
+      }
+    }
 
     const functionsByName: Record<string, DutyBridgeFunction> = {};
     for (const definition of functionDefinitions) {
+      const scheduleDeadLetterQueue =
+        definition.everyMinutes === undefined ? undefined : props.scheduleDeadLetterQueues?.[definition.name];
       const dutyBridgeFunction = new DutyBridgeFunction(this, constructIdFor(definition.name), {
         definition,
         environment: resourceEnvironment,
         logLevel: props.logLevel,
         logRetention: props.logRetention,
         tracing: props.tracing,
+        rolePath: this.functionRolePath,
+        reservedConcurrentExecutions: CALLBACK_FUNCTION_NAMES.includes(definition.name) ? reservedConcurrency : undefined,
+        deadLetterQueue: scheduleDeadLetterQueue === undefined ? undefined : this.reference(scheduleDeadLetterQueue, `${constructIdFor(definition.name)}ScheduleDeadLetterQueue`),
+        // A failed run is not retried: the schedule runs it again a minute later, and the failure
+        // goes to the dead-letter queue (alarmed) instead of overlapping the next run.
+        retryAttempts: definition.everyMinutes === undefined ? undefined : 0,
         codeOverrideForTests: props.codeOverrideForTests,
       });
-      this.grantDataAccess(dutyBridgeFunction, tableBindings, queueBindings, secretsArnPattern);
-      if (definition.queue !== undefined) this.subscribeToQueue(dutyBridgeFunction, definition, props.queues);
+      this.grantAccess(dutyBridgeFunction, definition, tableBindings, queueBindings, props, scheduleDeadLetterQueue);
+      if (definition.queue !== undefined) {
+        this.subscribeToQueue(dutyBridgeFunction, definition, queueBindings, maxConcurrency[definition.name]);
+      }
       if (definition.everyMinutes !== undefined) {
         new events.Rule(this, `${constructIdFor(definition.name)}Schedule`, {
           description: `Runs ${definition.name} every ${definition.everyMinutes} minute(s)`,
@@ -176,6 +296,7 @@ export class StatelessStack extends Stack {
           targets: [new eventsTargets.LambdaFunction(dutyBridgeFunction.function, { retryAttempts: 0 })],
         });
       }
+      this.createFunctionAlarms(dutyBridgeFunction, definition);
       functionsByName[definition.name] = dutyBridgeFunction;
     }
     this.functions = functionsByName;
@@ -197,80 +318,247 @@ export class StatelessStack extends Stack {
     for (const [envKey, value] of Object.entries(resourceEnvironment)) {
       new CfnOutput(this, outputKeyForEnv(envKey), { description: `Value of ${envKey}`, value });
     }
+    if (props.secretsKey !== undefined) {
+      new CfnOutput(this, SECRETS_KEY_ARN_OUTPUT_KEY, {
+        description: 'KMS key the CLI encrypts new integration secrets with (CreateSecret KmsKeyId)',
+        value: props.secretsKey.keyArn,
+      });
+    }
   }
 
-  private grantDataAccess(
+  /**
+   * A reference to a stateful queue that carries no KMS key: CDK's queue grants would otherwise
+   * add the key's operations without a `kms:ViaService` condition. The key grants are made
+   * explicitly, through SQS only.
+   */
+  private reference(queue: sqs.IQueue, id: string): sqs.IQueue {
+    return sqs.Queue.fromQueueAttributes(this, `${id}Ref`, { queueArn: queue.queueArn, queueUrl: queue.queueUrl });
+  }
+
+  private viaService(service: string): Record<string, Record<string, string>> {
+    return { StringEquals: { 'kms:ViaService': `${service}.${this.region}.${this.urlSuffix}` } };
+  }
+
+  /** The function's whole data-plane policy, from `definition.access` (shared/config/functions.ts). */
+  private grantAccess(
     dutyBridgeFunction: DutyBridgeFunction,
+    definition: FunctionDefinition,
     tableBindings: readonly { definition: TableDefinition; table: dynamodb.ITable }[],
-    queueBindings: readonly { queue: sqs.IQueue; deadLetterQueue: sqs.IQueue }[],
-    secretsArnPattern: string,
+    queueBindings: readonly QueueBinding[],
+    props: StatelessStackProps,
+    scheduleDeadLetterQueue: sqs.IQueue | undefined,
   ): void {
-    const principal = dutyBridgeFunction.grantPrincipal;
-    for (const { definition, table } of tableBindings) {
-      // Spelled out instead of table.grantReadWriteData(), which grants "<table>/index/*": the
-      // indexes are known from the definition, so each is named and no wildcard is needed.
-      dutyBridgeFunction.role.addToPrincipalPolicy(
+    const { access } = definition;
+    const role = dutyBridgeFunction.role;
+    const acknowledgements: { id: string; reason: string }[] = [];
+
+    // DynamoDB: one statement per set of partition-key patterns, with the actions allowed on it.
+    if (access.state.length > 0) {
+      const [{ definition: tableDefinition, table }] = tableBindings;
+      const actionsByKeys = new Map<string, Set<TableAction>>();
+      const actionsByIndex = new Map<string, Set<TableAction>>();
+      for (const keySpace of access.state) {
+        if (keySpace.index !== undefined) {
+          if (!tableDefinition.globalSecondaryIndexes.some((index) => index.indexName === keySpace.index)) {
+            throw new InvalidIsolationSettingError(`${definition.name} names index "${keySpace.index}", which the table lacks`);
+          }
+          const actions = actionsByIndex.get(keySpace.index) ?? new Set<TableAction>();
+          keySpace.actions.forEach((action) => actions.add(action));
+          actionsByIndex.set(keySpace.index, actions);
+          continue;
+        }
+        for (const action of keySpace.actions) {
+          for (const partitionKey of keySpace.partitionKeys) {
+            const actions = actionsByKeys.get(partitionKey) ?? new Set<TableAction>();
+            actions.add(action);
+            actionsByKeys.set(partitionKey, actions);
+          }
+        }
+      }
+      // Regroup: partition keys that share exactly the same actions go into one statement.
+      const keysByActions = new Map<string, string[]>();
+      for (const [partitionKey, actions] of actionsByKeys) {
+        const signature = [...actions].sort().join(',');
+        keysByActions.set(signature, [...(keysByActions.get(signature) ?? []), partitionKey]);
+      }
+      for (const [signature, partitionKeys] of [...keysByActions].sort(([a], [b]) => a.localeCompare(b))) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: signature.split(',').map((action) => `dynamodb:${action}`),
+            resources: [table.tableArn],
+            // ForAllValues: every key the request touches must match one of the patterns.
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitionKeys.sort() } },
+          }),
+        );
+      }
+      for (const [indexName, actions] of actionsByIndex) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: [...actions].sort().map((action) => `dynamodb:${action}`),
+            resources: [`${table.tableArn}/index/${indexName}`],
+          }),
+        );
+      }
+      if (table.encryptionKey !== undefined) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: TABLE_KEY_ACTIONS,
+            resources: [table.encryptionKey.keyArn],
+            conditions: this.viaService('dynamodb'),
+          }),
+        );
+        acknowledgements.push(
+          {
+            id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+            reason:
+              `${definition.name} writes items DynamoDB encrypts with the data key; the statement names that one key ` +
+              'and holds only through DynamoDB (kms:ViaService).',
+          },
+          {
+            id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+            reason:
+              `DynamoDB re-encrypts table data keys with the customer-managed key on ${definition.name}'s behalf; ` +
+              'the statement names that one key and holds only through DynamoDB (kms:ViaService).',
+          },
+        );
+      }
+    }
+
+    // SQS: send to the declared queues and dead-letter queues; the event source adds consumption.
+    const bindingOf = (queue: QueueDefinition): QueueBinding => {
+      const binding = queueBindings.find((candidate) => candidate.definition.id === queue.id);
+      if (binding === undefined) throw new MissingStatefulResourceError('queue', queue.id);
+      return binding;
+    };
+    const sendTargets = [
+      ...access.sendsTo.map((queue) => bindingOf(queue).queue),
+      ...access.deadLettersFor.map((queue) => bindingOf(queue).deadLetterQueue),
+    ];
+    if (sendTargets.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: sendTargets.map((queue) => queue.queueArn) }),
+      );
+    }
+    const usedQueues = [...sendTargets];
+    if (definition.queue !== undefined) usedQueues.push(bindingOf(definition.queue).queue);
+    if (scheduleDeadLetterQueue !== undefined) usedQueues.push(scheduleDeadLetterQueue);
+    const queueKeyArns = [
+      ...new Set(
+        usedQueues.flatMap((queue) => (queue.encryptionMasterKey === undefined ? [] : [queue.encryptionMasterKey.keyArn])),
+      ),
+    ];
+    if (queueKeyArns.length > 0) {
+      const sends = sendTargets.length > 0 || scheduleDeadLetterQueue !== undefined;
+      role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: TABLE_READ_WRITE_ACTIONS,
-          resources: [
-            table.tableArn,
-            ...definition.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
-          ],
+          actions: sends ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+          resources: queueKeyArns,
+          conditions: this.viaService('sqs'),
         }),
       );
-      // DynamoDB encrypts and decrypts with the table's customer-managed key on the caller's behalf.
-      table.encryptionKey?.grant(principal, ...TABLE_KEY_ACTIONS);
     }
-    // Queue grants include kms:GenerateDataKey*/Decrypt on the queue's customer-managed key.
-    for (const { queue, deadLetterQueue } of queueBindings) {
-      queue.grantSendMessages(principal);
-      // Handlers dead-letter a poison message themselves, with the reason attached.
-      deadLetterQueue.grantSendMessages(principal);
-    }
-    dutyBridgeFunction.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretsArnPattern] }),
-    );
 
-    // cdk-nag reports one finding per wildcard; each acknowledgement names exactly one of them and
-    // applies to this function's role (and its default policy) only.
-    Validations.of(dutyBridgeFunction.role).acknowledge(
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretNamePrefix}*]`,
-        reason:
-          'Read access is limited to this deployment\'s secret prefix; Secrets Manager appends a random suffix to ' +
-          'every secret ARN and integrations are added at runtime, so individual ARNs are unknown at deploy time.',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason:
-          'Data-key generation is needed to write encrypted items and messages; the statement is limited to the ' +
-          'single customer-managed key ARN.',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        reason:
-          'DynamoDB re-encrypts table data keys with the customer-managed key on the caller\'s behalf; the ' +
-          'statement is limited to that key ARN.',
-      },
-    );
+    // Secrets Manager: the secrets of the platforms the function serves, nothing else.
+    if (access.secretsOf.length > 0) {
+      const secretArn = (path: string) =>
+        this.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          // Secrets Manager appends a random "-xxxxxx" suffix to every secret ARN, so even a
+          // known name needs a trailing wildcard.
+          resourceName: `${this.secretNamePrefix}${path}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+      const readLegacy = props.readLegacySecretNames ?? true;
+      const paths = access.secretsOf.map((platform) => `${integrationSecretsPath(platform)}`);
+      if (readLegacy) paths.push(integrationSecretsPath());
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: paths.map(secretArn) }),
+      );
+      const otherPlatforms = (['wecom', 'dingtalk'] as const).filter((platform) => !access.secretsOf.includes(platform));
+      if (readLegacy && otherPlatforms.length > 0) {
+        // The legacy pattern also matches the other platform's new-layout secrets: deny those.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            effect: iam.Effect.DENY,
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: otherPlatforms.map((platform) => secretArn(integrationSecretsPath(platform))),
+          }),
+        );
+      }
+      for (const path of paths) {
+        acknowledgements.push({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretNamePrefix}${path}*]`,
+          reason: secretReason(definition.name, path, access.secretsOf),
+        });
+      }
+      if (props.secretsKey !== undefined) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.secretsKey.keyArn],
+            conditions: this.viaService('secretsmanager'),
+          }),
+        );
+      }
+    }
+
+    // cdk-nag reports one finding per wildcard; each acknowledgement names exactly one of them,
+    // says why for this function, and applies to this function's role (and its policy) only.
+    if (acknowledgements.length > 0) Validations.of(role).acknowledge(...acknowledgements);
   }
 
   private subscribeToQueue(
     dutyBridgeFunction: DutyBridgeFunction,
     definition: FunctionDefinition,
-    queuesById: Readonly<Record<string, sqs.IQueue>>,
+    queueBindings: readonly QueueBinding[],
+    maxConcurrency: number | undefined,
   ): void {
     const queueDefinition = definition.queue as QueueDefinition;
-    if (queueDefinition.visibilityTimeoutSeconds < definition.timeoutSeconds) {
+    if (queueDefinition.visibilityTimeoutSeconds < VISIBILITY_TO_TIMEOUT_RATIO * definition.timeoutSeconds) {
       throw new QueueVisibilityTimeoutTooShortError(queueDefinition, definition);
     }
+    if (maxConcurrency === undefined) {
+      throw new InvalidIsolationSettingError(`no queueMaxConcurrency for queue consumer "${definition.name}"`);
+    }
+    const binding = queueBindings.find((candidate) => candidate.definition.id === queueDefinition.id);
+    if (binding === undefined) throw new MissingStatefulResourceError('queue', queueDefinition.id);
     dutyBridgeFunction.function.addEventSource(
-      new SqsEventSource(required(queuesById, 'queue', queueDefinition.id), {
+      new SqsEventSource(this.reference(binding.queue, `${constructIdFor(queueDefinition.id)}Queue`), {
         batchSize: queueDefinition.batchSize,
+        maxConcurrency,
         // Handlers return batchItemFailures so one bad message does not redeliver the batch.
         reportBatchItemFailures: true,
       }),
     );
+  }
+
+  private addAlarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    for (const topic of this.alarmTopics) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    this.alarmsById[id] = alarm;
+    return alarm;
+  }
+
+  /** Errors and throttles of one function, each alarmed on any occurrence within 5 minutes. */
+  private createFunctionAlarms(dutyBridgeFunction: DutyBridgeFunction, definition: FunctionDefinition): void {
+    const fn = dutyBridgeFunction.function;
+    const common = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    this.addAlarm(`${constructIdFor(definition.name)}ErrorsAlarm`, {
+      ...common,
+      alarmDescription: `${definition.name} failed (uncaught error or timeout)`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    });
+    this.addAlarm(`${constructIdFor(definition.name)}ThrottlesAlarm`, {
+      ...common,
+      alarmDescription: `${definition.name} was throttled (reserved or account concurrency exhausted)`,
+      metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    });
   }
 
   private createHttpApi(props: StatelessStackProps): {
@@ -284,14 +572,37 @@ export class StatelessStack extends Stack {
     });
     const accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const defaultStage = httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttle?.rateLimit ?? 100, burstLimit: props.throttle?.burstLimit ?? 200 },
-      accessLogSettings: { destination: new apigatewayv2.LogGroupLogDestination(accessLogGroup) },
+      accessLogSettings: {
+        destination: new apigatewayv2.LogGroupLogDestination(accessLogGroup),
+        // JSON with a numeric status, so a metric filter can count the 429s (HTTP APIs publish no
+        // throttle metric of their own).
+        format: apigateway.AccessLogFormat.custom(
+          '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime",' +
+            '"routeKey":"$context.routeKey","status":$context.status,"responseLength":"$context.responseLength",' +
+            '"integrationError":"$context.integrationErrorMessage"}',
+        ),
+      },
     });
 
+    const routeThrottles: Record<string, ApiThrottleProps> = { ...DEFAULT_ROUTE_THROTTLES };
+    for (const [routeKey, throttle] of Object.entries(props.routeThrottles ?? {})) {
+      routeThrottles[routeKey] = { ...routeThrottles[routeKey], ...throttle };
+    }
+    const routeKeys = functionDefinitions.flatMap((definition) =>
+      (definition.routes ?? []).map((route) => `${route.method} ${route.path}`),
+    );
+    for (const routeKey of Object.keys(routeThrottles)) {
+      if (!routeKeys.includes(routeKey)) throw new InvalidIsolationSettingError(`routeThrottles names unknown route "${routeKey}"`);
+    }
+
+    const cfnStage = defaultStage.node.defaultChild as apigatewayv2.CfnStage;
+    const routeSettings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
     for (const definition of functionDefinitions) {
       if (definition.routes === undefined || definition.routes.length === 0) continue;
       const integration = new HttpLambdaIntegration(
@@ -311,8 +622,69 @@ export class StatelessStack extends Stack {
             'authenticated inside the handler by the platform signature (WeCom msg_signature, DingTalk ' +
             'timestamp+sign) and the health probe exposes nothing.',
         });
+        const throttle = routeThrottles[`${route.method} ${route.path}`];
+        if (throttle !== undefined) {
+          routeSettings[`${route.method} ${route.path}`] = {
+            ThrottlingRateLimit: throttle.rateLimit,
+            ThrottlingBurstLimit: throttle.burstLimit,
+          };
+          // Route settings refer to the route by key: the stage must be updated after it exists.
+          defaultStage.node.addDependency(httpRoute);
+        }
       }
     }
+    cfnStage.addPropertyOverride('RouteSettings', routeSettings);
+
+    const common = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    this.addAlarm('Api5xxAlarm', {
+      ...common,
+      alarmDescription: 'The HTTP API answered 5xx: platform callbacks are failing (or 503 while a duplicate is in flight)',
+      metric: defaultStage.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    });
+    // Per-deployment namespace: metric filters cannot add a constant dimension.
+    const throttled = new logs.MetricFilter(this, 'ApiThrottledFilter', {
+      logGroup: accessLogGroup,
+      filterPattern: logs.FilterPattern.numberValue('$.status', '=', 429),
+      metricNamespace: apiMetricsNamespace(this.stackName),
+      metricName: API_THROTTLED_METRIC,
+      metricValue: '1',
+    });
+    this.addAlarm('Api429Alarm', {
+      ...common,
+      alarmDescription: 'The HTTP API throttled requests (429): a route or the stage hit its rate limit',
+      metric: throttled.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    });
     return { httpApi, defaultStage };
   }
+}
+
+/** Namespace of the metrics counted from a deployment's API access log. */
+export function apiMetricsNamespace(stackName: string): string {
+  return `${METRICS_NAMESPACE}/Api/${stackName}`;
+}
+
+/** IAM path of a deployment's function roles: `/dutybridge/<stack name>/`. */
+export function functionRolePath(stackName: string): string {
+  return `/dutybridge/${stackName}/`;
+}
+
+function secretReason(functionName: string, path: string, platforms: readonly Platform[]): string {
+  const platformOf = (['wecom', 'dingtalk'] as const).find((platform) => path === integrationSecretsPath(platform));
+  if (platformOf !== undefined) {
+    return (
+      `${functionName} reads the secrets of ${platformOf === 'wecom' ? 'WeCom' : 'DingTalk'} integrations, which are ` +
+      'added at runtime under this name prefix; Secrets Manager appends a random suffix to every secret ARN, so ' +
+      'individual ARNs are unknown at deploy time.'
+    );
+  }
+  return (
+    `${functionName} reads secrets named before the platform segment existed (<prefix>integrations/<id>); the ` +
+    `pattern also matches new-layout secrets, so those of platforms other than ${platforms.join(' and ')} are ` +
+    'denied in the same policy. Switched off by readLegacySecretNames: false.'
+  );
 }

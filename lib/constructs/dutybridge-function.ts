@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FunctionDefinition, functionEntry } from '../../shared/config/functions';
 
@@ -34,12 +35,34 @@ export interface DutyBridgeFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the log group when the function leaves the stack. Logs expire through
-   * `logRetention` anyway; destroying them keeps a redeployed stateless stack from piling up
-   * orphaned groups.
-   * @default RemovalPolicy.DESTROY
+   * What happens to the log group when the function leaves the stack. Retained so that logs of
+   * an incident survive a teardown or redeploy of the stateless stack; they still expire through
+   * `logRetention`.
+   * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * IAM path of the function's role. Key policies match roles by path (`aws:PrincipalArn`), which
+   * does not need the role to exist when the key is created.
+   * @default '/'
+   */
+  readonly rolePath?: string;
+  /**
+   * Reserved concurrency: both the function's guaranteed share of the account's concurrency
+   * and its ceiling, so a flood on one route cannot starve the others.
+   * @default - none (unreserved account concurrency)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Queue receiving asynchronous invocations (schedules) that failed every attempt.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Retries Lambda makes of a failed asynchronous invocation.
+   * @default 2 (Lambda's default)
+   */
+  readonly retryAttempts?: number;
   /**
    * X-Ray tracing. Off by default: every traced request costs money and the callbacks are
    * already correlated through Powertools' structured logs.
@@ -72,7 +95,7 @@ export class DutyBridgeFunction extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
     // An explicit role instead of the default AWSLambdaBasicExecutionRole, whose
@@ -80,6 +103,7 @@ export class DutyBridgeFunction extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `dutybridge ${definition.name}`,
+      path: props.rolePath,
     });
     this.logGroup.grantWrite(this.role);
 
@@ -98,6 +122,9 @@ export class DutyBridgeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
       code: props.codeOverrideForTests,
       bundling: {
         forceDockerBundling: false,

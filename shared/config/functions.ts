@@ -2,7 +2,14 @@
  * Every Lambda function and HTTP route, declared once: the CDK stateless stack creates one
  * NodejsFunction per entry and the local gateway serves the same routes with the same modules.
  */
-import { QueueDefinition, cardRefreshQueue, inboundCallbacksQueue, incidentEventsQueue, outgoingImQueue } from './resources';
+import {
+  QueueDefinition,
+  cardRefreshQueue,
+  inboundCallbacksQueue,
+  incidentActionsQueue,
+  incidentEventsQueue,
+  outgoingImQueue,
+} from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -11,6 +18,112 @@ export interface RouteDefinition {
   /** API Gateway HTTP API route path; `{name}` marks a path parameter. */
   readonly path: string;
 }
+
+/** The chat platforms an integration (and its secret) belongs to. */
+export type Platform = 'wecom' | 'dingtalk';
+
+/** DynamoDB item actions, IAM names without the `dynamodb:` prefix. No Scan, no batch writes. */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * One family of items in the state table, with the operations an adapter in shared/adapters/aws
+ * performs on it. The CDK grants each action only on these partition keys (IAM condition
+ * `dynamodb:LeadingKeys`, `*` matching any characters).
+ */
+export interface KeySpace {
+  /** Partition-key patterns, as the adapter composes them (`INCIDENT#<id>` → `INCIDENT#*`). */
+  readonly partitionKeys: readonly string[];
+  readonly actions: readonly TableAction[];
+  /**
+   * Global secondary index the access goes through instead of the table. Its key is not the
+   * table's partition key, so no `dynamodb:LeadingKeys` condition applies; the grant names the
+   * index alone.
+   */
+  readonly index?: string;
+}
+
+/** The state table's key spaces, one per adapter (and per platform where the key carries it). */
+export const keySpaces = {
+  /** integration-repository: `INTEGRATION#<id>` / `META` (reads only; the CLI writes). */
+  integrations: { partitionKeys: ['INTEGRATION#*'], actions: ['GetItem'] },
+  /** integration-repository list(): gsi1 `INTEGRATIONS`. */
+  integrationList: { partitionKeys: ['INTEGRATIONS'], actions: ['Query'], index: 'gsi1' },
+  /** dedupe-store, keys `wecom:<integration>:…` and `dingtalk:<integration>:…`. */
+  weComDedupe: { partitionKeys: ['DEDUPE#wecom:*'], actions: ['GetItem', 'PutItem', 'DeleteItem'] },
+  dingTalkDedupe: { partitionKeys: ['DEDUPE#dingtalk:*'], actions: ['GetItem', 'PutItem', 'DeleteItem'] },
+  /** access-token-store, keys `wecom:<corp>:<agent>` and `dingtalk:<clientId>`. */
+  weComTokens: { partitionKeys: ['TOKEN#wecom:*'], actions: ['GetItem', 'UpdateItem'] },
+  dingTalkTokens: { partitionKeys: ['TOKEN#dingtalk:*'], actions: ['GetItem', 'UpdateItem'] },
+  /** group-registry get()/list(): `INTEGRATION#<id>` / `GROUP#<conversation>`. */
+  groupsRead: { partitionKeys: ['INTEGRATION#*'], actions: ['Query'] },
+  /** group-registry apply(). */
+  groupsWrite: { partitionKeys: ['INTEGRATION#*'], actions: ['PutItem', 'UpdateItem'] },
+  /** incident-repository: `INCIDENT#<id>`. */
+  incidents: { partitionKeys: ['INCIDENT#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+  /** incident-card-index: `INCIDENT#<id>` / `CARD#…`. */
+  incidentCardIndex: { partitionKeys: ['INCIDENT#*'], actions: ['Query'] },
+  /** wecom-card-store: cards, tasks, response codes and their incident index entries. */
+  weComCards: {
+    partitionKeys: ['CARD#wecom#*', 'TASK#wecom#*', 'CODES#*', 'INCIDENT#*'],
+    actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+  },
+  /** dingtalk-card-store: cards, outTrackIds and their incident index entries. */
+  dingTalkCards: { partitionKeys: ['CARD#dingtalk#*', 'OUTTRACK#*', 'INCIDENT#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+  /** link-store reads: `LINK#<integrationId>` (the CLI writes links). */
+  links: { partitionKeys: ['LINK#*'], actions: ['GetItem', 'BatchGetItem', 'Query'] },
+  /** member-directory get(): `MEMBER#<email>`. */
+  membersRead: { partitionKeys: ['MEMBER#*'], actions: ['GetItem'] },
+  /** member-directory upsert()/remove() (member.* events). */
+  membersWrite: { partitionKeys: ['MEMBER#*'], actions: ['PutItem', 'DeleteItem'] },
+  /** mobile-lookup-cache: `DTMOBILE#<integration>#<mobile>`. */
+  mobileLookups: { partitionKeys: ['DTMOBILE#*'], actions: ['GetItem', 'PutItem'] },
+  /** dispatch-ledger: `OUTCALL#<idempotency key>`. */
+  dispatchLedger: { partitionKeys: ['OUTCALL#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+  /** dispatch-ledger digest buffer: `DIGEST#<integration>`. */
+  digests: { partitionKeys: ['DIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
+  /** qps-limiter: `QPS#<app>#<api>`. */
+  qps: { partitionKeys: ['QPS#*'], actions: ['UpdateItem'] },
+  /** quota-meter: `QUOTA#<org>`. */
+  quota: { partitionKeys: ['QUOTA#*'], actions: ['GetItem', 'UpdateItem'] },
+} as const satisfies Record<string, KeySpace>;
+
+/**
+ * What a function may touch, declared next to it and turned into its IAM policy by the CDK
+ * stateless stack (nothing else is granted). Follow the function's path through
+ * shared/composition.ts or shared/dispatch-composition.ts when changing it.
+ */
+export interface FunctionAccess {
+  /** State-table key spaces it reads or writes. */
+  readonly state: readonly KeySpace[];
+  /** Queues it sends to (its own queue's consumption comes with `queue`). */
+  readonly sendsTo: readonly QueueDefinition[];
+  /** Queues whose dead-letter queue it writes poison or parked messages to. */
+  readonly deadLettersFor: readonly QueueDefinition[];
+  /** Platforms whose integration secrets it reads. */
+  readonly secretsOf: readonly Platform[];
+}
+
+/** Secrets, state and queues of the WeCom card path (WeComCardsUseCase with its messengers). */
+const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens] as const;
+/** State of the DingTalk card path (DingTalkCardFlow with its clients). */
+const dingTalkCardPath = [
+  keySpaces.incidents,
+  keySpaces.links,
+  keySpaces.membersRead,
+  keySpaces.groupsRead,
+  keySpaces.dingTalkCards,
+  keySpaces.mobileLookups,
+  keySpaces.dingTalkTokens,
+] as const;
+/** State of the dispatch worker (shared/dispatch-composition.ts). */
+const dispatchPath = [
+  keySpaces.integrations,
+  keySpaces.dingTalkTokens,
+  keySpaces.qps,
+  keySpaces.quota,
+  keySpaces.dispatchLedger,
+  keySpaces.digests,
+] as const;
 
 export interface FunctionDefinition {
   /** Short name; the handler lives in functions/<name>/handler.ts and exports `handler`. */
@@ -24,7 +137,11 @@ export interface FunctionDefinition {
   /** Lambda timeout in seconds. Callback functions answer well inside WeCom's 5 s and DingTalk's 2 s. */
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** Everything the function's role is granted beyond writing its own log group. */
+  readonly access: FunctionAccess;
 }
+
+const NO_ACCESS: FunctionAccess = { state: [], sendsTo: [], deadLettersFor: [], secretsOf: [] };
 
 export const functionDefinitions: readonly FunctionDefinition[] = [
   {
@@ -33,6 +150,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     routes: [{ method: 'GET', path: '/healthz' }],
     timeoutSeconds: 3,
     memoryMb: 256,
+    access: NO_ACCESS,
   },
   {
     name: 'wecom-callback',
@@ -43,6 +161,12 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     ],
     timeoutSeconds: 5,
     memoryMb: 512,
+    access: {
+      state: [keySpaces.integrations, keySpaces.weComDedupe],
+      sendsTo: [inboundCallbacksQueue],
+      deadLettersFor: [],
+      secretsOf: ['wecom'],
+    },
   },
   {
     name: 'dingtalk-events',
@@ -50,6 +174,12 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/dingtalk/{integrationId}/events' }],
     timeoutSeconds: 3,
     memoryMb: 512,
+    access: {
+      state: [keySpaces.integrations, keySpaces.dingTalkDedupe],
+      sendsTo: [inboundCallbacksQueue],
+      deadLettersFor: [],
+      secretsOf: ['dingtalk'],
+    },
   },
   {
     name: 'dingtalk-cards',
@@ -57,6 +187,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/dingtalk/{integrationId}/cards' }],
     timeoutSeconds: 3,
     memoryMb: 512,
+    access: {
+      // Answers the click itself: the DingTalk card path and IncidentClicks, no inbound queue.
+      state: [keySpaces.integrations, keySpaces.dingTalkDedupe, ...dingTalkCardPath],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [],
+      secretsOf: ['dingtalk'],
+    },
   },
   {
     name: 'process-inbound',
@@ -64,6 +201,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: inboundCallbacksQueue,
     timeoutSeconds: 30,
     memoryMb: 512,
+    access: {
+      // Group registry, clicks through WeComCardsUseCase and IncidentClicks (no DingTalk calls).
+      state: [keySpaces.integrations, keySpaces.groupsWrite, keySpaces.membersRead, ...weComCardPath],
+      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [inboundCallbacksQueue],
+      secretsOf: ['wecom'],
+    },
   },
   {
     name: 'notify',
@@ -71,6 +215,12 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: incidentEventsQueue,
     timeoutSeconds: 50,
     memoryMb: 512,
+    access: {
+      state: [keySpaces.integrations, keySpaces.membersWrite, ...weComCardPath, ...dingTalkCardPath],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [incidentEventsQueue],
+      secretsOf: ['wecom', 'dingtalk'],
+    },
   },
   {
     name: 'refresh-card',
@@ -78,6 +228,12 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: cardRefreshQueue,
     timeoutSeconds: 30,
     memoryMb: 512,
+    access: {
+      state: [keySpaces.integrations, keySpaces.incidentCardIndex, ...weComCardPath, ...dingTalkCardPath],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [cardRefreshQueue],
+      secretsOf: ['wecom', 'dingtalk'],
+    },
   },
   {
     name: 'dispatch',
@@ -85,6 +241,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: outgoingImQueue,
     timeoutSeconds: 45,
     memoryMb: 512,
+    access: {
+      // Flow-control follow-ups go back on its own queue; parked calls go to its DLQ.
+      state: dispatchPath,
+      sendsTo: [outgoingImQueue],
+      deadLettersFor: [outgoingImQueue],
+      secretsOf: ['dingtalk'],
+    },
   },
   {
     name: 'flush-digests',
@@ -92,6 +255,13 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     everyMinutes: 1,
     timeoutSeconds: 60,
     memoryMb: 256,
+    access: {
+      // The dispatch worker's path, plus the integration listing.
+      state: [keySpaces.integrationList, ...dispatchPath],
+      sendsTo: [outgoingImQueue],
+      deadLettersFor: [outgoingImQueue],
+      secretsOf: ['dingtalk'],
+    },
   },
 ];
 

@@ -21,13 +21,21 @@ export interface QueueDefinition {
   /** What the queue carries and who writes to it; printed in the README and stack outputs. */
   readonly description: string;
   readonly fifo: boolean;
-  /** Seconds a received message stays invisible; must exceed the consumer's timeout. */
+  /**
+   * Seconds a received message stays invisible; at least six times the consumer's timeout (AWS's
+   * advice for Lambda event sources; the CDK stack refuses less).
+   */
   readonly visibilityTimeoutSeconds: number;
   /** Receives before SQS moves a message to the dead-letter queue. */
   readonly maxReceiveCount: number;
   readonly retentionDays: number;
   /** Messages per Lambda invocation (event source mapping batch size). */
   readonly batchSize: number;
+  /**
+   * Age in seconds of the oldest waiting message above which the queue alarms: its consumer is
+   * failing, throttled or (for incident-actions.fifo, read by your incident system) not reading.
+   */
+  readonly maxMessageAgeSeconds: number;
   /** Environment variable holding the queue URL. */
   readonly envKey: string;
   /** Environment variable holding the dead-letter queue URL. */
@@ -50,10 +58,11 @@ export const incidentEventsQueue: QueueDefinition = {
   id: 'incident-events',
   description: 'Incident and member events published by other services (incident.*, member.*)',
   fifo: false,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 300,
   maxReceiveCount: 10,
   retentionDays: 4,
   batchSize: 10,
+  maxMessageAgeSeconds: 300,
   envKey: 'INCIDENT_EVENTS_QUEUE_URL',
   dlqEnvKey: 'INCIDENT_EVENTS_DLQ_URL',
 };
@@ -62,10 +71,11 @@ export const inboundCallbacksQueue: QueueDefinition = {
   id: 'inbound-callbacks',
   description: 'Verified, decrypted, de-duplicated WeCom/DingTalk callbacks waiting to be processed',
   fifo: false,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 10,
   retentionDays: 4,
   batchSize: 10,
+  maxMessageAgeSeconds: 300,
   envKey: 'INBOUND_CALLBACKS_QUEUE_URL',
   dlqEnvKey: 'INBOUND_CALLBACKS_DLQ_URL',
 };
@@ -79,6 +89,7 @@ export const incidentActionsQueue: QueueDefinition = {
   maxReceiveCount: 5,
   retentionDays: 14,
   batchSize: 10,
+  maxMessageAgeSeconds: 900,
   envKey: 'INCIDENT_ACTIONS_QUEUE_URL',
   dlqEnvKey: 'INCIDENT_ACTIONS_DLQ_URL',
 };
@@ -87,10 +98,11 @@ export const outgoingImQueue: QueueDefinition = {
   id: 'outgoing-im',
   description: 'Outgoing WeCom/DingTalk API calls, smoothed to the platforms\u2019 QPS and quota',
   fifo: false,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 270,
   maxReceiveCount: 8,
   retentionDays: 4,
   batchSize: 10,
+  maxMessageAgeSeconds: 900,
   envKey: 'OUTGOING_IM_QUEUE_URL',
   dlqEnvKey: 'OUTGOING_IM_DLQ_URL',
 };
@@ -99,10 +111,11 @@ export const cardRefreshQueue: QueueDefinition = {
   id: 'card-refresh',
   description: 'Requests to bring every copy of an incident\u2019s cards up to date (delayed a little to coalesce bursts)',
   fifo: false,
-  visibilityTimeoutSeconds: 60,
+  visibilityTimeoutSeconds: 180,
   maxReceiveCount: 10,
   retentionDays: 4,
   batchSize: 10,
+  maxMessageAgeSeconds: 300,
   envKey: 'CARD_REFRESH_QUEUE_URL',
   dlqEnvKey: 'CARD_REFRESH_DLQ_URL',
 };
@@ -116,3 +129,18 @@ export function deadLetterQueueName(queue: QueueDefinition): string {
 
 /** Prefix of every integration secret's name in Secrets Manager. */
 export const SECRET_PREFIX_ENV = 'SECRET_NAME_PREFIX';
+
+/**
+ * Where an integration's secret lives below the deployment's secret prefix:
+ * `integrations/<platform>/<id>`, so IAM can grant each function the secrets of the platform it
+ * serves by name. Without a platform, the path of every integration secret, including those
+ * named `integrations/<id>` before the platform segment existed.
+ */
+export function integrationSecretsPath(platform?: 'wecom' | 'dingtalk'): string {
+  return platform === undefined ? 'integrations/' : `integrations/${platform}/`;
+}
+
+/** Secrets Manager name of an integration's secret. */
+export function integrationSecretName(prefix: string, platform: 'wecom' | 'dingtalk', integrationId: string): string {
+  return `${prefix}${integrationSecretsPath(platform)}${integrationId}`;
+}

@@ -55,10 +55,22 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
     expect(awsSolutions.every((pluginReport) => pluginReport.conclusion !== 'failure')).toBe(true);
   });
 
-  it.each(['stateful', 'stateless'] as const)('leaves no warning or error annotation on the %s stack', (which) => {
+  it.each(['stateful', 'stateless'] as const)('leaves no error annotation on the %s stack, and no warning but the missing alarm subscriber', (which) => {
     const annotations = Annotations.fromStack(synthesized[which]);
-    expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    const warnings = annotations.findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
+    expect(warnings).toEqual(which === 'stateful' ? [expect.stringMatching(/^No alarm subscriber/)] : []);
     expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('leaves no warning at all when an alarm subscriber is set', () => {
+    const withEmail = synthApp({ context: { alarmEmail: 'oncall@example.com' } });
+    try {
+      for (const stack of [withEmail.stateful, withEmail.stateless]) {
+        expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+      }
+    } finally {
+      removeOutdir(withEmail);
+    }
   });
 
   it('acknowledges only the expected rules, each on a resource rather than a stack, with a reason', () => {
@@ -69,8 +81,11 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'AwsSolutions::AwsSolutions-APIG4',
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/dingtalk/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/wecom/*]',
         'AwsSolutions::AwsSolutions-L1',
+        'AwsSolutions::AwsSolutions-SQS3',
       ].sort(),
     );
     for (const acknowledgement of found) {
@@ -78,6 +93,23 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
       expect(acknowledgement.construct.node.scope).toBeDefined();
       expect(acknowledgement.reason.length).toBeGreaterThan(40);
     }
+  });
+
+  it('acknowledges IAM5 per function, only for the wildcards that function’s own policy holds, saying why for it', () => {
+    const found = acknowledgements(synthesized.app).filter((acknowledgement) => acknowledgement.id.includes('-IAM5['));
+    for (const definition of functionDefinitions) {
+      const role = synthesized.stateless.functions[definition.name].role;
+      const own = found.filter((acknowledgement) => acknowledgement.construct === role);
+      const ids = own.map((acknowledgement) => acknowledgement.id.replace(/^.*-IAM5\[/, '').replace(/\]$/, '')).sort();
+      const secretIds = definition.access.secretsOf.length === 0 ? [] : [
+        ...definition.access.secretsOf.map((platform) => `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/${platform}/*`),
+        'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*',
+      ];
+      const keyIds = definition.access.state.length === 0 ? [] : ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'];
+      expect(ids).toEqual([...secretIds, ...keyIds].sort());
+      for (const acknowledgement of own) expect(acknowledgement.reason).toContain(definition.name);
+    }
+    expect(found.every((acknowledgement) => acknowledgement.construct.node.id === 'Role')).toBe(true);
   });
 
   it('acknowledges APIG4 on exactly the platform routes and L1 on exactly the functions', () => {

@@ -6,7 +6,14 @@ import { functionDefinitions } from '../../shared/config/functions';
 import { SECRET_PREFIX_ENV, queues, tables } from '../../shared/config/resources';
 import { CALLBACK_URL_TEMPLATE_OUTPUTS, outputKeyForEnv, resourceEnvironmentKeys } from '../../lib/outputs';
 import { StatefulStack } from '../../lib/stateful-stack';
-import { MissingStatefulResourceError, StatelessStack } from '../../lib/stateless-stack';
+import {
+  DEFAULT_CALLBACK_RESERVED_CONCURRENCY,
+  DEFAULT_QUEUE_MAX_CONCURRENCY,
+  DEFAULT_ROUTE_THROTTLES,
+  InvalidIsolationSettingError,
+  MissingStatefulResourceError,
+  StatelessStack,
+} from '../../lib/stateless-stack';
 import { PLACEHOLDER_CODE, SynthesizedApp, cdkJsonContext, removeOutdir, synthApp } from './support/synth';
 
 type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
@@ -164,68 +171,384 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
     }
   });
 
-  describe('permissions', () => {
+  describe('permissions (one role per function, only what its path needs)', () => {
     let statementsByFunction: Record<string, any[]>;
+    let labels: Map<string, string>;
     beforeAll(() => {
       const policies = template.findResources('AWS::IAM::Policy');
       statementsByFunction = Object.fromEntries(
         functionDefinitions.map((definition) => {
-          const [policy] = Object.values(policies).filter((candidate) =>
+          const attached = Object.values(policies).filter((candidate) =>
             (candidate.Properties.Roles as { Ref: string }[]).some(
               (role) => role.Ref === logicalId(stack.functions[definition.name].role),
             ),
           );
-          return [definition.name, policy.Properties.PolicyDocument.Statement as any[]];
+          return [definition.name, attached.flatMap((policy) => policy.Properties.PolicyDocument.Statement as any[])];
         }),
       );
+      const stateful = synthesized.stateful;
+      labels = new Map<string, string>([
+        [logicalId(stateful.tables.state), 'table'],
+        [logicalId(stateful.encryptionKey), 'data-key'],
+        [logicalId(stateful.secretsKey), 'secrets-key'],
+        ...queues.map((queue) => [logicalId(stateful.queues[queue.id]), queue.id] as [string, string]),
+        ...queues.map((queue) => [logicalId(stateful.deadLetterQueues[queue.id]), `dlq:${queue.id}`] as [string, string]),
+        ...Object.entries(stateful.scheduleDeadLetterQueues).map(
+          ([name, queue]) => [logicalId(queue), `schedule-dlq:${name}`] as [string, string],
+        ),
+      ]);
     });
 
-    it.each(functionDefinitions.map((definition) => definition.name))(
-      '%s may read secrets under its stack’s prefix only',
-      (name) => {
-        const secretStatements = statementsByFunction[name].filter(
-          (statement) => statement.Action === 'secretsmanager:GetSecretValue',
-        );
-        expect(secretStatements).toHaveLength(1);
-        const joined = (secretStatements[0].Resource['Fn::Join'][1] as unknown[])
-          .map((part) => (typeof part === 'string' ? part : '<token>'))
-          .join('');
-        expect(joined).toBe('arn:<token>:secretsmanager:<token>:<token>:secret:dutybridge/DutyBridge/*');
-      },
-    );
+    /** A readable name for a policy resource: a stateful resource's label, or the ARN with tokens elided. */
+    function label(resource: unknown): string {
+      if (typeof resource === 'string') return resource;
+      const record = resource as Record<string, any>;
+      if (record['Fn::ImportValue'] !== undefined) {
+        const match = /^DutyBridgeState:ExportsOutputFnGetAtt(.+)Arn[0-9A-F]{8}$/.exec(record['Fn::ImportValue']);
+        const found = match === null ? undefined : [...labels].find(([id]) => id === match[1]);
+        return found === undefined ? `<unknown ${record['Fn::ImportValue']}>` : found[1];
+      }
+      if (record['Fn::Join'] !== undefined) return (record['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : label(part).startsWith('<') ? '' : label(part))).join('');
+      return JSON.stringify(resource);
+    }
+    const resourcesOf = (statement: any): string[] => [statement.Resource].flat().map(label).sort();
+    const actionsOf = (statement: any): string[] => [statement.Action].flat();
+    const secretPath = (arn: string) => arn.replace(/^arn:.*:secret:dutybridge\/DutyBridge\//, '');
 
-    it.each(functionDefinitions.map((definition) => definition.name))(
-      '%s reads and writes the table and its named indexes, and uses the key',
-      (name) => {
-        const statements = statementsByFunction[name];
-        const tableStatement = statements.find((statement) => [statement.Action].flat().includes('dynamodb:PutItem'));
-        expect(tableStatement.Action).toEqual(
-          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
-        );
-        expect(tableStatement.Resource).toHaveLength(1 + tables[0].globalSecondaryIndexes.length);
-        expect(JSON.stringify(tableStatement.Resource)).toContain(`/index/${tables[0].globalSecondaryIndexes[0].indexName}`);
-        const keyStatement = statements.find((statement) => [statement.Action].flat().includes('kms:Decrypt'));
-        expect(keyStatement.Action).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*']));
-        expect(keyStatement.Resource['Fn::ImportValue']).toMatch(
-          new RegExp(`^DutyBridgeState:ExportsOutputFnGetAtt${logicalId(synthesized.stateful.encryptionKey)}Arn`),
-        );
+    interface Expected {
+      /** DynamoDB action → partition-key patterns (dynamodb:LeadingKeys) it is allowed on. */
+      table: Record<string, string[]>;
+      /** Actions on gsi1 (no key condition). */
+      index: string[];
+      /** Queues (and `dlq:<queue>`, `schedule-dlq:<fn>`) it may send to. */
+      sends: string[];
+      /** The queue its event source consumes. */
+      consumes?: string;
+      /** Secret paths below the prefix it may read, and those denied. */
+      secrets: string[];
+      deniedSecrets: string[];
+    }
+    const WECOM_CARD_GET = ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*', 'TOKEN#wecom:*'];
+    const DINGTALK_CARD_GET = ['CARD#dingtalk#*', 'DTMOBILE#*', 'INCIDENT#*', 'LINK#*', 'MEMBER#*', 'OUTTRACK#*', 'TOKEN#dingtalk:*'];
+    const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
+    const expected: Record<string, Expected> = {
+      healthz: { table: {}, index: [], sends: [], secrets: [], deniedSecrets: [] },
+      'wecom-callback': {
+        table: {
+          GetItem: ['DEDUPE#wecom:*', 'INTEGRATION#*'],
+          PutItem: ['DEDUPE#wecom:*'],
+          DeleteItem: ['DEDUPE#wecom:*'],
+        },
+        index: [],
+        sends: ['inbound-callbacks'],
+        secrets: ['integrations/*', 'integrations/wecom/*'],
+        deniedSecrets: ['integrations/dingtalk/*'],
       },
-    );
+      'dingtalk-events': {
+        table: {
+          GetItem: ['DEDUPE#dingtalk:*', 'INTEGRATION#*'],
+          PutItem: ['DEDUPE#dingtalk:*'],
+          DeleteItem: ['DEDUPE#dingtalk:*'],
+        },
+        index: [],
+        sends: ['inbound-callbacks'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*'],
+        deniedSecrets: ['integrations/wecom/*'],
+      },
+      'dingtalk-cards': {
+        table: {
+          GetItem: union(DINGTALK_CARD_GET, ['DEDUPE#dingtalk:*', 'INTEGRATION#*']),
+          PutItem: ['CARD#dingtalk#*', 'DEDUPE#dingtalk:*', 'DTMOBILE#*', 'INCIDENT#*', 'OUTTRACK#*'],
+          UpdateItem: ['CARD#dingtalk#*', 'INCIDENT#*', 'OUTTRACK#*', 'TOKEN#dingtalk:*'],
+          DeleteItem: ['DEDUPE#dingtalk:*'],
+          Query: ['INTEGRATION#*', 'LINK#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'incident-actions.fifo', 'outgoing-im'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*'],
+        deniedSecrets: ['integrations/wecom/*'],
+      },
+      'process-inbound': {
+        table: {
+          GetItem: union(WECOM_CARD_GET, ['INTEGRATION#*', 'MEMBER#*']),
+          PutItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'TASK#wecom#*'],
+          UpdateItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'TASK#wecom#*', 'TOKEN#wecom:*'],
+          Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'dlq:inbound-callbacks', 'incident-actions.fifo'],
+        consumes: 'inbound-callbacks',
+        secrets: ['integrations/*', 'integrations/wecom/*'],
+        deniedSecrets: ['integrations/dingtalk/*'],
+      },
+      notify: {
+        table: {
+          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
+          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'OUTTRACK#*', 'TASK#wecom#*'],
+          UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          DeleteItem: ['MEMBER#*'],
+          Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im'],
+        consumes: 'incident-events',
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
+      'refresh-card': {
+        table: {
+          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
+          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*'],
+          UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'dlq:card-refresh', 'incident-actions.fifo', 'outgoing-im'],
+        consumes: 'card-refresh',
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
+      dispatch: {
+        table: {
+          GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          PutItem: ['DIGEST#*', 'OUTCALL#*'],
+          UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          DeleteItem: ['DIGEST#*'],
+          Query: ['DIGEST#*'],
+        },
+        index: [],
+        sends: ['dlq:outgoing-im', 'outgoing-im'],
+        consumes: 'outgoing-im',
+        secrets: ['integrations/*', 'integrations/dingtalk/*'],
+        deniedSecrets: ['integrations/wecom/*'],
+      },
+      'flush-digests': {
+        table: {
+          GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          PutItem: ['DIGEST#*', 'OUTCALL#*'],
+          UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          DeleteItem: ['DIGEST#*'],
+          Query: ['DIGEST#*'],
+        },
+        index: ['dynamodb:Query'],
+        sends: ['dlq:outgoing-im', 'outgoing-im', 'schedule-dlq:flush-digests'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*'],
+        deniedSecrets: ['integrations/wecom/*'],
+      },
+    };
 
-    it.each(functionDefinitions.map((definition) => definition.name))(
-      '%s may send to every queue and dead-letter queue',
-      (name) => {
-        const sendStatement = statementsByFunction[name].find((statement) =>
-          [statement.Action].flat().includes('sqs:SendMessage'),
-        );
-        expect(sendStatement.Resource).toHaveLength(queues.length * 2);
-      },
-    );
+    it('has an expectation for every function', () => {
+      expect(Object.keys(expected).sort()).toEqual(functionDefinitions.map((definition) => definition.name).sort());
+    });
+
+    describe.each(functionDefinitions.map((definition) => [definition.name] as const))('%s', (name) => {
+      const statements = () => statementsByFunction[name];
+      const tableStatements = () =>
+        statements().filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+
+      it('uses DynamoDB only on its key spaces: each action on the partition keys of the table', () => {
+        const granted: Record<string, string[]> = {};
+        for (const statement of tableStatements().filter((candidate) => resourcesOf(candidate).join() === 'table')) {
+          expect(statement.Effect).toBe('Allow');
+          const leadingKeys = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] as string[];
+          expect(leadingKeys).toBeDefined();
+          for (const action of actionsOf(statement)) {
+            granted[action.replace('dynamodb:', '')] = union(granted[action.replace('dynamodb:', '')] ?? [], leadingKeys);
+          }
+        }
+        expect(granted).toEqual(expected[name].table);
+      });
+
+      it('queries the integration index only if it lists integrations, and touches nothing else of the table', () => {
+        const indexStatements = tableStatements().filter((statement) => resourcesOf(statement).join() !== 'table');
+        expect(indexStatements.flatMap(resourcesOf).every((resource) => resource === 'table/index/gsi1')).toBe(true);
+        expect(indexStatements.flatMap(actionsOf).sort()).toEqual(expected[name].index);
+      });
+
+      it('never scans or batch-writes', () => {
+        const actions = statements().flatMap(actionsOf);
+        expect(actions).not.toContain('dynamodb:Scan');
+        expect(actions).not.toContain('dynamodb:BatchWriteItem');
+        expect(actions.filter((action) => action.includes('*') && !action.startsWith('kms:'))).toEqual([]);
+      });
+
+      it('sends only to its queues and dead-letter queues', () => {
+        const sends = statements().filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+        for (const statement of sends) expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
+        expect(sends.flatMap(resourcesOf).sort()).toEqual(expected[name].sends);
+      });
+
+      it('consumes only the queue of its event source', () => {
+        const consuming = statements().filter((statement) => actionsOf(statement).includes('sqs:ReceiveMessage'));
+        expect(consuming.flatMap(resourcesOf)).toEqual(expected[name].consumes === undefined ? [] : [expected[name].consumes]);
+        const sqsActions = statements().flatMap(actionsOf).filter((action) => action.startsWith('sqs:'));
+        if (expected[name].consumes === undefined) expect([...new Set(sqsActions)].filter((a) => a !== 'sqs:SendMessage')).toEqual([]);
+      });
+
+      it('reads the secrets of the platforms it serves only (legacy names readable, the other platform denied)', () => {
+        const reads = statements().filter((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue'));
+        for (const statement of reads) expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
+        const paths = (effect: string) =>
+          reads.filter((statement) => statement.Effect === effect).flatMap(resourcesOf).map(secretPath).sort();
+        expect(paths('Allow')).toEqual(expected[name].secrets);
+        expect(paths('Deny')).toEqual(expected[name].deniedSecrets);
+        for (const arn of reads.flatMap(resourcesOf)) expect(arn).toMatch(/^arn:.*:secretsmanager:.*:secret:dutybridge\/DutyBridge\/integrations\//);
+      });
+
+      it('uses each KMS key only through the service that needs it (kms:ViaService)', () => {
+        const keyStatements = statements().filter((statement) => actionsOf(statement).some((action) => action.startsWith('kms:')));
+        const viaServices = keyStatements.map((statement) => {
+          const via = statement.Condition?.StringEquals?.['kms:ViaService'];
+          expect(via).toBeDefined();
+          return `${label(via).split('.')[0]}→${resourcesOf(statement).join()}`;
+        });
+        const wanted = [
+          ...(Object.keys(expected[name].table).length > 0 ? ['dynamodb→data-key'] : []),
+          ...(expected[name].sends.length > 0 || expected[name].consumes !== undefined ? ['sqs→data-key'] : []),
+          ...(expected[name].secrets.length > 0 ? ['secretsmanager→secrets-key'] : []),
+        ];
+        expect(viaServices.sort()).toEqual(wanted.sort());
+      });
+    });
+
+    it('gives healthz nothing but its own log stream', () => {
+      expect(statementsByFunction.healthz.flatMap(actionsOf)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
 
     it('never grants an action on every resource', () => {
       for (const statements of Object.values(statementsByFunction)) {
         for (const statement of statements) expect(statement.Resource).not.toBe('*');
       }
+    });
+
+    it('puts every function role under the deployment’s IAM path', () => {
+      for (const definition of functionDefinitions) {
+        const roles = template.findResources('AWS::IAM::Role');
+        expect(roles[logicalId(stack.functions[definition.name].role)].Properties.Path).toBe('/dutybridge/DutyBridge/');
+      }
+    });
+  });
+
+  describe('isolation', () => {
+    it('reserves concurrency for each callback function and for no other', () => {
+      const callbacks = ['wecom-callback', 'dingtalk-events', 'dingtalk-cards'];
+      expect(DEFAULT_CALLBACK_RESERVED_CONCURRENCY).toBe(20);
+      for (const definition of functionDefinitions) {
+        expect(functionResource(definition.name).Properties.ReservedConcurrentExecutions).toBe(
+          callbacks.includes(definition.name) ? 20 : undefined,
+        );
+      }
+    });
+
+    it('throttles every route on its own, below the stage', () => {
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      const expectedSettings = Object.fromEntries(
+        routes.map((route) => {
+          const throttle = DEFAULT_ROUTE_THROTTLES[`${route.method} ${route.path}`];
+          expect(throttle).toBeDefined();
+          expect(throttle.rateLimit).toBeLessThan(100);
+          return [`${route.method} ${route.path}`, { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit }];
+        }),
+      );
+      expect(stage.Properties.RouteSettings).toEqual(expectedSettings);
+      expect(expectedSettings['GET /healthz']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+      // Route settings name routes by key: the stage must come after every route.
+      const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+      expect([...(stage as { DependsOn: string[] }).DependsOn].sort()).toEqual(expect.arrayContaining(routeIds.sort()));
+    });
+
+    it('caps each SQS event source with maxConcurrency', () => {
+      for (const consumer of queueConsumers) {
+        template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: logicalId(stack.functions[consumer.name].function) },
+          ScalingConfig: { MaximumConcurrency: DEFAULT_QUEUE_MAX_CONCURRENCY[consumer.name] },
+        });
+      }
+      expect(Object.keys(DEFAULT_QUEUE_MAX_CONCURRENCY).sort()).toEqual(queueConsumers.map((c) => c.name).sort());
+    });
+
+    it('keeps each consumed queue invisible for at least six times its consumer’s timeout', () => {
+      const deployedQueues = synthesized.statefulTemplate.findResources('AWS::SQS::Queue');
+      for (const consumer of queueConsumers) {
+        const queue = deployedQueues[logicalId(synthesized.stateful.queues[consumer.queue!.id])];
+        expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer.timeoutSeconds);
+      }
+    });
+  });
+
+  describe('data lifecycle', () => {
+    it('retains every log group (functions and API access log)', () => {
+      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups).toHaveLength(functionDefinitions.length + 1);
+      for (const logGroup of logGroups) {
+        expect(logGroup.DeletionPolicy).toBe('Retain');
+        expect(logGroup.UpdateReplacePolicy).toBe('Retain');
+      }
+    });
+  });
+
+  describe('alarms', () => {
+    const alarmTopic = () =>
+      Match.objectLike({
+        'Fn::ImportValue': Match.stringLikeRegexp(`^DutyBridgeState:ExportsOutputRef${logicalId(synthesized.stateful.alarmTopic)}`),
+      });
+
+    it.each(functionDefinitions.map((definition) => [definition.name] as const))(
+      'alarms on errors and throttles of %s, to the alarm topic',
+      (name) => {
+        for (const metricName of ['Errors', 'Throttles']) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.functions[name].function) } }],
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            AlarmActions: [alarmTopic()],
+          });
+        }
+      },
+    );
+
+    it('alarms on API 5xx answers and on 429s counted from the access log', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: Match.arrayWith([{ Name: 'ApiId', Value: { Ref: logicalId(stack.httpApi) } }]),
+        AlarmActions: [alarmTopic()],
+      });
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: '{ $.status = 429 }',
+        MetricTransformations: [{ MetricNamespace: 'DutyBridge/Api/DutyBridge', MetricName: 'ApiThrottledRequests', MetricValue: '1' }],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'DutyBridge/Api/DutyBridge',
+        MetricName: 'ApiThrottledRequests',
+        AlarmActions: [alarmTopic()],
+      });
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      expect(JSON.parse(stage.Properties.AccessLogSettings.Format.replace('$context.status', '429')).status).toBe(429);
+    });
+
+    it('sends every alarm of the stack to the alarm topic', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(functionDefinitions.length * 2 + 2);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    });
+
+    it('dead-letters the failed scheduled runs of flush-digests without retrying them', () => {
+      expect(functionResource('flush-digests').Properties.DeadLetterConfig.TargetArn['Fn::ImportValue']).toMatch(
+        new RegExp(
+          `^DutyBridgeState:ExportsOutputFnGetAtt${logicalId(synthesized.stateful.scheduleDeadLetterQueues['flush-digests'])}Arn`,
+        ),
+      );
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(stack.functions['flush-digests'].function) },
+        MaximumRetryAttempts: 0,
+      });
     });
   });
 
@@ -249,6 +572,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'DingTalkEventsUrlTemplate',
       'DingTalkCardsUrlTemplate',
       ...resourceEnvironmentKeys().map(outputKeyForEnv),
+      'SecretsKeyArn',
     ];
     expect(Object.keys(outputs).sort()).toEqual(expectedKeys.sort());
     expect(expectedKeys).toEqual(
@@ -314,6 +638,64 @@ describe('StatelessStack props', () => {
     } finally {
       removeOutdir(renamed);
     }
+  });
+
+  it('takes per-route throttles, reserved concurrency and maxConcurrency from props', () => {
+    const { app, stateful } = buildStacks('Tuned');
+    const stack = new StatelessStack(app, 'Tuned', {
+      tables: stateful.tables,
+      queues: stateful.queues,
+      deadLetterQueues: stateful.deadLetterQueues,
+      routeThrottles: { 'POST /dingtalk/{integrationId}/cards': { rateLimit: 3 } },
+      callbackReservedConcurrency: 4,
+      queueMaxConcurrency: { dispatch: 2 },
+      codeOverrideForTests: PLACEHOLDER_CODE,
+    });
+    const template = Template.fromStack(stack);
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stage.Properties.RouteSettings['POST /dingtalk/{integrationId}/cards']).toEqual({
+      ThrottlingRateLimit: 3,
+      ThrottlingBurstLimit: DEFAULT_ROUTE_THROTTLES['POST /dingtalk/{integrationId}/cards'].burstLimit,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 4 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 2 } });
+  });
+
+  it.each([
+    ['an unknown route', { routeThrottles: { 'GET /nope': { rateLimit: 1 } } }],
+    ['maxConcurrency below 2', { queueMaxConcurrency: { notify: 1 } }],
+    ['maxConcurrency for a function without a queue', { queueMaxConcurrency: { healthz: 5 } }],
+    ['reserved concurrency of 0', { callbackReservedConcurrency: 0 }],
+  ])('refuses %s', (_what, extra) => {
+    const { app, stateful } = buildStacks('Refused');
+    expect(
+      () =>
+        new StatelessStack(app, 'Refused', {
+          tables: stateful.tables,
+          queues: stateful.queues,
+          deadLetterQueues: stateful.deadLetterQueues,
+          codeOverrideForTests: PLACEHOLDER_CODE,
+          ...extra,
+        }),
+    ).toThrow(InvalidIsolationSettingError);
+  });
+
+  it('grants no legacy secret names when readLegacySecretNames is off', () => {
+    const { app, stateful } = buildStacks('NoLegacy');
+    const stack = new StatelessStack(app, 'NoLegacy', {
+      tables: stateful.tables,
+      queues: stateful.queues,
+      deadLetterQueues: stateful.deadLetterQueues,
+      readLegacySecretNames: false,
+      codeOverrideForTests: PLACEHOLDER_CODE,
+    });
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as any[],
+    );
+    const secretArns = JSON.stringify(statements.filter((statement) => statement.Action === 'secretsmanager:GetSecretValue'));
+    expect(secretArns).toContain('integrations/wecom/*');
+    expect(secretArns).not.toContain('integrations/*"');
+    expect(statements.filter((statement) => statement.Effect === 'Deny')).toEqual([]);
   });
 
   it.each(['tables', 'queues', 'deadLetterQueues'] as const)('refuses to build without all %s', (missing) => {

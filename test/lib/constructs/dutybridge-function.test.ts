@@ -5,6 +5,7 @@ import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FunctionDefinition, functionDefinitions } from '../../../shared/config/functions';
 import { DutyBridgeFunction } from '../../../lib/constructs/dutybridge-function';
 import { PLACEHOLDER_CODE, cdkJsonContext } from '../support/synth';
@@ -71,11 +72,12 @@ describe('DutyBridgeFunction settings', () => {
     return { template: Template.fromStack(stack), stack, dutyBridgeFunction };
   }
 
-  it('defaults: INFO logs kept one month and destroyed with the stack, no tracing, Powertools env', () => {
+  it('defaults: INFO logs kept one month and retained with the stack, no tracing, Powertools env', () => {
     const { template, stack, dutyBridgeFunction } = synth();
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 30 },
-      DeletionPolicy: 'Delete',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
     const [lambdaFunction] = Object.values(template.findResources('AWS::Lambda::Function'));
     expect(lambdaFunction.Properties.TracingConfig).toBeUndefined();
@@ -116,12 +118,12 @@ describe('DutyBridgeFunction settings', () => {
   it('honours retention, removal policy, tracing, log level and extra environment', () => {
     const { template } = synth({
       logRetention: logs.RetentionDays.ONE_WEEK,
-      logRemovalPolicy: RemovalPolicy.RETAIN,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
       tracing: lambda.Tracing.ACTIVE,
       logLevel: 'DEBUG',
       environment: { STATE_TABLE_NAME: 'table-under-test' },
     });
-    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       TracingConfig: { Mode: 'Active' },
       Environment: { Variables: Match.objectLike({ LOG_LEVEL: 'DEBUG', STATE_TABLE_NAME: 'table-under-test' }) },
@@ -133,5 +135,26 @@ describe('DutyBridgeFunction settings', () => {
         ]),
       },
     });
+  });
+
+  it('takes a role path, reserved concurrency, an async dead-letter queue and retry attempts', () => {
+    const app = new App({ context: cdkJsonContext() });
+    const stack = new Stack(app, 'Isolated');
+    const dlq = new sqs.Queue(stack, 'Dlq');
+    new DutyBridgeFunction(stack, 'Fn', {
+      definition: healthz,
+      codeOverrideForTests: PLACEHOLDER_CODE,
+      rolePath: '/dutybridge/Isolated/',
+      reservedConcurrentExecutions: 7,
+      deadLetterQueue: dlq,
+      retryAttempts: 0,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Role', { Path: '/dutybridge/Isolated/' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 7,
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [stack.getLogicalId(dlq.node.defaultChild as CfnElement), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
   });
 });

@@ -85,6 +85,8 @@ export const keySpaces = {
   qps: { partitionKeys: ['QPS#*'], actions: ['UpdateItem'] },
   /** quota-meter: `QUOTA#<org>`. */
   quota: { partitionKeys: ['QUOTA#*'], actions: ['GetItem', 'UpdateItem'] },
+  /** rate-limit-counters for card clicks: `RATE#click:<user|incident>:…#<window>`. */
+  clickRateLimits: { partitionKeys: ['RATE#click:*'], actions: ['UpdateItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -188,8 +190,9 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 3,
     memoryMb: 512,
     access: {
-      // Answers the click itself: the DingTalk card path and IncidentClicks, no inbound queue.
-      state: [keySpaces.integrations, keySpaces.dingTalkDedupe, ...dingTalkCardPath],
+      // Answers the click itself: the DingTalk card path and IncidentClicks, no inbound queue;
+      // the card signatures it has seen (dedupe) and the click rate limits.
+      state: [keySpaces.integrations, keySpaces.dingTalkDedupe, keySpaces.clickRateLimits, ...dingTalkCardPath],
       sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
       deadLettersFor: [],
       secretsOf: ['dingtalk'],

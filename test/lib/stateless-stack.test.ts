@@ -259,7 +259,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         table: {
           GetItem: union(DINGTALK_CARD_GET, ['DEDUPE#dingtalk:*', 'INTEGRATION#*']),
           PutItem: ['CARD#dingtalk#*', 'DEDUPE#dingtalk:*', 'DTMOBILE#*', 'INCIDENT#*', 'OUTTRACK#*'],
-          UpdateItem: ['CARD#dingtalk#*', 'INCIDENT#*', 'OUTTRACK#*', 'TOKEN#dingtalk:*'],
+          UpdateItem: ['CARD#dingtalk#*', 'INCIDENT#*', 'OUTTRACK#*', 'RATE#click:*', 'TOKEN#dingtalk:*'],
           DeleteItem: ['DEDUPE#dingtalk:*'],
           Query: ['INTEGRATION#*', 'LINK#*'],
           BatchGetItem: ['LINK#*'],

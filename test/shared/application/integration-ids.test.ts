@@ -32,7 +32,7 @@ describe('integration ids', () => {
     expect(a.id).toMatch(new RegExp(`^wecom-[a-z0-9]{${ID_SUFFIX_LENGTH}}$`));
     expect(b.id).not.toBe(a.id);
     expect(c.id).toMatch(/^acme-[a-z0-9]{10}$/);
-    expect(c.secretName).toBe(`dutybridge/integrations/${c.id}`);
+    expect(c.secretName).toBe(`dutybridge/integrations/dingtalk/${c.id}`);
   });
 
   it('keep an explicit id exactly (the CLI --id)', async () => {

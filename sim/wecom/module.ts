@@ -447,19 +447,9 @@ export class WeComModule implements PlatformModule {
       if (this.overMemberLimit(`${corp.corpId}/${corp.agentId}/${user.userId}`, ctx.clock.now())) dropped.push(user.userId);
       else ctx.deliver(deliverable(user.userId));
     }
-    const msgid = `sim${Date.now().toString(36)}${++this.messageSeq}`;
     return {
       endpoint: 'message/send',
-      body: {
-        errcode: 0,
-        errmsg: 'ok',
-        invaliduser: invalidUsers.join('|'),
-        invalidparty: invalidParty.join('|'),
-        invalidtag: invalidTag.join('|'),
-        unlicenseduser: '',
-        msgid,
-        ...(responseCode ? { response_code: responseCode } : {}),
-      },
+      body: this.sendOkBody(invalidUsers, invalidParty, invalidTag, responseCode),
       reason:
         dropped.length > 0
           ? `per-member limit (${MEMBER_PER_MINUTE}/min, ${MEMBER_PER_HOUR}/h): silently dropped for ${dropped.join(', ')}`
@@ -478,17 +468,22 @@ export class WeComModule implements PlatformModule {
     const responseCode = this.issueResponseCode(corp, task.taskId, ctx);
     return {
       endpoint: 'message/send',
-      body: {
-        errcode: 0,
-        errmsg: 'ok',
-        invaliduser: invalidUsers.join('|'),
-        invalidparty: invalidParty.join('|'),
-        invalidtag: invalidTag.join('|'),
-        unlicenseduser: '',
-        msgid: `sim${Date.now().toString(36)}${++this.messageSeq}`,
-        response_code: responseCode,
-      },
+      body: this.sendOkBody(invalidUsers, invalidParty, invalidTag, responseCode),
       reason: `task_id "${task.taskId}" reused: answered ok without delivering again (reading "accept")`,
+    };
+  }
+
+  /** message/send's success answer (DOC-90236): partial failures are listed, not errors. */
+  private sendOkBody(invalidUsers: string[], invalidParty: string[], invalidTag: string[], responseCode: string | undefined): Json {
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      invaliduser: invalidUsers.join('|'),
+      invalidparty: invalidParty.join('|'),
+      invalidtag: invalidTag.join('|'),
+      unlicenseduser: '',
+      msgid: `sim${Date.now().toString(36)}${++this.messageSeq}`,
+      ...(responseCode ? { response_code: responseCode } : {}),
     };
   }
 

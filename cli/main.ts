@@ -126,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(`dutybridge: target: ${target.description}\n`);
   try {
     const repo = new DynamoIntegrationRepository(getDocumentClient(), target.tableName);
-    const admin = new IntegrationAdmin(repo, secretsManagerWriter(getSecretsManagerClient()), target.secretNamePrefix);
+    const admin = new IntegrationAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId }), target.secretNamePrefix);
     const json = values.json === true;
     switch (`${group} ${action}`) {
       case 'integrations add':

@@ -16,6 +16,12 @@ export interface CliTarget {
   readonly apiUrl: string;
   readonly tableName: string;
   readonly secretNamePrefix: string;
+  /**
+   * KMS key new integration secrets are encrypted with: the deployed stack's `SecretsKeyArn`
+   * output (lib/outputs.ts SECRETS_KEY_ARN_OUTPUT_KEY); absent on the local stack and on stacks
+   * deployed before the key existed (the AWS managed key is used then).
+   */
+  readonly secretsKmsKeyId?: string;
   /** Where incident events go (absent when the local stack is not running: nothing would consume them). */
   readonly incidentEventsQueueUrl?: string;
   close(): Promise<void>;
@@ -68,6 +74,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
       apiUrl: need('ApiUrl'),
       tableName: need('StateTableName'),
       secretNamePrefix: need('SecretNamePrefix'),
+      secretsKmsKeyId: outputs.SecretsKeyArn,
       incidentEventsQueueUrl: outputs.IncidentEventsQueueUrl,
       close: async () => cfn.destroy(),
     };

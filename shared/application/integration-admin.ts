@@ -103,7 +103,7 @@ export class IntegrationAdmin {
     const i = parseInput(addWeComInputSchema, input);
     const id = i.id ?? integrationIdWithSuffix(i.idPrefix ?? 'wecom');
     await this.refuseExisting(id, options.replace);
-    const secretName = `${this.secretNamePrefix}integrations/${id}`;
+    const secretName = this.secretName('wecom', id);
     await this.secrets.write(secretName, { secret: i.secret, token: i.token, encodingAesKey: i.aesKey });
     const integration: Integration = {
       id,
@@ -121,7 +121,7 @@ export class IntegrationAdmin {
     const i = parseInput(addDingTalkInputSchema, input);
     const id = i.id ?? integrationIdWithSuffix(i.idPrefix ?? 'dingtalk');
     await this.refuseExisting(id, options.replace);
-    const secretName = `${this.secretNamePrefix}integrations/${id}`;
+    const secretName = this.secretName('dingtalk', id);
     await this.secrets.write(secretName, { clientSecret: i.clientSecret, token: i.token, aesKey: i.aesKey, cardApiSecret: i.cardApiSecret });
     const oapiBase = i.oapiBase ?? (i.apiBase === DEFAULT_DINGTALK_API_BASE ? DEFAULT_DINGTALK_OAPI_BASE : i.apiBase);
     const integration: Integration = {
@@ -172,6 +172,16 @@ export class IntegrationAdmin {
     await this.repo.delete(id);
     await this.secrets.delete(integration.secretName);
     return true;
+  }
+
+  /**
+   * `<prefix>integrations/<platform>/<id>`: the platform segment lets IAM grant each function the
+   * secrets of the platform it serves (shared/config/resources.ts integrationSecretsPath, which the
+   * CDK stack grants by). Integrations added before it keep their `integrations/<id>` secret,
+   * which stays readable; `--replace` writes the new one (the old secret is left to delete by hand).
+   */
+  private secretName(platform: 'wecom' | 'dingtalk', id: string): string {
+    return `${this.secretNamePrefix}integrations/${platform}/${id}`;
   }
 
   private async refuseExisting(id: string, replace = false): Promise<void> {

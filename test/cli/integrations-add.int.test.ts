@@ -39,7 +39,7 @@ function cli(args: string[], options: { env?: Record<string, string>; input?: st
 /** What the local Secrets Manager holds for an integration (the data folder's secrets.json). */
 function stored(id: string): Record<string, string> | undefined {
   const all = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { name: string; secretString: string; deleted?: boolean }[];
-  const s = all.find((x) => x.name.endsWith(`/integrations/${id}`) && !x.deleted);
+  const s = all.find((x) => /\/integrations\/(wecom|dingtalk)\/[^/]+$/.test(x.name) && x.name.endsWith(`/${id}`) && !x.deleted);
   return s ? (JSON.parse(s.secretString) as Record<string, string>) : undefined;
 }
 

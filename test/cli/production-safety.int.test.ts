@@ -146,7 +146,7 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
 function storedLocally(id: string): boolean {
   try {
     const all = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { name: string; deleted?: boolean }[];
-    return all.some((x) => x.name.endsWith(`/integrations/${id}`) && !x.deleted);
+    return all.some((x) => /\/integrations\/((wecom|dingtalk)\/)?[^/]+$/.test(x.name) && x.name.endsWith(`/${id}`) && !x.deleted);
   } catch {
     return false;
   }

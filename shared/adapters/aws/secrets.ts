@@ -7,8 +7,10 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   PutSecretValueCommand,
   ResourceExistsException,
+  RestoreSecretCommand,
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -57,29 +59,47 @@ export class SecretsManagerIntegrationSecrets implements IntegrationSecretsReade
   }
 }
 
+/** Days a removed integration's secret can still be restored (Secrets Manager allows 7–30). */
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
+export interface SecretWriteOptions {
+  /**
+   * KMS key new secrets are encrypted with (the deployed stack's `SecretsKeyArn` output).
+   * Existing secrets keep their key.
+   * @default - the account's AWS managed key for Secrets Manager
+   */
+  readonly kmsKeyId?: string;
+}
+
 /** Administrative writes used by the CLI. */
-export async function writeIntegrationSecret(client: SecretsManagerClient, name: string, value: object): Promise<void> {
+export async function writeIntegrationSecret(client: SecretsManagerClient, name: string, value: object, options: SecretWriteOptions = {}): Promise<void> {
   const SecretString = JSON.stringify(value);
   try {
-    await client.send(new CreateSecretCommand({ Name: name, SecretString, Description: 'dutybridge integration secrets' }));
+    await client.send(new CreateSecretCommand({ Name: name, SecretString, Description: 'dutybridge integration secrets', KmsKeyId: options.kmsKeyId }));
   } catch (e) {
-    if (!(e instanceof ResourceExistsException)) throw e;
+    // A secret of that name removed within its recovery window is brought back, then overwritten.
+    if (e instanceof InvalidRequestException && /scheduled for deletion/i.test(e.message)) {
+      await client.send(new RestoreSecretCommand({ SecretId: name }));
+    } else if (!(e instanceof ResourceExistsException)) {
+      throw e;
+    }
     await client.send(new PutSecretValueCommand({ SecretId: name, SecretString }));
   }
 }
 
+/** Schedules the secret's deletion with a recovery window: a mistaken removal can be undone (RestoreSecret). */
 export async function deleteIntegrationSecret(client: SecretsManagerClient, name: string): Promise<void> {
   try {
-    await client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+    await client.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS }));
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException)) throw e;
   }
 }
 
 /** SecretWriter for the CLI and the demo seed. */
-export function secretsManagerWriter(client: SecretsManagerClient) {
+export function secretsManagerWriter(client: SecretsManagerClient, options: SecretWriteOptions = {}) {
   return {
-    write: (name: string, value: object) => writeIntegrationSecret(client, name, value),
+    write: (name: string, value: object) => writeIntegrationSecret(client, name, value, options),
     delete: (name: string) => deleteIntegrationSecret(client, name),
     async read(name: string): Promise<Record<string, string> | undefined> {
       try {

@@ -113,6 +113,8 @@ export class RefreshCardsUseCase {
       if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);
       else if (integration?.platform === 'dingtalk') await this.deps.dingTalkCards.refresh(integration as DingTalkIntegration, incident);
     }
+    // The card records follow the incident's retention (expiring once closed, not after a reopen).
+    await this.deps.cards.applyRetention?.(incident.incidentId);
     return 'refreshed';
   }
 }

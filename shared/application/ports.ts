@@ -247,6 +247,11 @@ export interface OutgoingCalls {
 /** Cards of an incident across platforms and integrations. */
 export interface IncidentCardIndex {
   cardsOfIncident(incidentId: string): Promise<{ platform: 'wecom' | 'dingtalk'; integrationId: string }[]>;
+  /**
+   * Retention: every card record of the incident expires like the incident (closed: its expiry;
+   * open again: none). refresh-card calls it after every change; idempotent.
+   */
+  applyRetention?(incidentId: string): Promise<void>;
 }
 
 /**

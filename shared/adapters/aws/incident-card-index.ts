@@ -4,6 +4,7 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IncidentCardIndex } from '../../application/ports';
+import { syncIncidentRetention } from './incident-retention';
 
 export class DynamoIncidentCardIndex implements IncidentCardIndex {
   constructor(
@@ -21,5 +22,10 @@ export class DynamoIncidentCardIndex implements IncidentCardIndex {
       }),
     );
     return (out.Items ?? []).map((i) => ({ platform: String(i.sk).split('#')[1] as 'wecom' | 'dingtalk', integrationId: i.integrationId as string }));
+  }
+
+  /** Gives every card item of the incident the incident item's expiry, or none while it is open (incident-retention.ts). */
+  async applyRetention(incidentId: string): Promise<void> {
+    await syncIncidentRetention(this.client, this.tableName, incidentId);
   }
 }

@@ -1,25 +1,19 @@
 /**
  * The incident projection: pk `INCIDENT#<id>`, sk `META`; writes are compare-and-swap on revision.
  * A closed incident carries the table's TTL attribute (`closedIncidentDays` after the close), set
- * by the same put that closes it; the put that reopens it writes none, so the expiry is gone. When
- * an incident closes, reopens, or changes while closed, its card records follow (incident-retention.ts).
+ * by the same put that closes it; the put that reopens it writes none, so the expiry is gone. Its
+ * card records follow when refresh-card runs after the change (incident-retention.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../../domain/incident';
 import { ConcurrentUpdateError, type IncidentRepository } from '../../application/ports';
 import { readRetentionConfig } from '../../config/runtime-config';
-import { logger } from '../../runtime/observability';
-import { closedIncidentExpiry, syncIncidentRetention, TTL_ATTRIBUTE } from './incident-retention';
+import { closedIncidentExpiry, TTL_ATTRIBUTE } from './incident-retention';
 
 export interface IncidentRetentionOptions {
   /** Days a closed incident and its cards are kept after the close (default: CLOSED_INCIDENT_RETENTION_DAYS, else 30). */
   readonly closedIncidentDays?: number;
-  /**
-   * Told when the cards' expiry could not be brought in line after a committed write (the write
-   * stands; the next write of the incident tries again). Default: a warning in the log.
-   */
-  readonly onRetentionError?: (incidentId: string, error: unknown) => void;
 }
 
 export class DynamoIncidentRepository implements IncidentRepository {
@@ -29,12 +23,9 @@ export class DynamoIncidentRepository implements IncidentRepository {
     retention: IncidentRetentionOptions = {},
   ) {
     this.closedIncidentDays = retention.closedIncidentDays ?? readRetentionConfig().closedIncidentDays;
-    this.onRetentionError =
-      retention.onRetentionError ?? ((incidentId, error) => logger.warn('card retention not in line with the incident; its next write tries again', { incidentId, error }));
   }
 
   private readonly closedIncidentDays: number;
-  private readonly onRetentionError: (incidentId: string, error: unknown) => void;
 
   async get(incidentId: string): Promise<Incident | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' }, ConsistentRead: true }));
@@ -43,30 +34,19 @@ export class DynamoIncidentRepository implements IncidentRepository {
 
   async save(next: Incident, expectedRevision: number): Promise<void> {
     const expiresAt = closedIncidentExpiry(next, this.closedIncidentDays);
-    let previousExpiry: unknown;
     try {
-      const out = await this.client.send(
+      await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: `INCIDENT#${next.incidentId}`, sk: 'META', revision: next.revision, incident: next, ...(expiresAt === undefined ? {} : { [TTL_ATTRIBUTE]: expiresAt }) },
-          ReturnValues: 'ALL_OLD',
           ...(expectedRevision === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
         }),
       );
-      previousExpiry = out.Attributes?.[TTL_ATTRIBUTE];
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(next.incidentId);
       throw e;
-    }
-    // Closed now, or closed before (reopened): the cards follow the incident's expiry.
-    if (expiresAt !== undefined || previousExpiry !== undefined) {
-      try {
-        await syncIncidentRetention(this.client, this.tableName, next.incidentId, { revision: next.revision, expiresAt });
-      } catch (error) {
-        this.onRetentionError(next.incidentId, error);
-      }
     }
   }
 

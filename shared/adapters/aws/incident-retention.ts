@@ -5,7 +5,9 @@
  * The incident item (`INCIDENT#<id>`, sk `META`) carries the expiry in the same compare-and-swap
  * put that closes it (DynamoIncidentRepository.save); a put that reopens it writes no expiry, so it
  * loses it. Everything else that belongs to the incident then follows the incident item
- * (`syncIncidentRetention`):
+ * (`syncIncidentRetention`, run by refresh-card after every change through
+ * DynamoIncidentCardIndex.applyRetention: that function holds the grants for every card key space
+ * of both platforms, and its queue retries a failure):
  * - the incident → cards index items (`INCIDENT#<id>`, sk `CARD#<platform>#<integrationId>`);
  * - the card records (`CARD#wecom|dingtalk#<integrationId>#<id>`);
  * - their click lookups (`TASK#wecom#<integrationId>#<taskId>`, `OUTTRACK#<integrationId>#<outTrackId>`).

@@ -1,13 +1,16 @@
 /**
  * Retention of personal data through the state table's TTL attribute, on the local DynamoDB:
- * a closed incident and every item of its cards (WeCom and DingTalk card records, task/outTrackId
- * lookups, the incident → cards index) expire CLOSED_INCIDENT_RETENTION_DAYS after the close, a
- * reopen removes the expiry from all of them, a card created after the close takes the expiry, and
+ * a closed incident expires CLOSED_INCIDENT_RETENTION_DAYS after the close (the compare-and-swap
+ * put that closes it sets it, the one that reopens it drops it); every item of its cards (WeCom and
+ * DingTalk card records, task/outTrackId lookups, the incident → cards index) follows when
+ * refresh-card applies the retention (DynamoIncidentCardIndex.applyRetention, which is the path
+ * with the IAM grants for all of them), a card created after the close takes the expiry, and
  * a member expires MEMBER_RETENTION_DAYS after its last upsert (each upsert pushes it back).
  */
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '../../../../shared/adapters/aws/clients';
 import { DynamoDingTalkCardStore } from '../../../../shared/adapters/aws/dingtalk-card-store';
+import { DynamoIncidentCardIndex } from '../../../../shared/adapters/aws/incident-card-index';
 import { DynamoIncidentRepository } from '../../../../shared/adapters/aws/incident-repository';
 import { syncIncidentRetention, TTL_ATTRIBUTE } from '../../../../shared/adapters/aws/incident-retention';
 import { DynamoMemberDirectory } from '../../../../shared/adapters/aws/member-directory';
@@ -80,6 +83,9 @@ async function createCards(incidentId: string, only?: 'wecom' | 'dingtalk'): Pro
   });
 }
 
+/** What refresh-card does after every change, as far as retention goes. */
+const applyRetention = (incidentId: string) => new DynamoIncidentCardIndex(client, table).applyRetention(incidentId);
+
 async function expectCardTtls(incidentId: string, expected: number | undefined, only?: 'wecom' | 'dingtalk'): Promise<void> {
   for (const [, pk, sk] of cardItems(incidentId).filter(([platform]) => !only || platform === only)) {
     expect(await item(pk, sk)).toBeDefined();
@@ -92,7 +98,7 @@ describe('closed incidents and their cards', () => {
     expect(TTL_ATTRIBUTE).toBe(stateTable.timeToLiveAttribute);
   });
 
-  it('an open incident and its cards carry no expiry; closing sets it on all of them, 30 days after the close by default', async () => {
+  it('an open incident and its cards carry no expiry; closing sets it on the incident, and applying the retention on all card items, 30 days after the close by default', async () => {
     const id = `ret-${++n}`;
     const repo = new DynamoIncidentRepository(client, table);
     await repo.save(incidentAt(id, 1, 'Triggered', T0), 0);
@@ -104,26 +110,33 @@ describe('closed incidents and their cards', () => {
     await repo.save(incidentAt(id, 2, 'Closed', closedAt), 1);
     const expected = closedAt / 1000 + 30 * DAY;
     expect(await ttlOf(`INCIDENT#${id}`)).toBe(expected);
+    await applyRetention(id);
+    await expectCardTtls(id, expected);
+    await applyRetention(id); // idempotent
     await expectCardTtls(id, expected);
     // The projection itself is untouched.
     expect((await repo.get(id))?.status).toBe('Closed');
   });
 
-  it('the compare-and-swap write that reopens removes the expiry from the incident and every card item', async () => {
+  it('the compare-and-swap write that reopens removes the expiry from the incident, and applying the retention from every card item', async () => {
     const id = `ret-${++n}`;
     const repo = new DynamoIncidentRepository(client, table);
     await repo.save(incidentAt(id, 1, 'Triggered', T0), 0);
     await createCards(id);
     await repo.save(incidentAt(id, 2, 'Closed', T0 + 1000), 1);
+    await applyRetention(id);
     expect(await ttlOf(`INCIDENT#${id}`)).toBeDefined();
+    await expectCardTtls(id, Math.ceil((T0 + 1000) / 1000) + 30 * DAY);
 
     await repo.save(incidentAt(id, 3, 'Triggered', T0 + 2000), 2);
     expect(await item(`INCIDENT#${id}`)).toMatchObject({ revision: 3 });
     expect(await ttlOf(`INCIDENT#${id}`)).toBeUndefined();
+    await applyRetention(id);
     await expectCardTtls(id, undefined);
 
     // Closed again: a fresh expiry from the new close.
     await repo.save(incidentAt(id, 4, 'Closed', T0 + 5000), 3);
+    await applyRetention(id);
     await expectCardTtls(id, Math.ceil((T0 + 5000) / 1000) + 30 * DAY);
   });
 
@@ -138,14 +151,14 @@ describe('closed incidents and their cards', () => {
     await expectCardTtls(id, T0 / 1000 + 30 * DAY);
   });
 
-  it('a sync that ran for a close overtaken by a reopen ends with the reopened state (it re-checks the revision)', async () => {
+  it('a late retention run for a close overtaken by a reopen ends with the reopened state (it re-checks the revision)', async () => {
     const id = `ret-${++n}`;
     const repo = new DynamoIncidentRepository(client, table);
     await repo.save(incidentAt(id, 1, 'Triggered', T0), 0);
     await createCards(id);
     await repo.save(incidentAt(id, 2, 'Closed', T0), 1);
     await repo.save(incidentAt(id, 3, 'Triggered', T0 + 1000), 2);
-    // The close's sync, late: it still believes revision 2 (closed) is current.
+    // The close's refresh, late: it read revision 2 (closed) before the reopen landed.
     await syncIncidentRetention(client, table, id, { revision: 2, expiresAt: T0 / 1000 + 30 * DAY });
     await expectCardTtls(id, undefined);
   });
@@ -157,6 +170,7 @@ describe('closed incidents and their cards', () => {
     await createCards(id);
     await expect(repo.save(incidentAt(id, 2, 'Closed', T0), 5)).rejects.toThrow(/changed concurrently/);
     expect(await ttlOf(`INCIDENT#${id}`)).toBeUndefined();
+    await applyRetention(id);
     await expectCardTtls(id, undefined);
   });
 

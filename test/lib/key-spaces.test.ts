@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { functionDefinitions, keySpaces } from '../../shared/config/functions';
+import { functionDefinitions, keySpaces, type KeySpace } from '../../shared/config/functions';
 import { stateTable } from '../../shared/config/resources';
 
 const ADAPTERS = path.resolve(__dirname, '../../shared/adapters/aws');
@@ -51,5 +51,55 @@ describe('state-table key spaces', () => {
       if (keySpace.index !== undefined) expect(indexes).toContain(keySpace.index);
     }
     for (const definition of functionDefinitions) expect(definition.access).toBeDefined();
+  });
+
+  /** Which key spaces grant each DynamoDB adapter's operations (a new adapter must be added here). */
+  const ADAPTER_KEY_SPACES: Record<string, readonly KeySpace[]> = {
+    'access-token-store.ts': [keySpaces.weComTokens, keySpaces.dingTalkTokens],
+    'dedupe-store.ts': [keySpaces.weComDedupe, keySpaces.dingTalkDedupe],
+    'dingtalk-card-store.ts': [keySpaces.dingTalkCards],
+    'dispatch-ledger.ts': [keySpaces.dispatchLedger, keySpaces.digests],
+    'group-registry.ts': [keySpaces.groupsRead, keySpaces.groupsWrite],
+    'incident-card-index.ts': [keySpaces.incidentCardIndex],
+    'incident-repository.ts': [keySpaces.incidents],
+    'incident-retention.ts': [keySpaces.incidents, keySpaces.incidentCardIndex, keySpaces.weComCards, keySpaces.dingTalkCards],
+    'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
+    'link-store.ts': [keySpaces.links],
+    'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite],
+    'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
+    'qps-limiter.ts': [keySpaces.qps],
+    'quota-meter.ts': [keySpaces.quota],
+    'rate-limit-counters.ts': [keySpaces.clickRateLimits],
+    'wecom-card-store.ts': [keySpaces.weComCards],
+  };
+  /** Operations only the CLI performs (integration records and links are written by operators). */
+  const CLI_ONLY: Record<string, string[]> = {
+    'integration-repository.ts': ['PutItem', 'DeleteItem'],
+    'link-store.ts': ['PutItem', 'DeleteItem'],
+  };
+  const ACTION_OF: Record<string, string> = {
+    GetCommand: 'GetItem',
+    PutCommand: 'PutItem',
+    UpdateCommand: 'UpdateItem',
+    DeleteCommand: 'DeleteItem',
+    QueryCommand: 'Query',
+    BatchGetCommand: 'BatchGetItem',
+  };
+
+  it('grant every DynamoDB operation an adapter performs (and adapters use no Scan, batch write or transaction)', () => {
+    const missing: string[] = [];
+    for (const file of readdirSync(ADAPTERS).filter((name) => name.endsWith('.ts'))) {
+      const source = readFileSync(path.join(ADAPTERS, file), 'utf8');
+      if (!source.includes('@aws-sdk/lib-dynamodb') && !source.includes('@aws-sdk/client-dynamodb')) continue;
+      const commands = [...new Set([...source.matchAll(/new ([A-Za-z]+Command)\b/g)].map((match) => match[1]))];
+      const granted = new Set((ADAPTER_KEY_SPACES[file] ?? []).flatMap((keySpace) => keySpace.actions as readonly string[]));
+      if (ADAPTER_KEY_SPACES[file] === undefined && commands.length > 0) missing.push(`${file}: no key space mapped`);
+      for (const command of commands) {
+        const action = ACTION_OF[command];
+        if (action === undefined) missing.push(`${file}: ${command} is not an operation the functions are granted`);
+        else if (!granted.has(action) && !(CLI_ONLY[file] ?? []).includes(action)) missing.push(`${file}: ${action}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
   const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
   if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
   if (`${group} ${action}` === 'integrations remove' && values.yes !== true && !process.stdin.isTTY) {
-    throw new CliUsageError(`integrations remove deletes ${arg ?? 'the integration'} and its secrets at once, and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
+    throw new CliUsageError(`integrations remove takes ${arg ?? 'the integration'} out of service at once (and schedules its secret's deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
   }
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
@@ -164,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
         if (!arg) throw new CliUsageError('integrations remove needs an ID');
         const existing = await admin.get(arg);
         if (existing && values.yes !== true) {
-          const question = `remove integration ${arg} (${existing.platform}) and its secrets from ${target.description}? This cannot be undone.`;
+          const question = `remove integration ${arg} (${existing.platform}) from ${target.description}? Its callbacks stop working at once and its secret is scheduled for deletion.`;
           if (!(await confirmByTypingId(arg, question, process.stdin, process.stderr))) {
             process.stderr.write(`not removed: the id typed was not ${arg}\n`);
             return 1;

@@ -279,7 +279,7 @@ describe('integrations remove', () => {
 
   (hasScript ? it : it.skip)('on a terminal: removes only when the id is typed', async () => {
     const wrong = await cliOnTerminal(['integrations', 'remove', 'sim-ding'], 'yes');
-    expect(wrong.stdout).toContain('remove integration sim-ding (dingtalk) and its secrets from local data in');
+    expect(wrong.stdout).toContain('remove integration sim-ding (dingtalk) from local data in');
     expect(wrong.stdout).toContain('not removed');
     expect(wrong.status).toBe(1);
     expect(await localIds()).toContain('sim-ding');

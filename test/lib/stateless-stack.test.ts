@@ -12,6 +12,7 @@ import {
   DEFAULT_ROUTE_THROTTLES,
   InvalidIsolationSettingError,
   MissingStatefulResourceError,
+  QueueVisibilityTimeoutTooShortError,
   StatelessStack,
 } from '../../lib/stateless-stack';
 import { PLACEHOLDER_CODE, SynthesizedApp, cdkJsonContext, removeOutdir, synthApp } from './support/synth';
@@ -678,6 +679,27 @@ describe('StatelessStack props', () => {
           ...extra,
         }),
     ).toThrow(InvalidIsolationSettingError);
+  });
+
+  it('refuses a consumed queue whose visibility is under six times its consumer’s timeout', () => {
+    const consumer = queueConsumers[0];
+    const queue = consumer.queue as { visibilityTimeoutSeconds: number };
+    const original = queue.visibilityTimeoutSeconds;
+    queue.visibilityTimeoutSeconds = 6 * consumer.timeoutSeconds - 1;
+    try {
+      const { app, stateful } = buildStacks('ShortVisibility');
+      expect(
+        () =>
+          new StatelessStack(app, 'ShortVisibility', {
+            tables: stateful.tables,
+            queues: stateful.queues,
+            deadLetterQueues: stateful.deadLetterQueues,
+            codeOverrideForTests: PLACEHOLDER_CODE,
+          }),
+      ).toThrow(QueueVisibilityTimeoutTooShortError);
+    } finally {
+      queue.visibilityTimeoutSeconds = original;
+    }
   });
 
   it('grants no legacy secret names when readLegacySecretNames is off', () => {

@@ -15,7 +15,8 @@ export interface QueuePollers {
   readonly invocations: Record<string, number>;
 }
 
-function toRecord(message: Message, queueArn: string): SQSRecord {
+/** An SQS message as Lambda hands it to the handler (exported for the dispatch bench's worker processes). */
+export function toRecord(message: Message, queueArn: string): SQSRecord {
   const a = message.Attributes ?? {};
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [k, v] of Object.entries(message.MessageAttributes ?? {})) {

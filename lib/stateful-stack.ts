@@ -61,7 +61,7 @@ export interface StatefulStackProps extends StackProps {
 /** Warning added when no alarm subscriber is configured. */
 export const NO_ALARM_SUBSCRIBER_WARNING =
   'No alarm subscriber: alarms go to the alarm topic but reach nobody. Deploy with -c alarmEmail=you@example.com ' +
-  'or -c alarmTopicArn=arn:aws:sns:… (or subscribe to the AlarmTopic output yourself).';
+  'or -c alarmTopicArn=arn:aws:sns:… (or subscribe to the AlarmTopicArn output of the stateful stack yourself).';
 
 /**
  * Everything that holds data: the KMS key, the DynamoDB table(s) and the SQS queues with their

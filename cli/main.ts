@@ -10,7 +10,7 @@ import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin } from '../shared/application/integration-admin';
+import { IntegrationAdmin, integrationIdWithSuffix } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { demoIncident, publishEvent, readEventFile } from './events';
@@ -23,10 +23,11 @@ import { CliUsageError, resolveTarget, type CliTarget } from './target';
 const USAGE = `usage: dutybridge <command> [options]
 
 commands:
-  integrations add wecom --id ID --corp-id CORPID --agent-id AGENTID [--secrets-file PATH|-] [--api-base URL] [--name NAME] [--replace]
-  integrations add dingtalk --id ID --client-id CLIENTID [--secrets-file PATH|-]
+  integrations add wecom [--id ID] --corp-id CORPID --agent-id AGENTID [--secrets-file PATH|-] [--api-base URL] [--name NAME] [--replace]
+  integrations add dingtalk [--id ID] --client-id CLIENTID [--secrets-file PATH|-]
                             [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
                             [--corp-id CORPID] [--edition standard|professional] [--development-add-ons N] [--qps N] [--monthly-quota N]
+  (without --id an integration gets <platform>-<10 random characters>: its callback URLs cannot be guessed)
   integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
   integrations show ID
@@ -212,8 +213,10 @@ function numberFlag(value: string | undefined): number | string | undefined {
 function gatherSecrets(platform: string | undefined, v: Values): ResolvedSecrets {
   if (platform !== 'wecom' && platform !== 'dingtalk') throw new CliUsageError('integrations add needs a platform: wecom or dingtalk');
   // A bad id is reported first: it is the mistake to fix before any secret matters.
-  const id = integrationIdSchema.safeParse(v.id);
-  if (!id.success) throw new CliUsageError(`--id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  if (v.id !== undefined) {
+    const id = integrationIdSchema.safeParse(v.id);
+    if (!id.success) throw new CliUsageError(`--id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  }
   const file = v['secrets-file'];
   if (file === '-' && process.stdin.isTTY) process.stderr.write('reading the secrets (a JSON object) from standard input; end with Ctrl-D\n');
   const resolved = resolveSecrets(platform, {
@@ -232,6 +235,8 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
   const { apiUrl, tableName } = target;
   const s = secrets.values;
   const replace = v.replace === true;
+  // Without --id the id gets a random suffix (issue 10: ids in callback URLs should not be guessable).
+  if (v.id === undefined && (platform === 'wecom' || platform === 'dingtalk')) v.id = integrationIdWithSuffix(platform);
   // A card callback that must not be registered is known before anything is stored.
   const callbackRefusal = platform === 'dingtalk' ? cardCallbackRefusal(cardCallbackUrl(apiUrl, v.id ?? ''), effectiveEndpoints('dingtalk', v)[0].url, target.kind) : undefined;
   if (callbackRefusal && target.kind === 'stack') throw new CliUsageError(`not adding ${v.id}: ${callbackRefusal}`);

@@ -137,3 +137,16 @@ it('masks secrets with a fixed mask and the last 4 characters, so a 12- and a 40
   expect(text).toContain('secret: ••••9876');
   expect(text).not.toContain('ZZZZ');
 });
+
+it('gives an integration without --id an id with a random suffix, so its callback URLs cannot be guessed', () => {
+  const env = { DUTYBRIDGE_WECOM_SECRET: 'CorpSecretFromEnv5678', DUTYBRIDGE_WECOM_TOKEN: 'EnvToken', DUTYBRIDGE_WECOM_AES_KEY: AES };
+  const first = cli(['integrations', 'add', 'wecom', ...WECOM_ARGS], { env });
+  const second = cli(['integrations', 'add', 'wecom', ...WECOM_ARGS], { env });
+  expect(first.status).toBe(0);
+  const ids = [first, second].map((r) => /added (wecom-[a-z0-9]{10}) \(wecom\)/.exec(r.stdout)?.[1]);
+  expect(ids[0]).toBeDefined();
+  expect(ids[1]).toBeDefined();
+  expect(ids[0]).not.toBe(ids[1]);
+  expect(first.stdout).toContain(`/wecom/${ids[0]}/callback`);
+  expect(stored(ids[0] as string)).toEqual({ secret: 'CorpSecretFromEnv5678', token: 'EnvToken', encodingAesKey: AES });
+});

@@ -96,6 +96,12 @@ export async function deleteIntegrationSecret(client: SecretsManagerClient, name
   }
 }
 
+/** Secrets Manager refused a read because the caller may not use the secret's KMS key (or the secret). */
+function isKeyAccessDenied(e: unknown): boolean {
+  const name = (e as { name?: string } | undefined)?.name ?? '';
+  return name === 'AccessDeniedException' || (name === 'DecryptionFailure' && /kms|access/i.test(String((e as Error).message)));
+}
+
 /** SecretWriter for the CLI and the demo seed. */
 export function secretsManagerWriter(client: SecretsManagerClient, options: SecretWriteOptions = {}) {
   return {
@@ -107,6 +113,12 @@ export function secretsManagerWriter(client: SecretsManagerClient, options: Secr
         return out.SecretString ? (JSON.parse(out.SecretString) as Record<string, string>) : undefined;
       } catch (e) {
         if (e instanceof ResourceNotFoundException) return undefined;
+        if (isKeyAccessDenied(e)) {
+          throw new IntegrationSecretsError(
+            `cannot read secret ${name}: ${(e as Error).message}. On a deployed stack only the function roles and the ` +
+              'principals deployed in -c secretReaderArns=… may decrypt integration secrets (README, Deploy).',
+          );
+        }
         throw e;
       }
     },

@@ -69,4 +69,10 @@ describe('secretsManagerWriter', () => {
     expect(sent).toEqual([{ name: DeleteSecretCommand.name, input: { SecretId: 'n', RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS } }]);
     expect(SECRET_RECOVERY_WINDOW_DAYS).toBeGreaterThanOrEqual(7);
   });
+
+  it('says who may read when the secrets key refuses the caller', async () => {
+    const denied = Object.assign(new Error('Access to KMS is not allowed'), { name: 'AccessDeniedException' });
+    const client = { send: async () => Promise.reject(denied) } as unknown as SecretsManagerClient;
+    await expect(secretsManagerWriter(client).read('p/integrations/dingtalk/a')).rejects.toThrow(/cannot read secret p\/integrations\/dingtalk\/a: Access to KMS is not allowed.*secretReaderArns/);
+  });
 });

@@ -105,7 +105,7 @@ export interface FunctionAccess {
   readonly secretsOf: readonly Platform[];
 }
 
-/** Secrets, state and queues of the WeCom card path (WeComCardsUseCase with its messengers). */
+/** State of the WeCom card path (WeComCardsUseCase with its messengers). */
 const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens] as const;
 /** State of the DingTalk card path (DingTalkCardFlow with its clients). */
 const dingTalkCardPath = [

@@ -13,7 +13,7 @@ import { rejectionForCryptoError } from './crypto-errors';
 import { jsonResponse, type CallbackRequest, type CallbackResponse } from './http-types';
 import { findDingTalkIntegration } from './integration-lookup';
 import type { Clock, DedupeStore, IntegrationRepository, IntegrationSecretsReader } from './ports';
-import { onceOnly } from './callback-dedupe';
+import { CALLBACK_DEDUPE_TTL_SECONDS, CALLBACK_PENDING_SECONDS, CallbackInProgressError } from './callback-dedupe';
 
 /**
  * Card callbacks whose timestamp is further than this from now are refused (replay window; the
@@ -138,26 +138,38 @@ export class DingTalkCardCallbackUseCase {
     // The claim lives as long as the timestamp could pass the window check.
     const signatureKey = `dingtalk:${integration.id}:cardsig:${createHash('sha256').update(`${timestamp}\u0000${signature}`).digest('hex')}`;
     const signatureTtlSeconds = Math.ceil((2 * maxSkewMs) / 1000) + 60;
-    const result = await onceOnly(this.deps.dedupe, dedupeKey, async () => {
-      if ((await this.deps.dedupe.claim(signatureKey, signatureTtlSeconds)) !== 'claimed') throw new CardSignatureReusedError();
-      try {
-        return await this.deps.clicks.onClick({
-          integrationId: integration.id,
-          outTrackId: body.data.outTrackId,
-          userId: body.data.userId,
-          corpId: body.data.corpId,
-          actionIds: content.data.cardPrivateData?.actionIds ?? [],
-          params: content.data.cardPrivateData?.params ?? {},
-          receivedAtMs: nowMs,
-          clickKey: dedupeKey,
-        });
-      } catch (error) {
-        // The click did not happen: the platform's retry (same headers, same body) may use it.
-        await this.deps.dedupe.release(signatureKey).catch(() => undefined);
-        throw error;
-      }
-    });
-    if (result.kind === 'duplicate') return { response: jsonResponse(200, {}), outcome: 'duplicate' };
-    return { response: jsonResponse(200, cardCallbackResponseBody(result.value)), outcome: 'handled' };
+    // Both claims in one round trip (DingTalk wants the answer within 2 s). Then, as in onceOnly:
+    // a finished duplicate is answered without acting, one still in flight gets 503.
+    const [claim, signatureClaim] = await Promise.all([this.deps.dedupe.claim(dedupeKey, CALLBACK_PENDING_SECONDS), this.deps.dedupe.claim(signatureKey, signatureTtlSeconds)]);
+    const releaseSignature = () => this.deps.dedupe.release(signatureKey).catch(() => undefined);
+    if (claim !== 'claimed') {
+      // Only a claim of our own is released: the request that holds the signature keeps it.
+      if (signatureClaim === 'claimed') await releaseSignature();
+      if (claim === 'done') return { response: jsonResponse(200, {}), outcome: 'duplicate' };
+      throw new CallbackInProgressError();
+    }
+    if (signatureClaim !== 'claimed') {
+      await this.deps.dedupe.release(dedupeKey).catch(() => undefined);
+      throw new CardSignatureReusedError();
+    }
+    let answer: CardCallbackAnswer;
+    try {
+      answer = await this.deps.clicks.onClick({
+        integrationId: integration.id,
+        outTrackId: body.data.outTrackId,
+        userId: body.data.userId,
+        corpId: body.data.corpId,
+        actionIds: content.data.cardPrivateData?.actionIds ?? [],
+        params: content.data.cardPrivateData?.params ?? {},
+        receivedAtMs: nowMs,
+        clickKey: dedupeKey,
+      });
+    } catch (error) {
+      // The click did not happen: the platform's retry (same headers, same body) may do it.
+      await Promise.all([this.deps.dedupe.release(dedupeKey).catch(() => undefined), releaseSignature()]);
+      throw error;
+    }
+    await this.deps.dedupe.complete(dedupeKey, CALLBACK_DEDUPE_TTL_SECONDS);
+    return { response: jsonResponse(200, cardCallbackResponseBody(answer)), outcome: 'handled' };
   }
 }

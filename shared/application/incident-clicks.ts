@@ -28,10 +28,12 @@ export class IncidentClicks {
 
   async apply(incidentId: string, action: IncidentAction, clicker: Actor, clickKey: string): Promise<IncidentClickOutcome> {
     const nowMs = this.deps.clock.nowMs();
-    const name = clicker.name ?? (await this.deps.members?.get(clicker.email))?.name;
-    const actor: Actor = name ? { ...clicker, name } : clicker;
+    // The clicker's display name and the incident are read together (one round trip, not two).
+    const named = clicker.name ? Promise.resolve(clicker.name) : Promise.resolve(this.deps.members?.get(clicker.email)).then((member) => member?.name);
+    let actor: Actor = clicker;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const loaded = await this.deps.incidents.get(incidentId);
+      const [loaded, name] = await Promise.all([this.deps.incidents.get(incidentId), named]);
+      if (name) actor = { ...clicker, name };
       if (!loaded) return { kind: 'unknown_incident' };
       // Publish what an earlier click left in the outbox; once emptied, it is not carried forward.
       const incident: Incident = (await this.flushPending(loaded)) ? { ...loaded, pendingActions: undefined } : loaded;

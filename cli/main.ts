@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
           `${d.integration.id} (${d.integration.platform})${d.integration.name ? ` — ${d.integration.name}` : ''}`,
           ...Object.entries(d.integration.settings).map(([k, v]) => `  ${k}: ${String(v)}`),
           '  secrets:',
-          ...Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`),
+          ...(d.secretsUnreadable ? [`    (not readable here: ${d.secretsUnreadable})`] : Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`)),
           'callback URLs to paste into the console:',
           ...Object.entries(d.callbackUrls).map(([k, v]) => `  ${k}: ${v}`),
         ];
@@ -240,6 +240,8 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
   // A card callback that must not be registered is known before anything is stored.
   const callbackRefusal = platform === 'dingtalk' ? cardCallbackRefusal(cardCallbackUrl(apiUrl, v.id ?? ''), effectiveEndpoints('dingtalk', v)[0].url, target.kind) : undefined;
   if (callbackRefusal && target.kind === 'stack') throw new CliUsageError(`not adding ${v.id}: ${callbackRefusal}`);
+  // The card callback apiSecret is ours to choose (registered with /v1.0/card/callbacks/register).
+  const cardApiSecret = s.cardApiSecret ?? randomBytes(24).toString('base64url');
   let integration;
   if (platform === 'wecom') {
     integration = await admin.addWeCom(
@@ -255,8 +257,7 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
         clientSecret: s.clientSecret,
         token: s.token,
         aesKey: s.aesKey,
-        // The card callback apiSecret is ours to choose (registered with /v1.0/card/callbacks/register).
-        cardApiSecret: s.cardApiSecret ?? randomBytes(24).toString('base64url'),
+        cardApiSecret,
         apiBase: v['api-base'],
         oapiBase: v['oapi-base'],
         robotCode: v['robot-code'],
@@ -278,8 +279,9 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
   } else if (integration.platform === 'dingtalk') {
     // Card clicks reach dutybridge only once DingTalk knows the callback URL for our route key.
     try {
-      const stored = dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(integration.secretName));
-      const url = await registerDingTalkCardCallback(integration, stored, apiUrl, tableName, target.kind);
+      // From the secrets in hand: on a deployed stack the operator may not be allowed to decrypt them.
+      const inHand = dingTalkSecretsSchema.parse({ clientSecret: s.clientSecret, token: s.token, aesKey: s.aesKey, cardApiSecret });
+      const url = await registerDingTalkCardCallback(integration, inHand, apiUrl, tableName, target.kind);
       process.stderr.write(`registered the card callback with DingTalk: ${url}\n`);
     } catch (error) {
       process.stderr.write(

@@ -156,14 +156,25 @@ export class IntegrationAdmin {
   }
 
   /** Settings, callback URLs to paste into the console, and secrets masked. */
-  async describe(id: string, apiBaseUrl: string): Promise<{ integration: Integration; callbackUrls: Record<string, string>; secrets: Record<string, string> }> {
+  async describe(
+    id: string,
+    apiBaseUrl: string,
+  ): Promise<{ integration: Integration; callbackUrls: Record<string, string>; secrets: Record<string, string>; secretsUnreadable?: string }> {
     const integration = await this.repo.get(id);
     if (!integration) throw new NotFoundError('unknown_integration', `no integration with id ${id}`);
-    const stored = (await this.secrets.read(integration.secretName)) ?? {};
+    let stored: Record<string, unknown> = {};
+    let secretsUnreadable: string | undefined;
+    try {
+      stored = (await this.secrets.read(integration.secretName)) ?? {};
+    } catch (error) {
+      // On a deployed stack only the functions (and secretReaderArns) may decrypt the secrets: the
+      // settings and callback URLs are still worth showing to an operator who may not.
+      secretsUnreadable = error instanceof Error ? error.message : String(error);
+    }
     const secrets = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, maskSecret(String(v))]));
     const base = apiBaseUrl.replace(/\/+$/, '');
     const callbackUrls = Object.fromEntries(Object.entries(callbackPaths(integration)).map(([k, p]) => [k, `${base}${p}`]));
-    return { integration, callbackUrls, secrets };
+    return { integration, callbackUrls, secrets, ...(secretsUnreadable ? { secretsUnreadable } : {}) };
   }
 
   async remove(id: string): Promise<boolean> {

@@ -70,3 +70,15 @@ describe('the cache of integrations in front of the callback routes', () => {
     expect(reads).toEqual(['bogus-0']);
   });
 });
+
+describe('describe', () => {
+  it('shows settings and callback URLs when the operator may not decrypt the secret (deployed stack)', async () => {
+    const refusing: SecretWriter = { ...secrets, read: async () => Promise.reject(new Error('AccessDeniedException: not allowed to use the key')) };
+    const admin = new IntegrationAdmin(memoryRepo().repo, refusing, 'dutybridge/');
+    const added = await admin.addWeCom({ ...weComInput, id: 'acme' });
+    const d = await admin.describe(added.id, 'https://api.example.com/');
+    expect(d.secrets).toEqual({});
+    expect(d.secretsUnreadable).toMatch(/AccessDenied/);
+    expect(d.callbackUrls).toEqual({ callback: 'https://api.example.com/wecom/acme/callback' });
+  });
+});

@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StatefulStack } from './stateful-stack';
-import { StatelessStack, functionRolePath } from './stateless-stack';
+import { StatelessStack, functionRolePath, type RuntimeSettingsProps } from './stateless-stack';
 
 /** Default prefix; the stateless stack is named after it and the stateful one gets "State". */
 export const DEFAULT_STACK_PREFIX = 'DutyBridge';
@@ -14,6 +14,13 @@ export const CONTEXT_KEYS = {
   alarmTopicArn: 'alarmTopicArn',
   /** Comma-separated role/user ARNs that may also decrypt integration secrets (operators). */
   secretReaderArns: 'secretReaderArns',
+  /** RuntimeSettingsProps, one context key each (e.g. `-c closedIncidentRetentionDays=90`). */
+  closedIncidentRetentionDays: 'closedIncidentRetentionDays',
+  memberRetentionDays: 'memberRetentionDays',
+  cardCallbackWindowSeconds: 'cardCallbackWindowSeconds',
+  cardClicksPerUserPerMinute: 'cardClicksPerUserPerMinute',
+  cardClicksPerIncidentPerMinute: 'cardClicksPerIncidentPerMinute',
+  logEmailHashSalt: 'logEmailHashSalt',
 } as const;
 
 export interface DutyBridgeStacks {
@@ -57,9 +64,27 @@ export function addDutyBridgeStacks(app: App, options: DutyBridgeAppOptions = {}
     scheduleDeadLetterQueues: stateful.scheduleDeadLetterQueues,
     secretsKey: stateful.secretsKey,
     alarmTopics: stateful.alarmTopics,
+    runtimeSettings: runtimeSettingsFromContext(app),
     codeOverrideForTests: options.codeOverrideForTests,
   });
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { stateful, stateless };
+}
+
+/** RuntimeSettingsProps from `-c key=value` (numbers arrive as strings from the command line). */
+export function runtimeSettingsFromContext(app: App): RuntimeSettingsProps {
+  const number = (key: string): number | undefined => {
+    const raw = app.node.tryGetContext(key) as string | number | undefined;
+    return raw === undefined || raw === '' ? undefined : Number(raw);
+  };
+  const salt = app.node.tryGetContext(CONTEXT_KEYS.logEmailHashSalt) as string | undefined;
+  return {
+    closedIncidentRetentionDays: number(CONTEXT_KEYS.closedIncidentRetentionDays),
+    memberRetentionDays: number(CONTEXT_KEYS.memberRetentionDays),
+    cardCallbackWindowSeconds: number(CONTEXT_KEYS.cardCallbackWindowSeconds),
+    cardClicksPerUserPerMinute: number(CONTEXT_KEYS.cardClicksPerUserPerMinute),
+    cardClicksPerIncidentPerMinute: number(CONTEXT_KEYS.cardClicksPerIncidentPerMinute),
+    ...(salt ? { logEmailHashSalt: salt } : {}),
+  };
 }

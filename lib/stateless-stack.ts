@@ -61,6 +61,69 @@ export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrott
   'POST /dingtalk/{integrationId}/cards': { rateLimit: 50, burstLimit: 100 },
 };
 
+/**
+ * Behaviour settings every function reads from its environment (shared/config/runtime-config.ts,
+ * shared/composition.ts, shared/runtime/observability.ts). Unset means the function's own default.
+ */
+export interface RuntimeSettingsProps {
+  /**
+   * Days a closed incident and its card records are kept (CLOSED_INCIDENT_RETENTION_DAYS).
+   * @default 30
+   */
+  readonly closedIncidentRetentionDays?: number;
+  /**
+   * Days a member (email, name, mobile) is kept after its last member.upserted (MEMBER_RETENTION_DAYS).
+   * @default 180
+   */
+  readonly memberRetentionDays?: number;
+  /**
+   * How old (or early) a DingTalk card click's signed timestamp may be (DINGTALK_CARD_CALLBACK_WINDOW_SECONDS).
+   * @default 300
+   */
+  readonly cardCallbackWindowSeconds?: number;
+  /**
+   * Card clicks per user per minute before "slow down" (CARD_CLICKS_PER_USER_PER_MINUTE).
+   * @default 10
+   */
+  readonly cardClicksPerUserPerMinute?: number;
+  /**
+   * Card clicks per incident per minute before "slow down" (CARD_CLICKS_PER_INCIDENT_PER_MINUTE).
+   * @default 30
+   */
+  readonly cardClicksPerIncidentPerMinute?: number;
+  /**
+   * Salt of the email hashes in logs (LOG_EMAIL_HASH_SALT): with it, a hash in the logs cannot be
+   * matched against a list of known addresses by someone who reads only the logs.
+   * @default - no salt (hashes are plain SHA-256 prefixes)
+   */
+  readonly logEmailHashSalt?: string;
+}
+
+/** A RuntimeSettingsProps value that is not a positive number. */
+export class InvalidRuntimeSettingError extends Error {
+  override readonly name = 'InvalidRuntimeSettingError';
+}
+
+/** The environment variables of RuntimeSettingsProps; a bad number fails synthesis, not the first invocation. */
+export function runtimeSettingsEnvironment(settings: RuntimeSettingsProps = {}): Record<string, string> {
+  const numbers: [keyof RuntimeSettingsProps, string][] = [
+    ['closedIncidentRetentionDays', 'CLOSED_INCIDENT_RETENTION_DAYS'],
+    ['memberRetentionDays', 'MEMBER_RETENTION_DAYS'],
+    ['cardCallbackWindowSeconds', 'DINGTALK_CARD_CALLBACK_WINDOW_SECONDS'],
+    ['cardClicksPerUserPerMinute', 'CARD_CLICKS_PER_USER_PER_MINUTE'],
+    ['cardClicksPerIncidentPerMinute', 'CARD_CLICKS_PER_INCIDENT_PER_MINUTE'],
+  ];
+  const env: Record<string, string> = {};
+  for (const [prop, key] of numbers) {
+    const value = settings[prop];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidRuntimeSettingError(`${prop} must be a positive number, got ${String(value)}`);
+    env[key] = String(value);
+  }
+  if (settings.logEmailHashSalt) env.LOG_EMAIL_HASH_SALT = settings.logEmailHashSalt;
+  return env;
+}
+
 /** Reserved concurrency of each callback function (the functions behind the platform routes). */
 export const DEFAULT_CALLBACK_RESERVED_CONCURRENCY = 20;
 
@@ -156,6 +219,11 @@ export interface StatelessStackProps extends StackProps {
    * @default DEFAULT_QUEUE_MAX_CONCURRENCY
    */
   readonly queueMaxConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * Retention, card-click window and limits, log salt: see RuntimeSettingsProps.
+   * @default - each function's own defaults
+   */
+  readonly runtimeSettings?: RuntimeSettingsProps;
   /**
    * TEST-ONLY: code deployed instead of each function's esbuild bundle (see
    * `DutyBridgeFunctionProps.codeOverrideForTests`). Never set it in bin/app.ts.
@@ -253,6 +321,7 @@ export class StatelessStack extends Stack {
       resourceEnvironment[definition.dlqEnvKey] = deadLetterQueue.queueUrl;
     }
 
+    const settingsEnvironment = runtimeSettingsEnvironment(props.runtimeSettings);
     const reservedConcurrency = props.callbackReservedConcurrency ?? DEFAULT_CALLBACK_RESERVED_CONCURRENCY;
     if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1) {
       throw new InvalidIsolationSettingError(`callbackReservedConcurrency must be a positive integer, got ${reservedConcurrency}`);
@@ -273,7 +342,7 @@ export class StatelessStack extends Stack {
         definition.everyMinutes === undefined ? undefined : props.scheduleDeadLetterQueues?.[definition.name];
       const dutyBridgeFunction = new DutyBridgeFunction(this, constructIdFor(definition.name), {
         definition,
-        environment: resourceEnvironment,
+        environment: { ...settingsEnvironment, ...resourceEnvironment },
         logLevel: props.logLevel,
         logRetention: props.logRetention,
         tracing: props.tracing,

@@ -7,6 +7,7 @@ import type { InboundCallbackMessage, WeComCallbackEvent } from '../domain/inbou
 import type { GroupChat } from '../domain/group-chat';
 import type { Incident } from '../domain/incident';
 import type { IncidentActionMessage } from '../domain/incident-action';
+import type { OperationLogQuery, OperationRecord } from '../domain/operation-log';
 import type { ResponseCodeRecord, WeComCardBatch, WeComCardRecord } from '../domain/wecom-card-record';
 
 export interface IntegrationRepository {
@@ -261,4 +262,11 @@ export interface IncidentCardIndex {
  */
 export interface RateLimitCounters {
   hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number): Promise<boolean>;
+}
+
+/** The operation log (shared/domain/operation-log.ts): appended by the use cases, read by the CLI and the simulator view. */
+export interface OperationLog {
+  append(records: readonly OperationRecord[]): Promise<void>;
+  /** Newest first. */
+  query(query: OperationLogQuery): Promise<OperationRecord[]>;
 }

@@ -1,0 +1,72 @@
+/**
+ * The operation log: one record per delivery attempt and per decision not to deliver, so an
+ * operator can answer "why did this person not get the card?" without reading code. Records are
+ * kept 30 days and queried by incident, member, integration and time.
+ */
+import * as z from 'zod/mini';
+
+/** Days an operation record is kept (DynamoDB TTL). */
+export const OPERATION_LOG_RETENTION_DAYS = 30;
+
+/**
+ * Why a record was written, in a word an operator can filter on; `reason` says it in plain words.
+ * The list grows with the features that write to the log (linking, templates).
+ */
+export const operationReasonCodes = [
+  'delivered',
+  'updated',
+  'already_delivered',
+  'integration_unknown',
+  'app_not_linked',
+  'no_target',
+  'not_licensed',
+  'quota_exhausted',
+  'quota_deferred',
+  'qps_throttled',
+  'permission_missing',
+  'untrusted_ip',
+  'invalid_user',
+  'robot_removed',
+  'message_too_long',
+  'template_error',
+  'event_version_stale',
+  'group_unavailable',
+  'mention_unresolved',
+  'card_stale',
+  'platform_error',
+  'transient_error',
+] as const;
+export type OperationReasonCode = (typeof operationReasonCodes)[number];
+
+/** sent: the platform accepted it; dropped: dutybridge decided not to send; failed: the platform refused; retrying: it will be tried again. */
+export const operationResults = ['sent', 'dropped', 'failed', 'retrying', 'deferred'] as const;
+export type OperationResult = (typeof operationResults)[number];
+
+export const operationRecordSchema = z.object({
+  atMs: z.number(),
+  result: z.enum(operationResults),
+  reasonCode: z.enum(operationReasonCodes),
+  /** Plain words: what happened and what to do about it. */
+  reason: z.string().check(z.maxLength(1000)),
+  incidentId: z.optional(z.string()),
+  integrationId: z.optional(z.string()),
+  platform: z.optional(z.enum(['wecom', 'dingtalk'])),
+  /** Where it went: 'card', 'card_update', 'group_card', 'message', 'event'. */
+  channel: z.optional(z.string()),
+  /** The member's email when known, else the platform user id or the group's conversation id. */
+  recipient: z.optional(z.string()),
+  /** The platform request, e.g. 'message/send', 'card/instances/createAndDeliver'. */
+  requestKind: z.optional(z.string()),
+  /** The platform's errcode / code when it answered with one. */
+  platformCode: z.optional(z.union([z.string(), z.number()])),
+});
+export type OperationRecord = z.infer<typeof operationRecordSchema>;
+
+export interface OperationLogQuery {
+  readonly incidentId?: string;
+  readonly member?: string;
+  readonly integrationId?: string;
+  /** Records at or after this time (epoch ms). */
+  readonly sinceMs?: number;
+  readonly limit?: number;
+}

@@ -35,6 +35,7 @@ import { WeComCardsUseCase } from './application/wecom-cards';
 import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
 import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
 import { logger } from './runtime/observability';
+import { countingDrops } from './runtime/drop-metric';
 
 function once<T>(create: () => T): () => T {
   let value: T | undefined;
@@ -55,7 +56,8 @@ const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS 
 const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
 const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
-const record = (outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details);
+/** Outcomes to the log; drops (shared/application/drops.ts) are also counted (DeliveriesDropped). */
+const record = countingDrops((outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details));
 /** A positive number from the environment, or the default. */
 const positiveEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);

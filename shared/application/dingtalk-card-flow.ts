@@ -20,6 +20,7 @@ import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
 import { isDingTalkCallFailure } from './dispatch-ports';
+import { dropDetails } from './drops';
 import type {
   Clock,
   DingTalkCardStore,
@@ -100,19 +101,30 @@ export class DingTalkCardFlow implements CardClickPort {
     const emails = target && target.persons.length > 0 ? target.persons : incident.responders;
     const links = await this.deps.links.byEmails(integration.id, emails);
     const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
-    for (const email of notLinked) this.deps.record('app_not_linked', { integrationId: integration.id, incidentId: incident.incidentId, email });
+    const where = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'dingtalk' as const };
+    for (const email of notLinked) {
+      this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no DingTalk user linked in ${integration.id}, so no 1:1 card was sent to them; link them with dutybridge links set`, { ...where, recipient: email }), email });
+    }
 
     const groupTargets: ConversationTarget[] = [];
     for (const cid of target?.groups ?? []) {
       const group = await this.deps.groups.get(integration.id, cid);
       if (!group || group.state !== 'active') {
-        this.deps.record('dingtalk_group_unavailable', { integrationId: integration.id, openConversationId: cid, state: group?.state ?? 'unknown' });
+        this.deps.record('dingtalk_group_unavailable', {
+          ...dropDetails('group_unavailable', `DingTalk group ${cid} gets no card: ${group ? `its state is ${group.state} (the cool app was removed or the group disbanded)` : 'no cool app install is known for it (see dutybridge groups list)'}`, { ...where, recipient: cid }),
+          openConversationId: cid,
+          state: group?.state ?? 'unknown',
+        });
         continue;
       }
       groupTargets.push({ type: 'group', openConversationId: cid, ...(group.coolAppCode ? { coolAppCode: group.coolAppCode } : {}) });
     }
     const userTargets: ConversationTarget[] = [...links.values()].map((l) => ({ type: 'user', userId: l.userId }));
     const spaces = [...groupTargets, ...userTargets];
+    if (spaces.length === 0) {
+      const why = emails.length === 0 && (target?.groups ?? []).length === 0 ? 'names no persons or groups and the incident has no responders' : 'has no linked person and no active group';
+      this.deps.record('no_recipients', dropDetails(emails.length === 0 ? 'no_target' : 'app_not_linked', `the target ${integration.id} ${why}, so no DingTalk card was sent`, where));
+    }
     const chunks: ConversationTarget[][] = [];
     for (let i = 0; i < spaces.length; i += SPACES_PER_CALL) chunks.push(spaces.slice(i, i + SPACES_PER_CALL));
     const outTrackIds = chunks.map((_, i) => dingTalkOutTrackId(integration.id, incident.incidentId, i));

@@ -10,6 +10,7 @@ import type { DingTalkCardFlow } from './dingtalk-card-flow';
 import type { IncidentClicks } from './incident-clicks';
 import { ConcurrentUpdateError, type CardRefreshQueue, type IncidentCardIndex, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
+import { dropDetails } from './drops';
 
 export interface NotifyDeps {
   readonly incidents: IncidentRepository;
@@ -24,7 +25,17 @@ export interface NotifyDeps {
   readonly record: (event: string, details: Record<string, unknown>) => void;
 }
 
-export type NotifyOutcome = 'member_upserted' | 'member_removed' | 'applied' | 'stale';
+/** `dropped`: every target names an unknown integration; nothing was stored, so the version is not spent. */
+export type NotifyOutcome = 'member_upserted' | 'member_removed' | 'applied' | 'stale' | 'dropped';
+
+function unknownIntegrationReason(integrationId: string, versionKept: boolean): string {
+  return (
+    `no integration "${integrationId}" (see dutybridge integrations list): no card was sent for this target. ` +
+    (versionKept
+      ? 'The event was not applied and its version is not spent: publish it again with a known integration id.'
+      : 'Add the integration (dutybridge integrations add) or fix the event\u2019s targets.')
+  );
+}
 
 export class NotifyUseCase {
   constructor(private readonly deps: NotifyDeps) {}
@@ -41,8 +52,18 @@ export class NotifyUseCase {
     }
     if (!isIncidentStreamEvent(event)) return 'stale';
 
+    // Targets that name no integration, looked up before the version is spent: an event that could
+    // reach nobody because of them (every target unknown) is not stored, so the incident keeps its
+    // version and the corrected event (same version, right ids) is applied. Nothing is written on
+    // that path, so it cannot race a concurrent write, and a redelivery is dropped again (or applied,
+    // once the integration exists).
+    const unknownIds = new Set<string>();
+    for (const target of event.targets) if (!(await this.deps.integrations.get(target.integrationId))) unknownIds.add(target.integrationId);
+    const allUnknown = event.targets.length > 0 && event.targets.every((t) => unknownIds.has(t.integrationId));
+
     let incident: Incident | undefined;
     let outcome: NotifyOutcome = 'applied';
+    let stored = false;
     for (let attempt = 0; ; attempt++) {
       const current = await this.deps.incidents.get(event.incidentId);
       const result = applyIncidentEvent(current, event, nowMs);
@@ -54,9 +75,16 @@ export class NotifyUseCase {
         outcome = current && event.version === current.version ? 'applied' : 'stale';
         break;
       }
+      if (allUnknown) {
+        for (const id of unknownIds) {
+          this.deps.record('unknown_target_integration', dropDetails('integration_unknown', unknownIntegrationReason(id, true), { incidentId: event.incidentId, integrationId: id }));
+        }
+        return 'dropped';
+      }
       try {
         await this.deps.incidents.save(result.incident, current?.revision ?? 0);
         incident = result.incident;
+        stored = true;
         break;
       } catch (error) {
         if (!(error instanceof ConcurrentUpdateError) || attempt >= 9) throw error;
@@ -65,11 +93,23 @@ export class NotifyUseCase {
     if (!incident) return outcome;
     await this.deps.clicks.flushPending(incident);
 
+    if (stored && incident.targets.length === 0 && (event.type === 'incident.triggered' || event.type === 'incident.reopened')) {
+      this.deps.record(
+        'no_target',
+        dropDetails('no_target', `the ${event.type} event names no targets, so no card was sent to anyone; add targets[].integrationId (with persons or groups)`, {
+          incidentId: incident.incidentId,
+        }),
+      );
+    }
+
     // Even for a stale (repeated) event, finish deliveries a failed attempt left pending.
     for (const target of incident.targets) {
       const integration = await this.deps.integrations.get(target.integrationId);
       if (!integration) {
-        this.deps.record('unknown_target_integration', { incidentId: incident.incidentId, integrationId: target.integrationId });
+        this.deps.record(
+          'unknown_target_integration',
+          dropDetails('integration_unknown', unknownIntegrationReason(target.integrationId, false), { incidentId: incident.incidentId, integrationId: target.integrationId }),
+        );
         continue;
       }
       if (integration.platform === 'wecom') await this.deps.weComCards.deliver(integration as WeComIntegration, incident);

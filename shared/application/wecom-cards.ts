@@ -10,7 +10,9 @@ import { IncidentClicks } from './incident-clicks';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
-import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type WeComCardStore, type WeComMessengers } from './ports';
+import { dropDetails } from './drops';
+import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type WeComCardStore, type WeComMessengers } from './ports';
+import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
 
 /**
  * errcode 42014 "卡片消息的task_id不合法" (DOC-90313). Our task ids are checked against the documented
@@ -49,6 +51,8 @@ export interface WeComCardsDeps {
   readonly clicks: IncidentClicks;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
+  /** Every send (per recipient) and update is recorded here (shared/application/operation-records.ts). */
+  readonly operationLog?: Pick<OperationLog, 'append'>;
   /** Shown to people who click before linking their account. */
   readonly linkHelpText?: (integration: WeComIntegration) => string;
 }
@@ -67,7 +71,17 @@ export class WeComCardsUseCase {
       const emails = target && target.persons.length > 0 ? target.persons : incident.responders;
       const links = await this.deps.links.byEmails(integration.id, emails);
       const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
-      for (const email of notLinked) this.deps.record('app_not_linked', { integrationId: integration.id, incidentId: incident.incidentId, email });
+      const where = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom' as const };
+      for (const email of notLinked) {
+        this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no WeCom user linked in ${integration.id}, so no card was sent to them; link them with dutybridge links set`, { ...where, recipient: email }), email });
+      }
+      // WeCom cards go 1:1 (message/send to userids); group chats named for a WeCom target get none.
+      for (const group of target?.groups ?? []) {
+        this.deps.record('group_not_supported', dropDetails('group_unavailable', `WeCom group chat ${group} gets no card: dutybridge sends WeCom cards 1:1 only; name the people in targets[].persons`, { ...where, recipient: group }));
+      }
+      if (emails.length === 0) {
+        this.deps.record('no_recipients', dropDetails('no_target', `the target ${integration.id} names no persons and the incident has no responders, so nobody gets a WeCom card`, where));
+      }
       const userIds = [...links.values()].map((l) => l.userId);
       const batches: WeComCardBatch[] = batchRecipients(userIds, weComTaskId(incident.incidentId, integration.id)).map((b) => ({
         taskId: b.taskId,
@@ -93,6 +107,9 @@ export class WeComCardsUseCase {
     if (effectiveStatus(incident, this.deps.clock.nowMs()) === 'Closed') return card;
     const messenger = await this.deps.messengers.forIntegration(integration);
     const invalid = new Set(card.invalidUsers);
+    const log = this.deps.operationLog;
+    const emailOf = log ? await this.recipientEmails(integration, incident) : () => undefined;
+    const ctx: OperationContext = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card', requestKind: 'message/send' };
     for (const batch of pending) {
       const nowMs = this.deps.clock.nowMs();
       try {
@@ -108,23 +125,36 @@ export class WeComCardsUseCase {
         for (const u of sent.invalidUsers) invalid.add(u);
         await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
         this.deps.record('card_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, recipients: batch.userIds.length });
+        await log?.append(weComSendRecords(nowMs, ctx, batch.userIds, sent, emailOf));
       } catch (error) {
         if (isWeComCallFailure(error) && error.errcode === TASK_ID_ALREADY_USED) {
           // Sent before a crash kept us from recording it: no duplicate; its send code is lost.
           this.deps.record('card_already_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, errcode: error.errcode });
           await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: 0 });
+          await log?.append(weComAlreadyDeliveredRecords(nowMs, ctx, batch.userIds, emailOf));
           continue;
         }
         if (isWeComCallFailure(error) && error.kind === 'permanent') {
           this.deps.record('card_send_failed', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, errcode: error.errcode, reason: error.reason });
           await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
+          await log?.append(weComFailureRecords(nowMs, ctx, batch.userIds, error, emailOf));
           continue;
         }
+        if (isWeComCallFailure(error)) await log?.append(weComFailureRecords(nowMs, ctx, batch.userIds, error, emailOf));
         throw error; // retry, throttled, token: the queue redelivers and we resume at this batch
       }
     }
     if (invalid.size > card.invalidUsers.length) await this.deps.cards.setInvalidUsers(integration.id, incident.incidentId, [...invalid]);
     return this.deps.cards.getCard(integration.id, incident.incidentId);
+  }
+
+  /** userid → the linked member's email, for the operation log (the links of the incident's recipients). */
+  private async recipientEmails(integration: WeComIntegration, incident: Incident): Promise<(userId: string) => string | undefined> {
+    const target = incident.targets.find((t) => t.integrationId === integration.id);
+    const emails = target && target.persons.length > 0 ? target.persons : incident.responders;
+    const links = emails.length > 0 ? await this.deps.links.byEmails(integration.id, emails) : new Map();
+    const byUser = new Map([...links.values()].map((l) => [l.userId.toLowerCase(), l.email]));
+    return (userId) => byUser.get(userId.toLowerCase());
   }
 
   /**
@@ -148,6 +178,9 @@ export class WeComCardsUseCase {
         stale += 1;
         if (!batch.stale) await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: true });
         this.deps.record('card_stale', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId });
+      }
+      if (result === 'updated' || result === 'stale') {
+        await this.deps.operationLog?.append([weComUpdateRecord(nowMs, { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card_update', requestKind: 'message/update_template_card' }, batch.taskId, batch.userIds.length, result)]);
       }
     }
     return { updated, stale };

@@ -141,8 +141,11 @@ export class DingTalkCardFlow implements CardClickPort {
 
     const cardParamMap = incidentCardParams(incident, nowMs);
     const summary = `[${incident.severity}] ${incident.title}`.slice(0, 600);
+    // The operation log names each 1:1 recipient by the linked member's email (dispatch records it).
+    const emailOfUser = new Map([...links.values()].map((l) => [l.userId, l.email]));
     for (const [i, targets] of chunks.entries()) {
       const withGroup = targets.some((t) => t.type === 'group') && Object.keys(atUserIds).length > 0;
+      const recipientEmails = Object.fromEntries(targets.flatMap((t) => (t.type === 'user' && emailOfUser.has(t.userId) ? [[t.userId, emailOfUser.get(t.userId)!]] : [])));
       await this.deps.outgoing.enqueue({
         kind: 'dingtalk.createAndDeliver',
         integrationId: integration.id,
@@ -150,6 +153,7 @@ export class DingTalkCardFlow implements CardClickPort {
         severity: incident.severity,
         incidentId: incident.incidentId,
         summary,
+        ...(Object.keys(recipientEmails).length > 0 ? { recipientEmails } : {}),
         payload: { outTrackId: card.outTrackIds[i], cardTemplateId: templateId, callbackRouteKey: callbackRouteKey(integration.id), cardParamMap, targets, ...(withGroup ? { atUserIds } : {}) },
       });
     }

@@ -31,7 +31,8 @@ import { digestMessage, type DigestLine } from '../domain/dingtalk-card';
 import type { Severity } from '../domain/incident';
 import { digestTargetsOf, type ConversationTarget, type OutgoingCall } from '../domain/outgoing-call';
 import { DIGEST_WINDOW_MS, digestWindowStart, type QuotaThreshold } from '../domain/rate-limit';
-import { systemClock, type Clock, type OutgoingCalls } from './ports';
+import { systemClock, type Clock, type OperationLog, type OutgoingCalls } from './ports';
+import { dispatchRecords, spaceKey } from './operation-records';
 
 export type { DingTalkMessaging } from './dispatch-ports';
 
@@ -122,6 +123,19 @@ export interface DispatchDeps {
   readonly maxUnansweredAttempts?: number;
   /** Follow-up generations for recipients DingTalk keeps flow-controlling before they are parked (default 6). */
   readonly maxFlowControlFollowUps?: number;
+  /** Every finished call and every retry is recorded, per recipient (shared/application/operation-records.ts). */
+  readonly operationLog?: Pick<OperationLog, 'append'>;
+}
+
+/** Who a sent call did not reach, per recipient (for the operation log). */
+export interface SentRecipients {
+  /** createAndDeliver spaces DingTalk did not deliver to: `user:<id>` / `group:<id>` and its error. */
+  readonly failedSpaces?: readonly { readonly key: string; readonly error: string }[];
+  readonly invalidUsers?: readonly string[];
+  readonly flowControlled?: readonly string[];
+  /** The flow-controlled recipients were parked (no follow-up left). */
+  readonly flowControlParked?: boolean;
+  readonly alreadyExisted?: boolean;
 }
 
 export type DispatchOutcome =
@@ -133,12 +147,13 @@ export type DispatchOutcome =
       readonly followUp?: OutgoingCall;
       /** Earlier unanswered attempts of a call without idempotency key: up to this many duplicates. */
       readonly possibleDuplicates?: number;
+      readonly recipients?: SentRecipients;
     }
   | { readonly kind: 'unconfirmed'; readonly reason: string; readonly unanswered: number }
   | { readonly kind: 'duplicate'; readonly previous: LedgerRecord }
   | { readonly kind: 'deferred'; readonly reason: string; readonly digestTargets: number }
   | { readonly kind: 'parked'; readonly reason: string }
-  | { readonly kind: 'rejected'; readonly reason: string };
+  | { readonly kind: 'rejected'; readonly reason: string; readonly code?: string | number };
 
 /** Let SQS redeliver this message after `retryAfterMs` (change the message's visibility to it). */
 export class DispatchRetryLaterError extends Error {
@@ -201,7 +216,7 @@ export class DispatchUseCase {
 
   /** Processes one call. Throws DispatchRetryLaterError when SQS should redeliver it. */
   async execute(call: OutgoingCall): Promise<DispatchOutcome> {
-    return this.run(call, call.severity, false);
+    return this.logged(call, () => this.run(call, call.severity, false));
   }
 
   /**
@@ -224,7 +239,7 @@ export class DispatchUseCase {
           ? { ...common, kind: 'dingtalk.groupMessage', payload: { openConversationId: digest.target.openConversationId, ...(digest.target.coolAppCode ? { coolAppCode: digest.target.coolAppCode } : {}), msgKey: message.msgKey, msgParam: message.msgParam } }
           : { ...common, kind: 'dingtalk.oneToOneMessage', payload: { userIds: [digest.target.userId], msgKey: message.msgKey, msgParam: message.msgParam } };
       try {
-        outcomes.push(await this.run(call, 'Critical', true));
+        outcomes.push(await this.logged(call, () => this.run(call, 'Critical', true)));
       } catch (error) {
         // Put the lines back so the next flush tries again.
         for (const line of digest.lines) await this.deps.digests.add({ integrationId, target: digest.target, windowStartMs: digest.windowStartMs, line });
@@ -294,7 +309,7 @@ export class DispatchUseCase {
         if (outcome) throw new FinishedError(outcome);
         continue;
       }
-      const { followUp, refused } = performed;
+      const { followUp, refused, recipients } = performed;
       // DingTalk refused the call (the card already existed): not metered, like any answered refusal.
       if (refused) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
       // Queued before the ledger is finished: if this throws, the message is retried, not lost; if
@@ -312,7 +327,7 @@ export class DispatchUseCase {
       ].filter((note): note is string => note !== undefined);
       const detail = notes.length > 0 ? notes.join('; ') : undefined;
       await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
-      return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}), ...(duplicates > 0 ? { possibleDuplicates: duplicates } : {}) };
+      return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}), ...(duplicates > 0 ? { possibleDuplicates: duplicates } : {}), ...(recipients ? { recipients } : {}) };
     }
   }
 
@@ -356,19 +371,20 @@ export class DispatchUseCase {
         if (error.answered) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
         await this.deps.parked.park(call, reason, 'permanent');
         await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'rejected', reason, atMs: this.clock.nowMs() });
-        return { kind: 'rejected', reason };
+        return { kind: 'rejected', reason, ...(error.code !== undefined ? { code: error.code } : {}) };
       }
     }
   }
 
   /** `refused`: DingTalk refused the call but the outcome is delivered (an existing card). */
-  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall; refused?: boolean }> {
+  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall; refused?: boolean; recipients?: SentRecipients }> {
     switch (call.kind) {
       case 'dingtalk.createAndDeliver': {
         const result = await client.createAndDeliverCard(call.payload);
-        if (result.alreadyExisted) return { detail: `card ${call.payload.outTrackId} already existed (param.cardAlreadyExist): delivered by an earlier attempt`, refused: true };
+        if (result.alreadyExisted) return { detail: `card ${call.payload.outTrackId} already existed (param.cardAlreadyExist): delivered by an earlier attempt`, refused: true, recipients: { alreadyExisted: true } };
         const failed = result.deliverResults.filter((r) => !r.success);
-        return failed.length > 0 ? { detail: `not delivered to ${failed.map((r) => `${r.spaceType}.${r.spaceId} (${r.errorMsg ?? 'failed'})`).join(', ')}` } : {};
+        const failedSpaces = failed.map((r) => ({ key: spaceKey(r.spaceType, r.spaceId), error: r.errorMsg ?? 'failed' }));
+        return failed.length > 0 ? { detail: `not delivered to ${failed.map((r) => `${r.spaceType}.${r.spaceId} (${r.errorMsg ?? 'failed'})`).join(', ')}`, recipients: { failedSpaces } } : {};
       }
       case 'dingtalk.updateCard':
         await client.updateCard(call.payload);
@@ -380,7 +396,8 @@ export class DispatchUseCase {
         const result = await client.batchSendOto(call.payload);
         const notes: string[] = [];
         if (result.invalidUserIds.length > 0) notes.push(`not in the org: ${result.invalidUserIds.join(', ')}`);
-        if (result.flowControlledUserIds.length === 0) return notes.length > 0 ? { detail: notes.join('; ') } : {};
+        const invalidUsers = result.invalidUserIds.length > 0 ? { invalidUsers: result.invalidUserIds } : {};
+        if (result.flowControlledUserIds.length === 0) return notes.length > 0 ? { detail: notes.join('; '), recipients: invalidUsers } : {};
         // DingTalk throttled some recipients instead of failing the call: send them a follow-up. Its key
         // depends only on this call's key, so a retry of this call queues the same follow-up.
         const root = call.idempotencyKey.replace(FLOW_SUFFIX, '');
@@ -390,12 +407,27 @@ export class DispatchUseCase {
           const reason = `still flow-controlled after ${generation - 1} follow-up(s), not delivered: ${users}`;
           await this.deps.parked.park({ ...call, payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } }, reason, 'permanent');
           notes.push(reason);
-          return { detail: notes.join('; ') };
+          return { detail: notes.join('; '), recipients: { ...invalidUsers, flowControlled: result.flowControlledUserIds, flowControlParked: true } };
         }
         notes.push(`flow-controlled, follow-up ${generation} queued: ${users}`);
         const followUp: OutgoingCall = { ...call, idempotencyKey: `${root.slice(0, 500)}#flow${generation}`, payload: { ...call.payload, userIds: [...result.flowControlledUserIds] } };
-        return { detail: notes.join('; '), followUp };
+        return { detail: notes.join('; '), followUp, recipients: { ...invalidUsers, flowControlled: result.flowControlledUserIds } };
       }
+    }
+  }
+
+  /** Runs one call and records its outcome, or the failure it will be retried after (waits for a QPS slot or a lease are not recorded). */
+  private async logged(call: OutgoingCall, run: () => Promise<DispatchOutcome>): Promise<DispatchOutcome> {
+    const log = this.deps.operationLog;
+    if (!log) return run();
+    try {
+      const outcome = await run();
+      await log.append(dispatchRecords(this.clock.nowMs(), call, outcome));
+      return outcome;
+    } catch (error) {
+      const failure = error instanceof DispatchRetryLaterError ? error.cause : undefined;
+      if (isDingTalkCallFailure(failure)) await log.append(dispatchRecords(this.clock.nowMs(), call, { kind: 'retrying', failure }));
+      throw error;
     }
   }
 

@@ -174,7 +174,7 @@ export function isWeComCallFailure(error: unknown): error is WeComCallFailure {
 
 /** What the WeCom use cases need from the WeCom API (implemented by the WeCom client). */
 export interface WeComMessenger {
-  sendTemplateCard(args: { toUsers: string[]; card: object; duplicateCheckSeconds?: number }): Promise<{ msgId: string; responseCode?: string; invalidUsers: string[] }>;
+  sendTemplateCard(args: { toUsers: string[]; card: object; duplicateCheckSeconds?: number }): Promise<{ msgId: string; responseCode?: string; invalidUsers: string[]; unlicensedUsers?: string[] }>;
   updateTemplateCard(args: { userIds: string[]; responseCode: string; card?: object; replaceName?: string }): Promise<{ invalidUsers: string[] }>;
   sendText(args: { toUsers: string[]; content: string }): Promise<void>;
 }

@@ -87,6 +87,11 @@ export const keySpaces = {
   quota: { partitionKeys: ['QUOTA#*'], actions: ['GetItem', 'UpdateItem'] },
   /** rate-limit-counters for card clicks: `RATE#click:<user|incident>:…#<window>`. */
   clickRateLimits: { partitionKeys: ['RATE#click:*'], actions: ['UpdateItem'] },
+  /**
+   * operation-log append(): `OPLOG#incident#<id>`, `OPLOG#member#<email>`, `OPLOG#integration#<id>`
+   * (one item per dimension, 30-day TTL). Functions only append; the CLI queries.
+   */
+  operationLog: { partitionKeys: ['OPLOG#*'], actions: ['PutItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -106,7 +111,7 @@ export interface FunctionAccess {
 }
 
 /** State of the WeCom card path (WeComCardsUseCase with its messengers). */
-const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens] as const;
+const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens, keySpaces.operationLog] as const;
 /** State of the DingTalk card path (DingTalkCardFlow with its clients). */
 const dingTalkCardPath = [
   keySpaces.incidents,
@@ -116,6 +121,7 @@ const dingTalkCardPath = [
   keySpaces.dingTalkCards,
   keySpaces.mobileLookups,
   keySpaces.dingTalkTokens,
+  keySpaces.operationLog,
 ] as const;
 /** State of the dispatch worker (shared/dispatch-composition.ts). */
 const dispatchPath = [
@@ -125,6 +131,7 @@ const dispatchPath = [
   keySpaces.quota,
   keySpaces.dispatchLedger,
   keySpaces.digests,
+  keySpaces.operationLog,
 ] as const;
 
 export interface FunctionDefinition {

@@ -27,6 +27,8 @@ const envelope = {
   summary: nonEmpty(600),
   /** Conversations the digest line goes to; defaults to the call's own targets. */
   digestTargets: z.optional(z.array(conversationTargetSchema)),
+  /** userId → the linked member's email, so the operation log can name each recipient by email. */
+  recipientEmails: z.optional(stringMap),
 };
 
 export const createAndDeliverCallSchema = z.object({

@@ -67,6 +67,7 @@ describe('state-table key spaces', () => {
     'link-store.ts': [keySpaces.links],
     'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite],
     'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
+    'operation-log.ts': [keySpaces.operationLog],
     'qps-limiter.ts': [keySpaces.qps],
     'quota-meter.ts': [keySpaces.quota],
     'rate-limit-counters.ts': [keySpaces.clickRateLimits],
@@ -76,6 +77,7 @@ describe('state-table key spaces', () => {
   const CLI_ONLY: Record<string, string[]> = {
     'integration-repository.ts': ['PutItem', 'DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
+    'operation-log.ts': ['Query'],
   };
   const ACTION_OF: Record<string, string> = {
     GetCommand: 'GetItem',

@@ -259,7 +259,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'dingtalk-cards': {
         table: {
           GetItem: union(DINGTALK_CARD_GET, ['DEDUPE#dingtalk:*', 'INTEGRATION#*']),
-          PutItem: ['CARD#dingtalk#*', 'DEDUPE#dingtalk:*', 'DTMOBILE#*', 'INCIDENT#*', 'OUTTRACK#*'],
+          PutItem: ['CARD#dingtalk#*', 'DEDUPE#dingtalk:*', 'DTMOBILE#*', 'INCIDENT#*', 'OPLOG#*', 'OUTTRACK#*'],
           UpdateItem: ['CARD#dingtalk#*', 'INCIDENT#*', 'OUTTRACK#*', 'RATE#click:*', 'TOKEN#dingtalk:*'],
           DeleteItem: ['DEDUPE#dingtalk:*'],
           Query: ['INTEGRATION#*', 'LINK#*'],
@@ -273,7 +273,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'process-inbound': {
         table: {
           GetItem: union(WECOM_CARD_GET, ['INTEGRATION#*', 'MEMBER#*']),
-          PutItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'TASK#wecom#*'],
+          PutItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'OPLOG#*', 'TASK#wecom#*'],
           UpdateItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'TASK#wecom#*', 'TOKEN#wecom:*'],
           Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*'],
           BatchGetItem: ['LINK#*'],
@@ -287,7 +287,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       notify: {
         table: {
           GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
-          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'OUTTRACK#*', 'TASK#wecom#*'],
+          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'],
           UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           DeleteItem: ['MEMBER#*'],
           Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
@@ -302,7 +302,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'refresh-card': {
         table: {
           GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
-          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*'],
+          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'],
           UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
           BatchGetItem: ['LINK#*'],
@@ -316,7 +316,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       dispatch: {
         table: {
           GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          PutItem: ['DIGEST#*', 'OUTCALL#*'],
+          PutItem: ['DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
           DeleteItem: ['DIGEST#*'],
           Query: ['DIGEST#*'],
@@ -330,7 +330,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'flush-digests': {
         table: {
           GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          PutItem: ['DIGEST#*', 'OUTCALL#*'],
+          PutItem: ['DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
           DeleteItem: ['DIGEST#*'],
           Query: ['DIGEST#*'],

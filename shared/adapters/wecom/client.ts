@@ -63,6 +63,8 @@ export interface SendTemplateCardResult {
   readonly responseCode?: string;
   /** Recipients WeCom refused (unknown, out of the visible range), in the caller's spelling. */
   readonly invalidUsers: string[];
+  /** Recipients without a WeCom account license (`unlicenseduser`): not delivered, in the caller's spelling. */
+  readonly unlicensedUsers: string[];
 }
 
 export interface UpdateTemplateCardInput {
@@ -123,6 +125,8 @@ const sendResponseSchema = z.object({
   response_code: z.optional(z.string()),
   // message/send returns a '|'-joined string here (wecom.md §8.9).
   invaliduser: z.optional(z.string()),
+  // Members without an account license (DOC-90236 return fields), '|'-joined like invaliduser.
+  unlicenseduser: z.optional(z.string()),
 });
 
 const updateResponseSchema = z.object({
@@ -234,6 +238,7 @@ export class WeComClient {
       msgId: response.msgid,
       ...(response.response_code ? { responseCode: response.response_code } : {}),
       invalidUsers: toCallerSpelling((response.invaliduser ?? '').split('|'), recipients),
+      unlicensedUsers: toCallerSpelling((response.unlicenseduser ?? '').split('|'), recipients),
     };
   }
 

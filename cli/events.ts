@@ -8,12 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSqsClient } from '../shared/adapters/aws/clients';
 import { incidentEventSchema } from '../shared/domain/incident-events';
-import { describeZodError } from '../shared/runtime/queue';
+import { explainIssues } from '../shared/domain/explain-issues';
 import { CliUsageError } from './target';
 
-export async function publishEvent(queueUrl: string, raw: unknown): Promise<{ messageId: string; event: unknown }> {
+/** The event as the contract reads it, or a usage error naming each wrong field and what it must be. */
+export function checkEvent(raw: unknown): unknown {
   const parsed = incidentEventSchema.safeParse(raw);
-  if (!parsed.success) throw new CliUsageError(`the event does not match the contract: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new CliUsageError(`the event does not match the contract: ${explainIssues(parsed.error.issues, raw)}`);
+  return parsed.data;
+}
+
+export async function publishEvent(queueUrl: string, raw: unknown): Promise<{ messageId: string; event: unknown }> {
+  const parsed = { data: checkEvent(raw) };
   const out = await getSqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(raw) }));
   return { messageId: out.MessageId ?? '', event: parsed.data };
 }

@@ -10,15 +10,17 @@ import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
-import { IntegrationAdmin, integrationIdWithSuffix } from '../shared/application/integration-admin';
+import { IntegrationAdmin, InvalidIntegrationInputError, integrationIdWithSuffix } from '../shared/application/integration-admin';
 import { RequestRejectedError } from '../shared/domain/errors';
+import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
-import { demoIncident, publishEvent, readEventFile } from './events';
+import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
 import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
 import { CliUsageError, resolveTarget, type CliTarget } from './target';
+import { EXIT_CODES_HELP, EXIT_USAGE, explainIntegrationProblems, explainParseError, refuseUnknownCommand, version } from './usage';
 
 const USAGE = `usage: dutybridge <command> [options]
 
@@ -54,7 +56,11 @@ safety:
   production defaults when they are not given, counts as real credentials: use --stack, or
   --allow-real-credentials-locally to keep them here anyway (the card callback is then not registered)
   on a deployed stack, --api-base/--oapi-base must be https
-  a card callback URL on loopback is registered only for the local stack, with a DingTalk on loopback`;
+  a card callback URL on loopback is registered only for the local stack, with a DingTalk on loopback
+
+  --version   print the version;  --help, -h   this text
+
+${EXIT_CODES_HELP}`;
 
 const options = {
   id: { type: 'string' },
@@ -88,6 +94,7 @@ const options = {
   'allow-real-credentials-locally': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
@@ -101,9 +108,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new CliUsageError((e as Error).message);
+    throw explainParseError(e, Object.keys(options));
   }
   const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   if (values.help || positionals.length === 0) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
@@ -111,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
-  if (!known.has(`${group} ${action}`)) throw new CliUsageError(`unknown command: ${positionals.join(' ')}`);
+  if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
     throw new CliUsageError('--region without --stack: the command would act on the local stack; add --stack NAME to act on a deployed stack');
@@ -122,6 +133,14 @@ async function main(argv: string[]): Promise<number> {
   if (`${group} ${action}` === 'integrations remove' && values.yes !== true && !process.stdin.isTTY) {
     throw new CliUsageError(`integrations remove takes ${arg ?? 'the integration'} out of service at once (and schedules its secret's deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
   }
+
+  if (group === 'demo-incident' && values.severity !== undefined && !severitySchema.options.includes(values.severity as never)) {
+    throw new CliUsageError(`--severity must be one of ${severitySchema.options.join(', ')}`);
+  }
+  // The event file is read before the target is opened: a missing file is a usage error, not ENOENT.
+  if (group === 'events' && !arg) throw new CliUsageError('events publish needs a FILE (or - for standard input)');
+  const eventToPublish = group === 'events' ? readEventFileOrExplain(arg!) : group === 'demo-incident' ? demoIncident({ title: values.title, severity: values.severity }) : undefined;
+  if (eventToPublish !== undefined) checkEvent(eventToPublish);
 
   const target = await resolveTarget({ stack: values.stack, region: values.region });
   process.stderr.write(`dutybridge: target: ${target.description}\n`);
@@ -177,9 +196,15 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'events publish':
       case 'demo-incident publish': {
-        if (!target.incidentEventsQueueUrl) throw new CliUsageError('no incident-events queue known for this target');
-        const raw = group === 'demo-incident' ? demoIncident({ title: values.title, severity: values.severity }) : readEventFile(arg ?? '');
-        if (group === 'events' && !arg) throw new CliUsageError('events publish needs a FILE (or - for standard input)');
+        if (!target.incidentEventsQueueUrl) {
+          // Not a usage error (exit 1): the command is right, the stack is not there to take it.
+          throw new Error(
+            target.kind === 'local'
+              ? 'the local stack is not running: start it with `npm start` (in another terminal), then run this again'
+              : `${target.description} has no output IncidentEventsQueueUrl; deploy the current version of dutybridge`,
+          );
+        }
+        const raw = eventToPublish;
         const published = await publishEvent(target.incidentEventsQueueUrl, raw);
         const id = (published.event as { incidentId?: string }).incidentId;
         print(json, published, `published ${(published.event as { type: string }).type}${id ? ` for ${id}` : ''} (message ${published.messageId})`);
@@ -200,6 +225,19 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   } finally {
     await target.close();
+  }
+}
+
+/** The event file of `events publish`: a file that cannot be read is named with the argument as typed. */
+function readEventFileOrExplain(file: string): unknown {
+  try {
+    return readEventFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliUsageError(`events publish: no such file: ${file} (give the path of an incident event JSON file, or - for standard input)`);
+    if (code === 'EISDIR') throw new CliUsageError(`events publish: ${file} is a folder; give the path of an incident event JSON file`);
+    if (code === 'EACCES') throw new CliUsageError(`events publish: cannot read ${file} (permission denied)`);
+    throw error;
   }
 }
 
@@ -298,10 +336,15 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof InvalidIntegrationInputError && error.problems.length > 0) {
+      // Fields named by the flags they come from: "--agent-id is missing", not "agentId: Invalid input".
+      process.stderr.write(`dutybridge: ${explainIntegrationProblems(error.problems)}\n`);
+      process.exit(EXIT_USAGE);
+    }
     if (error instanceof CliUsageError || error instanceof RequestRejectedError) {
       process.stderr.write(`dutybridge: ${error.message}\n`);
       if (error instanceof CliUsageError) process.stderr.write('run `dutybridge --help` for usage\n');
-      process.exit(2);
+      process.exit(EXIT_USAGE);
     }
     process.stderr.write(`dutybridge: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import dynalite from 'dynalite';
+import { lockDataDir, type DataLock } from './data-lock';
 import { startLocalSecrets, type LocalSecretsServer } from './secrets-store';
 
 export interface LocalAwsOptions {
@@ -35,6 +36,17 @@ function listen(server: Server, port: number): Promise<number> {
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // One process per data folder (a second `npm start` is told so in one line, not a LevelDB stack trace).
+  const lock: DataLock | undefined = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  try {
+    return await startServers(options, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startServers(options: LocalAwsOptions, lock: DataLock | undefined): Promise<LocalAws> {
   const dynamo = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -84,6 +96,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           (dynamo as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
         }),
       ]);
+      lock?.release();
     },
   };
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { BadRequestError, NotFoundError } from '../domain/errors';
+import { explainIssue, valueAtPath } from '../domain/explain-issues';
 import {
   callbackPaths,
   dingTalkSecretsSchema,
@@ -77,7 +78,11 @@ export const addDingTalkInputSchema = z.object({
 });
 
 export class InvalidIntegrationInputError extends BadRequestError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Each refused field of the input with what is wrong ("is missing", "must be one of …"), so a caller can name it its own way (the CLI: by its flag). */
+    readonly problems: readonly { field: string; problem: string }[] = [],
+  ) {
     super('invalid_integration', message);
     this.name = 'InvalidIntegrationInputError';
   }
@@ -86,7 +91,8 @@ export class InvalidIntegrationInputError extends BadRequestError {
 function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidIntegrationInputError(parsed.error.issues.map((i) => `--${String(i.path[0] ?? '?')}: ${i.message}`).join('; '));
+    const problems = parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? '(input)'), problem: explainIssue(i, valueAtPath(input, i.path)) }));
+    throw new InvalidIntegrationInputError(problems.map((p) => `${p.field} ${p.problem}`).join('; '), problems);
   }
   return parsed.data;
 }

@@ -16,6 +16,9 @@ import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
+import { actionsTail } from './actions';
+import { guardEventTargets } from './event-targets';
+import { incidentsShow } from './incidents';
 import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
@@ -36,6 +39,9 @@ commands:
   integrations remove ID [--yes]   asks to type the ID on a terminal; --yes for scripts (required without a terminal)
   groups list --integration ID
   events publish FILE|-            validate an incident event (JSON) and put it on the incident-events queue
+                   [--strict]      targets naming no integration of the stack: warned about; --strict refuses (exit 2)
+  incidents show ID                state, version, cards per platform and their freshness, timeline of events, clicks, actions
+  actions tail [--follow]          the incident.action messages published (the local stack's copy: nothing taken from the queue)
   demo-incident [--title T] [--severity Critical|Warning|Info]   a demo incident for the local demo integrations
   links set --integration ID --email ADDRESS --user-id USERID
   links list --integration ID
@@ -93,6 +99,8 @@ const options = {
   yes: { type: 'boolean' },
   'allow-real-credentials-locally': { type: 'boolean' },
   json: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  follow: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -121,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
   const [group, action, arg] = positionals;
-  const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove']);
+  const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
@@ -205,11 +213,16 @@ async function main(argv: string[]): Promise<number> {
           );
         }
         const raw = eventToPublish;
+        await guardEventTargets(raw, repo, { strict: values.strict === true, where: target.description, warn: (line) => void process.stderr.write(`${line}\n`) });
         const published = await publishEvent(target.incidentEventsQueueUrl, raw);
         const id = (published.event as { incidentId?: string }).incidentId;
         print(json, published, `published ${(published.event as { type: string }).type}${id ? ` for ${id}` : ''} (message ${published.messageId})`);
         return 0;
       }
+      case 'incidents show':
+        return await incidentsShow(arg, target.tableName, json, print);
+      case 'actions tail':
+        return await actionsTail(target, { follow: values.follow === true, json });
       case 'links set':
       case 'links list':
       case 'links remove':

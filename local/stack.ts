@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import './env-defaults';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { queues } from '../shared/config/resources';
+import { getSqsClient } from '../shared/adapters/aws/clients';
+import { incidentActionsQueue, queues } from '../shared/config/resources';
+import { actionsTapFile, installActionsTap } from './actions-tap';
 import { startLocalAws, type LocalAws } from './aws';
 import { functionDefinitions } from '../shared/config/functions';
 import { startGateway, type LocalGateway } from './gateway';
@@ -64,6 +66,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   // The handler modules run in this process and read their configuration from process.env.
   Object.assign(process.env, env);
+  // A copy of every incident.action for `dutybridge actions tail` (local/actions-tap.ts).
+  const removeActionsTap = options.dataDir
+    ? installActionsTap(getSqsClient(), resourcesEnv[incidentActionsQueue.envKey], actionsTapFile(options.dataDir), options.log)
+    : undefined;
 
   const gateway: LocalGateway = await startGateway({ port: options.port, log: options.log });
   let pollers: QueuePollers | undefined;
@@ -103,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     pollers,
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      removeActionsTap?.();
       await pollers?.stop();
       await gateway.close();
       await aws?.stop();

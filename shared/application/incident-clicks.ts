@@ -4,7 +4,7 @@
  * redelivered click republishes instead of losing it), and ask for every card to be refreshed.
  */
 import { actionIdempotencyKey, actionMessageFor } from '../domain/incident-action';
-import { applyIncidentAction, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { appendTimeline, applyIncidentAction, type Actor, type Incident, type IncidentAction } from '../domain/incident';
 import { ConcurrentUpdateError, type ActionPublisher, type CardRefreshQueue, type Clock, type IncidentRepository, type MemberDirectory } from './ports';
 
 export type IncidentClickOutcome =
@@ -50,16 +50,12 @@ export class IncidentClicks {
         await this.deps.refresh.request(incident.incidentId, { delaySeconds: 0 });
         return { kind: 'no_change', incident, reason: outcome.reason };
       }
+      const idempotencyKey = actionIdempotencyKey(incident.incidentId, outcome.incident.revision);
+      const snooze = outcome.action.kind === 'snooze' ? { snoozeMinutes: outcome.action.minutes } : {};
       const transitioned: Incident = {
         ...outcome.incident,
-        lastTransition: {
-          clickKey,
-          idempotencyKey: actionIdempotencyKey(incident.incidentId, outcome.incident.revision),
-          action: outcome.action.kind,
-          ...(outcome.action.kind === 'snooze' ? { snoozeMinutes: outcome.action.minutes } : {}),
-          actor,
-          at: nowMs,
-        },
+        lastTransition: { clickKey, idempotencyKey, action: outcome.action.kind, ...snooze, actor, at: nowMs },
+        timeline: appendTimeline(incident.timeline, { at: nowMs, kind: 'click', what: outcome.action.kind, revision: outcome.incident.revision, ...snooze, actor, idempotencyKey }),
       };
       // The action goes into the outbox in the same compare-and-swap write as the state change.
       const next: Incident = { ...transitioned, pendingActions: [...(incident.pendingActions ?? []), actionMessageFor(transitioned)!] };

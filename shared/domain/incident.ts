@@ -52,6 +52,8 @@ export interface Incident {
    * published (a transactional outbox): whoever touches the incident next publishes them again.
    */
   readonly pendingActions?: readonly import('./incident-action').IncidentActionMessage[];
+  /** Events and transitions, oldest first, at most TIMELINE_MAX_ENTRIES (see TimelineEntry). */
+  readonly timeline?: readonly TimelineEntry[];
   readonly lastTransition?: {
     readonly clickKey: string;
     readonly idempotencyKey: string;
@@ -60,6 +62,35 @@ export interface Incident {
     readonly actor: Actor;
     readonly at: number;
   };
+}
+
+/**
+ * One line of an incident's compact timeline, kept on the incident item (bounded, oldest dropped):
+ * an event applied from the incident system, or a click that made a transition (which published
+ * one incident.action with `idempotencyKey`). Clicks that changed nothing are not stored.
+ */
+export interface TimelineEntry {
+  readonly at: number;
+  readonly kind: 'event' | 'click';
+  /** The event type (`incident.triggered`, …) or the click's action (`acknowledge`, `snooze`, …). */
+  readonly what: string;
+  /** The incident's revision after this entry. */
+  readonly revision: number;
+  /** Events: the source version applied. */
+  readonly version?: number;
+  readonly snoozeMinutes?: number;
+  /** Clicks: who clicked (email, platform, userid). */
+  readonly actor?: Actor;
+  /** Clicks: the incident.action it published. */
+  readonly idempotencyKey?: string;
+}
+
+/** Entries kept per incident (about 200 bytes each: the item stays far below DynamoDB's 400 KB). */
+export const TIMELINE_MAX_ENTRIES = 50;
+
+/** The timeline with `entry` appended, the oldest entries dropped beyond TIMELINE_MAX_ENTRIES. */
+export function appendTimeline(timeline: readonly TimelineEntry[] | undefined, entry: TimelineEntry): readonly TimelineEntry[] {
+  return [...(timeline ?? []), entry].slice(-TIMELINE_MAX_ENTRIES);
 }
 
 export type IncidentAction =
@@ -126,6 +157,7 @@ export function applyIncidentEvent(current: Incident | undefined, event: Inciden
     // Events from the incident system never drop actions still waiting to be published.
     ...(current?.pendingActions?.length ? { pendingActions: current.pendingActions } : {}),
     ...(current?.lastTransition ? { lastTransition: current.lastTransition } : {}),
+    timeline: appendTimeline(current?.timeline, { at: nowMs, kind: 'event', what: event.type, revision: (current?.revision ?? 0) + 1, version: event.version }),
   };
   const actor = 'actorEmail' in event && event.actorEmail ? { email: event.actorEmail } : undefined;
   let next: Incident;

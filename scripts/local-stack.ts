@@ -7,13 +7,16 @@
 import '../local/env-defaults';
 import path from 'node:path';
 import { startLocalStack } from '../local/stack';
+import { isVerbose, printOutcomes } from '../local/verbose';
 import { seedDemo } from '../local/demo';
 import { createSimulator } from '../sim/server';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const dataDir = path.resolve(process.env.DUTYBRIDGE_DATA_DIR ?? path.join(process.cwd(), '.data'));
-  const verbose = process.env.DUTYBRIDGE_VERBOSE === '1';
+  const verbose = isVerbose(process.argv.slice(2), process.env);
+  // One summary line per delivery, click and callback (the functions' outcome lines).
+  if (verbose) printOutcomes();
   const log = verbose ? (line: string) => console.log(line) : undefined;
   const stack = await startLocalStack({ dataDir, port: Number(process.env.PORT ?? 8787), log });
   const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), seed: true, log });

@@ -4,7 +4,7 @@ import { outgoingImQueue } from '../../shared/config/resources';
 import { dispatchUseCase } from '../../shared/dispatch-composition';
 import { outgoingCallSchema } from '../../shared/domain/outgoing-call';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logger, metrics } from '../../shared/runtime/observability';
+import { logger, logOutcome, metrics } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
 
 export const handler = queueHandler({
@@ -17,7 +17,7 @@ export const handler = queueHandler({
       logger.appendKeys({ integrationId: call.integrationId, incidentId: call.incidentId });
       const outcome = await dispatchUseCase().execute(call);
       // Deferred calls (≥ 95 % of the quota) are sent as digests by the scheduled flush-digests.
-      logger.info('DingTalk call dispatched', { kind: call.kind, outcome: outcome.kind });
+      logOutcome({ source: 'dispatch', message: 'DingTalk call dispatched', outcome: outcome.kind, incidentId: call.incidentId, integrationId: call.integrationId, kind: call.kind });
       if (outcome.kind === 'unconfirmed') {
         logger.warn('DingTalk never answered a call without idempotency key; not retried (it may have been delivered)', { kind: call.kind, reason: outcome.reason });
         metrics.addMetric('DingTalkUnconfirmed', MetricUnit.Count, 1);

@@ -1,7 +1,7 @@
 /** incident-events queue consumer: incident projection, cards for every target; invalid events go to the DLQ with the reason. */
 import { retryVisibility, deadLetterSink, incidentEventsQueue, notifyUseCase } from '../../shared/composition';
 import { incidentEventSchema } from '../../shared/domain/incident-events';
-import { logger } from '../../shared/runtime/observability';
+import { logger, logOutcome } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
 
 export const handler = queueHandler({
@@ -14,7 +14,7 @@ export const handler = queueHandler({
       const incidentId = 'incidentId' in event ? event.incidentId : undefined;
       logger.appendKeys({ incidentId });
       const outcome = await notifyUseCase().process(event);
-      logger.info('incident event processed', { type: event.type, outcome });
+      logOutcome({ source: 'notify', message: 'incident event processed', outcome, incidentId, integrationId: 'targets' in event ? event.targets.map((t) => t.integrationId) : undefined, type: event.type });
     },
   }),
 });

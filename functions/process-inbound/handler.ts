@@ -1,6 +1,7 @@
 /** inbound-callbacks queue consumer: group registry updates and recorded clicks. */
 import { retryVisibility, deadLetterSink, inboundCallbacksQueue, processInboundUseCase } from '../../shared/composition';
 import { inboundCallbackMessageSchema } from '../../shared/domain/inbound';
+import { logOutcome } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
 
 export const handler = queueHandler({
@@ -10,7 +11,8 @@ export const handler = queueHandler({
     deadLetters: deadLetterSink(inboundCallbacksQueue),
     retryVisibility: retryVisibility(inboundCallbacksQueue),
     process: async (message) => {
-      await processInboundUseCase().process(message);
+      const outcome = await processInboundUseCase().process(message);
+      logOutcome({ source: 'process-inbound', message: 'inbound callback processed', outcome, integrationId: message.integrationId, kind: message.kind });
     },
   }),
 });

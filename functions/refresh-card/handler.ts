@@ -1,7 +1,7 @@
 /** card-refresh queue consumer: brings every copy of an incident's cards up to date. */
 import { retryVisibility, cardRefreshQueue, deadLetterSink, refreshCardsUseCase } from '../../shared/composition';
 import { cardRefreshMessageSchema } from '../../shared/domain/card-refresh';
-import { logger } from '../../shared/runtime/observability';
+import { logger, logOutcome } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
 
 export const handler = queueHandler({
@@ -13,7 +13,7 @@ export const handler = queueHandler({
     process: async (message) => {
       logger.appendKeys({ incidentId: message.incidentId });
       const outcome = await refreshCardsUseCase().process(message);
-      logger.info('card refresh processed', { outcome });
+      logOutcome({ source: 'refresh-card', message: 'card refresh processed', outcome, incidentId: message.incidentId });
     },
   }),
 });

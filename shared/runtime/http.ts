@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PayloadTooLargeError, RequestRejectedError } from '../domain/errors';
 import type { CallbackRequest, CallbackResponse } from '../application/http-types';
-import { logger, metrics } from './observability';
+import { logger, logOutcome, metrics } from './observability';
 
 /** Callback bodies above this are refused with 413; the platforms' callbacks are a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -59,7 +59,7 @@ export function callbackHandler(
     logger.appendKeys({ integrationId, route });
     try {
       const { response, outcome } = await run(toCallbackRequest(event));
-      logger.info('callback handled', { outcome, status: response.statusCode });
+      logOutcome({ source: route, message: 'callback handled', outcome, status: response.statusCode, integrationId });
       metrics.addMetric(`Callback_${outcome}`, MetricUnit.Count, 1);
       return toResult(response);
     } catch (error) {

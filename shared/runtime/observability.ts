@@ -48,7 +48,67 @@ export function redactEmails<T>(value: T): unknown {
 }
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dutybridge', jsonReplacerFn: redactEmailsReplacer });
+
+/**
+ * Powertools Metrics warns "No application metrics to publish" on every invocation that added no
+ * metric, even with `throwOnEmptyMetrics: false` (that option only decides whether it throws). An
+ * invocation without metrics is normal here (most callbacks and records add none), so that one
+ * warning is dropped; every other warning of the metrics utility still reaches the logger.
+ */
+export const EMPTY_METRICS_WARNING = /^No application metrics to publish/;
+const metricsLogger = {
+  trace: (...content: unknown[]) => logger.debug(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+  debug: (...content: unknown[]) => logger.debug(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+  info: (...content: unknown[]) => logger.info(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+  warn: (...content: unknown[]) => {
+    if (EMPTY_METRICS_WARNING.test(String(content[0]))) return;
+    logger.warn(String(content[0]), ...content.slice(1).map((c) => ({ detail: c })));
+  },
+  error: (...content: unknown[]) => logger.error(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+};
+
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'DutyBridge',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dutybridge',
+  logger: metricsLogger,
 });
+
+/** One outcome of a function: what happened to one record or request, and to which incident and integration. */
+export interface Outcome {
+  /** The function (or route) that produced it: notify, dispatch, wecom-callback, … */
+  readonly source: string;
+  /** What was done, in words: "incident event processed", "DingTalk call dispatched". */
+  readonly message: string;
+  readonly outcome: string;
+  readonly incidentId?: string;
+  /** One integration, or the integrations an incident event targets. */
+  readonly integrationId?: string | readonly string[];
+  readonly [detail: string]: unknown;
+}
+
+const outcomeListeners = new Set<(outcome: Outcome) => void>();
+
+/**
+ * Subscribes to every outcome line of this process (the local stack's `--verbose` prints a summary
+ * of each); returns the unsubscribe function. In Lambda nobody subscribes.
+ */
+export function onOutcome(listener: (outcome: Outcome) => void): () => void {
+  outcomeListeners.add(listener);
+  return () => outcomeListeners.delete(listener);
+}
+
+/**
+ * The one structured line per outcome of a function (INFO): `{message, source, outcome, incidentId,
+ * integrationId, …}`, so an operator can follow an incident or an integration through every function.
+ */
+export function logOutcome(outcome: Outcome): void {
+  const { message, ...attributes } = outcome;
+  logger.info(message, attributes);
+  for (const listener of outcomeListeners) {
+    try {
+      listener(outcome);
+    } catch {
+      // A listener (the local console) never breaks the function.
+    }
+  }
+}

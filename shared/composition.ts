@@ -14,6 +14,7 @@ import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adap
 import { DynamoLinkStore } from './adapters/aws/link-store';
 import { DynamoMemberDirectory } from './adapters/aws/member-directory';
 import { DynamoMobileLookupCache } from './adapters/aws/mobile-lookup-cache';
+import { DynamoOperationLog } from './adapters/aws/operation-log';
 import { DynamoRateLimitCounters } from './adapters/aws/rate-limit-counters';
 import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
 import { DynamoDingTalkCardStore } from './adapters/aws/dingtalk-card-store';
@@ -26,6 +27,7 @@ import { DEFAULT_CLICKS_PER_INCIDENT_PER_MINUTE, DEFAULT_CLICKS_PER_USER_PER_MIN
 import { DingTalkEventUseCase } from './application/dingtalk-events';
 import { IncidentClicks } from './application/incident-clicks';
 import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
+import { OperationRecorder } from './application/operation-records';
 import { ProcessInboundUseCase } from './application/process-inbound';
 import { systemClock } from './application/ports';
 import { TokenProvider } from './application/token-provider';
@@ -56,8 +58,25 @@ const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS 
 const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
 const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
-/** Outcomes to the log; drops (shared/application/drops.ts) are also counted (DeliveriesDropped). */
-const record = countingDrops((outcome: string, details: Record<string, unknown>): void => logger.info(outcome, details));
+let recorder: OperationRecorder | undefined;
+/**
+ * The operation log (state table, 30 days): delivery records appended by the use cases, and the
+ * drops handed to `record` (shared/application/operation-records.ts). A failed write is logged,
+ * never fails a delivery.
+ */
+export const operationLog = (): OperationRecorder =>
+  (recorder ??= new OperationRecorder(
+    new DynamoOperationLog(getDocumentClient(), table()),
+    (outcome, details) => logger.info(outcome, details),
+    () => systemClock.nowMs(),
+    (error, records) => logger.warn('operation log write failed', { error, records: records.length }),
+  ));
+/** Waits for the operation-log writes started by this invocation (handlers call it before returning). */
+export async function settleOperationLog(): Promise<void> {
+  await recorder?.settle();
+}
+/** Outcomes to the log and the operation log; drops (shared/application/drops.ts) are also counted (DeliveriesDropped). */
+const record = countingDrops((outcome: string, details: Record<string, unknown>): void => operationLog().record(outcome, details));
 /** A positive number from the environment, or the default. */
 const positiveEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -113,6 +132,7 @@ const weComCards = /* @__PURE__ */ once(
       clicks: incidentClicks(),
       clock: systemClock,
       record,
+      operationLog: operationLog(),
     }),
 );
 

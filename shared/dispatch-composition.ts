@@ -18,7 +18,7 @@ import { TokenProvider } from './application/token-provider';
 import { dingTalkLimits } from './domain/rate-limit';
 import type { DingTalkIntegration } from './domain/integration';
 import { PoisonMessageError } from './domain/errors';
-import { config, deadLetterSink } from './composition';
+import { config, deadLetterSink, operationLog } from './composition';
 import { QUOTA_EXHAUSTED_METRIC, quotaThresholdMetric } from './config/alarms';
 import { outgoingImQueue } from './config/resources';
 import { logger, metrics } from './runtime/observability';
@@ -54,6 +54,8 @@ export function dispatchUseCase(): DispatchUseCase {
 
   useCase = new DispatchUseCase({
     targetFor,
+    // Every finished call and every retry, per recipient, in the operation log.
+    operationLog: operationLog(),
     limiter: new DynamoQpsLimiter(client, table, { limit: (app) => qpsOfApp.get(app) ?? dingTalkLimits().qpsPerAppAndApi }),
     quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? dingTalkLimits().monthlyMeteredCalls }),
     ledger: new DynamoDispatchLedger(client, table),

@@ -1,5 +1,5 @@
 /** incident-events queue consumer: incident projection, cards for every target; invalid events go to the DLQ with the reason. */
-import { retryVisibility, deadLetterSink, incidentEventsQueue, notifyUseCase } from '../../shared/composition';
+import { retryVisibility, deadLetterSink, incidentEventsQueue, notifyUseCase, settleOperationLog } from '../../shared/composition';
 import { incidentEventSchema } from '../../shared/domain/incident-events';
 import { logger, logOutcome } from '../../shared/runtime/observability';
 import { queueHandler } from '../../shared/runtime/queue';
@@ -13,8 +13,12 @@ export const handler = queueHandler({
     process: async (event) => {
       const incidentId = 'incidentId' in event ? event.incidentId : undefined;
       logger.appendKeys({ incidentId });
-      const outcome = await notifyUseCase().process(event);
-      logOutcome({ source: 'notify', message: 'incident event processed', outcome, incidentId, integrationId: 'targets' in event ? event.targets.map((t) => t.integrationId) : undefined, type: event.type });
+      try {
+        const outcome = await notifyUseCase().process(event);
+        logOutcome({ source: 'notify', message: 'incident event processed', outcome, incidentId, integrationId: 'targets' in event ? event.targets.map((t) => t.integrationId) : undefined, type: event.type });
+      } finally {
+        await settleOperationLog();
+      }
     },
   }),
 });

@@ -188,7 +188,7 @@ export function dingTalkReasonCode(failure: Pick<DingTalkCallFailure, 'kind' | '
   const text = failure.message.toLowerCase();
   if (/permission|accessdenied|forbidden/.test(code) || code === '60011' || /permission|无权限|not authori[sz]ed/.test(text)) return 'permission_missing';
   if (/\bip\b/.test(text) && /white|allow|trust/.test(text)) return 'untrusted_ip';
-  if (/template/.test(code) || /template/.test(text)) return 'template_error';
+  if (/template|callbackroutekey/.test(code) || /template|callbackroutekey/.test(text)) return 'template_error';
   if (code === '60121' || code === '33012' || /(user|staff)\w*.{0,20}(not (exist|found)|invalid)|invalid.{0,10}(user|staff)/.test(text)) return 'invalid_user';
   if (/(robot|chatbot).{0,30}(removed|not (exist|found)|invalid)/.test(text)) return 'robot_removed';
   if (/too long|too large|exceed\w* .{0,20}length/.test(text)) return 'message_too_long';
@@ -302,7 +302,10 @@ export function dispatchRecords(atMs: number, call: OutgoingCall, result: Dispat
         return make(atMs, ctx, 'failed', 'quota_exhausted', `${label} did not get the ${what}: ${result.reason}. ${capitalise(dingTalkFix('quota_exhausted'))}.`, extra);
       case 'rejected': {
         const code = dingTalkReasonCode({ kind: 'permanent', code: result.code, message: result.reason });
-        return make(atMs, ctx, 'failed', code, `${label} did not get the ${what}: DingTalk refused it (${result.reason}). ${capitalise(dingTalkFix(code))}.`, {
+        const fix = /callbackroutekey/i.test(`${String(result.code ?? '')} ${result.reason}`)
+          ? `Register the card callback with DingTalk: \`npx dutybridge integrations register-callback ${call.integrationId}\``
+          : capitalise(dingTalkFix(code));
+        return make(atMs, ctx, 'failed', code, `${label} did not get the ${what}: DingTalk refused it (${result.reason}). ${fix}.`, {
           ...extra,
           ...(result.code !== undefined ? { platformCode: result.code } : {}),
         });

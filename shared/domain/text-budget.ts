@@ -105,3 +105,57 @@ export function truncateText(text: string, budget: TextBudget): string {
 export function singleLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+const SPACE = /\s/u;
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+const WORD = /[\p{L}\p{N}]/u;
+const DIGIT = /\p{Nd}/u;
+/** Code points that belong to the one before them (combining marks, joiners, variation selectors). */
+const ATTACHED = /[\p{M}\u200d\ufe00-\ufe0f]/u;
+const REGIONAL = /[\u{1F1E6}-\u{1F1FF}]/u;
+
+/** True when a cut before `cps[i]` would split a number: 12|3, 1|.5, 1.|5, 5|%, 1,|000. */
+function splitsNumber(cps: readonly string[], i: number): boolean {
+  const a = cps[i - 1] ?? '';
+  const b = cps[i] ?? '';
+  if (DIGIT.test(a) && (DIGIT.test(b) || b === '%' || ((b === '.' || b === ',') && DIGIT.test(cps[i + 1] ?? '')))) return true;
+  return (a === '.' || a === ',') && DIGIT.test(cps[i - 2] ?? '') && DIGIT.test(b);
+}
+
+/** True when a cut before `cps[i]` falls on a word or character boundary and splits no number or cluster. */
+function isCleanCut(cps: readonly string[], i: number): boolean {
+  const a = cps[i - 1] ?? '';
+  const b = cps[i] ?? '';
+  if (ATTACHED.test(b) || a === '\u200d' || (REGIONAL.test(a) && REGIONAL.test(b))) return false;
+  if (SPACE.test(a) || SPACE.test(b)) return true;
+  if (splitsNumber(cps, i)) return false;
+  if (CJK.test(a) || CJK.test(b)) return true;
+  return !(WORD.test(a) && WORD.test(b));
+}
+
+/**
+ * Like `truncateText`, for titles people read: the cut falls between words ("Checkout error…",
+ * not "Checkout err…"), or between characters in Chinese and Japanese text, and never inside a
+ * number ("above 5…" for "above 50%" would be wrong; "above…" is not). When the last word
+ * boundary would throw away more than half of what fits, a long word is cut between characters,
+ * but still never inside a number.
+ */
+export function truncateAtWordBoundary(text: string, budget: TextBudget): string {
+  const wellFormed = toWellFormed(text);
+  const cut = truncateText(wellFormed, budget);
+  if (cut === wellFormed) return cut;
+  const ellipsis = toWellFormed(budget.ellipsis ?? DEFAULT_ELLIPSIS);
+  const prefix = ellipsis && cut.endsWith(ellipsis) ? cut.slice(0, cut.length - ellipsis.length) : cut;
+  const suffix = cut.slice(prefix.length);
+  const cps = Array.from(wellFormed);
+  const n = Array.from(prefix).length;
+  if (n === 0 || isCleanCut(cps, n)) return prefix.trimEnd() + suffix;
+  let at = n - 1;
+  while (at > 0 && !isCleanCut(cps, at)) at -= 1;
+  if (at === 0 || at < n / 2) {
+    // No word boundary worth keeping: cut between characters, backing out of a number if inside one.
+    at = n;
+    while (at > 0 && (splitsNumber(cps, at) || ATTACHED.test(cps[at] ?? ''))) at -= 1;
+  }
+  return cps.slice(0, at).join('').trimEnd() + suffix;
+}

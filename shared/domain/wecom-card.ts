@@ -37,7 +37,7 @@ import {
   type IncidentStatus,
   type Severity,
 } from './incident';
-import { singleLine, truncateText, toWellFormed, utf8ByteLength } from './text-budget';
+import { singleLine, truncateAtWordBoundary, truncateText, toWellFormed, utf8ByteLength } from './text-budget';
 
 /** Field limits of template_card (DOC-90236 / DOC-94888; wecom.md §4.2, §4.4). */
 export const WECOM_CARD_LIMITS = {
@@ -273,7 +273,8 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
   if (labels) rows.push({ keyname: 'Labels', value: labels });
 
   const fullTitle = singleLine(toWellFormed(incident.title));
-  const title = line(`[${incident.severity}] ${fullTitle}`, WECOM_CARD_LIMITS.titleChars);
+  // Cut between words (or Chinese characters), never inside a number: "above 5…" for "above 50%" misleads.
+  const title = truncateAtWordBoundary(`[${incident.severity}] ${fullTitle}`, { maxChars: WECOM_CARD_LIMITS.titleChars });
   const card: WeComTemplateCard = {
     card_type: 'button_interaction',
     source: {

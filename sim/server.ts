@@ -5,6 +5,7 @@
  * shows both platforms' conversations in a browser view. Started by the local stack on SIM_PORT
  * (default 8788) or by tests on port 0.
  */
+import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { CallLog, CallFilter } from './core/call-log';
@@ -14,7 +15,8 @@ import { ConversationStore, Directory } from './core/conversations';
 import { ClickRejectedError } from './core/errors';
 import { FaultRegistry, FaultRuleError, parseFaultRule } from './core/faults';
 import { demoDingTalkApp, demoUsers } from './seed';
-import { renderApp, renderPage, ViewModel } from './view/render';
+import { renderApp, renderPage, staleCardIds, ViewModel } from './view/render';
+import { CardInsight, CardRef, cardRefKey, InsightSource, UpdateBudget } from './view/insight';
 import { WeComModule, createWeComModule } from './wecom';
 import { DingTalkModule, createDingTalkModule } from './dingtalk';
 
@@ -53,6 +55,13 @@ export interface SimulatorOptions {
   readonly timeoutFaultDelayMs?: number;
   /** Random source for percentage faults and DingTalk flow control (tests make it deterministic). */
   readonly random?: () => number;
+  /**
+   * What dutybridge did about each card (operation log, incident.action messages, the incident's
+   * state), shown in the view's side panel. The local stack passes one (local/view-insight.ts).
+   */
+  readonly insight?: InsightSource;
+  /** How long a change may take to reach a card before the view marks it stale (default 10 s). */
+  readonly staleGraceMs?: number;
 }
 
 export interface Simulator {
@@ -114,6 +123,17 @@ function parseJsonObject(body: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** `selectedItems` of a view click: [{questionKey, optionIds: [id]}], as WeCom's SelectedItems. */
+function parseSelectedItems(value: unknown): ClickRequest['selectedItems'] {
+  const bad = () => new SyntaxError('selectedItems must be an array of {questionKey: string, optionIds: string[]}');
+  if (!Array.isArray(value)) throw bad();
+  return value.map((entry: unknown) => {
+    const { questionKey, optionIds } = (entry ?? {}) as { questionKey?: unknown; optionIds?: unknown };
+    if (typeof questionKey !== 'string' || !Array.isArray(optionIds) || !optionIds.every((o) => typeof o === 'string')) throw bad();
+    return { questionKey, optionIds: optionIds as string[] };
+  });
+}
+
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const clock = options.clock ?? createSimClock();
   const log = options.log ?? (() => undefined);
@@ -171,12 +191,58 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     return { wecom: wecomOrgs, dingtalk: directory.orgs().filter((org) => !wecomOrgs.includes(org)) };
   };
 
+  // The insight source is asked at most once a second (the view polls every second).
+  let insight: { at: number; map: ReadonlyMap<string, CardInsight>; digest: string } | undefined;
+  let insightInFlight: Promise<void> | undefined;
+  const refreshInsight = async (): Promise<void> => {
+    if (!options.insight || (insight && Date.now() - insight.at < 1000)) return;
+    insightInFlight ??= (async () => {
+      const refs = new Map<string, CardRef>();
+      for (const item of store.list()) {
+        if (item.kind === 'card' && item.card) refs.set(cardRefKey({ platform: item.platform, cardId: item.card.cardId }), { platform: item.platform, orgId: item.orgId, cardId: item.card.cardId });
+      }
+      try {
+        const map = refs.size > 0 ? await options.insight!([...refs.values()]) : new Map<string, CardInsight>();
+        insight = { at: Date.now(), map, digest: createHash('sha1').update(JSON.stringify([...map.entries()])).digest('hex').slice(0, 12) };
+      } catch (error) {
+        log(`[sim] view insight failed: ${(error as Error).message}`);
+        insight = { at: Date.now(), map: insight?.map ?? new Map(), digest: insight?.digest ?? '' };
+      }
+    })().finally(() => {
+      insightInFlight = undefined;
+    });
+    await insightInFlight;
+  };
+  const budgets = (): Record<string, UpdateBudget> => {
+    const out: Record<string, UpdateBudget> = {};
+    for (const item of store.list()) {
+      if (item.platform === 'wecom' && item.kind === 'card' && item.card && item.orgId) {
+        out[cardRefKey({ platform: 'wecom', cardId: item.card.cardId })] = wecom.updateBudget(item.orgId, item.card.cardId, clock.now());
+      }
+    }
+    return out;
+  };
   const viewModel = (): ViewModel => {
     const usersByOrg: Record<string, readonly SimUser[]> = {};
     for (const org of directory.orgs()) usersByOrg[org] = directory.users(org);
-    return { items: store.list(), calls: callLog.list(), faults: faults.list(), usersByOrg, orgsByPlatform: orgsByPlatform() };
+    return {
+      items: store.list(),
+      calls: callLog.list(),
+      faults: faults.list(),
+      usersByOrg,
+      orgsByPlatform: orgsByPlatform(),
+      nowMs: clock.now(),
+      budgets: budgets(),
+      ...(insight ? { insight: insight.map } : options.insight ? { insight: new Map() } : {}),
+      ...(options.staleGraceMs !== undefined ? { staleGraceMs: options.staleGraceMs } : {}),
+    };
   };
-  const viewVersion = () => `${store.version}.${callLog.lastSeq}.${JSON.stringify(faults.list()).length}`;
+  // Staleness changes with time alone: the version carries the stale cards, budgets and insight.
+  const viewVersion = () => {
+    const model = viewModel();
+    const moving = JSON.stringify([model.budgets, insight?.digest ?? '', staleCardIds(model)]);
+    return `${store.version}.${callLog.lastSeq}.${JSON.stringify(faults.list()).length}.${createHash('sha1').update(moving).digest('hex').slice(0, 10)}`;
+  };
 
   /** The view does not know org ids of DingTalk items; resolve from the user's membership. */
   const resolveOrg = (platform: 'wecom' | 'dingtalk', userId: string): string | undefined =>
@@ -185,6 +251,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   async function handleSim(req: SimRequest): Promise<SimResponse | undefined> {
     const { method, path } = req;
     if (method === 'GET' && path === '/_sim/state') {
+      await refreshInsight();
       const version = viewVersion();
       const body: Record<string, unknown> = { version };
       if (req.query.get('since') !== version) body.html = renderApp(viewModel());
@@ -244,6 +311,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
         cardId: input.cardId as string,
         buttonKey: input.buttonKey as string,
         ...(typeof input.conversation === 'string' ? { conversation: input.conversation } : {}),
+        ...(input.selectedItems !== undefined ? { selectedItems: parseSelectedItems(input.selectedItems) } : {}),
       };
       try {
         const outcome = await module.click(click, context);
@@ -289,6 +357,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     };
     try {
       if (simRequest.method === 'GET' && (path === '/' || path === '/index.html')) {
+        await refreshInsight();
         send(res, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderPage(viewModel(), viewVersion()) });
         return;
       }

@@ -106,6 +106,8 @@ export interface ConversationItem {
   readonly orgId?: string;
   /** Who posted it (app name, robot name, userId); shown above the bubble. (added by sim core) */
   readonly sender?: string;
+  /** When a card was last replaced in place (an update); `at` stays the first delivery. (added by sim core) */
+  readonly updatedAt?: number;
 }
 
 export interface RenderedCard {
@@ -122,6 +124,16 @@ export interface RenderedCard {
   /** Greyed replacement text shown instead of the buttons (WeCom replace_text / replace_name). */
   readonly replacedText?: string;
   readonly url?: string;
+  /** A dropdown whose current choice a button click carries (WeCom button_selection → SelectedItems). */
+  readonly selection?: CardSelection;
+}
+
+export interface CardSelection {
+  readonly questionKey: string;
+  readonly title?: string;
+  readonly options: readonly { id: string; text: string }[];
+  /** The option shown selected when the card arrives. */
+  readonly selectedId: string;
 }
 
 export interface SimContext {
@@ -157,6 +169,8 @@ export interface ClickRequest {
   readonly buttonKey: string;
   /** Group conversation the click happened in, when not a 1:1 chat. */
   readonly conversation?: string;
+  /** Dropdown choices made on the card before the click (WeCom SelectedItems); defaults apply when absent. */
+  readonly selectedItems?: readonly { questionKey: string; optionIds: readonly string[] }[];
 }
 
 export interface PlatformModule {

@@ -25,7 +25,7 @@ export class ConversationStore {
     this.version += 1;
     if (existingIndex >= 0) {
       const previous = this.items[existingIndex]!;
-      const updated: ConversationItem = { ...item, id: previous.id, at: previous.at };
+      const updated: ConversationItem = { ...item, id: previous.id, at: previous.at, updatedAt: this.now() };
       this.items[existingIndex] = updated;
       return updated;
     }

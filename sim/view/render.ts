@@ -5,6 +5,8 @@
  * card button is pressed. No frameworks and no external assets (it must work offline).
  */
 import { CallRecord, ConversationItem, FaultRule, RenderedCard, SimUser } from '../core/contract';
+import { truncateAtWordBoundary } from '../../shared/domain/text-budget';
+import { CardInsight, cardRefKey, cardStaleness, UpdateBudget } from './insight';
 
 export interface ViewModel {
   readonly items: readonly ConversationItem[];
@@ -14,6 +16,14 @@ export interface ViewModel {
   readonly usersByOrg: Readonly<Record<string, readonly SimUser[]>>;
   /** Orgs per platform (WeCom corpIds, DingTalk corpIds). */
   readonly orgsByPlatform: Readonly<Record<'wecom' | 'dingtalk', readonly string[]>>;
+  /** Now on the simulator's clock (staleness); Date.now() when absent. */
+  readonly nowMs?: number;
+  /** What dutybridge did about each card (operation log, actions, the incident), keyed by cardRefKey. */
+  readonly insight?: ReadonlyMap<string, CardInsight>;
+  /** WeCom update budget per card, keyed by cardRefKey. */
+  readonly budgets?: Readonly<Record<string, UpdateBudget>>;
+  /** How long a change may take to reach a card before it is marked stale (see cardStaleness). */
+  readonly staleGraceMs?: number;
 }
 
 const platforms = [
@@ -24,6 +34,33 @@ const platforms = [
 /** Both clients fold a card's custom/markdown area after 8 lines. */
 export const CARD_BODY_MAX_LINES = 8;
 const CALLS_SHOWN = 60;
+/** Conversation previews in the side list are cut to this many characters, between words. */
+export const PREVIEW_MAX_CHARS = 40;
+/** Request and response bodies shown when a call-log row is expanded. */
+const CALL_DETAIL_MAX_CHARS = 20_000;
+/** Operation-log lines shown per card. */
+const OPLOG_SHOWN = 20;
+/** What to do first when nothing has arrived yet. */
+export const EMPTY_HINT = 'npx dutybridge demo-incident';
+
+/** China Standard Time (UTC+8, no daylight saving): the time zone both clients show in China. */
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/** "10:02:07" in China time. */
+export function chinaClock(epochMs: number): string {
+  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(11, 19);
+}
+
+/** One time zone on screen (China time); the UTC instant on hover. */
+export function renderTime(epochMs: number): string {
+  const utc = new Date(epochMs).toISOString();
+  return `<time datetime="${utc}" title="${utc.slice(0, 19).replace('T', ' ')} UTC">${chinaClock(epochMs)}</time>`;
+}
+
+/** A one-line preview cut between words (or Chinese characters), never inside a number. */
+export function previewText(text: string, maxChars = PREVIEW_MAX_CHARS): string {
+  return truncateAtWordBoundary(text.replace(/\s+/g, ' ').trim(), { maxChars });
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -88,20 +125,92 @@ function renderCard(card: RenderedCard, item: ConversationItem, model: ViewModel
   const menu = card.menu?.length
     ? `<details class="menu"><summary>⋯</summary>${card.menu.map((m) => `<button class="btn small" ${attrs(m.key)}>${escapeHtml(m.text)}</button>`).join('')}</details>`
     : '';
+  // WeCom button_selection: the choice made here travels with the next button click (SelectedItems).
+  const selection =
+    card.selection && !card.replacedText
+      ? `<label class="selection">${escapeHtml(card.selection.title ?? card.selection.questionKey)} <select class="card-select" data-question-key="${escapeHtml(card.selection.questionKey)}">${card.selection.options
+          .map((o) => `<option value="${escapeHtml(o.id)}"${o.id === card.selection!.selectedId ? ' selected' : ''}>${escapeHtml(o.text)}</option>`)
+          .join('')}</select></label>`
+      : '';
+  const { stale } = staleness(card, item, model);
   return (
-    `<div class="card" data-card-id="${escapeHtml(card.cardId)}">${menu}` +
+    `<div class="card${stale ? ' stale' : ''}" data-card-id="${escapeHtml(card.cardId)}">${menu}` +
+    (stale ? `<div class="stale-badge" title="see the side panel">stale · not updated</div>` : '') +
     `<div class="title">${escapeHtml(card.title)}</div>` +
     (card.subtitle ? `<div class="subtitle">${escapeHtml(card.subtitle)}</div>` : '') +
     (shown.length ? `<div class="body">${renderRichText(shown.join('\n'), model, item.orgId, true)}${folded ? '<div class="fold">展开 ▾</div>' : ''}</div>` : '') +
     (fields ? `<div class="fields">${fields}</div>` : '') +
     (card.url ? `<div class="link">${escapeHtml(card.url)}</div>` : '') +
+    selection +
     (actions ? `<div class="actions">${actions}</div>` : '') +
     `</div>`
   );
 }
 
+function staleness(card: RenderedCard, item: ConversationItem, model: ViewModel) {
+  const key = cardRefKey({ platform: item.platform, cardId: card.cardId });
+  return cardStaleness({
+    platform: item.platform,
+    renderedAtMs: item.updatedAt ?? item.at,
+    nowMs: model.nowMs ?? Date.now(),
+    ...(model.staleGraceMs !== undefined ? { graceMs: model.staleGraceMs } : {}),
+    ...(model.budgets?.[key] ? { budget: model.budgets[key] } : {}),
+    ...(model.insight?.get(key)?.incident ? { incident: model.insight.get(key)!.incident } : {}),
+  });
+}
+
+/** Ids of the items the view greys as stale; the poller redraws when this set changes. */
+export function staleCardIds(model: ViewModel): string[] {
+  return model.items.filter((i) => i.kind === 'card' && i.card && staleness(i.card, i, model).stale).map((i) => i.id);
+}
+
+const actionWords: Record<string, string> = { acknowledge: 'Start Processing (acknowledge)', resolve: 'Close (resolve)', snooze: 'Snooze' };
+
+/** Side panel entry for one card: freshness and why, the incident.action messages and the operation log. */
+function renderInspector(card: RenderedCard, item: ConversationItem, model: ViewModel): string {
+  const key = cardRefKey({ platform: item.platform, cardId: card.cardId });
+  const insight = model.insight?.get(key);
+  const { stale, notes } = staleness(card, item, model);
+  const convKey = `${item.orgId ?? ''}|${item.conversation}`;
+  const head =
+    `<div class="ins-head"><b>${escapeHtml(previewText(card.title))}</b> <span class="ins-id">${escapeHtml(card.cardId)}</span>` +
+    `<span class="fresh ${stale ? 'is-stale' : 'is-fresh'}">${stale ? 'stale' : 'current'}</span></div>` +
+    `<div class="ins-line">drawn ${renderTime(item.updatedAt ?? item.at)}${insight ? ` · incident <b>${escapeHtml(insight.incidentId)}</b>${insight.incident ? ` ${escapeHtml(insight.incident.status)} r${insight.incident.revision}` : ''}` : ''}</div>`;
+  const why = notes.length ? `<ul class="why">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  let body: string;
+  if (!insight) {
+    body = `<div class="ins-none">No operation log or actions for this card${model.insight ? ' (dutybridge does not know it)' : ' (the simulator runs without the local stack)'}.</div>`;
+  } else {
+    const actions = insight.actions.length
+      ? insight.actions
+          .map(
+            (a) =>
+              `<li class="action">${renderTime(Date.parse(a.at))} <b>incident.action</b> ${escapeHtml(actionWords[a.action] ?? a.action)}${a.snoozeMinutes !== undefined ? ` ${a.snoozeMinutes} min` : ''} by ${escapeHtml(a.actor.email)}${a.actor.platform ? ` (${escapeHtml(a.actor.platform)})` : ''}</li>`,
+          )
+          .join('')
+      : '<li class="none">no incident.action published yet</li>';
+    const oplog = insight.oplog.length
+      ? insight.oplog
+          .slice(0, OPLOG_SHOWN)
+          .map(
+            (r) =>
+              `<li class="op op-${escapeHtml(r.result)}">${renderTime(r.atMs)} <b>${escapeHtml(r.result)}</b> ${escapeHtml(r.reasonCode)}${r.recipient ? ` → ${escapeHtml(r.recipient)}` : ''}${r.requestKind ? ` · ${escapeHtml(r.requestKind)}` : ''}${r.platformCode !== undefined ? ` · code ${escapeHtml(String(r.platformCode))}` : ''}<div class="op-reason">${escapeHtml(r.reason)}</div></li>`,
+          )
+          .join('')
+      : '<li class="none">no operation-log lines yet</li>';
+    body = `<div class="ins-sub">Actions out</div><ul class="ins-actions">${actions}</ul><div class="ins-sub">Operation log (newest first)</div><ul class="ins-oplog">${oplog}</ul>`;
+  }
+  return `<div class="inspect${stale ? ' stale' : ''}" data-conv-key="${escapeHtml(convKey)}" data-platform="${item.platform}" data-card-id="${escapeHtml(card.cardId)}">${head}${why}${body}</div>`;
+}
+
+function renderInspectors(model: ViewModel): string {
+  const cards = model.items.filter((i) => i.kind === 'card' && i.card);
+  const entries = cards.map((i) => renderInspector(i.card!, i, model)).join('');
+  return `<section class="inspectors"><h4>Cards in this chat</h4>${entries}<div class="ins-empty">No card in this chat.</div></section>`;
+}
+
 function renderItem(item: ConversationItem, model: ViewModel): string {
-  const time = new Date(item.at).toISOString().slice(11, 19);
+  const time = renderTime(item.at);
   let content: string;
   if (item.kind === 'card' && item.card) content = renderCard(item.card, item, model);
   else content = `<div class="bubble">${renderRichText(item.text ?? '', model, item.orgId, item.kind === 'markdown')}</div>`;
@@ -135,10 +244,17 @@ function renderPlatform(platform: 'wecom' | 'dingtalk', model: ViewModel): strin
         .map(([key, list]) => {
           const last = list[list.length - 1]!;
           const preview = last.kind === 'card' ? `[card] ${last.card?.title ?? ''}` : (last.text ?? '');
-          return `<li class="conv" data-conv-key="${escapeHtml(key)}"><div class="name">${escapeHtml(conversationTitle(model, last))}</div><div class="preview">${escapeHtml(preview.slice(0, 40))}</div></li>`;
+          return `<li class="conv" data-conv-key="${escapeHtml(key)}"><div class="name">${escapeHtml(conversationTitle(model, last))}</div><div class="preview">${escapeHtml(previewText(preview))}</div></li>`;
         })
         .join('')
     : '<li class="empty">no conversations yet</li>';
+  if (ordered.length === 0) {
+    const hint =
+      `<div class="first-run"><h3>Nothing here yet</h3><p>dutybridge has not sent anything to ${platform === 'wecom' ? 'WeCom' : 'DingTalk'}. ` +
+      `With <code>npm start</code> running, run this in another terminal:</p><pre>${EMPTY_HINT}</pre>` +
+      `<p>The incident arrives here as a card for each responder. Click Start Processing and watch the card, the API calls and the operation log on the right.</p></div>`;
+    return `<div class="platform" data-platform="${platform}"><ul class="convs">${side}</ul><div class="panes">${hint}</div></div>`;
+  }
   const panes = ordered
     .map(([key, list]) => {
       const isGroup = list[0]!.conversation.startsWith('group:');
@@ -173,10 +289,33 @@ function renderCalls(model: ViewModel): string {
     .reverse()
     .map((c) => {
       const ok = c.resultCode === 0 || c.resultCode === 'ok';
-      return `<tr class="${ok ? 'ok' : 'err'}"><td>${c.seq}</td><td>${new Date(c.at).toISOString().slice(11, 19)}</td><td>${c.platform}</td><td>${escapeHtml(c.endpoint)}</td><td>${c.status}</td><td class="code">${escapeHtml(String(c.resultCode))}</td><td>${escapeHtml(c.reason ?? '')}</td></tr>`;
+      return (
+        `<tr class="call ${ok ? 'ok' : 'err'}" data-seq="${c.seq}" title="click for the request and the response"><td>${c.seq}</td><td>${renderTime(c.at)}</td><td>${c.platform}</td><td>${escapeHtml(c.endpoint)}</td><td>${c.status}</td><td class="code">${escapeHtml(String(c.resultCode))}</td><td>${escapeHtml(c.reason ?? '')}</td></tr>` +
+        `<tr class="detail" data-seq="${c.seq}"><td colspan="7">${renderCallDetail(c)}</td></tr>`
+      );
     })
     .join('');
-  return `<aside class="calls"><h4>API calls</h4>${summary}${faults}<table><thead><tr><th>#</th><th>time</th><th>platform</th><th>endpoint</th><th>HTTP</th><th>code</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table></aside>`;
+  return `<aside class="calls">${renderInspectors(model)}<h4>API calls</h4>${summary}${faults}<table><thead><tr><th>#</th><th title="China time (UTC+8); UTC on hover">time</th><th>platform</th><th>endpoint</th><th>HTTP</th><th>code</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table></aside>`;
+}
+
+function showBody(body: unknown): string {
+  let text: string;
+  if (body === undefined) text = '(none)';
+  else if (typeof body === 'string') text = body === '' ? '(empty)' : body;
+  else {
+    const plaintext = (body as { plaintext?: unknown }).plaintext;
+    text = typeof plaintext === 'string' && Object.keys(body as object).length === 1 ? plaintext : JSON.stringify(body, null, 2);
+  }
+  return text.length > CALL_DETAIL_MAX_CHARS ? `${text.slice(0, CALL_DETAIL_MAX_CHARS)}\n… (${text.length - CALL_DETAIL_MAX_CHARS} more characters)` : text;
+}
+
+/** What an expanded call-log row shows: the request as sent and the answer as received. */
+export function renderCallDetail(call: CallRecord): string {
+  const query = new URLSearchParams(call.query).toString();
+  return (
+    `<div class="detail-box"><div class="dh">request</div><pre class="req">${escapeHtml(`${call.method} ${call.path}${query ? `?${query}` : ''}\n\n${showBody(call.requestBody)}`)}</pre>` +
+    `<div class="dh">response · HTTP ${call.status}${call.answerLost ? ' · answer lost (fault)' : ''}</div><pre class="res">${escapeHtml(showBody(call.responseBody))}</pre></div>`
+  );
 }
 
 /** The fragment swapped in by the poller. */
@@ -206,12 +345,22 @@ const css = `
 .mention{color:#576b95;background:#e8eef8;border-radius:3px;padding:0 2px}.quote{display:block;border-left:3px solid #ddd;padding-left:6px;color:#666}code{background:#f3f3f3;padding:0 3px}
 .calls{width:460px;background:#fff;border-left:1px solid #ddd;overflow:auto;font-size:12px;padding:0 8px}.calls h4{margin:10px 0 4px}
 .sum{color:#444}.faults{color:#c00;margin:4px 0}.calls table{border-collapse:collapse;width:100%;margin-top:6px}.calls td,.calls th{border-bottom:1px solid #f0f0f0;padding:2px 4px;text-align:left;vertical-align:top}
-tr.err .code{color:#c00;font-weight:600}tr.ok .code{color:#07a050}#toast{position:fixed;bottom:12px;left:12px;background:#333;color:#fff;padding:6px 12px;border-radius:4px;display:none}
+tr.err .code{color:#c00;font-weight:600}tr.ok .code{color:#07a050}
+tr.call{cursor:pointer}tr.call:hover{background:#f6f9ff}tr.call.open{background:#eef3ff}tr.detail{display:none}tr.detail.open{display:table-row}
+.detail-box{background:#fafafa;border:1px solid #e5e5e5;border-radius:4px;padding:4px 6px}.detail-box pre{margin:2px 0 6px;white-space:pre-wrap;word-break:break-all;max-height:280px;overflow:auto;font-size:11px}.dh{color:#888;font-size:11px}
+.selection{display:flex;align-items:center;gap:6px;margin-top:10px;font-size:13px;color:#555}.card-select{flex:1;padding:4px;border:1px solid #ccc;border-radius:4px;background:#fff;font-size:13px}
+.card.stale{filter:grayscale(1);opacity:.6}.stale-badge{display:inline-block;font-size:11px;color:#fff;background:#999;border-radius:3px;padding:0 5px;margin-bottom:4px}
+.inspectors{border-bottom:1px solid #ddd;padding-bottom:6px}.inspect{display:none;border:1px solid #eee;border-radius:6px;padding:6px 8px;margin:6px 0}.inspect.active{display:block}.inspect.stale{border-color:#bbb;background:#f6f6f6}
+.ins-empty{display:none;color:#999}.ins-empty.active{display:block}.ins-id{color:#999}.fresh{float:right;border-radius:3px;padding:0 5px;color:#fff}.is-fresh{background:#07c160}.is-stale{background:#999}
+.ins-line{color:#666}.why{margin:4px 0;padding-left:16px;color:#444}.ins-sub{font-weight:600;margin-top:4px}.inspect ul{margin:2px 0;padding-left:16px}.ins-none,.none{color:#999}
+.op-failed b,.op-dropped b{color:#c00}.op-sent b{color:#07a050}.op-retrying b,.op-deferred b{color:#fa9d3b}.op-reason{color:#666}
+.first-run{max-width:520px;margin:40px auto;background:#fff;border-radius:8px;padding:16px 20px}.first-run pre{background:#2e3238;color:#fff;padding:8px 12px;border-radius:4px;font-size:14px}#toast{position:fixed;bottom:12px;left:12px;background:#333;color:#fff;padding:6px 12px;border-radius:4px;display:none}
 `;
 
 const script = `
 (function(){
-  var ui={tab:'wecom',conv:{},actAs:{}};var version=null;
+  var ui={tab:'wecom',conv:{},actAs:{},sel:{},open:{}};var version=null;
+  function selKey(s){var c=s.closest('.card');var p=s.closest('.pane');return (p?p.dataset.convKey:'')+'|'+(c?c.dataset.cardId:'')+'|'+s.dataset.questionKey;}
   function qsa(s,r){return Array.prototype.slice.call((r||document).querySelectorAll(s));}
   function toast(t){var e=document.getElementById('toast');e.textContent=t;e.style.display='block';clearTimeout(toast.t);toast.t=setTimeout(function(){e.style.display='none';},4000);}
   function apply(){
@@ -224,9 +373,16 @@ const script = `
       qsa('.pane',p).forEach(function(s){s.classList.toggle('active',s.dataset.convKey===key);
         var sel=s.querySelector('.actas-select');if(sel&&ui.actAs[s.dataset.convKey])sel.value=ui.actAs[s.dataset.convKey];});
     });
+    qsa('.card-select').forEach(function(s){var v=ui.sel[selKey(s)];if(v!==undefined)s.value=v;});
+    qsa('tr.call').forEach(function(r){r.classList.toggle('open',!!ui.open[r.dataset.seq]);});
+    qsa('tr.detail').forEach(function(r){r.classList.toggle('open',!!ui.open[r.dataset.seq]);});
+    var any=false;var active=ui.conv[ui.tab];
+    qsa('.inspect').forEach(function(i){var on=i.dataset.platform===ui.tab&&i.dataset.convKey===active;i.classList.toggle('active',on);any=any||on;});
+    qsa('.ins-empty').forEach(function(e){e.classList.toggle('active',!any);});
   }
   document.addEventListener('click',function(ev){
-    var t=ev.target.closest('button,li.conv');if(!t)return;
+    var t=ev.target.closest('button,li.conv,tr.call');if(!t)return;
+    if(t.classList.contains('call')){ui.open[t.dataset.seq]=!ui.open[t.dataset.seq];apply();return;}
     if(t.classList.contains('tab')){ui.tab=t.dataset.tab;apply();return;}
     if(t.classList.contains('conv')){ui.conv[ui.tab]=t.dataset.convKey;apply();return;}
     if(t.dataset.key&&!t.disabled){
@@ -234,13 +390,16 @@ const script = `
       if(conv.indexOf('user:')===0){user=conv.slice(5);}else{var sel=pane&&pane.querySelector('.actas-select');user=sel?sel.value:'';}
       var req={platform:t.dataset.platform,orgId:t.dataset.org,userId:user,cardId:t.dataset.card,buttonKey:t.dataset.key};
       if(conv.indexOf('group:')===0)req.conversation=conv;
+      var card=t.closest('.card');var picks=card?qsa('.card-select',card):[];
+      if(picks.length)req.selectedItems=picks.map(function(s){return {questionKey:s.dataset.questionKey,optionIds:[s.value]};});
       t.disabled=true;
       fetch('/_sim/click',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(req)})
         .then(function(r){return r.json().then(function(j){toast(r.ok?('callback sent: HTTP '+j.status):('click refused: '+(j.error||r.status)));});})
         .catch(function(e){toast('click failed: '+e);}).then(function(){t.disabled=false;poll(true);});
     }
   });
-  document.addEventListener('change',function(ev){if(ev.target.classList.contains('actas-select')){ui.actAs[ev.target.closest('.pane').dataset.convKey]=ev.target.value;}});
+  document.addEventListener('change',function(ev){if(ev.target.classList.contains('actas-select')){ui.actAs[ev.target.closest('.pane').dataset.convKey]=ev.target.value;}
+    if(ev.target.classList.contains('card-select')){ui.sel[selKey(ev.target)]=ev.target.value;}});
   function poll(force){
     fetch('/_sim/state'+(force?'':'?since='+encodeURIComponent(version||''))).then(function(r){return r.json();}).then(function(s){
       if(s.version!==version||force){version=s.version;if(s.html!==undefined){var app=document.getElementById('app');var panes=qsa('.panes',app).map(function(p){return p.scrollTop;});app.innerHTML=s.html;qsa('.panes',app).forEach(function(p,i){p.scrollTop=panes[i]||0;});apply();}}

@@ -1012,13 +1012,14 @@ export class WeComModule implements PlatformModule {
     if (button && (button.disabled || card.replacedText)) throw new ClickRejectedError(`button ${request.buttonKey} is greyed out`, 409);
     if (!corp.callbackUrl) throw new ClickRejectedError(`corp ${corp.corpId} has no callbackUrl configured`, 409);
 
+    const chosen = this.clickSelections(request, card, task);
     // Each click carries its own fresh single-use ResponseCode, valid 72 h (DOC-90240).
     const responseCode = this.issueResponseCode(corp, task.taskId, ctx);
     const createTime = String(Math.floor(ctx.clock.now() / 1000));
     const event = menuEntry && !button ? 'template_card_menu_event' : 'template_card_event';
     const selections =
-      event === 'template_card_event' && task.defaultSelections.length > 0
-        ? `<SelectedItems>${task.defaultSelections
+      event === 'template_card_event' && chosen.length > 0
+        ? `<SelectedItems>${chosen
             .map((s) => `<SelectedItem><QuestionKey>${cdata(s.questionKey)}</QuestionKey><OptionIds>${s.optionIds.map((o) => `<OptionId>${cdata(o)}</OptionId>`).join('')}</OptionIds></SelectedItem>`)
             .join('')}</SelectedItems>`
         : '';
@@ -1064,6 +1065,42 @@ export class WeComModule implements PlatformModule {
     });
     if (reason) ctx.log(`wecom click ${request.cardId}/${request.buttonKey}: ${reason}`);
     return { status: outcome.status, body: outcome.body };
+  }
+
+  /**
+   * SelectedItems of a click (DOC-90240): the choices the person made in the card's dropdown before
+   * pressing the button, else the card's defaults. A choice the card does not offer is refused.
+   */
+  private clickSelections(request: ClickRequest, card: RenderedCard, task: CardTask): readonly { questionKey: string; optionIds: readonly string[] }[] {
+    const picked = request.selectedItems ?? [];
+    if (picked.length === 0) return task.defaultSelections;
+    return task.defaultSelections.map((defaults) => {
+      const choice = picked.find((p) => p.questionKey === defaults.questionKey);
+      if (!choice) return defaults;
+      const offered = card.selection?.questionKey === defaults.questionKey ? card.selection.options.map((o) => o.id) : undefined;
+      const unknown = choice.optionIds.filter((id) => !offered?.includes(id));
+      if (unknown.length > 0 || choice.optionIds.length !== 1) {
+        throw new ClickRejectedError(`card ${request.cardId} offers no single option ${JSON.stringify(choice.optionIds)} for ${defaults.questionKey}`, 400);
+      }
+      return { questionKey: defaults.questionKey, optionIds: [...choice.optionIds] };
+    });
+  }
+
+  /**
+   * A task's update budget as WeCom holds it: response codes (the send's and one per click), each
+   * single use and valid 72 h (DOC-94888). The view marks a card with none usable as stale.
+   */
+  updateBudget(corpId: string, taskId: string, nowMs: number): { usable: number; spent: number; expired: number } {
+    let usable = 0;
+    let spent = 0;
+    let expired = 0;
+    for (const state of this.responseCodes.values()) {
+      if (state.corpId !== corpId || state.taskId !== taskId) continue;
+      if (state.used) spent += 1;
+      else if (nowMs >= state.expiresAt) expired += 1;
+      else usable += 1;
+    }
+    return { usable, spent, expired };
   }
 
   /**

@@ -12,7 +12,7 @@
  * card and keeps the rules the group-robot webhook needs. Values the docs say fall back to a
  * default when "错填" (button_list.style → 1, selected_id → the first option) are accepted.
  */
-import { RenderedCard } from '../core/contract';
+import { CardSelection, RenderedCard } from '../core/contract';
 import { WeComApiError } from './errors';
 
 export const cardTypes = ['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction'] as const;
@@ -223,6 +223,7 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
 
   const buttons: { key: string; text: string; disabled?: boolean }[] = [];
   const defaultSelections: { questionKey: string; optionIds: string[] }[] = [];
+  let dropdown: CardSelection | undefined;
 
   if (cardType === 'button_interaction') {
     const selection = obj(card.button_selection, 'button_selection', false);
@@ -237,7 +238,8 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
       // "不填或错填默认第一个" (DOC-90236): an unknown selected_id falls back to the first option.
       const picked = str(selection.selected_id, 'button_selection.selected_id');
       const selected = options.some((o) => o.id === picked) ? picked : undefined;
-      bodyLines.push(`${selection.title ?? questionKey}: ${options.find((o) => o.id === selected)?.text ?? options[0]!.text}`);
+      // Drawn as a dropdown (RenderedCard.selection); a button click carries its current choice.
+      dropdown = { questionKey, ...(typeof selection.title === 'string' ? { title: selection.title } : {}), options, selectedId: selected ?? options[0]!.id };
       defaultSelections.push({ questionKey, optionIds: [selected ?? options[0]!.id] });
     }
     arr(card.button_list, 'button_list', 1, 6, true).forEach((button, i) => {
@@ -321,6 +323,7 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
       menu: menu.length > 0 ? menu : undefined,
       replacedText,
       url,
+      ...(dropdown ? { selection: dropdown } : {}),
     },
     buttonKeys: buttons.map((b) => b.key),
     menuKeys: menu.map((m) => m.key),

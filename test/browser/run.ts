@@ -16,6 +16,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { chromium, Browser, Page } from 'playwright-core';
 import { WeComCrypto } from '../../shared/crypto';
 import { createSimulator, Simulator } from '../../sim/server';
+import { cardRefKey, InsightSource } from '../../sim/view/insight';
 import { productScenario } from './product';
 import { demoUsers, demoWeComCorp } from '../../sim/seed';
 
@@ -24,6 +25,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const IN_CI = ['true', '1', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const SCREENSHOT = resolve(process.cwd(), '.build/sim-view.png');
 const TASK_ID = 'INC-4242-1';
+const SNOOZE_TASK_ID = 'INC-4243-1';
 
 interface Callback {
   readonly event: Record<string, string>;
@@ -173,6 +175,33 @@ async function main(): Promise<number> {
       body: JSON.stringify({ msgtype: 'markdown', markdown: { content: '**INC-4242** opened, <@alice> is on call.\n> p99 2.4 s' } }),
     });
     assert(((await robot.json()) as { errcode: number }).errcode === 0, 'robot message failed');
+    const snoozeCard = await api(
+      sim,
+      'message/send',
+      {
+        touser: 'alice',
+        msgtype: 'template_card',
+        agentid: corp.agentId,
+        template_card: {
+          card_type: 'button_interaction',
+          main_title: { title: 'P2 · INC-4243 disk 91% on db-07' },
+          button_selection: {
+            question_key: 'snooze',
+            title: 'Snooze for',
+            option_list: [
+              { id: 'snooze:30', text: '30 min' },
+              { id: 'snooze:120', text: '2h' },
+              { id: 'snooze:1440', text: '24h' },
+            ],
+            selected_id: 'snooze:120',
+          },
+          button_list: [{ text: 'Snooze', style: 3, key: 'snooze:120' }],
+          task_id: SNOOZE_TASK_ID,
+        },
+      },
+      token,
+    );
+    assert(snoozeCard.errcode === 0, `message/send of the dropdown card failed: ${JSON.stringify(snoozeCard)}`);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -220,6 +249,110 @@ async function main(): Promise<number> {
       await page.locator('.platform.active li.conv', { hasText: 'Alice Chen' }).click();
       mkdirSync(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
+    });
+
+    await test('the WeCom dropdown keeps its choice across redraws and the Snooze click carries it as SelectedItems', async () => {
+      await page.locator('.platform.active li.conv', { hasText: 'Alice Chen' }).click();
+      const card = page.locator(`.pane.active .card[data-card-id="${SNOOZE_TASK_ID}"]`);
+      const select = card.locator('select.card-select');
+      assert((await select.inputValue()) === 'snooze:120', 'the dropdown does not start on the preselected 2h');
+      await select.selectOption('snooze:1440');
+      // Something else happens (a new call): the view redraws; the choice must survive it.
+      const rows = await page.locator('aside.calls tr.call').count();
+      await api(sim, 'message/send', { touser: 'zhangwei', msgtype: 'text', agentid: corp.agentId, text: { content: 'redraw' } }, token);
+      await page.waitForFunction(`document.querySelectorAll('aside.calls tr.call').length > ${rows}`, undefined, { timeout: 5000 });
+      assert((await select.inputValue()) === 'snooze:1440', `the dropdown lost its choice on redraw (now ${await select.inputValue()})`);
+      const seen = received.length;
+      await card.locator('button', { hasText: 'Snooze' }).click();
+      const callback = await waitFor('the Snooze callback', () => received[seen]);
+      assert(callback.event.EventKey === 'snooze:120', `EventKey was ${callback.event.EventKey}`);
+      assert(callback.event.TaskId === SNOOZE_TASK_ID, `TaskId was ${callback.event.TaskId}`);
+      const plaintext = sim.calls({ endpoint: 'callback/template_card_event' }).at(-1)!.requestBody as { plaintext: string };
+      assert(
+        plaintext.plaintext.includes('<SelectedItems><SelectedItem><QuestionKey><![CDATA[snooze]]></QuestionKey><OptionIds><OptionId><![CDATA[snooze:1440]]></OptionId></OptionIds></SelectedItem></SelectedItems>'),
+        `SelectedItems did not carry 24h: ${plaintext.plaintext}`,
+      );
+    });
+
+    await test('times are China time with UTC on hover', async () => {
+      const stamp = page.locator('.pane.active .msg .meta time').first();
+      const shown = await stamp.innerText();
+      const utc = await stamp.getAttribute('datetime');
+      assert(utc, 'no datetime on the time element');
+      const china = new Date(Date.parse(utc) + 8 * 3600_000).toISOString().slice(11, 19);
+      assert(shown === china, `shown ${shown}, China time of ${utc} is ${china}`);
+      assert(((await stamp.getAttribute('title')) ?? '').endsWith(' UTC'), 'no UTC title to hover');
+    });
+
+    await test('a call-log row expands to its request and response on click and folds back on a second click', async () => {
+      const row = page.locator('aside.calls tr.call', { hasText: 'message/send' }).last();
+      const seq = await row.getAttribute('data-seq');
+      const detail = page.locator(`aside.calls tr.detail[data-seq="${seq}"]`);
+      assert(!(await detail.isVisible()), 'the detail is open before any click');
+      await row.click();
+      await detail.waitFor({ state: 'visible', timeout: 2000 });
+      const text = await detail.innerText();
+      assert(text.includes('POST /cgi-bin/message/send') && text.includes('"msgtype"'), 'request missing from the expanded row');
+      assert(text.includes('response · HTTP 200') && text.includes('"errcode": 0'), 'response missing from the expanded row');
+      await page.waitForTimeout(1200); // a poll in between must not fold it
+      assert(await detail.isVisible(), 'the expanded row folded on its own');
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT.replace('.png', '-expanded.png') });
+      await row.click();
+      await detail.waitFor({ state: 'hidden', timeout: 2000 });
+    });
+
+    await test('an empty view says to run npx dutybridge demo-incident', async () => {
+      const empty = await createSimulator({ port: 0, seed: true });
+      const emptyPage = await browser!.newPage({ viewport: { width: 1360, height: 820 } });
+      try {
+        await emptyPage.goto(empty.url);
+        const hint = emptyPage.locator('.platform.active .first-run');
+        await hint.waitFor({ state: 'visible', timeout: 5000 });
+        assert((await hint.innerText()).includes('npx dutybridge demo-incident'), 'the hint does not name the command');
+      } finally {
+        await emptyPage.close();
+        await empty.stop();
+      }
+    });
+
+    await test('a card whose incident changed after it was drawn is greyed and the side panel says why, with its actions and log', async () => {
+      const changedAt = Date.now() + 1500; // the incident changes after the card is drawn, and the change never reaches it
+      const insight: InsightSource = async (refs) =>
+        new Map(
+          refs.map((ref) => [
+            cardRefKey(ref),
+            {
+              incidentId: 'INC-4242',
+              incident: { status: 'Closed', revision: 5, updatedAtMs: changedAt },
+              oplog: [{ atMs: changedAt, result: 'dropped' as const, reasonCode: 'card_stale' as const, reason: 'no response code left to update the card', incidentId: 'INC-4242' }],
+              actions: [{ type: 'incident.action' as const, incidentId: 'INC-4242', action: 'resolve' as const, actor: { email: 'bob@example.com' }, at: new Date(changedAt).toISOString(), idempotencyKey: 'k' }],
+            },
+          ]),
+        );
+      const staleSim = await createSimulator({ port: 0, seed: true, insight, staleGraceMs: 0 });
+      const stalePage = await browser!.newPage({ viewport: { width: 1360, height: 820 } });
+      try {
+        const { corpId: staleCorp, ...staleCorpConfig } = demoWeComCorp;
+        await fetch(`${staleSim.url}/_sim/wecom/corps/${staleCorp}`, { method: 'PUT', body: JSON.stringify({ ...staleCorpConfig, appName: 'dutybridge', users: demoUsers }) });
+        const staleToken = ((await (await fetch(`${staleSim.url}/cgi-bin/gettoken?corpid=${staleCorp}&corpsecret=${staleCorpConfig.secret}`)).json()) as { access_token: string }).access_token;
+        const sentStale = await api(staleSim, 'message/send', { touser: 'alice', msgtype: 'template_card', agentid: staleCorpConfig.agentId, template_card: { card_type: 'button_interaction', main_title: { title: 'INC-4242 checkout latency' }, button_list: [{ text: 'Acknowledge', key: 'ack' }], task_id: 'STALE-1' } }, staleToken);
+        assert(sentStale.errcode === 0, `send failed: ${JSON.stringify(sentStale)}`);
+        await stalePage.goto(staleSim.url);
+        await stalePage.locator('.platform.active li.conv', { hasText: 'Alice Chen' }).click();
+        await stalePage.locator('.pane.active .card.stale[data-card-id="STALE-1"]').waitFor({ state: 'visible', timeout: 5000 });
+        const panel = stalePage.locator('aside.calls .inspect.active');
+        await panel.waitFor({ state: 'visible', timeout: 5000 });
+        const text = await panel.innerText();
+        assert(text.includes('The incident changed (now Closed, revision 5)'), `panel does not say why: ${text}`);
+        assert(text.includes('incident.action') && text.includes('bob@example.com'), 'panel lacks the action');
+        assert(text.includes('card_stale') && text.includes('no response code left'), 'panel lacks the operation log');
+        assert((await stalePage.locator('.pane.active .card.stale button', { hasText: 'Acknowledge' }).isEnabled()), 'a stale card stays clickable, as in WeCom');
+        await stalePage.screenshot({ path: SCREENSHOT.replace('.png', '-stale.png') });
+      } finally {
+        await stalePage.close();
+        await staleSim.stop();
+      }
     });
 
     await productScenario(browser, test);

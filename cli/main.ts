@@ -11,7 +11,7 @@ import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin, InvalidIntegrationInputError, integrationIdWithSuffix } from '../shared/application/integration-admin';
-import { RequestRejectedError } from '../shared/domain/errors';
+import { NotFoundError, RequestRejectedError } from '../shared/domain/errors';
 import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
@@ -23,7 +23,7 @@ import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-c
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
 import { CliUsageError, resolveTarget, type CliTarget } from './target';
-import { EXIT_CODES_HELP, EXIT_USAGE, explainIntegrationProblems, explainParseError, refuseUnknownCommand, version } from './usage';
+import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_USAGE, explainIntegrationProblems, explainParseError, refuseUnknownCommand, version } from './usage';
 
 const USAGE = `usage: dutybridge <command> [options]
 
@@ -357,7 +357,8 @@ main(process.argv.slice(2)).then(
     if (error instanceof CliUsageError || error instanceof RequestRejectedError) {
       process.stderr.write(`dutybridge: ${error.message}\n`);
       if (error instanceof CliUsageError) process.stderr.write('run `dutybridge --help` for usage\n');
-      process.exit(EXIT_USAGE);
+      // Nothing by that id: the command was right and found nothing (as `integrations remove` of an unknown id).
+      process.exit(error instanceof NotFoundError ? EXIT_FAILED : EXIT_USAGE);
     }
     process.stderr.write(`dutybridge: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -14,7 +14,7 @@ export const EXIT_USAGE = 2;
 
 export const EXIT_CODES_HELP = `exit codes:
   0  done
-  1  failed (the command ran but did not succeed, e.g. nothing to remove, AWS or the stack refused)
+  1  failed (the command was right but did not succeed: no integration by that id, the local stack not running, AWS refused)
   2  usage: a bad command, option or value (the message says what to change); nothing was done`;
 
 export function version(): string {

@@ -4,6 +4,7 @@
  * the fix, and the documented exit code (0 ok, 1 failed, 2 usage). Issue 12 item 5.
  */
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +133,32 @@ describe('failures (exit 1) say the cause in one line', () => {
       expect(start.status).toBe(1);
     } finally {
       rmSync(path.join(dataDir, 'lock'), { force: true });
+    }
+  });
+
+  it('an id that names nothing: exit 1, the id named', () => {
+    expectOneLineError(cli(['integrations', 'show', 'no-such-integration']), /^dutybridge: no integration with id no-such-integration$/, 1);
+    const removed = cli(['integrations', 'remove', 'no-such-integration', '--yes']);
+    expect(removed.stdout.trim()).toBe('no integration no-such-integration');
+    expect(removed.status).toBe(1);
+  });
+
+  it('`npm start` on a port in use says which port and which variable changes it', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const [variable, env] of [
+        ['PORT', { PORT: String(port), SIM_PORT: '0' }],
+        ['SIM_PORT', { PORT: '0', SIM_PORT: String(port) }],
+      ] as const) {
+        const start = run(['scripts/run-ts.js', 'scripts/local-stack.ts'], env);
+        const lines = `${start.stdout}${start.stderr}`.split('\n').filter((l) => l.trim() !== '');
+        expect(lines).toEqual([`dutybridge local stack failed to start: port ${port} is in use (another \`npm start\` or program): stop it, or choose another with ${variable}=…`]);
+        expect(start.status).toBe(1);
+      }
+    } finally {
+      server.close();
     }
   });
 

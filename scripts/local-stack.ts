@@ -10,6 +10,8 @@ import { startLocalStack } from '../local/stack';
 import { isVerbose, printOutcomes } from '../local/verbose';
 import { seedDemo } from '../local/demo';
 import { createSimulator } from '../sim/server';
+import { actionsFromJsonLines, localViewInsight } from '../local/view-insight';
+import { actionsTapFile } from '../local/actions-tap';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -19,7 +21,13 @@ async function main(): Promise<void> {
   if (verbose) printOutcomes();
   const log = verbose ? (line: string) => console.log(line) : undefined;
   const stack = await startLocalStack({ dataDir, port: Number(process.env.PORT ?? 8787), log });
-  const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), seed: true, log });
+  // The view shows, per card, the operation log and the incident.action messages of its incident.
+  const insight = localViewInsight({
+    tableName: stack.env.STATE_TABLE_NAME!,
+    // The stack's copy of every published incident.action (local/actions-tap.ts).
+    actions: actionsFromJsonLines(actionsTapFile(dataDir)),
+  });
+  const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), seed: true, log, insight });
   const demo = await seedDemo({ gatewayUrl: stack.gatewayUrl, simulatorUrl: simulator.url });
 
   console.log(`data        ${dataDir}`);

@@ -16,7 +16,7 @@ import { DynamoMemberDirectory } from './adapters/aws/member-directory';
 import { DynamoMobileLookupCache } from './adapters/aws/mobile-lookup-cache';
 import { DynamoOperationLog } from './adapters/aws/operation-log';
 import { DynamoRateLimitCounters } from './adapters/aws/rate-limit-counters';
-import { SqsDeadLetterSink, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
+import { SqsDeadLetterSink, SqsDelayedRequeue, SqsInboundCallbackQueue, SqsOutgoingCalls, SqsRetryVisibility } from './adapters/aws/queues';
 import { DynamoDingTalkCardStore } from './adapters/aws/dingtalk-card-store';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DynamoWeComCardStore } from './adapters/aws/wecom-card-store';
@@ -201,6 +201,11 @@ export function deadLetterSink(queue: QueueDefinition): SqsDeadLetterSink {
 
 export function retryVisibility(queue: QueueDefinition): SqsRetryVisibility {
   return new SqsRetryVisibility(getSqsClient(), config().queueUrls[queue.id]);
+}
+
+/** Parks waiting records of a standard queue as delayed copies on it (shared/runtime/queue.ts). */
+export function delayedRequeue(queue: QueueDefinition): SqsDelayedRequeue {
+  return new SqsDelayedRequeue(getSqsClient(), config().queueUrls[queue.id]);
 }
 
 export { cardRefreshQueue, incidentEventsQueue, inboundCallbacksQueue };

@@ -7,13 +7,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
 import { getDocumentClient, getSecretsManagerClient, getSqsClient } from './adapters/aws/clients';
 import { DynamoDigestBuffer, DynamoDispatchLedger } from './adapters/aws/dispatch-ledger';
-import { DynamoQpsLimiter } from './adapters/aws/qps-limiter';
+import { DynamoQpsLimiter, type QpsLimiterOptions } from './adapters/aws/qps-limiter';
 import { DynamoQuotaMeter } from './adapters/aws/quota-meter';
 import { SqsOutgoingCalls } from './adapters/aws/queues';
 import { CachedIntegrationRepository, DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { SecretsManagerIntegrationSecrets } from './adapters/aws/secrets';
 import { DingTalkClients } from './adapters/dingtalk/messengers';
 import { DispatchUseCase, type DispatchTarget } from './application/dispatch';
+import type { Clock } from './application/ports';
 import { TokenProvider } from './application/token-provider';
 import { dingTalkLimits } from './domain/rate-limit';
 import type { DingTalkIntegration } from './domain/integration';
@@ -26,7 +27,16 @@ import { logger, metrics } from './runtime/observability';
 let useCase: DispatchUseCase | undefined;
 
 export function dispatchUseCase(): DispatchUseCase {
-  if (useCase) return useCase;
+  useCase ??= createDispatchUseCase();
+  return useCase;
+}
+
+/**
+ * A dispatch use case over the deployment's adapters. `clock` and `sleep` drive the QPS limiter's
+ * slots and the use case's waits (the system clock unless a test or bench runs on a scaled clock,
+ * shared with the simulator's); `limiter` overrides the limiter's horizon and boundary guard.
+ */
+export function createDispatchUseCase(options: { clock?: Clock; sleep?: (ms: number) => Promise<void>; limiter?: Pick<QpsLimiterOptions, 'maxWaitMs' | 'boundaryGuardMs'> } = {}): DispatchUseCase {
   const client = getDocumentClient();
   const table = config().stateTableName;
   const integrations = new CachedIntegrationRepository(new DynamoIntegrationRepository(client, table));
@@ -52,11 +62,13 @@ export function dispatchUseCase(): DispatchUseCase {
     return { client: await clients.forIntegration(integration as DingTalkIntegration), appKey: settings.clientId, orgKey };
   };
 
-  useCase = new DispatchUseCase({
+  return new DispatchUseCase({
     targetFor,
     // Every finished call and every retry, per recipient, in the operation log.
     operationLog: operationLog(),
-    limiter: new DynamoQpsLimiter(client, table, { limit: (app) => qpsOfApp.get(app) ?? dingTalkLimits().qpsPerAppAndApi }),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    limiter: new DynamoQpsLimiter(client, table, { limit: (app) => qpsOfApp.get(app) ?? dingTalkLimits().qpsPerAppAndApi, ...options.limiter, ...(options.clock ? { clock: options.clock } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }),
     quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? dingTalkLimits().monthlyMeteredCalls }),
     ledger: new DynamoDispatchLedger(client, table),
     digests: new DynamoDigestBuffer(client, table),
@@ -81,7 +93,6 @@ export function dispatchUseCase(): DispatchUseCase {
       logger.warn('DingTalk throttled the call; waiting before the retry', { kind: call.kind });
     },
   });
-  return useCase;
 }
 
 /** Flushes due digests of every DingTalk integration (the scheduled flush-digests function). */

@@ -7,9 +7,11 @@
  *                 call, queued (delayed, with its own idempotency key) before the ledger is finished.
  *                 `param.cardAlreadyExist` on createAndDeliver is delivered too (an earlier attempt).
  *  - throttled  → waited in process (≥ 1 s, "sleep 1秒，然后继续执行") and retried with a fresh QPS
- *                 slot, up to `throttleRetries` times; after that DispatchRetryLaterError, so the
- *                 handler lets SQS redeliver after the visibility timeout. In-process waiting keeps
- *                 the backlog moving; the SQS path bounds a Lambda's billed idle time.
+ *                 slot, up to `throttleRetries` times; after that DispatchRetryLaterError with
+ *                 `waiting: true`, so the handler parks the message on the queue with that delay
+ *                 (no receive spent). In-process waiting keeps the backlog moving; the queue path
+ *                 bounds a Lambda's billed idle time. A saturated QPS limiter (no slot within its
+ *                 horizon) and a key leased by another attempt are waits the same way.
  *  - retry / token (after the client's own refresh-and-retry) → DispatchRetryLaterError.
  *  - quota      → the month is closed (markExhausted), the call parked with the reason, never retried.
  *  - permanent  → recorded with the reason and parked for a human; never retried.
@@ -155,15 +157,25 @@ export type DispatchOutcome =
   | { readonly kind: 'parked'; readonly reason: string }
   | { readonly kind: 'rejected'; readonly reason: string; readonly code?: string | number };
 
-/** Let SQS redeliver this message after `retryAfterMs` (change the message's visibility to it). */
+/**
+ * Try this message again after `retryAfterMs`. Two causes, which the queue handler treats apart:
+ *  - `waiting: true` — nothing failed, the call only has to wait its turn: the QPS limiter has no
+ *    slot free within its horizon, DingTalk throttled (QPS), or another attempt holds the key's
+ *    lease. The handler parks the message on its queue with that delay without spending a receive
+ *    (shared/runtime/queue.ts), so a long backlog never dead-letters for waiting.
+ *  - otherwise — the attempt failed (5xx, timeout, token): the handler changes the message's
+ *    visibility to the delay and the receive counts towards maxReceiveCount (then the DLQ).
+ */
 export class DispatchRetryLaterError extends Error {
   override readonly name = 'DispatchRetryLaterError';
+  readonly waiting: boolean;
   constructor(
     message: string,
     readonly retryAfterMs: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; waiting?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.waiting = options?.waiting ?? false;
   }
 }
 
@@ -252,7 +264,7 @@ export class DispatchUseCase {
   private async run(call: OutgoingCall, ceilingSeverity: Severity, isDigest: boolean): Promise<DispatchOutcome> {
     const claim = await this.deps.ledger.begin(call.idempotencyKey, this.leaseMs);
     if (claim.kind === 'finished') return { kind: 'duplicate', previous: claim.record };
-    if (claim.kind === 'busy') throw new DispatchRetryLaterError(`another attempt of ${call.idempotencyKey} is in flight`, claim.retryAfterMs);
+    if (claim.kind === 'busy') throw new DispatchRetryLaterError(`another attempt of ${call.idempotencyKey} is in flight`, claim.retryAfterMs, { waiting: true });
 
     try {
       const target = await this.deps.targetFor(call.integrationId);
@@ -296,7 +308,9 @@ export class DispatchUseCase {
       } catch (error) {
         if (error instanceof QpsLimiterSaturatedError) {
           await this.deps.quota.refund(target.orgKey, 1, consumption.month);
-          throw new DispatchRetryLaterError((error as Error).message, 1000, { cause: error });
+          // Waiting, not failing: every slot within the limiter's horizon is taken by calls ahead of
+          // this one, so come back about one horizon later (at least 1 s).
+          throw new DispatchRetryLaterError((error as Error).message, Math.max(1000, error.maxWaitMs), { cause: error, waiting: true });
         }
         throw error;
       }
@@ -344,7 +358,7 @@ export class DispatchUseCase {
         }
         // Throttled calls are not metered ("因限流…导致的失败不会被统计到调用次数中").
         await this.deps.quota.refund(target.orgKey, 1, consumption.month);
-        throw new DispatchRetryLaterError(`still throttled after ${attempt} attempt(s): ${reason}`, waitMs, { cause: error });
+        throw new DispatchRetryLaterError(`still throttled after ${attempt} attempt(s): ${reason}`, waitMs, { cause: error, waiting: true });
       }
       case 'retry':
       case 'token': {

@@ -1,5 +1,6 @@
-/** SQS writers: the inbound-callbacks queue and the dead-letter-with-reason path. */
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+/** SQS writers: the inbound-callbacks queue, the dead-letter-with-reason path, retry visibility and delayed copies of waiting records. */
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DelayedRequeue, RequeueCopy } from '../../runtime/queue';
 import type { InboundCallbackMessage } from '../../domain/inbound';
 import type { DeadLetterSink, InboundCallbackQueue } from '../../application/ports';
 
@@ -51,6 +52,36 @@ export class SqsRetryVisibility {
 
   async change(receiptHandle: string, seconds: number): Promise<void> {
     await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.round(seconds)) }));
+  }
+}
+
+/**
+ * Parks a waiting record (shared/runtime/queue.ts): a copy of it, with its message attributes, sent
+ * to the same queue with DelaySeconds (≤ 900 s, SQS's cap). Standard queues only: FIFO queues take
+ * no per-message delay.
+ */
+export class SqsDelayedRequeue implements DelayedRequeue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {
+    if (queueUrl.endsWith('.fifo')) throw new Error(`a FIFO queue cannot take a delayed copy: ${queueUrl}`);
+  }
+
+  async requeue(copy: RequeueCopy): Promise<void> {
+    const attributes: Record<string, MessageAttributeValue> = {};
+    for (const [name, value] of Object.entries(copy.messageAttributes ?? {})) {
+      if (value.stringValue !== undefined) attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+      else if (value.binaryValue !== undefined) attributes[name] = { DataType: value.dataType, BinaryValue: Buffer.from(value.binaryValue, 'base64') };
+    }
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: copy.body,
+        DelaySeconds: Math.max(0, Math.min(900, Math.round(copy.delaySeconds))),
+        ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+      }),
+    );
   }
 }
 

@@ -117,6 +117,8 @@ describe('DispatchUseCase', () => {
     const error = await r.dispatch.execute(message).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DispatchRetryLaterError);
     expect((error as DispatchRetryLaterError).retryAfterMs).toBeGreaterThanOrEqual(1000);
+    // A throttle is a wait, not a failure: the queue parks it without spending a receive.
+    expect((error as DispatchRetryLaterError).waiting).toBe(true);
     expect((await r.meter.usage(APP.corpId)).used).toBe(0);
     expect((await r.dispatch.execute(message)).kind).toBe('sent'); // the redelivery goes through
   });
@@ -125,7 +127,7 @@ describe('DispatchUseCase', () => {
     const r = rig();
     await app.fault({ endpoint: 'robot/groupMessages/send', kind: 'http500', nextN: 1 });
     const message = call();
-    await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
+    await expect(r.dispatch.execute(message)).rejects.toMatchObject({ name: 'DispatchRetryLaterError', waiting: false });
     expect(r.ledger.recordOf(message.idempotencyKey)).toBeUndefined();
     expect((await r.meter.usage(APP.corpId)).used).toBe(0);
     expect(r.sleeps).toEqual([]);

@@ -76,12 +76,14 @@ function describeKey(key: string): string {
 
 function readSecretsFile(platform: 'wecom' | 'dingtalk', file: string, sources: SecretSources): Record<string, string> {
   const where = fileLabel(file);
+  if (file.trim() === '') throw new CliUsageError('--secrets-file needs a path (or - for standard input)');
   let text: string;
   try {
     text = sources.readText(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliUsageError(`cannot read ${where}${code ? ` (${code})` : ''}`);
+    const why: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder, not a file', EACCES: 'permission denied' };
+    throw new CliUsageError(`cannot read ${where}: ${(code && why[code]) ?? code ?? 'unreadable'}; give the path of a JSON file with the secrets (or - for standard input)`);
   }
   let parsed: unknown;
   try {

@@ -65,6 +65,8 @@ describe('usage errors (exit 2) name the flag as typed and what it must be', () 
     ['a misspelt command, with the nearest one', ['integration', 'list'], /^dutybridge: unknown command: integration list; did you mean `dutybridge integrations list`\?$/],
     ['a misspelt subcommand, with the nearest one', ['links', 'lst'], /^dutybridge: unknown command: links lst; did you mean `dutybridge links list`\?$/],
     ['an unknown command, with the commands there are', ['frobnicate'], /^dutybridge: unknown command: frobnicate; commands: .*integrations.*links/],
+    ['--secrets-file with a file that does not exist', ['integrations', 'add', 'wecom', '--corp-id', 'wwacme01', '--agent-id', '1', '--secrets-file', 'no-such-secrets.json'], /^dutybridge: cannot read --secrets-file no-such-secrets\.json: no such file; give the path of a JSON file with the secrets/],
+    ['--secrets-file with an empty path', ['integrations', 'add', 'wecom', '--corp-id', 'wwacme01', '--agent-id', '1', '--secrets-file', ''], /^dutybridge: --secrets-file needs a path \(or - for standard input\)$/],
     ['events publish without a file', ['events', 'publish'], /^dutybridge: events publish needs a FILE \(or - for standard input\)$/],
     ['events publish with an empty file argument', ['events', 'publish', ''], /^dutybridge: events publish needs a FILE/],
     ['events publish with a file that does not exist, named as typed', ['events', 'publish', 'no-such-event.json'], /^dutybridge: events publish: no such file: no-such-event\.json \(give the path of an incident event JSON file/],

@@ -120,7 +120,8 @@ describe('resolveSecrets', () => {
 
   it('refuses non-string values and unreadable files', () => {
     expect(failure(() => resolveSecrets('wecom', sources({ secretsFile: 's.json', files: { 's.json': JSON.stringify({ ...WECOM, token: 42 }) } }))).message).toBe('"token" in --secrets-file s.json must be a string');
-    expect(failure(() => resolveSecrets('wecom', sources({ secretsFile: 'nope.json' }))).message).toBe('cannot read --secrets-file nope.json (ENOENT)');
+    expect(failure(() => resolveSecrets('wecom', sources({ secretsFile: 'nope.json' }))).message).toBe('cannot read --secrets-file nope.json: no such file; give the path of a JSON file with the secrets (or - for standard input)');
+    expect(failure(() => resolveSecrets('wecom', sources({ secretsFile: '' }))).message).toBe('--secrets-file needs a path (or - for standard input)');
   });
 
   it('checks each value, saying where it came from but not what it is', () => {

@@ -68,7 +68,9 @@ export function refuseUnknownCommand(positionals: readonly string[], known: Read
     throw new CliUsageError(`${group} needs a subcommand: ${actions.join(', ')}${lines.length ? `\n${lines.join('\n')}` : ''}`);
   }
   const typed = positionals.slice(0, 2).join(' ');
-  const commands = [...known].map((k) => k.replace(/^demo-incident publish$/, 'demo-incident'));
+  // A command typed without its action (`demo-incident`, its usage line shows no `publish`) is suggested as typed.
+  const shown = (k: string): string => (usage.includes(`\n  ${k}`) ? k : k.split(' ')[0]);
+  const commands = [...known].map(shown);
   const guess = groups.has(group) && action !== undefined
     ? nearest(action, [...known].filter((k) => k.startsWith(`${group} `)).map((k) => k.slice(group.length + 1)))?.replace(/^/, `${group} `)
     : (nearest(typed, commands) ?? nearest(group, groups));

@@ -1,8 +1,8 @@
 import { editDistance, explainIntegrationProblems, explainParseError, nearest, refuseUnknownCommand, version } from '../../cli/usage';
 import { parseArgs } from 'node:util';
 
-const known = new Set(['integrations add', 'integrations list', 'integrations show', 'links set', 'links list', 'events publish', 'demo-incident publish']);
-const usage = 'commands:\n  integrations add wecom …\n  integrations list\n  integrations show ID\n  links set --integration ID\n  links list --integration ID\n  events publish FILE';
+const known = new Set(['integrations add', 'integrations list', 'integrations show', 'links set', 'links list', 'events publish', 'demo-incident publish', 'oplog show']);
+const usage = 'commands:\n  integrations add wecom …\n  integrations list\n  integrations show ID\n  links set --integration ID\n  links list --integration ID\n  events publish FILE\n  demo-incident [--title T]\n  oplog --incident ID';
 
 function refusal(positionals: string[]): string {
   try {
@@ -24,7 +24,8 @@ it('unknown commands suggest the nearest one; a group alone lists its subcommand
   expect(refusal(['integrations', 'lst'])).toBe('unknown command: integrations lst; did you mean `dutybridge integrations list`?');
   expect(refusal(['integration', 'list'])).toBe('unknown command: integration list; did you mean `dutybridge integrations list`?');
   expect(refusal(['demo-incidnet'])).toBe('unknown command: demo-incidnet; did you mean `dutybridge demo-incident`?');
-  expect(refusal(['frobnicate'])).toMatch(/^unknown command: frobnicate; commands: integrations, links, events, demo-incident$/);
+  expect(refusal(['oplg'])).toBe('unknown command: oplg; did you mean `dutybridge oplog`?');
+  expect(refusal(['frobnicate'])).toMatch(/^unknown command: frobnicate; commands: integrations, links, events, demo-incident, oplog$/);
   expect(refusal(['links'])).toBe('links needs a subcommand: set, list\n  links set --integration ID\n  links list --integration ID');
 });
 

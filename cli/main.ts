@@ -16,6 +16,8 @@ import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
+import { oplogCommand } from './oplog';
+import { DynamoOperationLog } from '../shared/adapters/aws/operation-log';
 import { actionsTail } from './actions';
 import { guardEventTargets } from './event-targets';
 import { incidentsShow } from './incidents';
@@ -38,6 +40,8 @@ commands:
   integrations show ID
   integrations remove ID [--yes]   asks to type the ID on a terminal; --yes for scripts (required without a terminal)
   groups list --integration ID
+  oplog --incident ID | --member EMAIL | --integration ID [--since 30m|1h|2d] [--json]
+                                   the operation log: every delivery and every decision not to deliver, with the reason
   events publish FILE|-            validate an incident event (JSON) and put it on the incident-events queue
                    [--strict]      targets naming no integration of the stack: warned about; --strict refuses (exit 2)
   incidents show ID                state, version, cards per platform and their freshness, timeline of events, clicks, actions
@@ -99,6 +103,9 @@ const options = {
   yes: { type: 'boolean' },
   'allow-real-credentials-locally': { type: 'boolean' },
   json: { type: 'boolean' },
+  incident: { type: 'string' },
+  member: { type: 'string' },
+  since: { type: 'string' },
   strict: { type: 'boolean' },
   follow: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -128,8 +135,10 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
+  if (positionals[0] === 'oplog') positionals.splice(1, 0, 'show');
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
+  known.add('oplog show');
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
@@ -223,6 +232,8 @@ async function main(argv: string[]): Promise<number> {
         return await incidentsShow(arg, target.tableName, json, print);
       case 'actions tail':
         return await actionsTail(target, { follow: values.follow === true, json });
+      case 'oplog show':
+        return await oplogCommand(values, new DynamoOperationLog(getDocumentClient(), target.tableName), print);
       case 'links set':
       case 'links list':
       case 'links remove':

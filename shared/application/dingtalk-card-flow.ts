@@ -44,6 +44,15 @@ export const MOBILE_LOOKUP_MISS_TTL_SECONDS = 86_400;
 /** getbymobile errcode for a malformed mobile ("企业中无效的手机号", query-users-by-phone-number). */
 const INVALID_MOBILE_ERRCODE = 40104;
 
+/** Why a responder could not be @mentioned, with the fix. */
+const MENTION_REASONS: Readonly<Record<UnmentionedResponder['reason'], string>> = {
+  no_mobile: 'no mobile is known for them (publish member.upserted with their mobile, or link them with dutybridge links set)',
+  not_found: 'DingTalk has no member with their mobile in this org (link them with dutybridge links set)',
+  invalid_mobile: 'DingTalk refused their mobile as invalid (correct it with member.upserted)',
+  lookup_refused: 'DingTalk refused the mobile lookup (give the app the contacts permission, 通讯录只读权限)',
+  lookup_failed: 'the mobile lookup failed; it is tried again with the next card',
+};
+
 /** The mobile as getbymobile takes it: mainland numbers without the country code, others keep it ("+1-…"). */
 export function dingTalkMobile(mobile: string): string {
   return mobile.trim().replace(/^\+86-?/, '');
@@ -93,7 +102,14 @@ export class DingTalkCardFlow implements CardClickPort {
     if (!existing && incident.status === 'Closed') return;
     const templateId = integration.settings.cardTemplateId;
     if (!templateId) {
-      this.deps.record('dingtalk_no_card_template', { integrationId: integration.id, incidentId: incident.incidentId, reason: 'set cardTemplateId on the integration (see shared/adapters/dingtalk/card-template)' });
+      this.deps.record(
+        'dingtalk_no_card_template',
+        dropDetails('template_error', `no DingTalk card was sent for ${integration.id}: the integration has no cardTemplateId. Set it (integrations add dingtalk --card-template-id …, see shared/adapters/dingtalk/card-template)`, {
+          incidentId: incident.incidentId,
+          integrationId: integration.id,
+          platform: 'dingtalk',
+        }),
+      );
       return;
     }
     const nowMs = this.deps.clock.nowMs();
@@ -192,7 +208,19 @@ export class DingTalkCardFlow implements CardClickPort {
       if ('userId' in found) atUserIds[found.userId] = name;
       else unmentioned.push({ email, ...found });
     }
-    for (const person of unmentioned) this.deps.record('dingtalk_mention_unresolved', { integrationId: integration.id, incidentId, ...person });
+    for (const person of unmentioned) {
+      this.deps.record('dingtalk_mention_unresolved', {
+        ...dropDetails('mention_unresolved', `${person.email} is not @mentioned on the DingTalk group card: ${MENTION_REASONS[person.reason]}${person.detail ? ` (${person.detail})` : ''}`, {
+          incidentId,
+          integrationId: integration.id,
+          platform: 'dingtalk',
+          recipient: person.email,
+        }),
+        email: person.email,
+        mentionReason: person.reason,
+        ...(person.detail ? { detail: person.detail } : {}),
+      });
+    }
     return { atUserIds, unmentioned };
   }
 

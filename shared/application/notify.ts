@@ -68,7 +68,18 @@ export class NotifyUseCase {
       const current = await this.deps.incidents.get(event.incidentId);
       const result = applyIncidentEvent(current, event, nowMs);
       if (result.kind === 'stale') {
-        this.deps.record('event_stale', { incidentId: event.incidentId, reason: result.reason });
+        // A repeated version is a redelivery (not a drop); an older one changes nothing and is recorded.
+        const older = !current || event.version !== current.version;
+        this.deps.record(
+          'event_stale',
+          older
+            ? dropDetails(
+                'event_version_stale',
+                `${event.type} version ${event.version} was ignored: dutybridge holds version ${current?.version ?? '?'} of ${event.incidentId}, and versions must grow per incident. Publish the change with a version above ${current?.version ?? 0}.`,
+                { incidentId: event.incidentId },
+              )
+            : { incidentId: event.incidentId, reason: result.reason },
+        );
         incident = current;
         // The same version again is a redelivery: its first attempt may have died before asking for
         // the refresh, so the follow-up below runs again (refreshes are idempotent).

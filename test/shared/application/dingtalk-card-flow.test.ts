@@ -115,10 +115,12 @@ describe('DingTalk group card @mentions', () => {
       { email: 'nomobile@example.com', reason: 'no_mobile' },
       { email: 'stranger@example.com', reason: 'no_mobile' },
     ]);
-    expect(t.recorded.filter((r) => r.event === 'dingtalk_mention_unresolved').map((r) => [r.details.email, r.details.reason])).toEqual([
-      ['nomobile@example.com', 'no_mobile'],
-      ['stranger@example.com', 'no_mobile'],
+    const unresolved = t.recorded.filter((r) => r.event === 'dingtalk_mention_unresolved');
+    expect(unresolved.map((r) => [r.details.email, r.details.mentionReason, r.details.result, r.details.reasonCode])).toEqual([
+      ['nomobile@example.com', 'no_mobile', 'dropped', 'mention_unresolved'],
+      ['stranger@example.com', 'no_mobile', 'dropped', 'mention_unresolved'],
     ]);
+    expect(unresolved[0]!.details.reason).toBe('nomobile@example.com is not @mentioned on the DingTalk group card: no mobile is known for them (publish member.upserted with their mobile, or link them with dutybridge links set)');
   });
 
   it('caches hits for 7 days and misses for 1 day: a second incident looks nobody up again', async () => {

@@ -97,7 +97,8 @@ describe('notify: events for unknown integrations', () => {
     const t = setup(['demo-wecom']);
     await t.useCase.process(triggered([{ integrationId: 'demo-wecom' }], 3));
     expect(await t.useCase.process(triggered([{ integrationId: 'acme-wecom' }], 2))).toBe('stale');
-    expect(t.drops()).toEqual([]);
+    // Only the stale version is recorded (operation log: event_version_stale), not its unknown target.
+    expect(t.drops().map((d) => (d as { reasonCode?: string }).reasonCode)).toEqual(['event_version_stale']);
   });
 
   it('applies an event with a known and an unknown target, and records the unknown one as dropped', async () => {

@@ -18,6 +18,9 @@ import {
 } from '../../../shared/application/operation-records';
 import type { Link, WeComCallFailure, WeComCardStore } from '../../../shared/application/ports';
 import { WeComCardsUseCase } from '../../../shared/application/wecom-cards';
+import { NotifyUseCase } from '../../../shared/application/notify';
+import { DingTalkCardFlow } from '../../../shared/application/dingtalk-card-flow';
+import { incidentEventSchema } from '../../../shared/domain/incident-events';
 import { dropDetails } from '../../../shared/application/drops';
 import type { Incident } from '../../../shared/domain/incident';
 import type { WeComIntegration } from '../../../shared/domain/integration';
@@ -266,5 +269,42 @@ describe('the recorder', () => {
     expect(operationFromDetails({ result: 'dropped', reasonCode: 'nonsense', reason: 'r' }, 1)).toBeUndefined();
     expect(operationFromDetails({ outcome: 'x' }, 1)).toBeUndefined();
     expect(operationFromDetails({ result: 'dropped', reasonCode: 'no_target', reason: 'r'.repeat(2000) }, 1)?.reason).toHaveLength(1000);
+  });
+});
+
+describe('drops the use cases hand to record()', () => {
+  it('an older event version is a drop that names the version held; a repeated one is not', async () => {
+    const log = new InMemoryOperationLog();
+    const recorder = new OperationRecorder(log, () => undefined, () => 5, () => undefined);
+    let stored: Incident | undefined;
+    const useCase = new NotifyUseCase({
+      incidents: { get: async () => stored, save: async (next: Incident) => void (stored = next), clearPendingActions: async () => true } as never,
+      integrations: { get: async () => ({ id: 'acme-wecom', platform: 'wecom' }) } as never,
+      members: {} as never,
+      weComCards: { deliver: async () => undefined } as never,
+      dingTalkCards: {} as never,
+      clicks: { flushPending: async () => false },
+      refresh: { request: async () => undefined },
+      clock: { nowMs: () => 1_000 },
+      record: recorder.record,
+    });
+    const event = (version: number) =>
+      incidentEventSchema.parse({ type: 'incident.updated', incidentId: 'inc-5', version, occurredAt: '2026-11-22T02:00:00Z', title: 'T', severity: 'Critical', targets: [{ integrationId: 'acme-wecom' }] });
+    await useCase.process(event(3));
+    await useCase.process(event(3));
+    await useCase.process(event(2));
+    await recorder.settle();
+    expect(log.records).toEqual([
+      expect.objectContaining({ incidentId: 'inc-5', result: 'dropped', reasonCode: 'event_version_stale', reason: expect.stringContaining('incident.updated version 2 was ignored: dutybridge holds version 3 of inc-5') }),
+    ]);
+  });
+
+  it('a DingTalk integration without a card template is a template_error drop', async () => {
+    const log = new InMemoryOperationLog();
+    const recorder = new OperationRecorder(log, () => undefined, () => 5, () => undefined);
+    const flow = new DingTalkCardFlow({ cards: { getCard: async () => undefined }, clock: { nowMs: () => 5 }, record: recorder.record } as never);
+    await flow.deliver({ id: 'acme-ding', platform: 'dingtalk', settings: { clientId: 'c' } } as never, { incidentId: 'inc-6', status: 'Triggered' } as never);
+    await recorder.settle();
+    expect(log.records).toEqual([expect.objectContaining({ incidentId: 'inc-6', integrationId: 'acme-ding', platform: 'dingtalk', result: 'dropped', reasonCode: 'template_error', reason: expect.stringMatching(/--card-template-id/) })]);
   });
 });

@@ -87,6 +87,8 @@ export interface SimUser {
   readonly email: string;
   /** DingTalk unionId (ignored by WeCom). */
   readonly unionId?: string;
+  /** WeCom: the member has no account license; message/send lists them in `unlicenseduser` and delivers nothing to them. */
+  readonly unlicensed?: boolean;
 }
 
 /** A message or card as a user sees it in a conversation (1:1 or group). */

@@ -443,18 +443,21 @@ export class WeComModule implements PlatformModule {
     if (reused) return this.acceptReusedTask(corp, reused, invalidUsers, invalidParty, invalidTag, ctx);
     createTask?.();
     const dropped: string[] = [];
+    // Members without an account license get nothing and are listed in unlicenseduser (DOC-90236).
+    const unlicensed: string[] = [];
     for (const user of recipients) {
-      if (this.overMemberLimit(`${corp.corpId}/${corp.agentId}/${user.userId}`, ctx.clock.now())) dropped.push(user.userId);
+      if (user.unlicensed) unlicensed.push(user.userId);
+      else if (this.overMemberLimit(`${corp.corpId}/${corp.agentId}/${user.userId}`, ctx.clock.now())) dropped.push(user.userId);
       else ctx.deliver(deliverable(user.userId));
     }
     return {
       endpoint: 'message/send',
-      body: this.sendOkBody(invalidUsers, invalidParty, invalidTag, responseCode),
+      body: this.sendOkBody(invalidUsers, invalidParty, invalidTag, responseCode, unlicensed),
       reason:
         dropped.length > 0
           ? `per-member limit (${MEMBER_PER_MINUTE}/min, ${MEMBER_PER_HOUR}/h): silently dropped for ${dropped.join(', ')}`
-          : invalidUsers.length > 0
-            ? `partial: invalid users ${invalidUsers.join('|')}`
+          : invalidUsers.length > 0 || unlicensed.length > 0
+            ? `partial:${invalidUsers.length > 0 ? ` invalid users ${invalidUsers.join('|')}` : ''}${unlicensed.length > 0 ? ` unlicensed users ${unlicensed.join('|')}` : ''}`
             : undefined,
     };
   }
@@ -474,14 +477,14 @@ export class WeComModule implements PlatformModule {
   }
 
   /** message/send's success answer (DOC-90236): partial failures are listed, not errors. */
-  private sendOkBody(invalidUsers: string[], invalidParty: string[], invalidTag: string[], responseCode: string | undefined): Json {
+  private sendOkBody(invalidUsers: string[], invalidParty: string[], invalidTag: string[], responseCode: string | undefined, unlicensed: readonly string[] = []): Json {
     return {
       errcode: 0,
       errmsg: 'ok',
       invaliduser: invalidUsers.join('|'),
       invalidparty: invalidParty.join('|'),
       invalidtag: invalidTag.join('|'),
-      unlicenseduser: '',
+      unlicenseduser: unlicensed.join('|'),
       msgid: `sim${Date.now().toString(36)}${++this.messageSeq}`,
       ...(responseCode ? { response_code: responseCode } : {}),
     };

@@ -1,7 +1,7 @@
 /**
  * The operation log end to end on the local stack and the simulator: an incident for a linked, an
- * unlinked and a wrongly linked person on WeCom gives one record each (sent; dropped App Not
- * Linked; failed invalid user), found by incident and by member; on DingTalk a card delivered
+ * unlinked, an unlicensed and a wrongly linked person on WeCom gives one record each (sent; dropped
+ * App Not Linked; failed not licensed; failed invalid user), found by incident and by member; on DingTalk a card delivered
  * through dispatch is recorded per recipient (by email), and a call refused once the org's
  * monthly quota is used up is recorded as failed quota_exhausted.
  */
@@ -31,7 +31,14 @@ beforeAll(async () => {
   const wecom = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...corp, users: [{ userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com' }] }),
+    body: JSON.stringify({
+      ...corp,
+      users: [
+        { userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com' },
+        // No account license: message/send lists carol in unlicenseduser and she gets nothing.
+        { userId: 'carol', name: 'Carol Wu', mobile: '+86-13800000006', email: 'carol@example.com', unlicensed: true },
+      ],
+    }),
   });
   expect(wecom.status).toBe(200);
   const ding = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
@@ -58,6 +65,7 @@ beforeAll(async () => {
   await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'oplog-card-api-secret' }, t.url, t.stack.env.STATE_TABLE_NAME);
   const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
   await links.set({ integrationId: WECOM, email: 'alice@example.com', userId: 'alice', linkedAt: Date.now() });
+  await links.set({ integrationId: WECOM, email: 'carol@example.com', userId: 'carol', linkedAt: Date.now() });
   // Linked to a userid WeCom does not know: message/send lists it in invaliduser.
   await links.set({ integrationId: WECOM, email: 'dave@example.com', userId: 'ghost', linkedAt: Date.now() });
   await links.set({ integrationId: DING, email: 'lina@example.com', userId: 'lina', linkedAt: Date.now() });
@@ -82,18 +90,20 @@ const triggered = (incidentId: string, targets: object[]) => ({
 });
 const summary = (records: { recipient?: string; result: string; reasonCode: string }[]) => records.map((r) => [r.recipient, r.result, r.reasonCode]).sort();
 
-it('WeCom: sent, App Not Linked and invalid user, one record each, by incident and by member', async () => {
-  await publish(triggered('oplog-1', [{ integrationId: WECOM, persons: ['alice@example.com', 'bob@example.com', 'dave@example.com'] }]));
+it('WeCom: sent, App Not Linked, not licensed and invalid user, one record each, by incident and by member', async () => {
+  await publish(triggered('oplog-1', [{ integrationId: WECOM, persons: ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dave@example.com'] }]));
   const records = await eventually(async () => {
     const found = await log().query({ incidentId: 'oplog-1' });
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
     return found;
   }, 20_000);
   expect(summary(records)).toEqual([
     ['alice@example.com', 'sent', 'delivered'],
     ['bob@example.com', 'dropped', 'app_not_linked'],
+    ['carol@example.com', 'failed', 'not_licensed'],
     ['dave@example.com', 'failed', 'invalid_user'],
   ]);
+  expect(records.find((r) => r.recipient === 'carol@example.com')!.reason).toMatch(/no license .*Assign them an account license/);
   for (const r of records) expect(r).toMatchObject({ integrationId: WECOM, platform: 'wecom', incidentId: 'oplog-1' });
   expect(records.find((r) => r.recipient === 'bob@example.com')!.reason).toMatch(/links set/);
   expect(records.find((r) => r.recipient === 'dave@example.com')).toMatchObject({ requestKind: 'message/send', reason: expect.stringMatching(/ghost.*invalid/) });
@@ -101,7 +111,7 @@ it('WeCom: sent, App Not Linked and invalid user, one record each, by incident a
   const bob = await log().query({ member: 'bob@example.com' });
   expect(bob).toEqual([expect.objectContaining({ incidentId: 'oplog-1', result: 'dropped', reasonCode: 'app_not_linked' })]);
   expect(summary(await log().query({ member: 'alice@example.com' }))).toEqual([['alice@example.com', 'sent', 'delivered']]);
-  expect((await log().query({ integrationId: WECOM })).length).toBeGreaterThanOrEqual(3);
+  expect((await log().query({ integrationId: WECOM })).length).toBeGreaterThanOrEqual(4);
 });
 
 it('DingTalk: a card delivered through dispatch, then a call parked on the exhausted monthly quota', async () => {

@@ -78,9 +78,6 @@ export function weComReasonCode(errcode: number | undefined, kind?: WeComCallFai
     case 45011:
     case 45033:
       return 'qps_throttled';
-    case 45047:
-    case 45035:
-      return 'quota_exhausted';
   }
   if (kind === 'throttled') return 'qps_throttled';
   if (kind === 'retry' || kind === 'token') return 'transient_error';

@@ -40,7 +40,7 @@ commands:
   integrations show ID
   integrations remove ID [--yes]   asks to type the ID on a terminal; --yes for scripts (required without a terminal)
   groups list --integration ID
-  oplog --incident ID | --member EMAIL | --integration ID [--since 30m|1h|2d] [--json]
+  oplog --incident ID | --member EMAIL | --integration ID [--since 30m|1h|2d] [--json]   (or --since alone: everything)
                                    the operation log: every delivery and every decision not to deliver, with the reason
   events publish FILE|-            validate an incident event (JSON) and put it on the incident-events queue
                    [--strict]      targets naming no integration of the stack: warned about; --strict refuses (exit 2)

@@ -1,6 +1,6 @@
 /**
- * `dutybridge oplog --incident ID | --member EMAIL | --integration ID [--since 1h] [--json]`: the
- * operation log, newest first — every delivery attempt and every decision not to deliver, with the
+ * `dutybridge oplog --incident ID | --member EMAIL | --integration ID [--since 1h] [--json]` (or
+ * `--since` alone: everything in that time): the operation log, newest first — every delivery attempt and every decision not to deliver, with the
  * reason in plain words. Records are kept 30 days.
  */
 import type { OperationLog } from '../shared/application/ports';
@@ -52,14 +52,14 @@ export async function oplogCommand(
   const incidentId = values.incident?.trim() || undefined;
   const member = values.member?.trim().toLowerCase() || undefined;
   const integrationId = values.integration?.trim() || undefined;
-  if (!incidentId && !member && !integrationId) {
-    throw new CliUsageError('oplog needs --incident ID, --member EMAIL or --integration ID (add --since 1h to see only the last hour)');
+  if (!incidentId && !member && !integrationId && values.since === undefined) {
+    throw new CliUsageError('oplog needs --incident ID, --member EMAIL, --integration ID or --since 1h (everything in the last hour)');
   }
   if (member && !/^[^@\s]+@[^@\s]+$/.test(member)) throw new CliUsageError(`--member: "${values.member}" is not an email address`);
   const sinceMs = values.since === undefined ? undefined : parseSince(values.since, nowMs);
   const records = await log.query({ incidentId, member, integrationId, ...(sinceMs === undefined ? {} : { sinceMs }) });
   const json = values.json === true;
-  const what = [incidentId && `incident ${incidentId}`, member && `member ${member}`, integrationId && `integration ${integrationId}`].filter(Boolean).join(', ');
+  const what = [incidentId && `incident ${incidentId}`, member && `member ${member}`, integrationId && `integration ${integrationId}`].filter(Boolean).join(', ') || 'any incident';
   const when = values.since === undefined ? `in the last ${OPERATION_LOG_RETENTION_DAYS} days` : `since ${time(sinceMs!)}`;
   print(
     json,

@@ -88,8 +88,8 @@ export const keySpaces = {
   /** rate-limit-counters for card clicks: `RATE#click:<user|incident>:…#<window>`. */
   clickRateLimits: { partitionKeys: ['RATE#click:*'], actions: ['UpdateItem'] },
   /**
-   * operation-log append(): `OPLOG#incident#<id>`, `OPLOG#member#<email>`, `OPLOG#integration#<id>`
-   * (one item per dimension, 30-day TTL). Functions only append; the CLI queries.
+   * operation-log append(): `OPLOG#incident#<id>`, `OPLOG#member#<email>`, `OPLOG#integration#<id>`,
+   * `OPLOG#day#<date>` (one item per dimension, 30-day TTL). Functions only append; the CLI queries.
    */
   operationLog: { partitionKeys: ['OPLOG#*'], actions: ['PutItem'] },
 } as const satisfies Record<string, KeySpace>;

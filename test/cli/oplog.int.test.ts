@@ -81,6 +81,9 @@ it('by member (any case) and integration, --since, and --json', async () => {
   const parsed = JSON.parse(json.stdout) as (OperationRecord & { at: string })[];
   expect(parsed.map((p) => p.recipient)).toEqual(['bob@example.com', 'alice@example.com']);
   expect(parsed[0].at).toBe(new Date(records[2].atMs).toISOString());
+  const lastHour = await cli(['oplog', '--since', '1h']);
+  expect(lastHour.status).toBe(0);
+  expect(lastHour.stdout.trimEnd().split('\n')).toHaveLength(3);
   const none = await cli(['oplog', '--incident', 'inc-none']);
   expect(none.status).toBe(0);
   expect(none.stdout.trim()).toBe('no operation records for incident inc-none in the last 30 days (records are kept 30 days)');
@@ -89,7 +92,7 @@ it('by member (any case) and integration, --since, and --json', async () => {
 it('refuses a query without a subject and a bad --since in one line, exit 2', async () => {
   const bare = await cli(['oplog']);
   expect(bare.status).toBe(2);
-  expect(bare.stderr).toContain('oplog needs --incident ID, --member EMAIL or --integration ID');
+  expect(bare.stderr).toContain('oplog needs --incident ID, --member EMAIL, --integration ID or --since 1h');
   const since = await cli(['oplog', '--incident', 'inc-1', '--since', 'an hour']);
   expect(since.status).toBe(2);
   expect(since.stderr).toContain('--since: "an hour" is not a duration such as 30m, 1h or 2d');

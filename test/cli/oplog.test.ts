@@ -55,6 +55,13 @@ it('filters by member (any case) and time; says so when nothing matches', async 
   expect((await run({ integration: 'acme-wecom', since: '5m' }, records)).text).toBe('no operation records for integration acme-wecom since 2026-12-01 07:55:00Z (records are kept 30 days)');
 });
 
+it('--since alone gives every record in that time', async () => {
+  const records = [record(90, {}), record(10, { incidentId: 'inc-2', integrationId: 'acme-ding' })];
+  expect((await run({ since: '1h' }, records)).text.split('\n')).toHaveLength(2);
+  expect((await run({ since: '2h' }, records)).text.split('\n')).toHaveLength(3);
+  expect((await run({ since: '5m' }, records)).text).toBe('no operation records for any incident since 2026-12-01 07:55:00Z (records are kept 30 days)');
+});
+
 it('--json gives the records with an ISO time', async () => {
   const { json, value } = await run({ incident: 'inc-1', json: true }, [record(1, {})]);
   expect(json).toBe(true);
@@ -62,7 +69,7 @@ it('--json gives the records with an ISO time', async () => {
 });
 
 it('refuses a query without incident, member or integration, and a member that is not an email', async () => {
-  await expect(run({ since: '1h' }, [])).rejects.toThrow('oplog needs --incident ID, --member EMAIL or --integration ID');
+  await expect(run({}, [])).rejects.toThrow('oplog needs --incident ID, --member EMAIL, --integration ID or --since 1h (everything in the last hour)');
   await expect(run({ member: 'alice' }, [])).rejects.toThrow('--member: "alice" is not an email address');
 });
 

@@ -5,6 +5,7 @@
  *   pk `OPLOG#incident#<incidentId>`        sk `<ISO time>#<random>`
  *   pk `OPLOG#member#<email, lower case>`   sk `<ISO time>#<random>`   (when the recipient is an email)
  *   pk `OPLOG#integration#<integrationId>`  sk `<ISO time>#<random>`
+ *   pk `OPLOG#day#<YYYY-MM-DD, UTC>`         sk `<ISO time>#<random>`   (everything, by time)
  *
  * Every item carries the whole record and `expiresAt` (the table's TTL attribute) 30 days after
  * the record's time. DynamoDB deletes expired items lazily, so queries skip them. Functions only
@@ -18,7 +19,9 @@ import { OPERATION_LOG_RETENTION_DAYS, type OperationLogQuery, type OperationRec
 const PARALLEL_PUTS = 16;
 const DEFAULT_LIMIT = 200;
 
-export function operationLogPartition(dimension: 'incident' | 'member' | 'integration', value: string): string {
+export type OperationLogDimension = 'incident' | 'member' | 'integration' | 'day';
+
+export function operationLogPartition(dimension: OperationLogDimension, value: string): string {
   return `OPLOG#${dimension}#${dimension === 'member' ? value.trim().toLowerCase() : value}`;
 }
 
@@ -28,6 +31,7 @@ export function operationLogPartitions(record: OperationRecord): string[] {
   if (record.incidentId) keys.push(operationLogPartition('incident', record.incidentId));
   if (record.recipient?.includes('@')) keys.push(operationLogPartition('member', record.recipient));
   if (record.integrationId) keys.push(operationLogPartition('integration', record.integrationId));
+  keys.push(operationLogPartition('day', utcDay(record.atMs)));
   return keys;
 }
 
@@ -50,7 +54,10 @@ export class DynamoOperationLog implements OperationLog {
     }
   }
 
-  /** Newest first. One of incident, member or integration is required; the others filter. */
+  /**
+   * Newest first. By incident, integration or member (the first given selects the partition, the
+   * others filter); with none of them, every record since `sinceMs`, read day by day.
+   */
   async query(query: OperationLogQuery): Promise<OperationRecord[]> {
     const pk = query.incidentId
       ? operationLogPartition('incident', query.incidentId)
@@ -59,8 +66,20 @@ export class DynamoOperationLog implements OperationLog {
         : query.member
           ? operationLogPartition('member', query.member)
           : undefined;
-    if (!pk) throw new Error('an operation log query needs an incident, a member or an integration');
+    if (pk) return this.queryPartition(pk, query, query.limit ?? DEFAULT_LIMIT);
+    if (query.sinceMs === undefined) throw new Error('an operation log query needs an incident, a member, an integration or a time to start from');
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const found: OperationRecord[] = [];
+    const today = Date.parse(`${utcDay(this.nowMs())}T00:00:00Z`);
+    // No record outlives the retention: older days are not read.
+    const firstDay = Math.max(Date.parse(`${utcDay(query.sinceMs)}T00:00:00Z`), today - (OPERATION_LOG_RETENTION_DAYS + 1) * 86_400_000);
+    for (let day = today; day >= firstDay && found.length < limit; day -= 86_400_000) {
+      found.push(...(await this.queryPartition(operationLogPartition('day', utcDay(day)), query, limit - found.length)));
+    }
+    return found;
+  }
+
+  private async queryPartition(pk: string, query: OperationLogQuery, limit: number): Promise<OperationRecord[]> {
     const nowSeconds = Math.floor(this.nowMs() / 1000);
     const member = query.member?.trim().toLowerCase();
     const matches = (record: OperationRecord) =>
@@ -90,4 +109,9 @@ export class DynamoOperationLog implements OperationLog {
     } while (startKey);
     return found;
   }
+}
+
+/** `YYYY-MM-DD` of an epoch-ms time, in UTC. */
+function utcDay(atMs: number): string {
+  return new Date(atMs).toISOString().slice(0, 10);
 }

@@ -47,7 +47,7 @@ it('reads from a time on, and a user id recipient is not a member partition', as
 
 it('writes one item per dimension with the 30-day expiry, and skips expired items', async () => {
   await log().append([sent(nowMs, 'inc-4', 'carol@example.com')]);
-  for (const pk of ['OPLOG#incident#inc-4', 'OPLOG#member#carol@example.com', 'OPLOG#integration#acme-wecom']) {
+  for (const pk of ['OPLOG#incident#inc-4', 'OPLOG#member#carol@example.com', 'OPLOG#integration#acme-wecom', `OPLOG#day#${new Date(nowMs).toISOString().slice(0, 10)}`]) {
     const items = (await getDocumentClient().send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
     expect(items.length).toBeGreaterThan(0);
     expect(items.at(-1)).toMatchObject({ expiresAt: Math.floor(nowMs / 1000) + 30 * 86_400 });
@@ -56,6 +56,14 @@ it('writes one item per dimension with the 30-day expiry, and skips expired item
   expect(await log().query({ incidentId: 'inc-4' })).toEqual([]);
 });
 
-it('refuses a query without incident, member or integration', async () => {
-  await expect(log().query({ sinceMs: 0 })).rejects.toThrow(/incident, a member or an integration/);
+it('reads everything from a time on, day by day, newest first', async () => {
+  nowMs = 1_900_000_000_000;
+  await log().append([sent(nowMs - 2 * 86_400_000, 'inc-5', 'erin@example.com'), { ...sent(nowMs - 1000, 'inc-6', 'frank@example.com'), integrationId: 'acme-ding', platform: 'dingtalk' }]);
+  expect((await log().query({ sinceMs: nowMs - 3 * 86_400_000 })).map((r) => r.incidentId)).toEqual(['inc-6', 'inc-5']);
+  expect((await log().query({ sinceMs: nowMs - 3_600_000 })).map((r) => r.incidentId)).toEqual(['inc-6']);
+  expect(await log().query({ sinceMs: nowMs - 3 * 86_400_000, limit: 1 })).toHaveLength(1);
+});
+
+it('refuses a query without incident, member, integration or time', async () => {
+  await expect(log().query({})).rejects.toThrow(/incident, a member, an integration or a time/);
 });

@@ -1,5 +1,6 @@
 /** POST /dingtalk/{integrationId}/cards — DingTalk interactive-card button callbacks (sync answer). */
-import { dingTalkCardCallbackUseCase } from '../../shared/composition';
+import { dingTalkCardCallbackUseCase, settleOperationLog } from '../../shared/composition';
 import { callbackHandler } from '../../shared/runtime/http';
 
-export const handler = callbackHandler('dingtalk-cards', (request) => dingTalkCardCallbackUseCase().handle(request));
+// Operation-log writes (a click by someone not linked) start at once; they are awaited before the answer.
+export const handler = callbackHandler('dingtalk-cards', (request) => dingTalkCardCallbackUseCase().handle(request).finally(settleOperationLog));

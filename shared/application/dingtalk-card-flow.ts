@@ -119,7 +119,7 @@ export class DingTalkCardFlow implements CardClickPort {
     const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
     const where = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'dingtalk' as const };
     for (const email of notLinked) {
-      this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no DingTalk user linked in ${integration.id}, so no 1:1 card was sent to them; link them with dutybridge links set`, { ...where, recipient: email }), email });
+      this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no DingTalk user linked in ${integration.id}, so no 1:1 card was sent to them; link them with \`npx dutybridge links set --integration ${integration.id} --email ${email} --user-id <their DingTalk userId>\``, { ...where, recipient: email }), email });
     }
 
     const groupTargets: ConversationTarget[] = [];
@@ -302,7 +302,15 @@ export class DingTalkCardFlow implements CardClickPort {
       }
     }
     if (!link) {
-      this.deps.record('app_not_linked', { integrationId: click.integrationId, userId: click.userId, incidentId: card.incidentId });
+      this.deps.record('app_not_linked', {
+        ...dropDetails(
+          'app_not_linked',
+          `a click by DingTalk userId ${click.userId} changed nothing: no member is linked to that userId in ${click.integrationId} (the card told them to ask for a link); link them with \`npx dutybridge links set --integration ${click.integrationId} --email <their email> --user-id ${click.userId}\``,
+          { incidentId: card.incidentId, integrationId: click.integrationId, platform: 'dingtalk', recipient: click.userId },
+        ),
+        channel: 'click',
+        userId: click.userId,
+      });
       return { kind: 'update', userPrivateParamMap: { note: 'Your DingTalk account is not linked to the incident system yet; ask an administrator to link it.' } };
     }
     const key = typeof click.params.action === 'string' ? click.params.action : click.actionIds[0];

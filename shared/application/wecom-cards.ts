@@ -73,7 +73,7 @@ export class WeComCardsUseCase {
       const notLinked = emails.filter((e) => !links.has(e.toLowerCase()));
       const where = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom' as const };
       for (const email of notLinked) {
-        this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no WeCom user linked in ${integration.id}, so no card was sent to them; link them with dutybridge links set`, { ...where, recipient: email }), email });
+        this.deps.record('app_not_linked', { ...dropDetails('app_not_linked', `App Not Linked: ${email} has no WeCom user linked in ${integration.id}, so no card was sent to them; link them with \`npx dutybridge links set --integration ${integration.id} --email ${email} --user-id <their WeCom userid>\``, { ...where, recipient: email }), email });
       }
       // WeCom cards go 1:1 (message/send to userids); group chats named for a WeCom target get none.
       for (const group of target?.groups ?? []) {
@@ -250,7 +250,15 @@ export class WeComCardsUseCase {
     }
     const link = await this.deps.links.byUserId(integration.id, event.fromUserName);
     if (!link) {
-      this.deps.record('app_not_linked', { integrationId: integration.id, userId: event.fromUserName, incidentId: task.incidentId });
+      this.deps.record('app_not_linked', {
+        ...dropDetails(
+          'app_not_linked',
+          `a click by WeCom userid ${event.fromUserName} changed nothing: no member is linked to that userid in ${integration.id} (they were sent how to link); link them with \`npx dutybridge links set --integration ${integration.id} --email <their email> --user-id ${event.fromUserName}\``,
+          { incidentId: task.incidentId, integrationId: integration.id, platform: 'wecom', recipient: event.fromUserName },
+        ),
+        channel: 'click',
+        userId: event.fromUserName,
+      });
       const help =
         this.deps.linkHelpText?.(integration) ??
         'Your WeCom account is not linked to the incident system yet, so dutybridge cannot act for you. Ask an administrator to link it (npx dutybridge links set).';

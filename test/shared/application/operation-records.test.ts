@@ -308,3 +308,31 @@ describe('drops the use cases hand to record()', () => {
     expect(log.records).toEqual([expect.objectContaining({ incidentId: 'inc-6', integrationId: 'acme-ding', platform: 'dingtalk', result: 'dropped', reasonCode: 'template_error', reason: expect.stringMatching(/--card-template-id/) })]);
   });
 });
+
+describe('clicks by people who are not linked', () => {
+  it('DingTalk: the click is recorded as dropped app_not_linked, with the links set command for that userId', async () => {
+    const log = new InMemoryOperationLog();
+    const recorder = new OperationRecorder(log, () => undefined, () => 5, () => undefined);
+    const flow = new DingTalkCardFlow({
+      cards: { findOutTrack: async () => ({ incidentId: 'inc-8' }) },
+      links: { byUserId: async () => undefined },
+      clock: { nowMs: () => 5 },
+      record: recorder.record,
+    } as never);
+    const answer = await flow.onClick({ integrationId: 'acme-ding', outTrackId: 'o', userId: 'u9', params: { action: 'acknowledge' }, actionIds: [], clickKey: 'k' } as never);
+    expect(answer).toMatchObject({ kind: 'update' });
+    await recorder.settle();
+    expect(log.records).toEqual([
+      expect.objectContaining({
+        incidentId: 'inc-8',
+        integrationId: 'acme-ding',
+        platform: 'dingtalk',
+        channel: 'click',
+        recipient: 'u9',
+        result: 'dropped',
+        reasonCode: 'app_not_linked',
+        reason: expect.stringContaining('npx dutybridge links set --integration acme-ding --email <their email> --user-id u9'),
+      }),
+    ]);
+  });
+});

@@ -10,11 +10,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SLOW_DOWN_NOTE } from '../../shared/application/dingtalk-card-flow';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { dingTalkCardSignature } from '../../shared/crypto';
 import type { ConversationItem } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
-import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { addDingTalkIntegration, linkPeople, simDingTalkApp } from '../support/dingtalk-app';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
@@ -38,29 +37,9 @@ beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
   proxy = await startRecordingProxy(t.url);
-  const put = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people }),
-  });
-  expect(put.status).toBe(200);
-  const integration = await t.admin.addDingTalk({
-    id: ID,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    token: app.token,
-    aesKey: app.aesKey,
-    cardApiSecret: API_SECRET,
-    robotCode: app.robotCode,
-    corpId: app.corpId,
-    cardTemplateId: 'dutybridge-incident-card',
-    apiBase: sim.url,
-    oapiBase: sim.url,
-  });
-  if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
-  await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: API_SECRET }, proxy.url, t.stack.env.STATE_TABLE_NAME);
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  for (const p of people) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+  await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people });
+  await addDingTalkIntegration(t, sim, { id: ID, app, cardApiSecret: API_SECRET, callbackBase: proxy.url });
+  await linkPeople(t, ID, people);
   incidents = new DynamoIncidentRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
 });
 afterAll(async () => {

@@ -4,8 +4,7 @@ import type { ConversationItem } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
-import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { addDingTalkIntegration, linkPeople, simDingTalkApp } from '../support/dingtalk-app';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
@@ -107,29 +106,10 @@ describe('an exact replay of a real click', () => {
   beforeAll(async () => {
     sim = await createSimulator({ port: 0 });
     proxy = await startRecordingProxy(t.url);
-    const put = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${RID}/events`, users: [lina] }),
-    });
-    expect(put.status).toBe(200);
-    const integration = await t.admin.addDingTalk({
-      id: RID,
-      clientId: app.clientId,
-      clientSecret: app.clientSecret,
-      token: app.token,
-      aesKey: app.aesKey,
-      cardApiSecret: 'replay-card-api-secret',
-      robotCode: app.robotCode,
-      corpId: app.corpId,
-      cardTemplateId: 'dutybridge-incident-card',
-      apiBase: sim.url,
-      oapiBase: sim.url,
-    });
-    if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
+    await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${RID}/events`, users: [lina] });
     // Card clicks reach the gateway through the recording proxy.
-    await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'replay-card-api-secret' }, proxy.url, t.stack.env.STATE_TABLE_NAME);
-    await new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).set({ integrationId: RID, email: lina.email, userId: lina.userId, linkedAt: Date.now() });
+    await addDingTalkIntegration(t, sim, { id: RID, app, cardApiSecret: 'replay-card-api-secret', callbackBase: proxy.url });
+    await linkPeople(t, RID, [lina]);
   });
   afterAll(async () => {
     await sim?.stop();

@@ -10,10 +10,9 @@ import type { ConversationItem } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { DynamoDingTalkCardStore } from '../../shared/adapters/aws/dingtalk-card-store';
 import { DynamoGroupChatRegistry } from '../../shared/adapters/aws/group-registry';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoMemberDirectory } from '../../shared/adapters/aws/member-directory';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
-import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { addDingTalkIntegration, linkPeople, simDingTalkApp } from '../support/dingtalk-app';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -39,29 +38,10 @@ async function publish(body: object): Promise<void> {
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
-  const put = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people, groups: [{ openConversationId: GROUP, title: 'On-call', memberUserIds: ['lina', 'wangfang', 'zhaolei'] }] }),
-  });
-  expect(put.status).toBe(200);
-  const integration = await t.admin.addDingTalk({
-    id: ID,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    token: app.token,
-    aesKey: app.aesKey,
-    cardApiSecret: 'mention-card-api-secret',
-    robotCode: app.robotCode,
-    corpId: app.corpId,
-    cardTemplateId: 'dutybridge-incident-card',
-    apiBase: sim.url,
-    oapiBase: sim.url,
-  });
-  if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
-  await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'mention-card-api-secret' }, t.url, t.stack.env.STATE_TABLE_NAME);
+  await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people, groups: [{ openConversationId: GROUP, title: 'On-call', memberUserIds: ['lina', 'wangfang', 'zhaolei'] }] });
+  await addDingTalkIntegration(t, sim, { id: ID, app, cardApiSecret: 'mention-card-api-secret' });
   // Only lina is linked.
-  await new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).set({ integrationId: ID, email: 'lina@example.com', userId: 'lina', linkedAt: Date.now() });
+  await linkPeople(t, ID, [{ email: 'lina@example.com', userId: 'lina' }]);
   // The member directory: wangfang's mobile is DingTalk's; zhaolei has none; ghost's is unknown to DingTalk.
   await publish({ type: 'member.upserted', email: 'lina@example.com', name: '李娜', mobile: '+86-13800000002' });
   await publish({ type: 'member.upserted', email: 'wangfang@example.com', name: '王芳', mobile: '+86-13800000003' });

@@ -10,9 +10,8 @@ import type { ConversationItem } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { DynamoGroupChatRegistry } from '../../shared/adapters/aws/group-registry';
 import { DynamoQuotaMeter } from '../../shared/adapters/aws/quota-meter';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
-import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { addDingTalkIntegration, linkPeople, simDingTalkApp } from '../support/dingtalk-app';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -32,29 +31,9 @@ let sim: Simulator;
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
-  const put = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people, groups: [{ openConversationId: GROUP, title: 'Acme on-call', memberUserIds: ['lina', 'wangfang'] }] }),
-  });
-  expect(put.status).toBe(200);
-  const integration = await t.admin.addDingTalk({
-    id: ID,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    token: app.token,
-    aesKey: app.aesKey,
-    cardApiSecret: 'acme-card-api-secret',
-    robotCode: app.robotCode,
-    corpId: app.corpId,
-    cardTemplateId: 'dutybridge-incident-card',
-    apiBase: sim.url,
-    oapiBase: sim.url,
-  });
-  if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
-  await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'acme-card-api-secret' }, t.url, t.stack.env.STATE_TABLE_NAME);
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  for (const p of people) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+  await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${ID}/events`, users: people, groups: [{ openConversationId: GROUP, title: 'Acme on-call', memberUserIds: ['lina', 'wangfang'] }] });
+  await addDingTalkIntegration(t, sim, { id: ID, app, cardApiSecret: 'acme-card-api-secret' });
+  await linkPeople(t, ID, people);
 });
 afterAll(async () => {
   await t?.stop();

@@ -7,11 +7,11 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSimulator, type Simulator } from '../../sim/server';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoQuotaMeter } from '../../shared/adapters/aws/quota-meter';
 import { DynamoOperationLog } from '../../shared/adapters/aws/operation-log';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
-import { registerDingTalkCardCallback } from '../../cli/register-card-callback';
+import { addDingTalkIntegration, linkPeople, simDingTalkApp } from '../support/dingtalk-app';
+import { addWeComIntegration, putSimWeComCorp } from '../support/wecom-corp';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -28,47 +28,24 @@ const log = () => new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
-  const wecom = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      ...corp,
-      users: [
-        { userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com' },
-        // No account license: message/send lists carol in unlicenseduser and she gets nothing.
-        { userId: 'carol', name: 'Carol Wu', mobile: '+86-13800000006', email: 'carol@example.com', unlicensed: true },
-      ],
-    }),
+  const wecom = await putSimWeComCorp(sim, corp, {
+    users: [
+      { userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com' },
+      // No account license: message/send lists carol in unlicenseduser and she gets nothing.
+      { userId: 'carol', name: 'Carol Wu', mobile: '+86-13800000006', email: 'carol@example.com', unlicensed: true },
+    ],
   });
-  expect(wecom.status).toBe(200);
-  const ding = await fetch(`${sim.url}/_sim/dingtalk/apps/${app.clientId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...app, eventsUrl: `${t.url}/dingtalk/${DING}/events`, users: [{ userId: 'lina', name: '李娜', mobile: '+86-13800000002', email: 'lina@example.com', unionId: 'u-lina' }] }),
-  });
-  if (ding.status !== 200) throw new Error(await ding.text());
-  await t.admin.addWeCom({ id: WECOM, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
-  const integration = await t.admin.addDingTalk({
-    id: DING,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    token: app.token,
-    aesKey: app.aesKey,
-    cardApiSecret: 'oplog-card-api-secret',
-    robotCode: app.robotCode,
-    corpId: app.corpId,
-    cardTemplateId: 'dutybridge-incident-card',
-    apiBase: sim.url,
-    oapiBase: sim.url,
-  });
-  if (integration.platform !== 'dingtalk') throw new Error('unexpected platform');
-  await registerDingTalkCardCallback(integration, { clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'oplog-card-api-secret' }, t.url, t.stack.env.STATE_TABLE_NAME);
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  await links.set({ integrationId: WECOM, email: 'alice@example.com', userId: 'alice', linkedAt: Date.now() });
-  await links.set({ integrationId: WECOM, email: 'carol@example.com', userId: 'carol', linkedAt: Date.now() });
-  // Linked to a userid WeCom does not know: message/send lists it in invaliduser.
-  await links.set({ integrationId: WECOM, email: 'dave@example.com', userId: 'ghost', linkedAt: Date.now() });
-  await links.set({ integrationId: DING, email: 'lina@example.com', userId: 'lina', linkedAt: Date.now() });
+  expect(wecom).toBe(200);
+  await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${DING}/events`, users: [{ userId: 'lina', name: '李娜', mobile: '+86-13800000002', email: 'lina@example.com', unionId: 'u-lina' }] });
+  await addWeComIntegration(t, sim, { id: WECOM, corp });
+  await addDingTalkIntegration(t, sim, { id: DING, app, cardApiSecret: 'oplog-card-api-secret' });
+  await linkPeople(t, WECOM, [
+    { email: 'alice@example.com', userId: 'alice' },
+    { email: 'carol@example.com', userId: 'carol' },
+    // Linked to a userid WeCom does not know: message/send lists it in invaliduser.
+    { email: 'dave@example.com', userId: 'ghost' },
+  ]);
+  await linkPeople(t, DING, [{ email: 'lina@example.com', userId: 'lina' }]);
 });
 afterAll(async () => {
   await sim?.stop();

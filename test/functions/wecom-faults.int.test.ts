@@ -11,6 +11,7 @@ import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { addWeComIntegration, linkPeople, putSimWeComCorp } from '../support/wecom-corp';
 
 jest.setTimeout(120_000);
 process.env.CARD_REFRESH_DELAY_SECONDS = '0';
@@ -26,14 +27,9 @@ let sim: Simulator;
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000, timeoutFaultDelayMs: 1000 });
-  await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...corp, callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people }),
-  });
-  await t.admin.addWeCom({ id: ID, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  for (const p of people.slice(0, 3)) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+  await putSimWeComCorp(sim, corp, { callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people });
+  await addWeComIntegration(t, sim, { id: ID, corp });
+  await linkPeople(t, ID, people.slice(0, 3));
 });
 afterAll(async () => {
   await sim?.stop();

@@ -7,8 +7,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSimulator, type Simulator } from '../../sim/server';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
-import { getDocumentClient } from '../../shared/adapters/aws/clients';
+import { addWeComIntegration, linkPeople, putSimWeComCorp } from '../support/wecom-corp';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(240_000);
@@ -25,15 +24,9 @@ let sim: Simulator;
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000, timeoutFaultDelayMs: 1000 });
-  const put = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...corp, callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people }),
-  });
-  expect(put.status).toBe(200);
-  await t.admin.addWeCom({ id: ID, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  for (const p of people) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+  expect(await putSimWeComCorp(sim, corp, { callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people })).toBe(200);
+  await addWeComIntegration(t, sim, { id: ID, corp });
+  await linkPeople(t, ID, people);
 });
 afterAll(async () => {
   await sim?.stop();

@@ -8,12 +8,12 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { WeComCrypto } from '../../shared/crypto';
-import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
 import { DynamoWeComCardStore } from '../../shared/adapters/aws/wecom-card-store';
 import { lambdaContext, localHandlers } from '../../local/handlers';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { addWeComIntegration, linkPeople, putSimWeComCorp } from '../support/wecom-corp';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 
 jest.setTimeout(60_000);
@@ -35,15 +35,9 @@ beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000 });
   proxy = await startRecordingProxy(t.url);
-  const res = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...corp, callbackUrl: `${proxy.url}/wecom/${ID}/callback`, users: people }),
-  });
-  expect(res.status).toBe(200);
-  await t.admin.addWeCom({ id: ID, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
-  const links = new DynamoLinkStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
-  for (const p of people) await links.set({ integrationId: ID, email: p.email, userId: p.userId, linkedAt: Date.now() });
+  expect(await putSimWeComCorp(sim, corp, { callbackUrl: `${proxy.url}/wecom/${ID}/callback`, users: people })).toBe(200);
+  await addWeComIntegration(t, sim, { id: ID, corp });
+  await linkPeople(t, ID, people);
 });
 afterAll(async () => {
   await sim?.stop();

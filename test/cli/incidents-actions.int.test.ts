@@ -7,7 +7,7 @@
  *  - `incidents show` gives state, version, cards and their freshness, and the timeline;
  *  - `actions tail [--follow]` shows the actions a click published, and the queue still has them.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +21,8 @@ import { IncidentClicks } from '../../shared/application/incident-clicks';
 import { incidentActionsQueue } from '../../shared/config/resources';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { eventually } from '../support/stack';
+import { cliEnv, integrationAwsEnv, repoRoot, runCli } from '../support/child-process';
 
-const root = path.resolve(__dirname, '../..');
 jest.setTimeout(120_000);
 const AES = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 
@@ -31,11 +31,8 @@ let stack: LocalStack;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  if (!process.env.DUTYBRIDGE_TEST_AWS) throw new Error('run integration tests through jest --selectProjects integration');
+  const awsEnv = integrationAwsEnv();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'dutybridge-cli-incidents-'));
-  const awsEnv = Object.fromEntries(
-    ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'].map((k) => [k, process.env[k]!]),
-  );
   stack = await startLocalStack({ awsEnv, prefix: `it-${randomBytes(4).toString('hex')}-`, dataDir, port: 0 });
   sqs = new SQSClient({ endpoint: awsEnv.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false });
   // A WeCom integration nobody is linked in: its cards go to nobody, so nothing calls WeCom.
@@ -58,12 +55,7 @@ afterAll(async () => {
 
 /** The CLI in a child process (asynchronously: the stack it talks to runs in this process). */
 function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DUTYBRIDGE_') && !k.startsWith('AWS_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dutybridge.js', ...args], { cwd: root, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'ERROR' } }, (error, stdout, stderr) =>
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(dataDir, args);
 }
 
 function eventFile(name: string, event: object): string {
@@ -153,8 +145,7 @@ it('after a click, incidents show has the click and its action in the timeline, 
 });
 
 it('actions tail --follow prints actions published after it started', async () => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DUTYBRIDGE_') && !k.startsWith('AWS_')));
-  const child = spawn(process.execPath, ['bin/dutybridge.js', 'actions', 'tail', '--follow'], { cwd: root, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+  const child = spawn(process.execPath, ['bin/dutybridge.js', 'actions', 'tail', '--follow'], { cwd: repoRoot, env: cliEnv(dataDir) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));

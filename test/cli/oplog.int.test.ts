@@ -3,7 +3,6 @@
  * local stack (this process) whose operation log holds records: by incident, member and
  * integration as a table, --since, --json, and one-line refusals that name the fix (exit 2).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import { getDocumentClient } from '../../shared/adapters/aws/clients';
 import { DynamoOperationLog } from '../../shared/adapters/aws/operation-log';
 import type { OperationRecord } from '../../shared/domain/operation-log';
 import { startLocalStack, type LocalStack } from '../../local/stack';
+import { integrationAwsEnv, runCli } from '../support/child-process';
 
-const root = path.resolve(__dirname, '../..');
 jest.setTimeout(120_000);
 
 let dataDir: string;
@@ -36,11 +35,8 @@ const records: OperationRecord[] = [
 ];
 
 beforeAll(async () => {
-  if (!process.env.DUTYBRIDGE_TEST_AWS) throw new Error('run integration tests through jest --selectProjects integration');
+  const awsEnv = integrationAwsEnv();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'dutybridge-cli-oplog-'));
-  const awsEnv = Object.fromEntries(
-    ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_EC2_METADATA_DISABLED'].map((k) => [k, process.env[k]!]),
-  );
   stack = await startLocalStack({ awsEnv, prefix: `it-${randomBytes(4).toString('hex')}-`, dataDir, port: 0, pollers: false });
   await new DynamoOperationLog(getDocumentClient(), stack.env.STATE_TABLE_NAME).append(records);
 });
@@ -51,12 +47,7 @@ afterAll(async () => {
 });
 
 function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DUTYBRIDGE_') && !k.startsWith('AWS_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dutybridge.js', ...args], { cwd: root, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'ERROR' } }, (error, stdout, stderr) =>
-      resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runCli(dataDir, args);
 }
 
 it('shows an incident’s records as a table, newest first, with the reason', async () => {

@@ -3,12 +3,12 @@
  * URLs then `ready`, serves /healthz, the demo integrations exist, the CLI adds an integration whose
  * callback URL answers, state survives a restart, and SIGINT stops everything cleanly.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { collectLines, repoRoot, spawnLocalStack } from '../support/child-process';
 
-const root = path.resolve(__dirname, '../..');
 jest.setTimeout(60_000);
 
 interface Running {
@@ -19,19 +19,11 @@ interface Running {
 }
 
 function start(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'scripts/local-stack.ts'], {
-    cwd: root,
-    env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' },
-  });
+  const child = spawnLocalStack([], { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready:\n${lines.join('\n')}`)), 30_000);
-    let buffer = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      lines.push(...parts);
+    collectLines(child.stdout, lines, (parts) => {
       if (parts.includes('ready')) {
         clearTimeout(timer);
         const find = (label: string) => lines.find((l) => l.startsWith(label))!.split(/\s+/)[1];
@@ -55,7 +47,7 @@ function stop(r: Running): Promise<number | null> {
 }
 
 function cli(dataDir: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['bin/dutybridge.js', ...args], { cwd: root, env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir }, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['bin/dutybridge.js', ...args], { cwd: repoRoot, env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir }, encoding: 'utf8' });
 }
 
 let dataDir: string;
@@ -97,7 +89,7 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
       await new Promise((r) => setTimeout(r, 200));
     }
     expect([...platforms].sort()).toEqual(['dingtalk', 'wecom']);
-    const invalid = cli(dataDir, 'events', 'publish', path.join(root, 'package.json'));
+    const invalid = cli(dataDir, 'events', 'publish', path.join(repoRoot, 'package.json'));
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toMatch(/does not match the contract/);
 

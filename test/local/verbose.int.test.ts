@@ -2,33 +2,27 @@
  * `npm start -- --verbose` prints one summary line per outcome of a delivery (issue 12 item 6);
  * without it, none. Child processes as a user runs them.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cleanEnv, collectLines, repoRoot, spawnLocalStack } from '../support/child-process';
 
-const root = path.resolve(__dirname, '../..');
 jest.setTimeout(90_000);
 
 async function demoRun(args: string[]): Promise<string[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dutybridge-verbose-'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DUTYBRIDGE_') && !k.startsWith('AWS_') && k !== 'npm_config_loglevel'));
-  const child = spawn(process.execPath, ['scripts/run-ts.js', 'scripts/local-stack.ts', ...args], { cwd: root, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0' } });
+  const env = cleanEnv(['npm_config_loglevel']);
+  const child = spawnLocalStack(args, { ...env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0' });
   const lines: string[] = [];
-  let buffer = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    lines.push(...parts);
-  });
+  collectLines(child.stdout, lines);
   try {
     const deadline = Date.now() + 30_000;
     while (!lines.includes('ready')) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready:\n${lines.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const demo = spawnSync(process.execPath, ['bin/dutybridge.js', 'demo-incident', '--title', 'Verbose check'], { cwd: root, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir }, encoding: 'utf8' });
+    const demo = spawnSync(process.execPath, ['bin/dutybridge.js', 'demo-incident', '--title', 'Verbose check'], { cwd: repoRoot, env: { ...env, DUTYBRIDGE_DATA_DIR: dataDir }, encoding: 'utf8' });
     expect(demo.status).toBe(0);
     const incident = /for (DEMO-\w+)/.exec(demo.stdout)![1];
     // The demo's DingTalk card goes through dispatch; wait for it (or give up after 15 s: the non-verbose run has nothing to wait for).

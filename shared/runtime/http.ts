@@ -56,6 +56,8 @@ export function callbackHandler(
 ): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const integrationId = event.pathParameters?.integrationId;
+    // A warm instance keeps the logger: drop the previous request's keys before adding this one's.
+    logger.resetKeys();
     logger.appendKeys({ integrationId, route });
     try {
       const { response, outcome } = await run(toCallbackRequest(event));

@@ -120,6 +120,8 @@ export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEve
   const processor = new BatchProcessor(EventType.SQS);
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
+    // Keys a previous record appended (its incidentId, integrationId) must not label this one.
+    logger.resetKeys();
     deps ??= options.deps();
     let json: unknown;
     try {

@@ -2,6 +2,7 @@ import { WeComThrottledError } from '../../../shared/adapters/wecom/errors';
 import type { Context, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DispatchRetryLaterError } from '../../../shared/application/dispatch';
+import { logger } from '../../../shared/runtime/observability';
 import { WAIT_ATTRIBUTES, queueHandler, retryDelaySeconds, waitDelaySeconds, type RequeueCopy } from '../../../shared/runtime/queue';
 
 describe('retryDelaySeconds', () => {
@@ -117,5 +118,39 @@ describe('queueHandler: waiting is not failing', () => {
     // Below the limit it is retried as usual.
     const below = rig(new Error('boom'), { maxReceiveCount: 8 });
     expect((await below.handler(record({ receiveCount: 2, attributes: { failedReceives: '5' } }))).batchItemFailures).toHaveLength(1);
+  });
+});
+
+describe('queueHandler: log keys', () => {
+  it('does not carry one record\u2019s appended keys (e.g. incidentId) into the next record\u2019s log lines', async () => {
+    const printed: Record<string, unknown>[] = [];
+    const spy = jest.spyOn(logger as unknown as { printLog: (level: number, item: { getAttributes(): Record<string, unknown> }) => void }, 'printLog').mockImplementation((_level, item) => {
+      printed.push(item.getAttributes());
+    });
+    try {
+      const handler = queueHandler({
+        name: 'test',
+        schema: z.object({ n: z.number() }),
+        deps: () => ({
+          deadLetters: { deadLetter: async () => undefined },
+          process: async (message) => {
+            // What the handlers do: label the record's lines with its incident, when it has one.
+            if (message.n === 1) logger.appendKeys({ incidentId: 'inc-1' });
+            logger.warn(`record ${message.n}`);
+          },
+        }),
+      });
+      const body = (n: number) =>
+        ({ messageId: `m-${n}`, receiptHandle: `rh-${n}`, body: JSON.stringify({ n }), attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1', SenderId: 'x', ApproximateFirstReceiveTimestamp: '1' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:q', awsRegion: 'us-east-1' }) as SQSRecord;
+      const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+      await handler({ Records: [body(1), body(2)] }, context);
+    } finally {
+      spy.mockRestore();
+    }
+    const lines = printed.filter((attributes) => typeof attributes.message === 'string' && /^record /.test(attributes.message as string));
+    expect(lines.map((l) => [l.message, l.incidentId])).toEqual([
+      ['record 1', 'inc-1'],
+      ['record 2', undefined],
+    ]);
   });
 });

@@ -9,7 +9,17 @@ export interface MetricAlarmDefinition {
   readonly id: string;
   readonly metricName: string;
   readonly description: string;
+  /** How the 5-minute period is summarised (default Sum: "it happened at least once"). */
+  readonly statistic?: 'Sum' | 'Maximum';
+  /** Alarm at or above this value (default 1). */
+  readonly threshold?: number;
 }
+
+/**
+ * Age (seconds since the first send) of a message that had to wait again: a re-parked copy is a new
+ * SQS message, so the queue's own oldest-message age does not see how long a call has waited.
+ */
+export const WAITING_MESSAGE_AGE_METRIC = 'WaitingMessageAgeSeconds';
 
 export const metricAlarms: readonly MetricAlarmDefinition[] = [
   { id: 'DingTalkQuota80', metricName: 'DingTalkQuota80PercentCrossed', description: 'An org used 80% of its monthly DingTalk API quota' },
@@ -20,6 +30,13 @@ export const metricAlarms: readonly MetricAlarmDefinition[] = [
   },
   { id: 'DingTalkQuota100', metricName: 'DingTalkQuota100PercentCrossed', description: 'An org used its whole monthly DingTalk API quota: DingTalk calls have stopped' },
   { id: 'DingTalkQuotaExhausted', metricName: 'DingTalkQuotaExhausted', description: 'DingTalk refused a call: monthly org quota exhausted (90020 / ApiCountLimitForOrg)' },
+  {
+    id: 'WaitingMessageAge',
+    metricName: WAITING_MESSAGE_AGE_METRIC,
+    description: 'A DingTalk call has waited its turn (QPS pacing) for 15 minutes or more since it was first queued: the backlog outruns the QPS',
+    statistic: 'Maximum',
+    threshold: 900,
+  },
 ];
 
 /** The metric the dispatch worker emits when an org crosses a quota threshold (80, 95 or 100 %). */

@@ -32,6 +32,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type * as z from 'zod/mini';
 import { PoisonMessageError } from '../domain/errors';
 import type { DeadLetterSink } from '../application/ports';
+import { WAITING_MESSAGE_AGE_METRIC } from '../config/alarms';
 import { logger, metrics } from './observability';
 
 export function describeZodError(error: z.core.$ZodError): string {
@@ -181,6 +182,8 @@ export function queueHandler<T>(options: QueueHandlerOptions<T>): (event: SQSEve
     }
     logger.info('record waits; parked as a delayed copy (no receive spent)', { queue: options.name, messageId: record.messageId, waits, delaySeconds });
     metrics.addMetric('RecordsWaiting', MetricUnit.Count, 1);
+    const firstSentMs = Number(messageAttributes[WAIT_ATTRIBUTES.firstSentTimestamp]?.stringValue);
+    if (Number.isFinite(firstSentMs)) metrics.addMetric(WAITING_MESSAGE_AGE_METRIC, MetricUnit.Seconds, Math.max(0, Math.round((Date.now() - firstSentMs) / 1000)));
     return true;
   };
 

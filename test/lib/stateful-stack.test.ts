@@ -267,14 +267,19 @@ describe('StatefulStack (defaults, as deployed by bin/app.ts)', () => {
     expect(NO_ALARM_SUBSCRIBER_WARNING).toMatch(/alarmEmail/);
   });
 
-  it.each(metricAlarms.map((a) => [a.metricName]))('alarms on the %s metric the dispatch worker emits', (metricName) => {
+  it.each(metricAlarms.map((a) => [a.metricName, a.statistic ?? 'Sum', a.threshold ?? 1]))('alarms on the %s metric the workers emit (%s ≥ %d)', (metricName, statistic, threshold) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'DutyBridge',
       MetricName: metricName,
       Dimensions: [{ Name: 'service', Value: 'dutybridge' }],
-      Threshold: 1,
+      Statistic: statistic,
+      Threshold: threshold,
       AlarmActions: Match.anyValue(),
     });
+  });
+
+  it('alarms when a DingTalk call has waited its turn for 15 minutes (re-parked copies hide from the queue age)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'WaitingMessageAgeSeconds', Statistic: 'Maximum', Threshold: 900 });
   });
 
   it('encrypts the alarm topic with the key and enforces TLS on it, without subscriptions by default', () => {

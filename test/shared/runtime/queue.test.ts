@@ -2,7 +2,7 @@ import { WeComThrottledError } from '../../../shared/adapters/wecom/errors';
 import type { Context, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DispatchRetryLaterError } from '../../../shared/application/dispatch';
-import { logger } from '../../../shared/runtime/observability';
+import { logger, metrics } from '../../../shared/runtime/observability';
 import { WAIT_ATTRIBUTES, queueHandler, retryDelaySeconds, waitDelaySeconds, type RequeueCopy } from '../../../shared/runtime/queue';
 
 describe('retryDelaySeconds', () => {
@@ -88,6 +88,24 @@ describe('queueHandler: waiting is not failing', () => {
     expect(copy.messageAttributes[WAIT_ATTRIBUTES.firstSentTimestamp]?.stringValue).toBe('1600000000000');
     // 1 carried + this copy's first receive, which failed; this receive is the wait.
     expect(copy.messageAttributes[WAIT_ATTRIBUTES.failedReceives]?.stringValue).toBe('2');
+  });
+
+  it('reports how long the call has waited since it was first queued (the queue age cannot see re-parked copies)', async () => {
+    const added: [string, number][] = [];
+    const spy = jest.spyOn(metrics, 'addMetric').mockImplementation((name, _unit, value) => {
+      added.push([name, value]);
+      return metrics;
+    });
+    try {
+      const firstSent = Date.now() - 1_200_000;
+      const r = rig(new DispatchRetryLaterError('no slot', 10_000, { waiting: true }));
+      await r.handler(record({ attributes: { waits: '30', firstSentTimestamp: String(firstSent) } }));
+    } finally {
+      spy.mockRestore();
+    }
+    const age = added.find(([name]) => name === 'WaitingMessageAgeSeconds')?.[1];
+    expect(age).toBeGreaterThanOrEqual(1200);
+    expect(age).toBeLessThan(1210);
   });
 
   it('never waits longer than SQS allows', () => {

@@ -271,7 +271,7 @@ export class DingTalkCardFlow implements CardClickPort {
         severity: incident.severity,
         incidentId: incident.incidentId,
         summary: `[${incident.severity}] ${incident.title} — ${effectiveStatus(incident, nowMs)}`.slice(0, 600),
-        payload: { outTrackId, cardParamMap, updateByKey: true },
+        payload: { outTrackId, cardParamMap, updateByKey: true, renderVersion: version },
       });
     }
     await this.deps.cards.markRendered(integration.id, incident.incidentId, version);

@@ -71,6 +71,12 @@ export interface DispatchLedger {
    * DingTalk never answered this attempt — count it (the next claim reports the count).
    */
   abandon(idempotencyKey: string, options?: { unanswered?: boolean }): Promise<void>;
+  /**
+   * Records that card `outTrackId` is being brought to render `version`; false when a newer render
+   * was already sent (equal is a retry of the same update and passes). A card PUT overwrites, so an
+   * update that waited its turn (or was retried) must not land over a newer one.
+   */
+  advanceCardVersion?(outTrackId: string, version: number): Promise<boolean>;
 }
 
 /** Calls that must not be retried, with the reason (the lead routes it to the DLQ / an alarm). */
@@ -267,6 +273,11 @@ export class DispatchUseCase {
     if (claim.kind === 'busy') throw new DispatchRetryLaterError(`another attempt of ${call.idempotencyKey} is in flight`, claim.retryAfterMs, { waiting: true });
 
     try {
+      const superseded = await this.supersededUpdate(call);
+      if (superseded) {
+        await this.deps.ledger.finish(call.idempotencyKey, superseded);
+        return { kind: 'duplicate', previous: superseded };
+      }
       const target = await this.deps.targetFor(call.integrationId);
       const consumption = await this.deps.quota.tryConsume(target.orgKey, 1, { severity: ceilingSeverity });
       await this.report(target.orgKey, consumption);
@@ -388,6 +399,13 @@ export class DispatchUseCase {
         return { kind: 'rejected', reason, ...(error.code !== undefined ? { code: error.code } : {}) };
       }
     }
+  }
+
+  /** A card update older than one already sent: recorded as done without calling DingTalk (nor metering). */
+  private async supersededUpdate(call: OutgoingCall): Promise<LedgerRecord | undefined> {
+    if (call.kind !== 'dingtalk.updateCard' || call.payload.renderVersion === undefined || !this.deps.ledger.advanceCardVersion) return undefined;
+    if (await this.deps.ledger.advanceCardVersion(call.payload.outTrackId, call.payload.renderVersion)) return undefined;
+    return { outcome: 'sent', reason: `superseded: a newer render of card ${call.payload.outTrackId} was already sent; render ${call.payload.renderVersion} is not sent over it`, atMs: this.clock.nowMs() };
   }
 
   /** `refused`: DingTalk refused the call but the outcome is delivered (an existing card). */
@@ -513,6 +531,15 @@ export class InMemoryDispatchLedger implements DispatchLedger {
     const unanswered = (existing?.unanswered ?? 0) + (options.unanswered ? 1 : 0);
     if (unanswered === 0) this.records.delete(idempotencyKey);
     else this.records.set(idempotencyKey, { unanswered });
+  }
+
+  private readonly cardVersions = new Map<string, number>();
+
+  async advanceCardVersion(outTrackId: string, version: number): Promise<boolean> {
+    const sent = this.cardVersions.get(outTrackId);
+    if (sent !== undefined && sent > version) return false;
+    this.cardVersions.set(outTrackId, version);
+    return true;
   }
 
   recordOf(idempotencyKey: string): LedgerRecord | undefined {

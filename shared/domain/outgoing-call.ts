@@ -56,6 +56,8 @@ export const updateCardCallSchema = z.object({
     privateData: z.optional(z.record(z.string(), stringMap)),
     /** false overwrites the whole map ("不填默认覆盖更新"). */
     updateByKey: z._default(z.boolean(), true),
+    /** The incident render this update shows: an older one that arrives late is not sent over a newer one. */
+    renderVersion: z.optional(z.number()),
   }),
 });
 

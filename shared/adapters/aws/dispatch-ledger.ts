@@ -86,6 +86,26 @@ export class DynamoDispatchLedger implements DispatchLedger {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  async advanceCardVersion(outTrackId: string, version: number): Promise<boolean> {
+    const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
+    try {
+      // One item per card, in the ledger's key space: the newest render an update was sent for.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ledgerKey(`cardver:${outTrackId}`),
+          UpdateExpression: 'SET renderVersion = :v, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(renderVersion) OR renderVersion <= :v',
+          ExpressionAttributeValues: { ':v': version, ':expires': nowSeconds + LEDGER_RETENTION_SECONDS },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
 }
 
 /** Window starts are zero-padded so the sort key orders them numerically. */

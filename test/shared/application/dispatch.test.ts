@@ -344,3 +344,27 @@ describe('DispatchUseCase', () => {
     await expect(r.dispatch.execute(message)).rejects.toBeInstanceOf(DispatchRetryLaterError);
   });
 });
+
+describe('card updates that waited their turn', () => {
+  it('are not sent over a newer render of the same card (a PUT overwrites), and use no quota', async () => {
+    const puts: { outTrackId: string; title?: string }[] = [];
+    const client: DingTalkMessaging = {
+      createAndDeliverCard: async () => ({ outTrackId: 'x', deliverResults: [] }),
+      updateCard: async (input) => void puts.push({ outTrackId: input.outTrackId, title: input.cardParamMap?.title }),
+      sendGroupMessage: async () => ({ processQueryKey: 'k' }),
+      batchSendOto: async () => ({ processQueryKey: 'k', invalidUserIds: [], flowControlledUserIds: [] }),
+    };
+    const r = rig({ client });
+    const update = (version: number) =>
+      call({ kind: 'dingtalk.updateCard', idempotencyKey: `update:card-7:${version}`, payload: { outTrackId: 'card-7', cardParamMap: { title: `render ${version}` }, updateByKey: true, renderVersion: version } });
+    expect((await r.dispatch.execute(update(3))).kind).toBe('sent');
+    // Render 2 waited (or was retried) and arrives after render 3: recorded, not sent.
+    const late = await r.dispatch.execute(update(2));
+    expect(late).toMatchObject({ kind: 'duplicate', previous: { outcome: 'sent', reason: expect.stringMatching(/superseded/) } });
+    // A retry of the newest render still goes out; a newer one too.
+    expect((await r.dispatch.execute(call({ kind: 'dingtalk.updateCard', idempotencyKey: 'update:card-7:3#retry', payload: { outTrackId: 'card-7', cardParamMap: { title: 'render 3' }, updateByKey: true, renderVersion: 3 } }))).kind).toBe('sent');
+    expect((await r.dispatch.execute(update(4))).kind).toBe('sent');
+    expect(puts.map((p) => p.title)).toEqual(['render 3', 'render 3', 'render 4']);
+    expect((await r.meter.usage(APP.corpId)).used).toBe(3);
+  });
+});

@@ -250,9 +250,14 @@ export class StatefulStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    return this.notifyTopics(alarm, { whenOk: true });
+  }
+
+  /** Every alarm goes to the alarm topics; `whenOk` also tells them when it clears (queue alarms do). */
+  private notifyTopics(alarm: cloudwatch.Alarm, options: { whenOk: boolean }): cloudwatch.Alarm {
     for (const topic of this.alarmTopics) {
       alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-      alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+      if (options.whenOk) alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
     }
     return alarm;
   }
@@ -272,8 +277,7 @@ export class StatefulStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const topic of this.alarmTopics) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    return alarm;
+    return this.notifyTopics(alarm, { whenOk: false });
   }
 
   private createTable(
@@ -347,10 +351,6 @@ export class StatefulStack extends Stack {
       // SQS stops publishing metrics for idle queues; silence means an empty DLQ.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const topic of this.alarmTopics) {
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-      alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
-    }
-    return alarm;
+    return this.notifyTopics(alarm, { whenOk: true });
   }
 }

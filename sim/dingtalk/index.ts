@@ -30,6 +30,7 @@ import {
   appConfigSchema,
   customRobotSchema,
 } from './model';
+import { contactsEndpoints } from './contacts';
 import { newApiEndpoints } from './new-api';
 import { LOGIN_CODE_TTL_MS, handleCustomRobotSend, oapiEndpoints } from './oapi';
 import { EndpointDefinition, runEndpoint } from './pipeline';
@@ -112,7 +113,7 @@ function isDingTalkApiPath(path: string): boolean {
 
 export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingTalkModule {
   const state = new DingTalkState(options.random);
-  const endpoints: EndpointDefinition[] = [...newApiEndpoints(state), ...oapiEndpoints(state)];
+  const endpoints: EndpointDefinition[] = [...newApiEndpoints(state), ...oapiEndpoints(state), ...contactsEndpoints(state)];
   const pipelineOptions = { faultTimeoutMs: options.faultTimeoutMs ?? 20_000 };
   const eventOptions = {
     retryDelaysMs: options.eventRetryDelaysMs ?? DINGTALK_EVENT_RETRY_DELAYS_MS,

@@ -16,6 +16,7 @@
  * not do what its author thinks (e.g. `atUserIds` on groupMessages/send mentions nobody).
  */
 import snapshotJson from './sdk-models.json';
+import { GET_BY_UNIONID_MODEL, USER_GET_MODEL } from './contacts';
 import { DingTalkRejectionError, newApiRejection, oapiRejection } from './errors';
 
 export type SdkPrimitive = 'string' | 'number' | 'boolean';
@@ -75,7 +76,7 @@ export const GET_BY_MOBILE_MODEL: SdkRequestModel = {
 
 /** Every request model the simulator validates with: the SDK snapshot plus the oapi ones. */
 export function requestModels(): readonly SdkRequestModel[] {
-  return [...sdkModelSnapshot.requests, GET_BY_MOBILE_MODEL];
+  return [...sdkModelSnapshot.requests, GET_BY_MOBILE_MODEL, USER_GET_MODEL, GET_BY_UNIONID_MODEL];
 }
 
 export function requestModelFor(family: 'new' | 'oapi', method: string, path: string): SdkRequestModel | undefined {

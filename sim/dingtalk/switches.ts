@@ -27,6 +27,14 @@ export interface DingTalkSwitchesSnapshot {
   readonly flowControlPercent: number;
   /** ... and, first, exactly the next N recipients batchSend sees. */
   readonly flowControlNextN: number;
+  /**
+   * Whether apps hold the contacts permission for personal fields (`Contact.User.mobile`,
+   * `Contact.User.email`, research §4.6): when false, topapi/v2/user/get and contact/users/me
+   * leave out `mobile` and `email`, as for an app that lacks it. `contactsReadableByApp`
+   * overrides it per app (clientId → readable).
+   */
+  readonly contactsReadable: boolean;
+  readonly contactsReadableByApp: Readonly<Record<string, boolean>>;
 }
 
 export const switchesInputSchema = z
@@ -40,12 +48,14 @@ export const switchesInputSchema = z
       })
       .strict()
       .optional(),
+    /** `false` for every app (clears per-app readings), or `{clientId: false}` per app. */
+    contactsReadable: z.union([z.boolean(), z.record(z.string().min(1), z.boolean())]).optional(),
   })
   .strict();
 
 export type DingTalkSwitchesInput = z.input<typeof switchesInputSchema>;
 
-const DEFAULTS: DingTalkSwitchesSnapshot = { existingOutTrackId: 'ignore', invalidTokenStatus: 401, flowControlPercent: 0, flowControlNextN: 0 };
+const DEFAULTS: DingTalkSwitchesSnapshot = { existingOutTrackId: 'ignore', invalidTokenStatus: 401, flowControlPercent: 0, flowControlNextN: 0, contactsReadable: true, contactsReadableByApp: {} };
 
 export class DingTalkSwitches {
   private current: DingTalkSwitchesSnapshot = DEFAULTS;
@@ -61,15 +71,27 @@ export class DingTalkSwitches {
   }
 
   snapshot(): DingTalkSwitchesSnapshot {
-    return { ...this.current };
+    return { ...this.current, contactsReadableByApp: { ...this.current.contactsReadableByApp } };
+  }
+
+  /** Whether app `clientId` may read its users' mobile and email. */
+  contactsReadableFor(clientId: string): boolean {
+    return this.current.contactsReadableByApp[clientId] ?? this.current.contactsReadable;
   }
 
   /** Applies a (partial) change; throws DingTalkControlError(400) on invalid input. */
   update(input: unknown): DingTalkSwitchesSnapshot {
     const parsed = switchesInputSchema.safeParse(input);
     if (!parsed.success) throw new DingTalkControlError(400, 'invalid DingTalk switches', zodIssues(parsed.error));
-    const { existingOutTrackId, invalidTokenStatus, flowControl } = parsed.data;
+    const { existingOutTrackId, invalidTokenStatus, flowControl, contactsReadable } = parsed.data;
+    const contacts =
+      contactsReadable === undefined
+        ? { contactsReadable: this.current.contactsReadable, contactsReadableByApp: this.current.contactsReadableByApp }
+        : typeof contactsReadable === 'boolean'
+          ? { contactsReadable, contactsReadableByApp: {} }
+          : { contactsReadable: this.current.contactsReadable, contactsReadableByApp: { ...this.current.contactsReadableByApp, ...contactsReadable } };
     this.current = {
+      ...contacts,
       existingOutTrackId: existingOutTrackId ?? this.current.existingOutTrackId,
       invalidTokenStatus: invalidTokenStatus ?? this.current.invalidTokenStatus,
       flowControlPercent: flowControl?.percent ?? this.current.flowControlPercent,

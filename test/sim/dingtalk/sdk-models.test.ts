@@ -47,6 +47,8 @@ describe('the simulator accepts exactly what the request models allow', () => {
     'robot_1_0.BatchSendOTORequest': { robotCode: 'dingclient0001', userIds: ['alice'], msgKey: 'sampleText', msgParam: '{"content":"hi"}' },
     'robot_1_0.OrgGroupSendRequest': { robotCode: 'dingclient0001', openConversationId: GROUP_ID, msgKey: 'sampleText', msgParam: '{"content":"hi"}' },
     'oapi.topapi/v2/user/getbymobile': { mobile: '13800000004' },
+    'oapi.topapi/v2/user/get': { userid: 'alice', language: 'en_US' },
+    'oapi.topapi/user/getbyunionid': { unionid: 'unionAlice' },
   };
 
   const send = async (h: ReturnType<typeof makeHarness>, name: string, body: unknown) => {

@@ -17,7 +17,7 @@ describe('DingTalk sim switches', () => {
   it('GET shows the defaults; PUT changes some and validates; reset restores them', async () => {
     const h = makeHarness();
     const get = await h.sim.handleControl(request('GET', '/_sim/dingtalk/switches'), h.ctx);
-    expect(get?.body).toEqual({ existingOutTrackId: 'ignore', invalidTokenStatus: 401, flowControlPercent: 0, flowControlNextN: 0 });
+    expect(get?.body).toEqual({ existingOutTrackId: 'ignore', invalidTokenStatus: 401, flowControlPercent: 0, flowControlNextN: 0, contactsReadable: true, contactsReadableByApp: {} });
     const put = await h.sim.handleControl(request('PUT', '/_sim/dingtalk/switches', { invalidTokenStatus: 400 }), h.ctx);
     expect(put?.body).toMatchObject({ existingOutTrackId: 'ignore', invalidTokenStatus: 400 });
     const bad = await h.sim.handleControl(request('PUT', '/_sim/dingtalk/switches', { invalidTokenStatus: 403, typo: true }), h.ctx);

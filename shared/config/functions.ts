@@ -71,6 +71,12 @@ export const keySpaces = {
   dingTalkCards: { partitionKeys: ['CARD#dingtalk#*', 'OUTTRACK#*', 'INCIDENT#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
   /** link-store reads: `LINK#<integrationId>` (the CLI writes links). */
   links: { partitionKeys: ['LINK#*'], actions: ['GetItem', 'BatchGetItem', 'Query'] },
+  /**
+   * mapping-tables lookup(): `MAPPING#<name>` / `META` and `V#<version>#ROW#<email>` (email →
+   * WeCom userid, for group bots' inline @mentions). The CLI creates, replaces, lists (gsi1
+   * `MAPPINGS`) and deletes tables.
+   */
+  mappingTables: { partitionKeys: ['MAPPING#*'], actions: ['GetItem', 'BatchGetItem'] },
   /** member-directory get(): `MEMBER#<email>`. */
   membersRead: { partitionKeys: ['MEMBER#*'], actions: ['GetItem'] },
   /** member-directory upsert()/remove() (member.* events). */

@@ -11,7 +11,7 @@ import { stateTable } from '../../shared/config/resources';
 
 const ADAPTERS = path.resolve(__dirname, '../../shared/adapters/aws');
 /** Prefixes the adapters use only in sort keys (or in the incident index's sk). */
-const SORT_KEY_ONLY = ['EMAIL#', 'GROUP#', 'MONTH#', 'USER#'];
+const SORT_KEY_ONLY = ['EMAIL#', 'GROUP#', 'MONTH#', 'USER#', 'V#'];
 
 function keyLiteralPrefixes(source: string): string[] {
   return [...source.matchAll(/[`'"]([A-Z][A-Z_]*#)/g)].map((match) => match[1]);
@@ -65,6 +65,7 @@ describe('state-table key spaces', () => {
     'incident-retention.ts': [keySpaces.incidents, keySpaces.incidentCardIndex, keySpaces.weComCards, keySpaces.dingTalkCards],
     'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
     'link-store.ts': [keySpaces.links],
+    'mapping-tables.ts': [keySpaces.mappingTables],
     'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite],
     'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
     'operation-log.ts': [keySpaces.operationLog],
@@ -77,6 +78,7 @@ describe('state-table key spaces', () => {
   const CLI_ONLY: Record<string, string[]> = {
     'integration-repository.ts': ['PutItem', 'DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
+    'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     'operation-log.ts': ['Query'],
   };
   const ACTION_OF: Record<string, string> = {

@@ -105,6 +105,8 @@ export interface Link {
   readonly email: string;
   readonly userId: string;
   readonly linkedAt: number;
+  /** How the link was made (people-ports.ts LinkMethod); links made before issue 11 have none (admin). */
+  readonly method?: import('./people-ports').LinkMethod;
 }
 
 /** Member email ↔ platform userid, per integration. */
@@ -129,6 +131,10 @@ export interface MemberDirectory {
   upsert(member: Member): Promise<void>;
   remove(email: string): Promise<void>;
   get(email: string): Promise<Member | undefined>;
+  /** The member whose mobile compares equal (shared/domain/mobile.ts), for matching chat accounts. */
+  byMobile?(mobile: string): Promise<Member | undefined>;
+  /** Every member, by email (Linked Users, One-Click Link). */
+  list?(): Promise<Member[]>;
 }
 
 export interface ActionPublisher {

@@ -77,10 +77,13 @@ export const keySpaces = {
    * `MAPPINGS`) and deletes tables.
    */
   mappingTables: { partitionKeys: ['MAPPING#*'], actions: ['GetItem', 'BatchGetItem'] },
-  /** member-directory get(): `MEMBER#<email>`. */
+  /** member-directory get(): `MEMBER#<email>` (list() is the CLI's). */
   membersRead: { partitionKeys: ['MEMBER#*'], actions: ['GetItem'] },
-  /** member-directory upsert()/remove() (member.* events). */
-  membersWrite: { partitionKeys: ['MEMBER#*'], actions: ['PutItem', 'DeleteItem'] },
+  /** member-directory upsert()/remove() (member.* events): reads the previous mobile to move its index item. */
+  membersWrite: { partitionKeys: ['MEMBER#*'], actions: ['GetItem', 'PutItem', 'DeleteItem'] },
+  /** member-directory byMobile() reads, upsert()/remove() keep it: `MEMBERMOBILE#<comparable mobile>`. */
+  memberMobilesRead: { partitionKeys: ['MEMBERMOBILE#*'], actions: ['GetItem'] },
+  memberMobilesWrite: { partitionKeys: ['MEMBERMOBILE#*'], actions: ['PutItem', 'DeleteItem'] },
   /** mobile-lookup-cache: `DTMOBILE#<integration>#<mobile>`. */
   mobileLookups: { partitionKeys: ['DTMOBILE#*'], actions: ['GetItem', 'PutItem'] },
   /** dispatch-ledger: `OUTCALL#<idempotency key>`. */
@@ -232,7 +235,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 50,
     memoryMb: 512,
     access: {
-      state: [keySpaces.integrations, keySpaces.membersWrite, ...weComCardPath, ...dingTalkCardPath],
+      state: [keySpaces.integrations, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath],
       sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
       deadLettersFor: [incidentEventsQueue],
       secretsOf: ['wecom', 'dingtalk'],

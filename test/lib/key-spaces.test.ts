@@ -66,7 +66,7 @@ describe('state-table key spaces', () => {
     'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
     'link-store.ts': [keySpaces.links],
     'mapping-tables.ts': [keySpaces.mappingTables],
-    'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite],
+    'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite, keySpaces.memberMobilesRead, keySpaces.memberMobilesWrite],
     'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
     'operation-log.ts': [keySpaces.operationLog],
     'qps-limiter.ts': [keySpaces.qps],
@@ -79,6 +79,7 @@ describe('state-table key spaces', () => {
     'integration-repository.ts': ['PutItem', 'DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
     'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    'member-directory.ts': ['Query'],
     'operation-log.ts': ['Query'],
   };
   const ACTION_OF: Record<string, string> = {

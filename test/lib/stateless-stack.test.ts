@@ -287,9 +287,9 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       notify: {
         table: {
           GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
-          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'],
+          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'],
           UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
-          DeleteItem: ['MEMBER#*'],
+          DeleteItem: ['MEMBER#*', 'MEMBERMOBILE#*'],
           Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
           BatchGetItem: ['LINK#*'],
         },

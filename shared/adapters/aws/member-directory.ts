@@ -1,12 +1,18 @@
 /**
- * Members fed by member.upserted / member.removed: pk `MEMBER#<email>`, sk `META`. Each upsert
- * (re)sets the table's TTL attribute to `memberDays` after the member's `updatedAt`, so a member the
- * incident system stops sending expires (DynamoDB deletes it some time after, usually within days).
+ * Members fed by member.upserted / member.removed: pk `MEMBER#<email>`, sk `META`, listed through
+ * gsi1 `MEMBERS` (sorted by email), and found by mobile through `MEMBERMOBILE#<comparable mobile>`
+ * (one item per number, naming the member's email). Each upsert (re)sets the table's TTL attribute
+ * to `memberDays` after the member's `updatedAt`, so a member the incident system stops sending
+ * expires (DynamoDB deletes it some time after, usually within days); the mobile item expires with it.
  */
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Member, MemberDirectory } from '../../application/ports';
 import { readRetentionConfig } from '../../config/runtime-config';
+import { comparableMobile } from '../../domain/mobile';
 import { TTL_ATTRIBUTE } from './incident-retention';
+
+const memberKey = (email: string) => ({ pk: `MEMBER#${email.toLowerCase()}`, sk: 'META' });
+const mobileKey = (mobile: string) => ({ pk: `MEMBERMOBILE#${comparableMobile(mobile)}`, sk: 'META' });
 
 export class DynamoMemberDirectory implements MemberDirectory {
   constructor(
@@ -19,15 +25,60 @@ export class DynamoMemberDirectory implements MemberDirectory {
   async upsert(member: Member): Promise<void> {
     const email = member.email.toLowerCase();
     const expiresAt = Math.ceil(member.updatedAt / 1000) + Math.round(this.memberDays * 86_400);
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `MEMBER#${email}`, sk: 'META', member: { ...member, email }, [TTL_ATTRIBUTE]: expiresAt } }));
+    const previous = await this.get(email);
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...memberKey(email), gsi1pk: 'MEMBERS', gsi1sk: email, member: { ...member, email }, [TTL_ATTRIBUTE]: expiresAt } }),
+    );
+    if (member.mobile) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...mobileKey(member.mobile), email, [TTL_ATTRIBUTE]: expiresAt } }));
+    }
+    if (previous?.mobile && (!member.mobile || comparableMobile(previous.mobile) !== comparableMobile(member.mobile))) {
+      await this.dropMobile(previous.mobile, email);
+    }
   }
 
   async remove(email: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `MEMBER#${email.toLowerCase()}`, sk: 'META' } }));
+    const previous = await this.get(email);
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: memberKey(email) }));
+    if (previous?.mobile) await this.dropMobile(previous.mobile, email.toLowerCase());
   }
 
   async get(email: string): Promise<Member | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `MEMBER#${email.toLowerCase()}`, sk: 'META' } }));
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: memberKey(email) }));
     return out.Item?.member as Member | undefined;
+  }
+
+  async byMobile(mobile: string): Promise<Member | undefined> {
+    if (!comparableMobile(mobile)) return undefined;
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: mobileKey(mobile) }));
+    const email = out.Item?.email as string | undefined;
+    if (!email) return undefined;
+    const member = await this.get(email);
+    // The number may have moved to someone else since: only a member who still has it matches.
+    return member?.mobile && comparableMobile(member.mobile) === comparableMobile(mobile) ? member : undefined;
+  }
+
+  async list(): Promise<Member[]> {
+    const members: Member[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'MEMBERS' }, ExclusiveStartKey: start }),
+      );
+      for (const item of out.Items ?? []) members.push(item.member as Member);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return members;
+  }
+
+  /** Deletes the mobile item only while it still names this member (another may have taken the number). */
+  private async dropMobile(mobile: string, email: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: mobileKey(mobile), ConditionExpression: 'email = :e', ExpressionAttributeValues: { ':e': email } }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 }

@@ -101,6 +101,10 @@ export const keySpaces = {
    * `OPLOG#day#<date>` (one item per dimension, 30-day TTL). Functions only append; the CLI queries.
    */
   operationLog: { partitionKeys: ['OPLOG#*'], actions: ['PutItem'] },
+  /** token-claims: single use of link tokens and OAuth states, `LINKCLAIM#<jti>` (TTL). */
+  linkClaims: { partitionKeys: ['LINKCLAIM#*'], actions: ['PutItem'] },
+  /** one-time-codes: the hashed email code of a linking session, `LINKCODE#<sessionKey>` (TTL). */
+  linkCodes: { partitionKeys: ['LINKCODE#*'], actions: ['PutItem', 'UpdateItem', 'DeleteItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**

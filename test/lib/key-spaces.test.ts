@@ -65,6 +65,7 @@ describe('state-table key spaces', () => {
     'incident-retention.ts': [keySpaces.incidents, keySpaces.incidentCardIndex, keySpaces.weComCards, keySpaces.dingTalkCards],
     'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
     'link-store.ts': [keySpaces.links],
+    'one-time-codes.ts': [keySpaces.linkCodes],
     'mapping-tables.ts': [keySpaces.mappingTables],
     'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite, keySpaces.memberMobilesRead, keySpaces.memberMobilesWrite],
     'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
@@ -72,6 +73,7 @@ describe('state-table key spaces', () => {
     'qps-limiter.ts': [keySpaces.qps],
     'quota-meter.ts': [keySpaces.quota],
     'rate-limit-counters.ts': [keySpaces.clickRateLimits],
+    'token-claims.ts': [keySpaces.linkClaims],
     'wecom-card-store.ts': [keySpaces.weComCards],
   };
   /** Operations only the CLI performs (integration records and links are written by operators). */

@@ -14,7 +14,7 @@ function timeToReady(dataDir: string): Promise<number> {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, ['scripts/run-ts.js', 'scripts/local-stack.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0' },
+      env: { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', SIM_SMTP_PORT: '0' },
     });
     let out = '';
     let ready = false;

@@ -10,6 +10,7 @@ import { startLocalStack } from '../local/stack';
 import { isVerbose, printOutcomes } from '../local/verbose';
 import { seedDemo } from '../local/demo';
 import { createSimulator } from '../sim/server';
+import { resolveSmtpPort } from '../sim/mail/mailbox';
 import { actionsFromJsonLines, localViewInsight } from '../local/view-insight';
 import { actionsTapFile } from '../local/actions-tap';
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     // The stack's copy of every published incident.action (local/actions-tap.ts).
     actions: actionsFromJsonLines(actionsTapFile(dataDir)),
   });
-  const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), seed: true, log, insight });
+  const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), smtpPort: resolveSmtpPort(), seed: true, log, insight });
   const demo = await seedDemo({ gatewayUrl: stack.gatewayUrl, simulatorUrl: simulator.url });
 
   console.log(`data        ${dataDir}`);
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   console.log(`sqs         ${stack.env.AWS_ENDPOINT_URL_SQS}`);
   console.log(`secrets     ${stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER}`);
   console.log(`simulator   ${simulator.url}/`);
+  console.log(`smtp        smtp://127.0.0.1:${simulator.smtpPort} (mailbox: ${simulator.url}/_sim/mailbox)`);
   console.log(`ready in ${Date.now() - started} ms`);
   console.log('ready');
 
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const e = error as NodeJS.ErrnoException & { port?: number };
   if (e.code === 'EADDRINUSE') {
-    const which = String(e.port) === String(process.env.SIM_PORT ?? 8788) ? 'SIM_PORT' : 'PORT';
+    const which = String(e.port) === String(process.env.SIM_PORT ?? 8788) ? 'SIM_PORT' : String(e.port) === String(resolveSmtpPort()) ? 'SIM_SMTP_PORT' : 'PORT';
     console.error(`dutybridge local stack failed to start: port ${e.port ?? '?'} is in use (another \`npm start\` or program): stop it, or choose another with ${which}=…`);
     process.exit(1);
   }

@@ -19,6 +19,7 @@ import { renderApp, renderPage, staleCardIds, ViewModel } from './view/render';
 import { CardInsight, CardRef, cardRefKey, InsightSource, UpdateBudget } from './view/insight';
 import { WeComModule, createWeComModule } from './wecom';
 import { DingTalkModule, createDingTalkModule } from './dingtalk';
+import { Mailbox, startSmtp } from './mail/mailbox';
 
 export const DEFAULT_SIM_PORT = 8788;
 /** WeCom drops the connection after 5 s (DOC-90930). */
@@ -62,6 +63,8 @@ export interface SimulatorOptions {
   readonly insight?: InsightSource;
   /** How long a change may take to reach a card before the view marks it stale (default 10 s). */
   readonly staleGraceMs?: number;
+  /** Port of the local mailbox's SMTP server (sim/mail); 0 (default) = ephemeral. The local stack passes SIM_SMTP_PORT or 2525. */
+  readonly smtpPort?: number;
 }
 
 export interface Simulator {
@@ -71,6 +74,9 @@ export interface Simulator {
   readonly wecom: WeComModule;
   readonly dingtalk: DingTalkModule;
   readonly faults: FaultRegistry;
+  /** Port the mailbox's SMTP server listens on (same host as `url`); messages at `GET /_sim/mailbox`. */
+  readonly smtpPort: number;
+  readonly mailbox: Mailbox;
   /** The context handed to platform modules (tests may call module methods directly). */
   readonly context: SimContext;
   calls(filter?: CallFilter): CallRecord[];
@@ -144,6 +150,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const stopController = new AbortController();
   const timeoutFaultDelayMs = options.timeoutFaultDelayMs ?? DEFAULT_TIMEOUT_FAULT_DELAY_MS;
   const heldResponses = new Set<() => void>();
+  const mailbox = new Mailbox();
 
   const context: SimContext = {
     clock,
@@ -264,6 +271,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       };
     }
     if (method === 'GET' && path === '/_sim/conversations') return { status: 200, body: { items: store.list() } };
+    if (path === '/_sim/mailbox' && method === 'GET') return { status: 200, body: { messages: mailbox.list(req.query.get('to') ?? undefined) } };
+    if (path === '/_sim/mailbox' && method === 'DELETE') {
+      mailbox.clear();
+      return { status: 200, body: { ok: true } };
+    }
     if (path === '/_sim/faults') {
       if (method === 'POST') {
         const input = parseJsonObject(req.body);
@@ -289,6 +301,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       store.clear();
       faults.clear();
       directory.clear();
+      mailbox.clear();
       for (const module of modules) module.reset?.();
       seed();
       return { status: 200, body: { ok: true } };
@@ -405,6 +418,14 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   log(`[sim] platform simulator listening on ${url} (WeCom + DingTalk)`);
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  try {
+    smtp = await startSmtp(mailbox, options.smtpPort ?? 0, host, log);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  log(`[sim] mailbox SMTP on ${host}:${smtp.port}`);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -413,6 +434,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     wecom,
     dingtalk,
     faults,
+    smtpPort: smtp.port,
+    mailbox,
     context,
     calls: (filter) => callLog.list(filter),
     conversations: () => store.list(),
@@ -420,8 +443,14 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       stopped ??= new Promise<void>((resolve) => {
         stopController.abort();
         for (const release of [...heldResponses]) release();
-        server.close(() => resolve());
+        let open = 2;
+        const done = () => {
+          open -= 1;
+          if (open === 0) resolve();
+        };
+        server.close(done);
         server.closeAllConnections();
+        void smtp.close().then(done);
       });
       return stopped;
     },

@@ -127,7 +127,7 @@ describe('failures (exit 1) say the cause in one line', () => {
     try {
       const busy = new RegExp(`the data folder ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by process ${process.pid} .*stop that one first, or set DUTYBRIDGE_DATA_DIR to another folder`);
       expectOneLineError(cli(['integrations', 'list']), busy, 1);
-      const start = run(['scripts/run-ts.js', 'scripts/local-stack.ts'], { PORT: '0', SIM_PORT: '0' });
+      const start = run(['scripts/run-ts.js', 'scripts/local-stack.ts'], { PORT: '0', SIM_PORT: '0', SIM_SMTP_PORT: '0' });
       expect(start.stdout).not.toContain('ready');
       const lines = `${start.stdout}${start.stderr}`.split('\n').filter((l) => l.trim() !== '');
       expect(lines).toHaveLength(1);
@@ -151,8 +151,9 @@ describe('failures (exit 1) say the cause in one line', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       for (const [variable, env] of [
-        ['PORT', { PORT: String(port), SIM_PORT: '0' }],
-        ['SIM_PORT', { PORT: '0', SIM_PORT: String(port) }],
+        ['PORT', { PORT: String(port), SIM_PORT: '0', SIM_SMTP_PORT: '0' }],
+        ['SIM_PORT', { PORT: '0', SIM_PORT: String(port), SIM_SMTP_PORT: '0' }],
+        ['SIM_SMTP_PORT', { PORT: '0', SIM_PORT: '0', SIM_SMTP_PORT: String(port) }],
       ] as const) {
         const start = run(['scripts/run-ts.js', 'scripts/local-stack.ts'], env);
         const lines = `${start.stdout}${start.stderr}`.split('\n').filter((l) => l.trim() !== '');

@@ -19,7 +19,7 @@ interface Running {
 }
 
 function start(dataDir: string): Promise<Running> {
-  const child = spawnLocalStack([], { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  const child = spawnLocalStack([], { ...process.env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', SIM_SMTP_PORT: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready:\n${lines.join('\n')}`)), 30_000);

@@ -13,7 +13,7 @@ jest.setTimeout(90_000);
 async function demoRun(args: string[]): Promise<string[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dutybridge-verbose-'));
   const env = cleanEnv(['npm_config_loglevel']);
-  const child = spawnLocalStack(args, { ...env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0' });
+  const child = spawnLocalStack(args, { ...env, DUTYBRIDGE_DATA_DIR: dataDir, PORT: '0', SIM_PORT: '0', SIM_SMTP_PORT: '0' });
   const lines: string[] = [];
   collectLines(child.stdout, lines);
   try {

@@ -104,7 +104,7 @@ export const keySpaces = {
   /** token-claims: single use of link tokens and OAuth states, `LINKCLAIM#<jti>` (TTL). */
   linkClaims: { partitionKeys: ['LINKCLAIM#*'], actions: ['PutItem'] },
   /** one-time-codes: the hashed email code of a linking session, `LINKCODE#<sessionKey>` (TTL). */
-  linkCodes: { partitionKeys: ['LINKCODE#*'], actions: ['PutItem', 'UpdateItem', 'DeleteItem'] },
+  linkCodes: { partitionKeys: ['LINKCODE#*'], actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**

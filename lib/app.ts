@@ -21,6 +21,8 @@ export const CONTEXT_KEYS = {
   cardClicksPerUserPerMinute: 'cardClicksPerUserPerMinute',
   cardClicksPerIncidentPerMinute: 'cardClicksPerIncidentPerMinute',
   logEmailHashSalt: 'logEmailHashSalt',
+  /** Public base URL of the API when it is served under a custom domain (StatelessStackProps.publicApiUrl). */
+  publicApiUrl: 'publicApiUrl',
 } as const;
 
 export interface DutyBridgeStacks {
@@ -65,6 +67,7 @@ export function addDutyBridgeStacks(app: App, options: DutyBridgeAppOptions = {}
     secretsKey: stateful.secretsKey,
     alarmTopics: stateful.alarmTopics,
     runtimeSettings: runtimeSettingsFromContext(app),
+    publicApiUrl: (app.node.tryGetContext(CONTEXT_KEYS.publicApiUrl) as string | undefined) || undefined,
     codeOverrideForTests: options.codeOverrideForTests,
   });
 

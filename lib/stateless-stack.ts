@@ -25,6 +25,7 @@ import {
   queues,
   tables,
 } from '../shared/config/resources';
+import { PUBLIC_API_URL_ENV } from '../shared/config/runtime-config';
 import { DutyBridgeFunction } from './constructs/dutybridge-function';
 import { constructIdFor } from './naming';
 import {
@@ -179,6 +180,12 @@ export interface StatelessStackProps extends StackProps {
    * @default true
    */
   readonly readLegacySecretNames?: boolean;
+  /**
+   * Public base URL of the HTTP API (e.g. a custom domain, `https://oncall.example.com`), given to
+   * every function as PUBLIC_API_URL for the links it builds (the account-linking prompt).
+   * @default - the HTTP API's own endpoint, `https://<api id>.execute-api.<region>.<url suffix>`
+   */
+  readonly publicApiUrl?: string;
   /**
    * Powertools LOG_LEVEL of every function.
    * @default 'INFO'
@@ -373,6 +380,11 @@ export class StatelessStack extends Stack {
     const { httpApi, defaultStage } = this.createHttpApi(props);
     this.httpApi = httpApi;
     this.defaultStage = defaultStage;
+    // Every function may build a link to the API (the account-linking prompt). The API resource
+    // itself does not depend on the functions (only its routes and integrations do), so its
+    // endpoint in their environment makes no dependency cycle.
+    const publicApiUrl = props.publicApiUrl === undefined ? httpApi.apiEndpoint : props.publicApiUrl.replace(/\/+$/, '');
+    for (const fn of Object.values(functionsByName)) fn.function.addEnvironment(PUBLIC_API_URL_ENV, publicApiUrl);
 
     new CfnOutput(this, API_URL_OUTPUT_KEY, {
       description: 'Base URL of the dutybridge HTTP API',

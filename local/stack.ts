@@ -9,6 +9,7 @@ import './env-defaults';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { getSqsClient } from '../shared/adapters/aws/clients';
 import { incidentActionsQueue, queues } from '../shared/config/resources';
+import { PUBLIC_API_URL_ENV } from '../shared/config/runtime-config';
 import { actionsTapFile, installActionsTap } from './actions-tap';
 import { startLocalAws, type LocalAws } from './aws';
 import { functionDefinitions } from '../shared/config/functions';
@@ -27,6 +28,11 @@ export interface LocalStackOptions {
   readonly awsEnv?: Record<string, string>;
   /** Resource name prefix; lets several stacks share one set of servers. */
   readonly prefix?: string;
+  /**
+   * PUBLIC_API_URL of the functions (links in the account-linking prompt): e.g. a tunnel's URL when
+   * phones must reach `npm start`. Default: the gateway's own URL.
+   */
+  readonly publicApiUrl?: string;
   /** Start queue pollers (Lambda event source mappings). Default true. */
   readonly pollers?: boolean;
   readonly log?: (line: string) => void;
@@ -72,6 +78,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     : undefined;
 
   const gateway: LocalGateway = await startGateway({ port: options.port, log: options.log });
+  // Known only now that the gateway listens; the handlers read it on their first use.
+  env[PUBLIC_API_URL_ENV] = (options.publicApiUrl ?? gateway.url).replace(/\/+$/, '');
+  process.env[PUBLIC_API_URL_ENV] = env[PUBLIC_API_URL_ENV];
   let pollers: QueuePollers | undefined;
   if (options.pollers !== false) {
     const sqs = new SQSClient({ endpoint: awsEnv.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false });

@@ -51,6 +51,30 @@ export function readRetentionConfig(env: NodeJS.ProcessEnv = process.env): Reten
   };
 }
 
+/**
+ * `PUBLIC_API_URL`: the public base URL of the HTTP API (no trailing slash), for the links
+ * dutybridge puts in front of people (the account-linking prompt of an unlinked click, the linking
+ * pages' own redirects). Set by the CDK stateless stack from the HTTP API's endpoint (or the custom
+ * domain given to it) and by the local stack to its gateway. Undefined when unset; a value that is
+ * not an absolute http(s) URL without query or fragment is refused.
+ */
+export const PUBLIC_API_URL_ENV = 'PUBLIC_API_URL';
+
+export function readPublicApiUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[PUBLIC_API_URL_ENV]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError(`${PUBLIC_API_URL_ENV} must be an absolute URL, got ${JSON.stringify(raw)}`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigurationError(`${PUBLIC_API_URL_ENV} must be an http(s) URL without query, fragment or credentials, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 export function readRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const missing: string[] = [];
   const need = (key: string): string => {

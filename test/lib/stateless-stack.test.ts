@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
 import { functionDefinitions } from '../../shared/config/functions';
 import { SECRET_PREFIX_ENV, queues, tables } from '../../shared/config/resources';
+import { PUBLIC_API_URL_ENV } from '../../shared/config/runtime-config';
 import { CALLBACK_URL_TEMPLATE_OUTPUTS, outputKeyForEnv, resourceEnvironmentKeys } from '../../lib/outputs';
 import { StatefulStack } from '../../lib/stateful-stack';
 import {
@@ -78,6 +79,12 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           [SECRET_PREFIX_ENV]: 'dutybridge/DutyBridge/',
         });
         for (const envKey of resourceEnvironmentKeys()) expect(variables[envKey]).toBeDefined();
+      });
+
+      it('receives PUBLIC_API_URL: the HTTP API endpoint, for the links it builds', () => {
+        const variables = functionResource(name).Properties.Environment.Variables as Record<string, unknown>;
+        const api = logicalId(stack.httpApi);
+        expect(variables[PUBLIC_API_URL_ENV]).toEqual({ 'Fn::GetAtt': [api, 'ApiEndpoint'] });
       });
 
       it('logs to its own log group kept for one month', () => {
@@ -623,6 +630,20 @@ describe('StatelessStack props', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 },
     });
+  });
+
+  it('gives every function the custom public API URL when one is set (trailing slash dropped)', () => {
+    const { app, stateful } = buildStacks('Custom');
+    const stack = new StatelessStack(app, 'Custom', {
+      tables: stateful.tables,
+      queues: stateful.queues,
+      deadLetterQueues: stateful.deadLetterQueues,
+      publicApiUrl: 'https://oncall.example.com/',
+      codeOverrideForTests: PLACEHOLDER_CODE,
+    });
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    expect(Object.keys(functions)).toHaveLength(functionDefinitions.length);
+    for (const fn of Object.values(functions)) expect(fn.Properties.Environment.Variables[PUBLIC_API_URL_ENV]).toBe('https://oncall.example.com');
   });
 
   it('follows the stackPrefix context: stack names, queue names and secret prefix, still nag-clean', () => {

@@ -1,3 +1,4 @@
+import { readPublicApiUrl } from '../../shared/config/runtime-config';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
@@ -13,6 +14,13 @@ it('serves /healthz and answers unknown routes and methods with 404 like API Gat
   expect((await fetch(`${t.url}/nowhere`)).status).toBe(404);
   expect((await fetch(`${t.url}/healthz`, { method: 'POST' })).status).toBe(404);
   expect((await fetch(`${t.url}/dingtalk/x/events`)).status).toBe(404);
+});
+
+it('gives the functions PUBLIC_API_URL: the gateway URL, read back by the runtime config', () => {
+  expect(t.stack.env.PUBLIC_API_URL).toBe(t.url);
+  expect(process.env.PUBLIC_API_URL).toBe(t.url);
+  expect(readPublicApiUrl()).toBe(t.url);
+  expect(t.url.endsWith('/')).toBe(false);
 });
 
 it('refuses bodies over 64 KB with 413 on every callback route', async () => {

@@ -53,3 +53,22 @@ export const demoUsers: readonly SimUser[] = [
   { userId: 'alice', name: 'Alice Chen', mobile: '+86-13800000004', email: 'alice@example.com', unionId: 'demoUnion0004' },
   { userId: 'bob', name: 'Bob Smith', mobile: '+86-13800000005', email: 'bob@example.com', unionId: 'demoUnion0005' },
 ];
+
+/**
+ * Demo OpenID Connect client of the simulated identity provider (issuer `<simulator URL>/oidc`):
+ * any loopback redirect URL is accepted, so the local gateway on any port can use it.
+ */
+export const demoOidcClient = {
+  clientId: 'dutybridge-demo',
+  clientSecret: 'local-demo-only-oidc-client-secret',
+  redirectUris: [] as string[],
+  anyLoopbackRedirect: true,
+} as const;
+
+/** The demo people as identity-provider users (same emails); wangfang's email is not verified. */
+export const demoOidcUsers: readonly { sub: string; email: string; name: string; emailVerified: boolean }[] = demoUsers.map((user) => ({
+  sub: `idp-${user.userId}`,
+  email: user.email,
+  name: user.name,
+  emailVerified: user.userId !== 'wangfang',
+}));

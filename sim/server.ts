@@ -14,12 +14,13 @@ import { CallRecord, ClickRequest, ConversationItem, PlatformModule, SimClock, S
 import { ConversationStore, Directory } from './core/conversations';
 import { ClickRejectedError } from './core/errors';
 import { FaultRegistry, FaultRuleError, parseFaultRule } from './core/faults';
-import { demoDingTalkApp, demoUsers } from './seed';
+import { demoDingTalkApp, demoOidcClient, demoOidcUsers, demoUsers } from './seed';
 import { renderApp, renderPage, staleCardIds, ViewModel } from './view/render';
 import { CardInsight, CardRef, cardRefKey, InsightSource, UpdateBudget } from './view/insight';
 import { WeComModule, createWeComModule } from './wecom';
 import { DingTalkModule, createDingTalkModule } from './dingtalk';
 import { Mailbox, startSmtp } from './mail/mailbox';
+import { OidcProvider, createOidcProvider } from './oidc/provider';
 
 export const DEFAULT_SIM_PORT = 8788;
 /** WeCom drops the connection after 5 s (DOC-90930). */
@@ -77,6 +78,8 @@ export interface Simulator {
   /** Port the mailbox's SMTP server listens on (same host as `url`); messages at `GET /_sim/mailbox`. */
   readonly smtpPort: number;
   readonly mailbox: Mailbox;
+  /** The OpenID Connect provider at `<url>/oidc` (sim/oidc). */
+  readonly oidc: OidcProvider;
   /** The context handed to platform modules (tests may call module methods directly). */
   readonly context: SimContext;
   calls(filter?: CallFilter): CallRecord[];
@@ -151,6 +154,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const timeoutFaultDelayMs = options.timeoutFaultDelayMs ?? DEFAULT_TIMEOUT_FAULT_DELAY_MS;
   const heldResponses = new Set<() => void>();
   const mailbox = new Mailbox();
+  let simUrl = '';
+  const oidc = createOidcProvider(() => `${simUrl}/oidc`);
 
   const context: SimContext = {
     clock,
@@ -190,6 +195,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     if (!options.seed) return;
     directory.set(demoDingTalkApp.corpId, demoUsers);
     for (const module of modules) module.seedDemo?.(context);
+    oidc.registerClient({ ...demoOidcClient, redirectUris: [...demoOidcClient.redirectUris] });
+    for (const user of demoOidcUsers) oidc.registerUser(user);
   };
   seed();
 
@@ -302,6 +309,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       faults.clear();
       directory.clear();
       mailbox.clear();
+      oidc.reset();
       for (const module of modules) module.reset?.();
       seed();
       return { status: 200, body: { ok: true } };
@@ -337,6 +345,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
         throw error;
       }
     }
+    if (path.startsWith('/_sim/oidc/')) return oidc.handleControl(req);
     const platformMatch = /^\/_sim\/(wecom|dingtalk)\//.exec(path);
     if (platformMatch) {
       const module = modules.find((m) => m.platform === platformMatch[1]);
@@ -379,6 +388,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
         send(res, response ?? { status: 404, body: { error: `unknown simulator control route ${simRequest.method} ${path}` } });
         return;
       }
+      const oidcResponse = await oidc.handle(simRequest, context);
+      if (oidcResponse) {
+        send(res, oidcResponse);
+        return;
+      }
       for (const module of modules) {
         const response = await module.handle(simRequest, context);
         if (response?.lost) {
@@ -417,6 +431,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   });
   const address = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  simUrl = url;
   log(`[sim] platform simulator listening on ${url} (WeCom + DingTalk)`);
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   try {
@@ -436,6 +451,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     faults,
     smtpPort: smtp.port,
     mailbox,
+    oidc,
     context,
     calls: (filter) => callLog.list(filter),
     conversations: () => store.list(),

@@ -12,6 +12,7 @@ import { WeComCrypto } from '../../shared/crypto';
 import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
 import { ClickRejectedError } from '../core/errors';
 import { sendCallbackWithRetries } from '../core/callback-sender';
+import { openInClient, parseCookies } from '../core/sign-in';
 import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
 import { WeComApiError, wecomErrorBody } from './errors';
 import { validateTemplateCard } from './template-card';
@@ -734,10 +735,14 @@ export class WeComModule implements PlatformModule {
 
   /**
    * `/connect/oauth2/authorize`: in the real client the logged-in member is implicit. Here the
-   * member is chosen on a small page (or with the simulator-only `sim_userid` parameter).
+   * member is chosen on a small page (or with the simulator-only `sim_userid` parameter). Inside
+   * the client (cookie `sim_wecom_user`, set by `GET /_sim/wecom/client`) snsapi_base is silent:
+   * a member of the corp is redirected at once (P-91022).
    */
   private authorize(req: SimRequest, ctx: SimContext): SimResponse {
     const q = req.query;
+    const inClient = parseCookies(req.headers.cookie).get(WECOM_CLIENT_COOKIE);
+    const corpOfRequest = this.corps.get(q.get('appid') ?? '');
     const html = (status: number, title: string, content: string, reason?: string): SimResponse => {
       ctx.record({
         platform: 'wecom', endpoint: 'oauth2/authorize', method: req.method, path: req.path, query: Object.fromEntries(q),
@@ -750,7 +755,8 @@ export class WeComModule implements PlatformModule {
       };
     };
     try {
-      const userId = q.get('sim_userid');
+      const silent = inClient && corpOfRequest && q.get('scope') === 'snsapi_base' && findUser(ctx.users(corpOfRequest.corpId), inClient) ? inClient : null;
+      const userId = q.get('sim_userid') ?? silent;
       if (!userId) {
         const corp = this.checkAuthorizeParams(q);
         const links = ctx
@@ -950,6 +956,10 @@ export class WeComModule implements PlatformModule {
           throw error;
         }
       }
+      if (req.path === '/_sim/wecom/client' && req.method === 'GET') {
+        // "Open the page inside the WeCom client as <user>" (cookie sim_wecom_user, then 302).
+        return openInClient(WECOM_CLIENT_COOKIE, req.query, (userId) => [...this.corps.keys()].some((corpId) => findUser(ctx.users(corpId), userId) !== undefined));
+      }
       if (req.path === '/_sim/wecom/verify-url' && req.method === 'POST') {
         const body = parse();
         return json(200, await this.verifyUrl(String(body.corpId), ctx));
@@ -1143,6 +1153,9 @@ export class WeComModule implements PlatformModule {
     return `passive reply MsgType ${String(inner.MsgType)} accepted but not rendered`;
   }
 }
+
+/** Who is signed in to the simulated WeCom client (`GET /_sim/wecom/client`). */
+export const WECOM_CLIENT_COOKIE = 'sim_wecom_user';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

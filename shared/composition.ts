@@ -34,9 +34,13 @@ import { TokenProvider } from './application/token-provider';
 import { WeComCallbackUseCase } from './application/wecom-callback';
 import { weComCallbackXml } from './adapters/wecom/callback-xml';
 import { WeComCardsUseCase } from './application/wecom-cards';
-import { readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
+import { readPublicApiUrl, readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
+import { LinkPrompts } from './application/link-prompt';
+import { PendingActions } from './application/pending-actions';
+import { DynamoTokenClaims } from './adapters/aws/token-claims';
 import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
 import { logger } from './runtime/observability';
+import { createGroupBotAlerts } from './bot-composition';
 import { countingDrops } from './runtime/drop-metric';
 
 function once<T>(create: () => T): () => T {
@@ -96,6 +100,15 @@ const incidentClicks = /* @__PURE__ */ once(
 );
 
 const links = /* @__PURE__ */ once(() => new DynamoLinkStore(getDocumentClient(), table()));
+/** The link prompt of an unlinked click; none without PUBLIC_API_URL (then the old help text). */
+const linkPrompts = (): LinkPrompts | undefined => {
+  const publicApiUrl = readPublicApiUrl();
+  return publicApiUrl === undefined ? undefined : new LinkPrompts({ secrets: secrets(), publicApiUrl, clock: systemClock });
+};
+/** Applies the pending action of a click once its clicker has linked (the linking pages call it). */
+export const pendingActions = /* @__PURE__ */ once(
+  () => new PendingActions({ secrets: secrets(), claims: new DynamoTokenClaims(getDocumentClient(), table()), clicks: incidentClicks(), incidents: incidents(), clock: systemClock, record }),
+);
 const members = /* @__PURE__ */ once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
 const groups = /* @__PURE__ */ once(() => new DynamoGroupChatRegistry(getDocumentClient(), table()));
 
@@ -109,6 +122,7 @@ export const dingTalkCards = /* @__PURE__ */ once(
       cards: new DynamoDingTalkCardStore(getDocumentClient(), table()),
       outgoing: new SqsOutgoingCalls(getSqsClient(), config().queueUrls[outgoingImQueue.id]),
       clicks: incidentClicks(),
+      linkPrompts: ((prompts) => prompts && { integrations: integrations(), prompts })(linkPrompts()),
       // getbymobile (free) for @mentioning unlinked responders on group cards, answers cached.
       userLookups: new DingTalkClients(secrets(), tokens()),
       mobileLookups: new DynamoMobileLookupCache(getDocumentClient(), table()),
@@ -133,6 +147,7 @@ const weComCards = /* @__PURE__ */ once(
       clock: systemClock,
       record,
       operationLog: operationLog(),
+      linkPrompts: linkPrompts(),
     }),
 );
 
@@ -178,6 +193,7 @@ export const notifyUseCase = /* @__PURE__ */ once(
       refresh: refreshQueue(),
       clock: systemClock,
       record,
+      groupBots: createGroupBotAlerts(operationLog()),
     }),
 );
 

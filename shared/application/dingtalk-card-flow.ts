@@ -19,6 +19,7 @@ import type { DingTalkIntegration } from '../domain/integration';
 import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
+import { linkPromptNote, type LinkPrompts } from './link-prompt';
 import { isDingTalkCallFailure } from './dispatch-ports';
 import { dropDetails } from './drops';
 import type {
@@ -27,6 +28,7 @@ import type {
   DingTalkUserLookups,
   GroupChatRegistry,
   IncidentRepository,
+  IntegrationRepository,
   Link,
   LinkStore,
   MemberDirectory,
@@ -71,6 +73,11 @@ export interface DingTalkCardFlowDeps {
   readonly mobileLookups: MobileLookupCache;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
+  /**
+   * The link prompt of an unlinked click (link-prompt.ts): the integration to sign it for and the
+   * issuer; absent without PUBLIC_API_URL.
+   */
+  readonly linkPrompts?: { readonly integrations: Pick<IntegrationRepository, 'get'>; readonly prompts: Pick<LinkPrompts, 'issue'> };
   /** Click rate limits per clicker and per incident (none when absent). */
   readonly clickLimits?: { readonly counters: RateLimitCounters; readonly perUserPerMinute: number; readonly perIncidentPerMinute: number };
 }
@@ -278,6 +285,23 @@ export class DingTalkCardFlow implements CardClickPort {
     return card.outTrackIds.length;
   }
 
+  /**
+   * The link prompt, shown on the clicker's own card: the callback's answer may update that user's
+   * private data (`userPrivateData`, dingtalk.md §3.3), so no robot message (a metered call) is
+   * needed. `note` says what happened, `linkUrl` is the linking page with the pending action
+   * (shared/adapters/dingtalk/card-template: a link shown only when set). Undefined when there is
+   * no prompt to make (no PUBLIC_API_URL, an unknown button, the integration gone).
+   */
+  private async linkPrompt(click: CardClick, incidentId: string): Promise<{ note: string; linkUrl: string } | undefined> {
+    const action = parseActionKey((typeof click.params.action === 'string' ? click.params.action : click.actionIds[0]) ?? '');
+    if (!action || !this.deps.linkPrompts) return undefined;
+    const integration = await this.deps.linkPrompts.integrations.get(click.integrationId);
+    if (integration?.platform !== 'dingtalk') return undefined;
+    const prompt = await this.deps.linkPrompts.prompts.issue(integration, { userId: click.userId, incidentId, action, clickKey: click.clickKey });
+    this.deps.record('link_prompt_sent', { integrationId: click.integrationId, incidentId, userId: click.userId, platform: 'dingtalk', action: action.kind, jti: prompt.jti });
+    return { note: linkPromptNote(action), linkUrl: prompt.url };
+  }
+
   /** The card callback port: apply the click, answer with the clicker's card (dingtalk.md §3.3). */
   async onClick(click: CardClick): Promise<CardCallbackAnswer> {
     const nowMs = this.deps.clock.nowMs();
@@ -302,15 +326,17 @@ export class DingTalkCardFlow implements CardClickPort {
       }
     }
     if (!link) {
+      const prompt = await this.linkPrompt(click, card.incidentId);
       this.deps.record('app_not_linked', {
         ...dropDetails(
           'app_not_linked',
-          `a click by DingTalk userId ${click.userId} changed nothing: no member is linked to that userId in ${click.integrationId} (the card told them to ask for a link); link them with \`npx dutybridge links set --integration ${click.integrationId} --email <their email> --user-id ${click.userId}\``,
+          `a click by DingTalk userId ${click.userId} changed nothing: no member is linked to that userId in ${click.integrationId} (${prompt ? 'sent a link prompt on their card: a link to link their account, which then applies the click (valid 10 minutes)' : 'the card told them to ask for a link'}); link them with \`npx dutybridge links set --integration ${click.integrationId} --email <their email> --user-id ${click.userId}\``,
           { incidentId: card.incidentId, integrationId: click.integrationId, platform: 'dingtalk', recipient: click.userId },
         ),
         channel: 'click',
         userId: click.userId,
       });
+      if (prompt) return { kind: 'update', userPrivateParamMap: prompt };
       return { kind: 'update', userPrivateParamMap: { note: 'Your DingTalk account is not linked to the incident system yet; ask an administrator to link it.' } };
     }
     const key = typeof click.params.action === 'string' ? click.params.action : click.actionIds[0];

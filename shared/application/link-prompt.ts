@@ -80,6 +80,18 @@ export function linkPromptText(platform: Platform, action: IncidentAction, url: 
   ].join('\n\n');
 }
 
+/**
+ * The short note on the clicker's DingTalk card (private data, beside the "绑定账号 / Link account"
+ * link bound to `linkUrl`): every card value is at most 1 KB (instructions-for-filling-in-api-card-data).
+ */
+export function linkPromptNote(action: IncidentAction): string {
+  const labels = actionLabels(action);
+  return [
+    `账号未绑定，「${labels.zh}」未执行。请在 10 分钟内点击「绑定账号」，绑定后自动执行。`,
+    `Not linked yet: "${labels.en}" was not applied. Tap "Link account" within 10 minutes; it is applied once you are linked.`,
+  ].join('\n');
+}
+
 export interface LinkPrompt {
   readonly url: string;
   readonly text: string;

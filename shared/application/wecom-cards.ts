@@ -7,6 +7,7 @@
 import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
 import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident, type IncidentAction } from '../domain/incident';
 import { IncidentClicks } from './incident-clicks';
+import { LINK_FIRST_BUTTON_TEXT, type LinkPrompts } from './link-prompt';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
@@ -53,8 +54,10 @@ export interface WeComCardsDeps {
   readonly record: (event: string, details: Record<string, unknown>) => void;
   /** Every send (per recipient) and update is recorded here (shared/application/operation-records.ts). */
   readonly operationLog?: Pick<OperationLog, 'append'>;
-  /** Shown to people who click before linking their account. */
+  /** Shown to people who click before linking their account, when no link prompt can be made. */
   readonly linkHelpText?: (integration: WeComIntegration) => string;
+  /** The link prompt of an unlinked click (link-prompt.ts); absent without PUBLIC_API_URL. */
+  readonly linkPrompts?: Pick<LinkPrompts, 'issue'>;
 }
 
 export type ClickOutcome = 'transition' | 'no_change' | 'already_applied' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
@@ -250,15 +253,21 @@ export class WeComCardsUseCase {
     }
     const link = await this.deps.links.byUserId(integration.id, event.fromUserName);
     if (!link) {
+      const pendingAction = this.actionOf(event);
+      const prompted = pendingAction && this.deps.linkPrompts !== undefined;
       this.deps.record('app_not_linked', {
         ...dropDetails(
           'app_not_linked',
-          `a click by WeCom userid ${event.fromUserName} changed nothing: no member is linked to that userid in ${integration.id} (they were sent how to link); link them with \`npx dutybridge links set --integration ${integration.id} --email <their email> --user-id ${event.fromUserName}\``,
+          `a click by WeCom userid ${event.fromUserName} changed nothing: no member is linked to that userid in ${integration.id} (${prompted ? 'sent a link prompt: a text with a link to link their account, which then applies the click (valid 10 minutes)' : 'they were sent how to link'}); link them with \`npx dutybridge links set --integration ${integration.id} --email <their email> --user-id ${event.fromUserName}\``,
           { incidentId: task.incidentId, integrationId: integration.id, platform: 'wecom', recipient: event.fromUserName },
         ),
         channel: 'click',
         userId: event.fromUserName,
       });
+      if (pendingAction && this.deps.linkPrompts) {
+        await this.promptToLink(integration, event, task.incidentId, pendingAction, clickKey, tellClicker, messenger);
+        return 'not_linked';
+      }
       const help =
         this.deps.linkHelpText?.(integration) ??
         'Your WeCom account is not linked to the incident system yet, so dutybridge cannot act for you. Ask an administrator to link it (npx dutybridge links set).';
@@ -281,6 +290,34 @@ export class WeComCardsUseCase {
       default:
         return outcome.kind;
     }
+  }
+
+  /**
+   * The clicker's card (that userid only, with the click's response code) says to link first —
+   * `button.replace_name` is all an update may say without a whole card (DOC 94888) — and a text
+   * message (DOC 90236, ≤ 2,048 bytes) carries the link with the pending action. The card update
+   * goes first: a redelivered click finds its code spent and only sends the text again.
+   */
+  private async promptToLink(
+    integration: WeComIntegration,
+    event: WeComCallbackEvent,
+    incidentId: string,
+    action: IncidentAction,
+    clickKey: string,
+    tellClicker: (text: string) => Promise<void>,
+    messenger: Awaited<ReturnType<WeComMessengers['forIntegration']>>,
+  ): Promise<void> {
+    const prompt = await this.deps.linkPrompts!.issue(integration, { userId: event.fromUserName, incidentId, action, clickKey });
+    try {
+      await tellClicker(LINK_FIRST_BUTTON_TEXT);
+    } catch (error) {
+      // The text below is what matters: a card that could not be marked is only logged (its code
+      // is spent either way, so a retry could not mark it).
+      if (!isWeComCallFailure(error)) throw error;
+      this.deps.record('link_prompt_card_not_updated', { integrationId: integration.id, incidentId, userId: event.fromUserName, errcode: error.errcode });
+    }
+    await withWeComRetries(() => messenger.sendText({ toUsers: [event.fromUserName], content: prompt.text }));
+    this.deps.record('link_prompt_sent', { integrationId: integration.id, incidentId, userId: event.fromUserName, platform: 'wecom', action: action.kind, jti: prompt.jti });
   }
 
   private actionOf(event: WeComCallbackEvent): IncidentAction | undefined {

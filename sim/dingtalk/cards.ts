@@ -9,6 +9,8 @@
  *   title, severity, status, assignee   → title and fields
  *   description                          → body (markdown area)
  *   detailUrl                            → link
+ *   note (private: a click answer's)     → subtitle (the template's markdown note)
+ *   linkUrl (private: a click answer's)  → link, in place of detailUrl (the template's "Link account")
  *   buttons                              → JSON string: [{"key","text","disabled"?,"params"?}]
  *     `params` (string → string) is what the click callback carries in cardPrivateData.params;
  *     it defaults to {"action": key}.
@@ -90,10 +92,11 @@ export function renderCard(outTrackId: string, params: CardParamMap): RenderedCa
   return {
     cardId: outTrackId,
     title: params.title ?? '',
+    ...(params.note ? { subtitle: params.note } : {}),
     fields: CARD_FIELD_KEYS.filter((key) => params[key] !== undefined).map((key) => ({ key, value: params[key] as string })),
     ...(params.description === undefined ? {} : { body: params.description }),
     buttons: cardButtons(params).map(({ key, text, disabled }) => ({ key, text, ...(disabled === undefined ? {} : { disabled }) })),
-    ...(params.detailUrl === undefined ? {} : { url: params.detailUrl }),
+    ...(params.linkUrl ? { url: params.linkUrl } : params.detailUrl === undefined ? {} : { url: params.detailUrl }),
   };
 }
 

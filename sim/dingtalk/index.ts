@@ -31,6 +31,7 @@ import {
   customRobotSchema,
 } from './model';
 import { contactsEndpoints } from './contacts';
+import { handleH5, isH5Path } from './h5';
 import { newApiEndpoints } from './new-api';
 import { LOGIN_CODE_TTL_MS, handleCustomRobotSend, oapiEndpoints } from './oapi';
 import { EndpointDefinition, runEndpoint } from './pipeline';
@@ -151,7 +152,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
     if (!state.findUser(app, ctx, userId)) throw new DingTalkControlError(404, `${userId} is not in org ${app.config.corpId}`);
     const code = newHexId();
     const expiresAt = ctx.clock.now() + LOGIN_CODE_TTL_MS;
-    state.loginCodes.set(code, { clientId, userId, expiresAt, used: false });
+    state.loginCodes.set(code, { clientId, corpId: app.config.corpId, userId, expiresAt, used: false });
     return { code, expiresAt };
   }
 
@@ -211,6 +212,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
     },
 
     handleControl(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
+      if (isH5Path(req.path)) return Promise.resolve(handleH5(req, ctx, state));
       return routeControl(req, ctx, {
         putApp: (clientId, body) => {
           const app = registerApp(body, clientId);

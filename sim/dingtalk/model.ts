@@ -119,7 +119,9 @@ export interface CardState {
 }
 
 export interface LoginCode {
-  readonly clientId: string;
+  /** The app the code is for; absent for the older corp-only `dd.runtime.permission.requestAuthCode`. */
+  readonly clientId?: string;
+  readonly corpId: string;
   readonly userId: string;
   readonly expiresAt: number;
   used: boolean;

@@ -53,7 +53,8 @@ export function oapiEndpoints(state: DingTalkState): EndpointDefinition[] {
       if (!login) throw invalid('code was never issued');
       if (login.used) throw invalid('code was already used once (login codes are single use)');
       if (login.expiresAt <= call.now) throw invalid(`code expired ${call.now - login.expiresAt} ms ago (5-minute lifetime)`);
-      if (login.clientId !== call.app.config.clientId) throw invalid(`code was issued for app ${login.clientId}, not ${call.app.config.clientId}`);
+      if (login.clientId !== undefined && login.clientId !== call.app.config.clientId) throw invalid(`code was issued for app ${login.clientId}, not ${call.app.config.clientId}`);
+      if (login.corpId !== call.app.config.corpId) throw invalid(`code was issued in org ${login.corpId}, not ${call.app.config.corpId}`);
       const user = state.findUser(call.app, call.ctx, login.userId);
       if (!user) throw invalid(`user ${login.userId} is no longer in the org`);
       login.used = true;

@@ -52,8 +52,29 @@ export interface PendingActionsDeps {
 /** Claims outlive the token by this much, so a claim never lapses while its token is still valid. */
 const CLAIM_MARGIN_SECONDS = 120;
 
+/** A pending-action token the linking page must not carry on (typed, for the page's message). */
+export class PendingActionRefusedError extends Error {
+  override readonly name = 'PendingActionRefusedError';
+  constructor(readonly reason: 'expired' | 'malformed' | 'bad_signature' | 'wrong_kind' | 'other_integration') {
+    super(`pending action refused: ${reason.replace('_', ' ')}`);
+  }
+}
+
 export class PendingActions {
   constructor(private readonly deps: PendingActionsDeps) {}
+
+  /** Checks a token before the login starts (MAC, kind, expiry, integration); claims nothing. */
+  async verify(integration: Integration, pendingToken: string): Promise<PendingActionClaims> {
+    let claims: PendingActionClaims;
+    try {
+      claims = verifyPendingAction(await linkTokenKeyFor(this.deps.secrets, integration), pendingToken, this.deps.clock.nowMs());
+    } catch (error) {
+      if (error instanceof SignedTokenError) throw new PendingActionRefusedError(error.reason);
+      throw error;
+    }
+    if (claims.integrationId !== integration.id || claims.platform !== integration.platform) throw new PendingActionRefusedError('other_integration');
+    return claims;
+  }
 
   async apply(integration: Integration, pendingToken: string, link: { readonly email: string; readonly userId: string }): Promise<PendingActionOutcome> {
     const nowMs = this.deps.clock.nowMs();

@@ -9,7 +9,7 @@ import {
   verifyPendingAction,
   type PendingActionBody,
 } from '../../../shared/application/link-prompt';
-import { PendingActions } from '../../../shared/application/pending-actions';
+import { PendingActionRefusedError, PendingActions } from '../../../shared/application/pending-actions';
 import type { TokenClaims } from '../../../shared/application/people-ports';
 import { ConcurrentUpdateError, type IncidentRepository, type IntegrationSecretsReader } from '../../../shared/application/ports';
 import { SignedTokenError, linkTokenKey, signToken } from '../../../shared/crypto/signed-token';
@@ -241,5 +241,21 @@ describe('PendingActions.apply', () => {
     await t.clicks.apply('i1', { kind: 'resolve' }, { email: 'li@example.com', platform: 'wecom', userId: 'lisi' }, 'close');
     expect(await t.pending.apply(integration, await issue(t), zhangsan)).toMatchObject({ kind: 'no_change', status: 'Closed', reason: expect.any(String) });
     expect(await t.pending.apply(integration, await issue(t, { incidentId: 'gone' }), zhangsan)).toMatchObject({ kind: 'unknown_incident', incidentId: 'gone' });
+  });
+});
+
+describe('PendingActions.verify (the linking page, before the login)', () => {
+  it('returns the claims of a good token and claims nothing', async () => {
+    const t = setup();
+    const prompt = await t.prompts.issue(integration, { userId: 'zhangsan', incidentId: 'i1', action: { kind: 'resolve' }, clickKey: 'c1' });
+    const token = new URL(prompt.url).searchParams.get('pending')!;
+    expect(await t.pending.verify(integration, token)).toMatchObject({ userId: 'zhangsan', action: { kind: 'resolve' } });
+    expect(t.claims.taken.size).toBe(0);
+    await expect(t.pending.verify(other, token)).rejects.toEqual(new PendingActionRefusedError('bad_signature'));
+    await expect(t.pending.verify(integration, `${token}x`)).rejects.toBeInstanceOf(PendingActionRefusedError);
+    const key = await linkTokenKeyFor(secrets, integration);
+    await expect(t.pending.verify(integration, signPendingAction(key, { ...body, integrationId: 'other' }, T0).token)).rejects.toEqual(new PendingActionRefusedError('other_integration'));
+    t.advance(PENDING_ACTION_TTL_MS);
+    await expect(t.pending.verify(integration, token)).rejects.toEqual(new PendingActionRefusedError('expired'));
   });
 });

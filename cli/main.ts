@@ -16,6 +16,11 @@ import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
+import { linksAutoCommand, parseLinksAutoFlags } from './links-auto';
+import { checkMappingsArgs, mappingsCommand } from './mappings';
+import { parseTestAlertFlags, testIncident } from './test-alert';
+import { DynamoMappingTables } from '../shared/adapters/aws/mapping-tables';
+import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { oplogCommand } from './oplog';
 import { DynamoOperationLog } from '../shared/adapters/aws/operation-log';
 import { actionsTail } from './actions';
@@ -48,8 +53,29 @@ commands:
   actions tail [--follow]          the incident.action messages published (the local stack's copy: nothing taken from the queue)
   demo-incident [--title T] [--severity Critical|Warning|Info]   a demo incident for the local demo integrations
   links set --integration ID --email ADDRESS --user-id USERID
-  links list --integration ID
+  links list --integration ID [--linked|--unlinked] [--search TEXT] [--json]
+                                   Linked Users: every member (name, email, masked mobile) with the IM userid linked,
+                                   when (UTC) and how (login, SSO, code, one-click, admin); links of non-members too.
+                                   --search matches name, email, userid or mobile digits, ignoring case
   links remove --integration ID --email ADDRESS
+  links auto --integration ID [--dry-run] [--max-miss-ratio 0.1] [--headcount N] [--json]
+                                   One-Click Link: each unlinked member is looked up by mobile (WeCom user/getuserid,
+                                   then user/get_userid_by_email; DingTalk getbymobile) and linked (how: one-click);
+                                   a userid linked to someone else is left there (conflict). WeCom blocks the lookups
+                                   for a day when errors exceed 20% of the headcount: failed lookups are counted per
+                                   integration per day (UTC+8) across runs, and the run stops before they pass
+                                   --max-miss-ratio (default 0.1, below 0.2) × headcount (--headcount, default the
+                                   number of members). --dry-run writes no links, but its lookups are real calls and
+                                   their misses count. Exit 1 when it stopped at the budget or a lookup failed
+  mappings create NAME | list | show NAME | delete NAME [--yes] | import NAME FILE.csv | export NAME [> FILE.csv]
+                                   email -> WeCom userid tables for group bots' inline @mentions. CSV rows
+                                   email,wecom_userid (optional header line; quotes, BOM, CRLF fine). import checks
+                                   the whole file first: bad rows and duplicate emails are listed by line (exit 2) and
+                                   nothing is imported; a good file replaces the table at once (readers never see a mix)
+  test-alert --integration ID [--bot NAME] [--to EMAIL ...] [--severity Critical|Warning|Info]
+                                   publish a marked test incident ("[TEST] 【测试】" title, label dutybridge.test=true) to
+                                   the integration's linked people (or --to), and its group bot with --bot; prints the
+                                   incident id to check with incidents show and oplog --incident
 
 secrets of integrations add: each is taken from its flag, else --secrets-file, else its environment variable
   --secrets-file PATH   a JSON object with the keys below, e.g. {"secret": "…", "token": "…", "encodingAesKey": "…"}
@@ -106,6 +132,14 @@ const options = {
   incident: { type: 'string' },
   member: { type: 'string' },
   since: { type: 'string' },
+  linked: { type: 'boolean' },
+  unlinked: { type: 'boolean' },
+  search: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'max-miss-ratio': { type: 'string' },
+  headcount: { type: 'string' },
+  bot: { type: 'string' },
+  to: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
   follow: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -136,9 +170,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
   if (positionals[0] === 'oplog') positionals.splice(1, 0, 'show');
+  if (positionals[0] === 'test-alert') positionals.splice(1, 0, 'publish');
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
   known.add('oplog show');
+  for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
@@ -151,6 +187,9 @@ async function main(argv: string[]): Promise<number> {
     throw new CliUsageError(`integrations remove takes ${arg ?? 'the integration'} out of service at once (and schedules its secret's deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
   }
 
+  const linksAutoFlags = `${group} ${action}` === 'links auto' ? parseLinksAutoFlags(values) : undefined;
+  const testAlertFlags = group === 'test-alert' ? parseTestAlertFlags(values) : undefined;
+  if (group === 'mappings') checkMappingsArgs(action, arg, positionals[3], values.yes === true, process.stdin.isTTY === true);
   if (group === 'demo-incident' && values.severity !== undefined && !severitySchema.options.includes(values.severity as never)) {
     throw new CliUsageError(`--severity must be one of ${severitySchema.options.join(', ')}`);
   }
@@ -237,7 +276,27 @@ async function main(argv: string[]): Promise<number> {
       case 'links set':
       case 'links list':
       case 'links remove':
-        return await linksCommand(action, values, { links: new DynamoLinkStore(getDocumentClient(), target.tableName), integrations: repo }, print);
+        return await linksCommand(action, values, { links: new DynamoLinkStore(getDocumentClient(), target.tableName), integrations: repo, members: new DynamoMemberDirectory(getDocumentClient(), target.tableName) }, print);
+      case 'links auto':
+        return await linksAutoCommand(values.integration!, linksAutoFlags!, { integrations: repo, tableName: target.tableName }, print, json);
+      case 'mappings create':
+      case 'mappings list':
+      case 'mappings show':
+      case 'mappings delete':
+      case 'mappings import':
+      case 'mappings export':
+        return await mappingsCommand(action, arg, positionals[3], values, new DynamoMappingTables(getDocumentClient(), target.tableName));
+      case 'test-alert publish': {
+        if (!target.incidentEventsQueueUrl) throw new Error(target.kind === 'local' ? 'the local stack is not running: start it with `npm start` (in another terminal), then run this again' : `${target.description} has no output IncidentEventsQueueUrl; deploy the current version of dutybridge`);
+        if (!(await repo.get(testAlertFlags!.integrationId))) throw new CliUsageError(`no integration ${testAlertFlags!.integrationId}`);
+        const persons = testAlertFlags!.to.length ? testAlertFlags!.to : (await new DynamoLinkStore(getDocumentClient(), target.tableName).list(testAlertFlags!.integrationId)).map((l) => l.email).slice(0, 5000);
+        if (persons.length === 0 && testAlertFlags!.bot === undefined) throw new CliUsageError(`nobody is linked in ${testAlertFlags!.integrationId}: pass --to EMAIL (or --bot NAME), or link people first (links set, links auto)`);
+        const { incidentId, event } = testIncident(testAlertFlags!, persons, Date.now());
+        const published = await publishEvent(target.incidentEventsQueueUrl, event);
+        const checks = [`  npx dutybridge incidents show ${incidentId}`, `  npx dutybridge oplog --incident ${incidentId}`];
+        print(json, { incidentId, messageId: published.messageId, persons, bot: testAlertFlags!.bot ?? null, event: published.event }, [`published test incident ${incidentId} to ${testAlertFlags!.integrationId}: ${persons.length} ${persons.length === 1 ? 'person' : 'people'}${testAlertFlags!.bot ? ` and bot ${testAlertFlags!.bot}` : ''} (message ${published.messageId})`, 'check that the cards (and @mentions) arrived, and why anyone was skipped:', ...checks, 'close it with Resolve on the card'].join('\n'));
+        return 0;
+      }
       case 'groups list': {
         if (!values.integration) throw new CliUsageError('groups list needs --integration ID');
         const groups = await new DynamoGroupChatRegistry(getDocumentClient(), target.tableName).list(values.integration);

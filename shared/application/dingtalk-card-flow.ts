@@ -345,6 +345,8 @@ export class DingTalkCardFlow implements CardClickPort {
     const actor: Actor = { email: link.email, platform: 'dingtalk', userId: click.userId };
     const outcome = await this.deps.clicks.apply(card.incidentId, action, actor, click.clickKey);
     if (outcome.kind === 'unknown_incident') return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
-    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs) };
+    // A click by a linked person clears what an earlier answer left on their card only (a link
+    // prompt from before they linked, a slow-down note): empty values hide the template's note and link.
+    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs), userPrivateParamMap: { note: '', linkUrl: '' } };
   }
 }

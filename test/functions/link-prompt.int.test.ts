@@ -177,5 +177,9 @@ describe('DingTalk', () => {
     }, 10_000);
     expect(actions[0]).toMatchObject({ incidentId: 'prompt-d-1', action: 'resolve', actor: { email: lina.email, platform: 'dingtalk', userId: 'lina' } });
     expect((await incidents().get('prompt-d-1'))!.revision).toBe(before.revision + 1);
+    // Her next click (now linked) clears the prompt from her card.
+    expect((await simClick('dingtalk', app.corpId, 'lina', cardId, 'refresh')).status).toBe(200);
+    expect(lastCard('dingtalk', 'lina')!.subtitle).toBeUndefined();
+    expect(lastCard('dingtalk', 'lina')!.url ?? '').not.toContain('/link/');
   });
 });

@@ -16,6 +16,7 @@ import type { SdkField, SdkFields, SdkModelSnapshot, SdkRequestModel, SdkType } 
 /** The requests dutybridge makes to api.dingtalk.com, by SDK module, request class and operation. */
 export const SDK_REQUESTS = [
   { module: 'oauth2_1_0', request: 'GetAccessTokenRequest', operation: 'getAccessToken' },
+  { module: 'oauth2_1_0', request: 'GetUserTokenRequest', operation: 'getUserToken' },
   { module: 'card_1_0', request: 'CreateAndDeliverRequest', operation: 'createAndDeliver' },
   { module: 'card_1_0', request: 'UpdateCardRequest', operation: 'updateCard' },
   { module: 'card_1_0', request: 'RegisterCallbackRequest', operation: 'registerCallback' },

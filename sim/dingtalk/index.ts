@@ -33,6 +33,7 @@ import {
 import { contactsEndpoints } from './contacts';
 import { handleH5, isH5Path } from './h5';
 import { newApiEndpoints } from './new-api';
+import { handleAuthPage, isUserOAuthPage, userOAuthEndpoints } from './user-oauth';
 import { LOGIN_CODE_TTL_MS, handleCustomRobotSend, oapiEndpoints } from './oapi';
 import { EndpointDefinition, runEndpoint } from './pipeline';
 import { DingTalkState } from './state';
@@ -114,7 +115,7 @@ function isDingTalkApiPath(path: string): boolean {
 
 export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingTalkModule {
   const state = new DingTalkState(options.random);
-  const endpoints: EndpointDefinition[] = [...newApiEndpoints(state), ...oapiEndpoints(state), ...contactsEndpoints(state)];
+  const endpoints: EndpointDefinition[] = [...newApiEndpoints(state), ...oapiEndpoints(state), ...contactsEndpoints(state), ...userOAuthEndpoints(state)];
   const pipelineOptions = { faultTimeoutMs: options.faultTimeoutMs ?? 20_000 };
   const eventOptions = {
     retryDelaysMs: options.eventRetryDelaysMs ?? DINGTALK_EVENT_RETRY_DELAYS_MS,
@@ -204,6 +205,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
     platform: 'dingtalk',
 
     async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
+      if (isUserOAuthPage(req.path)) return handleAuthPage(req, ctx, state);
       if (!isDingTalkApiPath(req.path)) return undefined;
       if (req.path === '/robot/send' && req.method === 'POST') return handleCustomRobotSend(req, ctx, state);
       const definition = endpoints.find((candidate) => candidate.path === req.path && candidate.method === req.method);

@@ -127,6 +127,21 @@ export interface LoginCode {
   used: boolean;
 }
 
+/** A browser OAuth code (`?code=&authCode=`): 5 minutes, single use (obtain-user-token). */
+export interface UserAuthCode {
+  readonly clientId: string;
+  readonly userId: string;
+  readonly expiresAt: number;
+  used: boolean;
+}
+
+/** A user access token (7200 s) or refresh token (30 days) of one app for one user. */
+export interface UserTokenGrant {
+  readonly clientId: string;
+  readonly userId: string;
+  readonly expiresAt: number;
+}
+
 export interface CustomRobotState {
   readonly accessToken: string;
   readonly secret: string;

@@ -31,8 +31,11 @@ export interface EndpointDefinition {
   /** Key used by fault rules, the call log and the usage counters. */
   readonly endpoint: string;
   readonly metered: boolean;
-  /** Only `oauth2/accessToken`: identifies the app from the body instead of a token. */
-  readonly authenticate?: (body: JsonParse, state: DingTalkState) => AppState;
+  /**
+   * Identifies the app otherwise than by its access token: from the body (`oauth2/accessToken`,
+   * `oauth2/userAccessToken`) or from a user access token (`contact/users/me`).
+   */
+  readonly authenticate?: (body: JsonParse, state: DingTalkState, req: SimRequest, now: number) => AppState;
   run(call: ApiCall): unknown;
 }
 
@@ -118,7 +121,8 @@ export async function runEndpoint(
   state: DingTalkState,
   options: PipelineOptions,
 ): Promise<SimResponse> {
-  const parsed = parseJson(req.body);
+  // A GET carries no body (contact/users/me).
+  const parsed: JsonParse = req.method === 'GET' && req.body.length === 0 ? { ok: true, value: undefined } : parseJson(req.body);
   const requestBody = parsed.ok ? parsed.value : parsed.text;
   const now = ctx.clock.now();
   const notes: string[] = [];
@@ -132,7 +136,7 @@ export async function runEndpoint(
     let app: AppState;
     if (def.authenticate) {
       if (fault === 'token-invalid') throw newApiRejection(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret', 'injected fault: token-invalid');
-      app = def.authenticate(parsed, state);
+      app = def.authenticate(parsed, state, req, now);
     } else {
       app = authenticateByToken(def.family, req, state, now);
       if (fault === 'token-invalid') throw tokenRejection(def.family, 'injected fault: token-invalid', state.switches.invalidTokenStatus);

@@ -10,6 +10,8 @@ import {
   LoginCode,
   OrgUsage,
   TokenGrant,
+  UserAuthCode,
+  UserTokenGrant,
 } from './model';
 import { DingTalkSwitches } from './switches';
 import { chinaMonth, newHexId } from './util';
@@ -27,6 +29,10 @@ export class DingTalkState {
   readonly loginCodes = new Map<string, LoginCode>();
   readonly customRobots = new Map<string, CustomRobotState>();
   readonly events = new Map<string, EventReportState>();
+  /** Browser OAuth (login.dingtalk.com/oauth2/auth) codes, user access and refresh tokens (user-oauth.ts). */
+  readonly userAuthCodes = new Map<string, UserAuthCode>();
+  readonly userTokens = new Map<string, UserTokenGrant>();
+  readonly userRefreshTokens = new Map<string, UserTokenGrant>();
   private readonly usageByCorp = new Map<string, OrgUsage>();
   private readonly qpsWindows = new Map<string, { second: number; count: number }>();
   /** Readings of unconfirmed platform behaviour (switches.ts). */
@@ -38,7 +44,7 @@ export class DingTalkState {
 
   /** Forget everything (`POST /_sim/reset`). */
   clear(): void {
-    for (const map of [this.apps, this.tokens, this.groups, this.cards, this.loginCodes, this.customRobots, this.events, this.usageByCorp, this.qpsWindows]) {
+    for (const map of [this.apps, this.tokens, this.groups, this.cards, this.loginCodes, this.customRobots, this.events, this.userAuthCodes, this.userTokens, this.userRefreshTokens, this.usageByCorp, this.qpsWindows]) {
       (map as Map<unknown, unknown>).clear();
     }
     this.switches.reset();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sdkModelSnapshotFromSdk } from '../../../scripts/dingtalk-sdk-models';
 import { requestModels, sdkModelSnapshot } from '../../../sim/dingtalk/sdk-models';
-import { GROUP_ID, makeHarness } from './support';
+import { GROUP_ID, makeHarness, request } from './support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -23,6 +23,7 @@ describe('the SDK model snapshot', () => {
   it('covers the requests dutybridge makes, with the SDK’s own methods and paths', () => {
     expect(sdkModelSnapshot.requests.map((model) => `${model.method} ${model.path} ${model.name}`)).toEqual([
       'POST /v1.0/oauth2/accessToken oauth2_1_0.GetAccessTokenRequest',
+      'POST /v1.0/oauth2/userAccessToken oauth2_1_0.GetUserTokenRequest',
       'POST /v1.0/card/instances/createAndDeliver card_1_0.CreateAndDeliverRequest',
       'PUT /v1.0/card/instances card_1_0.UpdateCardRequest',
       'POST /v1.0/card/callbacks/register card_1_0.RegisterCallbackRequest',
@@ -35,6 +36,8 @@ describe('the SDK model snapshot', () => {
 describe('the simulator accepts exactly what the request models allow', () => {
   const valid: Record<string, Record<string, unknown>> = {
     'oauth2_1_0.GetAccessTokenRequest': { appKey: 'dingclient0001', appSecret: 'client-secret-0001' },
+    // `code` is filled in with a fresh browser-OAuth code (userCode below).
+    'oauth2_1_0.GetUserTokenRequest': { clientId: 'dingclient0001', clientSecret: 'client-secret-0001', code: '', grantType: 'authorization_code' },
     'card_1_0.RegisterCallbackRequest': { callbackRouteKey: 'route1', callbackUrl: 'http://127.0.0.1:1/card', apiSecret: 's3cret', forceUpdate: false },
     'card_1_0.CreateAndDeliverRequest': {
       cardTemplateId: 'tpl',
@@ -51,6 +54,13 @@ describe('the simulator accepts exactly what the request models allow', () => {
     'oapi.topapi/user/getbyunionid': { unionid: 'unionAlice' },
   };
 
+  /** A fresh code from the browser OAuth page (GET /oauth2/auth), signed in as alice. */
+  const userCode = async (h: ReturnType<typeof makeHarness>): Promise<string> => {
+    const query = new URLSearchParams({ client_id: 'dingclient0001', redirect_uri: 'http://127.0.0.1:1/cb', response_type: 'code', scope: 'openid', sim_userid: 'alice' });
+    const response = await h.sim.handle(request('GET', `/oauth2/auth?${query}`), h.ctx);
+    return new URL(response!.headers!.location!).searchParams.get('code')!;
+  };
+
   const send = async (h: ReturnType<typeof makeHarness>, name: string, body: unknown) => {
     const model = requestModels().find((candidate) => candidate.name === name)!;
     return model.family === 'oapi' ? h.oapi(model.path, body) : h.api(model.method, model.path, body);
@@ -64,6 +74,7 @@ describe('the simulator accepts exactly what the request models allow', () => {
         await send(h, 'card_1_0.RegisterCallbackRequest', valid['card_1_0.RegisterCallbackRequest']);
         if (name === 'card_1_0.UpdateCardRequest') expect((await send(h, 'card_1_0.CreateAndDeliverRequest', valid['card_1_0.CreateAndDeliverRequest'])).status).toBe(200);
       }
+      if (name === 'oauth2_1_0.GetUserTokenRequest') valid[name] = { ...valid[name], code: await userCode(h) };
       const refused = await send(h, name, { ...valid[name], surplus: true });
       if (name.startsWith('oapi.')) expect(refused.body).toMatchObject({ errcode: 400002, errmsg: '无效的参数' });
       else expect(refused).toMatchObject({ status: 400, body: { code: 'invalidParameter.unknownField', message: '未知参数: surplus' } });

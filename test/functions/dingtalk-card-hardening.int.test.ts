@@ -166,7 +166,8 @@ it('limits clicks per user (4/min here) and per incident (6/min here): over the 
   const cardId = await trigger('harden-3', 'Cache misses');
   await t.take(t.queueUrl('incident-actions.fifo'), 300);
   const answers: string[] = [];
-  const note = (r: { body: string }) => (JSON.parse(r.body) as { userPrivateData?: { cardParamMap?: { note?: string } } }).userPrivateData?.cardParamMap?.note;
+  // An applied click clears the clicker's note (note: ''); a refused one sets it.
+  const note = (r: { body: string }) => (JSON.parse(r.body) as { userPrivateData?: { cardParamMap?: { note?: string } } }).userPrivateData?.cardParamMap?.note || undefined;
   // qian: 4 snoozes pass, the 5th is refused.
   for (let i = 0; i < 5; i++) {
     const r = await click('qian', cardId, 'snooze:30');

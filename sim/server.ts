@@ -249,12 +249,13 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       budgets: budgets(),
       ...(insight ? { insight: insight.map } : options.insight ? { insight: new Map() } : {}),
       ...(options.staleGraceMs !== undefined ? { staleGraceMs: options.staleGraceMs } : {}),
+      mail: mailbox.list().slice(0, 10),
     };
   };
   // Staleness changes with time alone: the version carries the stale cards, budgets and insight.
   const viewVersion = () => {
     const model = viewModel();
-    const moving = JSON.stringify([model.budgets, insight?.digest ?? '', staleCardIds(model)]);
+    const moving = JSON.stringify([model.budgets, insight?.digest ?? '', staleCardIds(model), model.mail?.[0]?.id ?? '']);
     return `${store.version}.${callLog.lastSeq}.${JSON.stringify(faults.list()).length}.${createHash('sha1').update(moving).digest('hex').slice(0, 10)}`;
   };
 

@@ -24,6 +24,8 @@ export interface ViewModel {
   readonly budgets?: Readonly<Record<string, UpdateBudget>>;
   /** How long a change may take to reach a card before it is marked stale (see cardStaleness). */
   readonly staleGraceMs?: number;
+  /** The newest messages of the simulator's mailbox (sim/mail), newest first. */
+  readonly mail?: readonly { readonly id: string; readonly receivedAt: string; readonly to: string; readonly subject: string; readonly text: string }[];
 }
 
 const platforms = [
@@ -270,6 +272,15 @@ function renderPlatform(platform: 'wecom' | 'dingtalk', model: ViewModel): strin
   return `<div class="platform" data-platform="${platform}"><ul class="convs">${side}</ul><div class="panes">${panes}</div></div>`;
 }
 
+/** Mails the SMTP mailbox received (one-time codes), newest first; nothing until the first one. */
+function renderMail(model: ViewModel): string {
+  if (!model.mail || model.mail.length === 0) return '';
+  const rows = model.mail
+    .map((m) => `<tr title="${escapeHtml(m.text)}"><td>${renderTime(Date.parse(m.receivedAt))}</td><td>${escapeHtml(m.to)}</td><td>${escapeHtml(m.subject)}</td><td>${escapeHtml(previewText(m.text.replace(/\s+/g, ' '), 80))}</td></tr>`)
+    .join('');
+  return `<section class="mailbox"><h4>Mailbox</h4><table><thead><tr><th>time</th><th>to</th><th>subject</th><th>text</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function renderCalls(model: ViewModel): string {
   const summary = (['wecom', 'dingtalk'] as const)
     .map((p) => {
@@ -295,7 +306,7 @@ function renderCalls(model: ViewModel): string {
       );
     })
     .join('');
-  return `<aside class="calls">${renderInspectors(model)}<h4>API calls</h4>${summary}${faults}<table><thead><tr><th>#</th><th title="China time (UTC+8); UTC on hover">time</th><th>platform</th><th>endpoint</th><th>HTTP</th><th>code</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table></aside>`;
+  return `<aside class="calls">${renderInspectors(model)}${renderMail(model)}<h4>API calls</h4>${summary}${faults}<table><thead><tr><th>#</th><th title="China time (UTC+8); UTC on hover">time</th><th>platform</th><th>endpoint</th><th>HTTP</th><th>code</th><th>reason</th></tr></thead><tbody>${rows}</tbody></table></aside>`;
 }
 
 function showBody(body: unknown): string {

@@ -40,6 +40,16 @@ describe('simulator mailbox over SMTP', () => {
     expect(((await (await fetch(`${sim.url}/_sim/mailbox`)).json()) as Listed).messages).toEqual([]);
   });
 
+  it('the view lists the newest mails', async () => {
+    const before = await (await fetch(`${sim.url}/`)).text();
+    expect(before).not.toContain('<h4>Mailbox</h4>');
+    await transport().sendMail({ from: 'a@b.c', to: 'lina@example.com', subject: 'Your dutybridge code', text: 'code 246810' });
+    const page = await (await fetch(`${sim.url}/`)).text();
+    expect(page).toContain('<h4>Mailbox</h4>');
+    expect(page).toContain('Your dutybridge code');
+    expect(page).toContain('code 246810');
+  });
+
   it('POST /_sim/reset empties the mailbox', async () => {
     await transport().sendMail({ from: 'a@b.c', to: 'x@example.com', subject: 's', text: 't' });
     expect(sim.mailbox.list()).toHaveLength(1);

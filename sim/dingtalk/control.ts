@@ -9,6 +9,8 @@
  *   GET  /_sim/dingtalk/cards/{outTrackId}       card state (public + private data, spaces)
  *   GET  /_sim/dingtalk/groups/{openConversationId}
  *   GET|PUT /_sim/dingtalk/switches             readings of unconfirmed platform behaviour (switches.ts)
+ * and, answered by h5.ts (in-client login-free): GET /_sim/dingtalk/dingtalk.open.js,
+ * GET /_sim/dingtalk/client?user=&url=, POST /_sim/dingtalk/h5/auth-code.
  */
 import { z } from 'zod';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   // One summary line per delivery, click and callback (the functions' outcome lines).
   if (verbose) printOutcomes();
   const log = verbose ? (line: string) => console.log(line) : undefined;
-  const stack = await startLocalStack({ dataDir, port: Number(process.env.PORT ?? 8787), log });
+  // PUBLIC_API_URL (e.g. a tunnel that phones can reach) goes into the links people get; default the gateway.
+  const stack = await startLocalStack({ dataDir, port: Number(process.env.PORT ?? 8787), log, publicApiUrl: process.env.PUBLIC_API_URL || undefined });
   // The view shows, per card, the operation log and the incident.action messages of its incident.
   const insight = localViewInsight({
     tableName: stack.env.STATE_TABLE_NAME!,

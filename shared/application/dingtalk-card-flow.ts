@@ -38,6 +38,8 @@ import type {
   UnmentionedResponder,
 } from './ports';
 
+/** A cardParamMap value is at most 1 KB (instructions-for-filling-in-api-card-data). */
+const CARD_VALUE_MAX_BYTES = 1024;
 /** createAndDeliver takes several spaces joined with `;`; dutybridge puts at most 20 in one call. */
 const SPACES_PER_CALL = 20;
 /** How long a getbymobile answer is trusted: a found userId, and "no such user" / "invalid mobile". */
@@ -298,6 +300,12 @@ export class DingTalkCardFlow implements CardClickPort {
     const integration = await this.deps.linkPrompts.integrations.get(click.integrationId);
     if (integration?.platform !== 'dingtalk') return undefined;
     const prompt = await this.deps.linkPrompts.prompts.issue(integration, { userId: click.userId, incidentId, action, clickKey: click.clickKey });
+    if (Buffer.byteLength(prompt.url) > CARD_VALUE_MAX_BYTES) {
+      // Every card value is at most 1 KB (instructions-for-filling-in-api-card-data): a link this
+      // long (very long ids) cannot be shown; the card says to ask for a link instead.
+      this.deps.record('link_prompt_too_long', { integrationId: click.integrationId, incidentId, userId: click.userId, bytes: Buffer.byteLength(prompt.url) });
+      return undefined;
+    }
     this.deps.record('link_prompt_sent', { integrationId: click.integrationId, incidentId, userId: click.userId, platform: 'dingtalk', action: action.kind, jti: prompt.jti });
     return { note: linkPromptNote(action), linkUrl: prompt.url };
   }

@@ -5,6 +5,7 @@
  * `<PUBLIC_API_URL>/link/<platform>/<integrationId>?pending=<token>`. After the person links, the
  * page hands the token to PendingActions (pending-actions.ts), which applies the action once.
  */
+import { createHash } from 'node:crypto';
 import { signToken, SignedTokenError, verifyToken, linkTokenKey, type SignedTokenClaims } from '../crypto/signed-token';
 import { actionKey, parseActionKey, type IncidentAction } from '../domain/incident';
 import type { Integration, Platform } from '../domain/integration';
@@ -21,10 +22,19 @@ export interface PendingActionBody {
   readonly userId: string;
   readonly incidentId: string;
   readonly action: IncidentAction;
-  /** The click that asked for it (for the record; the apply uses `pending:<jti>`). */
+  /**
+   * The click that asked for it, as a 22-character digest of its de-duplication key (see
+   * `clickDigest`): for the record only (the apply uses `pending:<jti>`), and short, because a
+   * DingTalk card value — the link — is at most 1 KB.
+   */
   readonly clickKey: string;
 }
 export type PendingActionClaims = PendingActionBody & SignedTokenClaims;
+
+/** A short, stable digest of a click's de-duplication key (base64url SHA-256, 22 characters). */
+export function clickDigest(clickKey: string): string {
+  return createHash('sha256').update(clickKey).digest('base64url').slice(0, 22);
+}
 
 /** The key of an integration's link tokens: from the WeCom `secret` / DingTalk `clientSecret`. */
 export async function linkTokenKeyFor(secrets: IntegrationSecretsReader, integration: Integration): Promise<Buffer> {
@@ -105,7 +115,8 @@ export class LinkPrompts {
 
   async issue(integration: Integration, click: { readonly userId: string; readonly incidentId: string; readonly action: IncidentAction; readonly clickKey: string }): Promise<LinkPrompt> {
     const key = await linkTokenKeyFor(this.deps.secrets, integration);
-    const { token, claims } = signPendingAction(key, { integrationId: integration.id, platform: integration.platform, ...click }, this.deps.clock.nowMs());
+    const body = { integrationId: integration.id, platform: integration.platform, ...click, clickKey: clickDigest(click.clickKey) };
+    const { token, claims } = signPendingAction(key, body, this.deps.clock.nowMs());
     const url = linkPromptUrl(this.deps.publicApiUrl, integration.platform, integration.id, token);
     return { url, text: linkPromptText(integration.platform, click.action, url), jti: claims.jti };
   }

@@ -3,7 +3,7 @@
  * text with the link; DingTalk answers the callback with the link on that user's card.
  */
 import { DingTalkCardFlow } from '../../../shared/application/dingtalk-card-flow';
-import { LINK_FIRST_BUTTON_TEXT, LinkPrompts, linkTokenKeyFor, verifyPendingAction } from '../../../shared/application/link-prompt';
+import { LINK_FIRST_BUTTON_TEXT, LinkPrompts, clickDigest, linkTokenKeyFor, verifyPendingAction } from '../../../shared/application/link-prompt';
 import type { IntegrationSecretsReader } from '../../../shared/application/ports';
 import { WeComCardsUseCase } from '../../../shared/application/wecom-cards';
 import type { Integration } from '../../../shared/domain/integration';
@@ -57,7 +57,7 @@ describe('WeCom: an unlinked click', () => {
     expect(t.texts).toHaveLength(1);
     expect(t.texts[0].toUsers).toEqual(['zhangsan']);
     const url = t.texts[0].content.split('\n').pop()!;
-    expect(await pendingOf(url, wecom)).toMatchObject({ integrationId: 'acme', platform: 'wecom', userId: 'zhangsan', incidentId: 'inc-1', action: { kind: 'acknowledge' }, clickKey: 'wecom:acme:click-1' });
+    expect(await pendingOf(url, wecom)).toMatchObject({ integrationId: 'acme', platform: 'wecom', userId: 'zhangsan', incidentId: 'inc-1', action: { kind: 'acknowledge' }, clickKey: clickDigest('wecom:acme:click-1') });
     expect(t.texts[0].content.indexOf('开始处理')).toBeLessThan(t.texts[0].content.indexOf('Start Processing'));
     const dropped = t.records.find((r) => r.event === 'app_not_linked')!;
     expect(dropped.details).toMatchObject({ reasonCode: 'app_not_linked', recipient: 'zhangsan', reason: expect.stringContaining('sent a link prompt') });
@@ -100,7 +100,24 @@ describe('DingTalk: an unlinked click', () => {
     expect(note.indexOf('关闭')).toBeLessThan(note.indexOf('Close'));
     expect(Buffer.byteLength(note)).toBeLessThanOrEqual(1024);
     expect(Buffer.byteLength(linkUrl)).toBeLessThanOrEqual(1024);
-    expect(await pendingOf(linkUrl, ding)).toMatchObject({ platform: 'dingtalk', userId: 'u9', incidentId: 'inc-8', action: { kind: 'resolve' }, clickKey });
+    expect(await pendingOf(linkUrl, ding)).toMatchObject({ platform: 'dingtalk', userId: 'u9', incidentId: 'inc-8', action: { kind: 'resolve' }, clickKey: clickDigest(clickKey) });
     expect(records.find((r) => r.event === 'app_not_linked')!.details.reason).toMatch(/sent a link prompt/);
+  });
+
+  it('with the longest ids the link still fits a card value (1 KB); a link that cannot fit is not sent', async () => {
+    const flow = (incidentId: string, integrationId: string, publicApiUrl: string) =>
+      new DingTalkCardFlow({
+        cards: { findOutTrack: async () => ({ incidentId }) },
+        links: { byUserId: async () => undefined },
+        linkPrompts: { integrations: { get: async () => ({ ...ding, id: integrationId }) }, prompts: new LinkPrompts({ secrets, publicApiUrl, clock }) },
+        clock,
+        record: () => undefined,
+      } as never);
+    const click = (integrationId: string) => ({ integrationId, outTrackId: 'o', userId: 'u'.repeat(128), params: { action: 'snooze:1440' }, actionIds: [], clickKey: `dingtalk:${integrationId}:card:${'f'.repeat(64)}`, receivedAtMs: NOW });
+    const longest = await flow('i'.repeat(128), 'a'.repeat(63), 'https://abcdefghij.execute-api.ap-southeast-1.amazonaws.com').onClick(click('a'.repeat(63)));
+    if (longest.kind !== 'update') throw new Error('x');
+    expect(Buffer.byteLength(longest.userPrivateParamMap!.linkUrl)).toBeLessThanOrEqual(1024);
+    const tooLong = await flow('事'.repeat(128), 'a'.repeat(63), 'https://abcdefghij.execute-api.ap-southeast-1.amazonaws.com').onClick(click('a'.repeat(63)));
+    expect(tooLong).toEqual({ kind: 'update', userPrivateParamMap: { note: expect.stringContaining('ask an administrator') } });
   });
 });

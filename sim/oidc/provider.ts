@@ -9,14 +9,15 @@
  *   GET  /oidc/jwks             the signing key
  *   GET  /oidc/userinfo         Bearer access token → claims
  * Control: POST /_sim/oidc/clients {clientId, clientSecret, redirectUris[]},
- *          POST /_sim/oidc/users {sub, email, name, emailVerified}, GET /_sim/oidc/users.
+ *          POST /_sim/oidc/users {sub, email, name, emailVerified}, GET /_sim/oidc/users,
+ *          GET /_sim/oidc/client?user=<sub>&url=<page> (signs <sub> in: cookie sim_oidc_user, then 302).
  * Errors as RFC 6749 §5.2 `{error, error_description}`; authorize errors that cannot be sent
  * back (unknown client, unregistered redirect_uri) are shown as a page, never redirected (§4.1.2.1).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
-import { htmlPage, parseCookies } from '../core/sign-in';
+import { htmlPage, openInClient, parseCookies } from '../core/sign-in';
 import {
   AccessGrant,
   AuthorizationCode,
@@ -290,6 +291,7 @@ export function createOidcProvider(issuer: () => string): OidcProvider {
         }
         if (req.path === '/_sim/oidc/users' && req.method === 'POST') return json(200, { ok: true, user: registerUser(body() as OidcUserInput) });
         if (req.path === '/_sim/oidc/users' && req.method === 'GET') return json(200, { users: [...userBySub.values()] });
+        if (req.path === '/_sim/oidc/client' && req.method === 'GET') return openInClient(OIDC_USER_COOKIE, req.query, (sub) => userBySub.has(sub));
         return json(404, { error: `no OIDC control route ${req.method} ${req.path}` });
       } catch (error) {
         if (error instanceof OidcControlError) return json(400, { error: error.message, ...(error.issues ? { issues: error.issues } : {}) });

@@ -87,6 +87,9 @@ describe('simulated OIDC provider', () => {
     const tokens = (await (await postForm(location.searchParams.get('code')!)).json()) as { id_token: string };
     const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${sim.url}/oidc/jwks`)));
     expect(payload).toMatchObject({ sub: 'idp-wangfang', email_verified: false });
+    const session = await fetch(`${sim.url}/_sim/oidc/client?user=idp-bob&url=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' });
+    expect([session.status, session.headers.get('set-cookie')?.split(';')[0]]).toEqual([302, 'sim_oidc_user=idp-bob']);
+    expect((await fetch(`${sim.url}/_sim/oidc/client?user=ghost&url=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' })).status).toBe(400);
     // An unknown sub in the cookie shows the picker again.
     const unknown = await fetch(authorizeUrl(), { redirect: 'manual', headers: { cookie: 'sim_oidc_user=ghost' } });
     expect(unknown.status).toBe(200);

@@ -5,32 +5,27 @@
  * in the stack's state table (shared with every other run of the day), links and operation
  * records are written to the stack.
  */
-import { DynamoAccessTokenStore } from '../shared/adapters/aws/access-token-store';
-import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/aws/clients';
-import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
-import { DynamoLookupMissCounter } from '../shared/adapters/aws/lookup-miss-counter';
-import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
-import { DynamoOperationLog } from '../shared/adapters/aws/operation-log';
-import { SecretsManagerIntegrationSecrets } from '../shared/adapters/aws/secrets';
-import { DingTalkClients } from '../shared/adapters/dingtalk/messengers';
-import { WeComClient } from '../shared/adapters/wecom/client';
-import { OneClickLink, type OneClickReport, type UserIdLookups, type UserIdLookupsFactory } from '../shared/application/one-click-link';
+import { autoLinkSettings, createOneClickLink } from '../shared/auto-link-composition';
+import type { OneClickReport } from '../shared/application/one-click-link';
 import type { IntegrationRepository } from '../shared/application/ports';
-import { TokenProvider } from '../shared/application/token-provider';
-import type { Integration } from '../shared/domain/integration';
 import { DEFAULT_MAX_MISS_RATIO, InvalidLookupBudgetError, missBudget } from '../shared/domain/lookup-budget';
 import { formatTable } from './table';
 import { CliUsageError } from './target';
 
 export interface LinksAutoFlags {
+  /** `--schedule daily|off`: store (or remove) the daily run's setting instead of running now. */
+  readonly schedule?: 'daily' | 'off';
   readonly dryRun: boolean;
   readonly maxMissRatio: number;
   readonly headcount?: number;
 }
 
 /** The flags, refused before any stack is opened when they are wrong. */
-export function parseLinksAutoFlags(values: { integration?: string; 'dry-run'?: boolean; 'max-miss-ratio'?: string; headcount?: string }): LinksAutoFlags {
+export function parseLinksAutoFlags(values: { integration?: string; 'dry-run'?: boolean; 'max-miss-ratio'?: string; headcount?: string; schedule?: string }): LinksAutoFlags {
   if (!values.integration) throw new CliUsageError('links auto needs --integration ID');
+  const schedule = values.schedule;
+  if (schedule !== undefined && schedule !== 'daily' && schedule !== 'off') throw new CliUsageError(`--schedule: "${schedule}" is not daily or off`);
+  if (schedule !== undefined && values['dry-run']) throw new CliUsageError('--schedule sets the daily run; it takes no --dry-run (the daily run links)');
   const ratioText = values['max-miss-ratio'];
   const maxMissRatio = ratioText === undefined ? DEFAULT_MAX_MISS_RATIO : Number(ratioText);
   if (ratioText !== undefined && (!/^\d*\.?\d+$/.test(ratioText) || !Number.isFinite(maxMissRatio))) throw new CliUsageError(`--max-miss-ratio: "${ratioText}" is not a number such as 0.1`);
@@ -43,24 +38,7 @@ export function parseLinksAutoFlags(values: { integration?: string; 'dry-run'?: 
     if (error instanceof InvalidLookupBudgetError) throw new CliUsageError(`--max-miss-ratio: ${error.message}`);
     throw error;
   }
-  return { dryRun: values['dry-run'] === true, maxMissRatio, ...(headcount !== undefined ? { headcount } : {}) };
-}
-
-/** The platform lookups of an integration, with its credentials from Secrets Manager. */
-export class PlatformUserIdLookups implements UserIdLookupsFactory {
-  private readonly secrets = new SecretsManagerIntegrationSecrets(getSecretsManagerClient());
-  constructor(private readonly tokens: TokenProvider) {}
-
-  async forIntegration(integration: Integration): Promise<UserIdLookups> {
-    if (integration.platform === 'wecom') {
-      const { secret } = await this.secrets.weCom(integration);
-      const s = integration.settings;
-      const client = new WeComClient({ corpId: s.corpId, agentId: s.agentId, secret, apiBase: s.apiBase }, { tokens: this.tokens });
-      return { byMobile: (m) => client.getUserIdByMobile(m), byEmail: (e) => client.getUserIdByEmail(e) };
-    }
-    const client = await new DingTalkClients(this.secrets, this.tokens).forIntegration(integration);
-    return { byMobile: (m) => client.getUserIdByMobile(m) };
-  }
+  return { ...(schedule !== undefined ? { schedule } : {}), dryRun: values['dry-run'] === true, maxMissRatio, ...(headcount !== undefined ? { headcount } : {}) };
 }
 
 export async function linksAutoCommand(
@@ -72,18 +50,29 @@ export async function linksAutoCommand(
 ): Promise<number> {
   const integration = await deps.integrations.get(integrationId);
   if (!integration) throw new CliUsageError(`no integration ${integrationId}`);
-  const client = getDocumentClient();
-  const useCase = new OneClickLink({
-    members: new DynamoMemberDirectory(client, deps.tableName),
-    links: new DynamoLinkStore(client, deps.tableName),
-    lookups: new PlatformUserIdLookups(new TokenProvider({ store: new DynamoAccessTokenStore(client, deps.tableName) })),
-    misses: new DynamoLookupMissCounter(client, deps.tableName),
-    operationLog: new DynamoOperationLog(client, deps.tableName),
-    nowMs: () => Date.now(),
-  });
+  if (flags.schedule !== undefined) return schedule(integrationId, flags, deps.tableName, print, json);
+  const useCase = createOneClickLink(deps.tableName);
   const report = await useCase.run(integration, flags);
   print(json, report, formatReport(report));
   return report.stoppedAtBudget || report.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+}
+
+/** `--schedule daily|off`: the setting the daily auto-link function reads (shared/domain/auto-link.ts). */
+async function schedule(integrationId: string, flags: LinksAutoFlags, tableName: string, print: (json: boolean, value: unknown, text: string) => void, json: boolean): Promise<number> {
+  const store = autoLinkSettings(tableName);
+  if (flags.schedule === 'off') {
+    const removed = await store.remove(integrationId);
+    print(json, { integrationId, schedule: 'off', removed }, removed ? `${integrationId}: the daily One-Click Link is off` : `${integrationId} had no daily One-Click Link`);
+    return 0;
+  }
+  const settings = { schedule: 'daily' as const, maxMissRatio: flags.maxMissRatio, ...(flags.headcount !== undefined ? { headcount: flags.headcount } : {}), updatedAt: Date.now() };
+  await store.put(integrationId, settings);
+  print(
+    json,
+    { integrationId, ...settings },
+    `${integrationId}: One-Click Link runs daily (the auto-link function), at most ${Math.round(flags.maxMissRatio * 100)}% of headcount ${flags.headcount ?? '(the number of members)'} failed lookups a day, shared with manual runs; --schedule off stops it`,
+  );
+  return 0;
 }
 
 const OUTCOME_WORDS = { linked: 'linked', would_link: 'would link', not_found: 'not found', conflict: 'conflict', failed: 'failed', not_tried: 'not tried' } as const;

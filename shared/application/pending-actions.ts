@@ -10,10 +10,12 @@
  *   2. `pending-done:<jti>` (finished).
  * A request that finds (1) taken tries (2): taken too → the action was applied before:
  * 'already_applied', nothing is applied. Not taken → the first attempt never finished (it crashed
- * or failed between claim and apply, or is still running): this request takes (2) and applies the
- * action itself, so a retry of the page never loses it. If the first attempt is in fact still
- * running, both apply with the same clickKey and IncidentClicks' compare-and-swap turns the
- * second into 'already_applied' (it re-reads and finds its clickKey on the last transition).
+ * or failed somewhere between (1) and (2), or is still running): this request takes (2) and
+ * finishes the job, so a retry of the page never loses the action. Before applying it checks the
+ * incident: a click of this action by this person since the token was issued (the timeline) means
+ * the crashed attempt did apply it — then 'already_applied'. If the first attempt is in fact still
+ * running, both apply with the same clickKey and IncidentClicks' compare-and-swap turns the second
+ * into 'already_applied' (it re-reads and finds its clickKey on the last transition).
  * After (2), every replay is 'already_applied'. Claiming before applying (plain claimOnce) would
  * lose the action on a crash in between; claiming only after would let a replay apply it again
  * once someone else's click moved the incident on (IncidentClicks remembers only the last
@@ -24,7 +26,7 @@ import { SignedTokenError } from '../crypto/signed-token';
 import { effectiveStatus, type Actor, type Incident, type IncidentAction, type IncidentStatus } from '../domain/incident';
 import type { Integration } from '../domain/integration';
 import type { IncidentClicks } from './incident-clicks';
-import { linkTokenKeyFor, verifyPendingAction, type PendingActionClaims } from './link-prompt';
+import { PENDING_ACTION_TTL_MS, linkTokenKeyFor, verifyPendingAction, type PendingActionClaims } from './link-prompt';
 import type { TokenClaims } from './people-ports';
 import type { Clock, IncidentRepository, IntegrationSecretsReader } from './ports';
 
@@ -43,7 +45,7 @@ export type PendingActionOutcome =
 export interface PendingActionsDeps {
   readonly secrets: IntegrationSecretsReader;
   readonly claims: TokenClaims;
-  readonly clicks: Pick<IncidentClicks, 'apply'>;
+  readonly clicks: Pick<IncidentClicks, 'apply' | 'flushPending'>;
   readonly incidents: Pick<IncidentRepository, 'get'>;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
@@ -103,6 +105,16 @@ export class PendingActions {
       this.deps.record('pending_action_replayed', details);
       return this.alreadyApplied(claims, await this.deps.incidents.get(claims.incidentId), nowMs);
     }
+    if (!started) {
+      // Its own transition still the last one: IncidentClicks below recognises it (and publishes
+      // what the crash left in the outbox). Moved on since: the timeline tells.
+      const current = await this.deps.incidents.get(claims.incidentId);
+      if (current && current.lastTransition?.clickKey !== `pending:${claims.jti}` && appliedSinceIssued(current, claims, integration.platform)) {
+        await this.deps.clicks.flushPending(current);
+        this.deps.record('pending_action_replayed', { ...details, recovered: true });
+        return this.alreadyApplied(claims, current, nowMs);
+      }
+    }
     const actor: Actor = { email: link.email, platform: integration.platform, userId: link.userId };
     const outcome = await this.deps.clicks.apply(claims.incidentId, claims.action, actor, `pending:${claims.jti}`);
     if (started) await this.deps.claims.claimOnce(`pending-done:${claims.jti}`, ttlSeconds);
@@ -123,6 +135,19 @@ export class PendingActions {
   private alreadyApplied(claims: PendingActionClaims, incident: Incident | undefined, nowMs: number): PendingActionOutcome {
     return { kind: 'already_applied', action: claims.action, incidentId: claims.incidentId, ...(incident ? shown(incident, nowMs) : {}) };
   }
+}
+
+/** Whether the clicker's own click of this action is on the incident's timeline since the token was issued. */
+function appliedSinceIssued(incident: Incident, claims: PendingActionClaims, platform: Integration['platform']): boolean {
+  const issuedAt = claims.exp - PENDING_ACTION_TTL_MS;
+  return (incident.timeline ?? []).some(
+    (entry) =>
+      entry.kind === 'click' &&
+      entry.what === claims.action.kind &&
+      entry.at >= issuedAt &&
+      entry.actor?.platform === platform &&
+      entry.actor.userId?.toLowerCase() === claims.userId.toLowerCase(),
+  );
 }
 
 function shown(incident: Incident, nowMs: number): { status: IncidentStatus; title: string } {

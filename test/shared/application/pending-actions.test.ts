@@ -36,11 +36,12 @@ class MemoryIncidents implements IncidentRepository {
 /** claimOnce as the DynamoDB adapter does it: a conditional put per jti. */
 class MemoryClaims implements TokenClaims {
   readonly taken = new Set<string>();
-  failNext = false;
+  /** The next claim whose id starts with this fails (the Lambda dies there). */
+  failNextStartingWith: string | undefined;
   async claimOnce(jti: string): Promise<boolean> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('DynamoDB unavailable');
+    if (this.failNextStartingWith !== undefined && jti.startsWith(this.failNextStartingWith)) {
+      this.failNextStartingWith = undefined;
+      throw new Error('lambda died before finishing the claim');
     }
     if (this.taken.has(jti)) return false;
     this.taken.add(jti);
@@ -206,6 +207,21 @@ describe('PendingActions.apply', () => {
     const revision = t.incidents.stored!.revision;
     expect((await t.pending.apply(integration, token, zhangsan)).kind).toBe('already_applied');
     expect(t.incidents.stored!.revision).toBe(revision);
+  });
+
+  it('a crash after the apply and before the finishing claim, then someone else’s click: the retry does not apply it again', async () => {
+    const t = setup();
+    const token = await issue(t, { action: { kind: 'snooze', minutes: 120 } });
+    t.claims.failNextStartingWith = 'pending-done:';
+    await expect(t.pending.apply(integration, token, zhangsan)).rejects.toThrow('lambda died');
+    expect(t.incidents.stored?.status).toBe('Snoozed');
+    t.advance(1000);
+    await t.clicks.apply('i1', { kind: 'acknowledge' }, { email: 'li@example.com', platform: 'wecom', userId: 'lisi' }, 'other-click');
+    t.advance(30_000);
+    expect(await t.pending.apply(integration, token, zhangsan)).toMatchObject({ kind: 'already_applied', status: 'Processing' });
+    expect(t.published.map((m) => m.action)).toEqual(['snooze', 'acknowledge']);
+    expect(await t.pending.apply(integration, token, zhangsan)).toMatchObject({ kind: 'already_applied' });
+    expect(t.published).toHaveLength(2);
   });
 
   it('refuses someone else’s token (not_yours) and leaves it usable by its owner', async () => {

@@ -16,6 +16,8 @@ import { severitySchema } from '../shared/domain/incident-events';
 import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
+import { botsCommand } from './bots';
+import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
 import { linksAutoCommand, parseLinksAutoFlags } from './links-auto';
 import { checkMappingsArgs, mappingsCommand } from './mappings';
 import { parseTestAlertFlags, testIncident } from './test-alert';
@@ -58,6 +60,12 @@ commands:
                                    when (UTC) and how (login, SSO, code, one-click, admin); links of non-members too.
                                    --search matches name, email, userid or mobile digits, ignoring case
   links remove --integration ID --email ADDRESS
+  bots add --integration ID --name NAME --webhook-url-file FILE|- --mention phone|mapping
+           [--mapping-table T] [--sign-secret-file FILE] [--keyword K] [--replace]
+                                   a group bot (WeCom group robot / DingTalk custom robot) events can name in targets[].bots;
+                                   the webhook URL and sign secret go to Secrets Manager and are only shown masked
+  bots list --integration ID
+  bots remove --integration ID --name NAME [--yes]
   links auto --integration ID [--dry-run] [--max-miss-ratio 0.1] [--headcount N] [--json]
                                    One-Click Link: each unlinked member is looked up by mobile (WeCom user/getuserid,
                                    then user/get_userid_by_email; DingTalk getbymobile) and linked (how: one-click);
@@ -142,6 +150,11 @@ const options = {
   to: { type: 'string', multiple: true },
   strict: { type: 'boolean' },
   follow: { type: 'boolean' },
+  'webhook-url-file': { type: 'string' },
+  'sign-secret-file': { type: 'string' },
+  mention: { type: 'string' },
+  'mapping-table': { type: 'string' },
+  keyword: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -174,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
   known.add('oplog show');
+  for (const action of ['add', 'list', 'remove']) known.add(`bots ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
@@ -183,6 +197,9 @@ async function main(argv: string[]): Promise<number> {
   const targetKind = values.stack === undefined ? 'local' : 'stack';
   const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
   if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
+  if (`${group} ${action}` === 'bots remove' && values.yes !== true && !process.stdin.isTTY) {
+    throw new CliUsageError('bots remove stops the bot posting at once (and schedules its secret\u2019s deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking');
+  }
   if (`${group} ${action}` === 'integrations remove' && values.yes !== true && !process.stdin.isTTY) {
     throw new CliUsageError(`integrations remove takes ${arg ?? 'the integration'} out of service at once (and schedules its secret's deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking`);
   }
@@ -297,6 +314,25 @@ async function main(argv: string[]): Promise<number> {
         print(json, { incidentId, messageId: published.messageId, persons, bot: testAlertFlags!.bot ?? null, event: published.event }, [`published test incident ${incidentId} to ${testAlertFlags!.integrationId}: ${persons.length} ${persons.length === 1 ? 'person' : 'people'}${testAlertFlags!.bot ? ` and bot ${testAlertFlags!.bot}` : ''} (message ${published.messageId})`, 'check that the cards (and @mentions) arrived, and why anyone was skipped:', ...checks, 'close it with Resolve on the card'].join('\n'));
         return 0;
       }
+      case 'bots add':
+      case 'bots list':
+      case 'bots remove':
+        return await botsCommand(
+          action,
+          values,
+          {
+            bots: new DynamoBotRegistry(getDocumentClient(), target.tableName),
+            integrations: repo,
+            secrets: secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId }),
+            secretNamePrefix: target.secretNamePrefix,
+            targetKind: target.kind,
+            readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8'),
+            mappingTableExists: async (name) => (await new DynamoMappingTables(getDocumentClient(), target.tableName).summary(name)) !== undefined,
+            confirm: (name, question) => confirmByTypingId(name, question, process.stdin, process.stderr),
+            warn: (line) => void process.stderr.write(`${line}\n`),
+          },
+          print,
+        );
       case 'groups list': {
         if (!values.integration) throw new CliUsageError('groups list needs --integration ID');
         const groups = await new DynamoGroupChatRegistry(getDocumentClient(), target.tableName).list(values.integration);

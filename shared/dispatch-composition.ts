@@ -20,7 +20,10 @@ import { dingTalkLimits } from './domain/rate-limit';
 import type { DingTalkIntegration } from './domain/integration';
 import { PoisonMessageError } from './domain/errors';
 import { config, deadLetterSink, operationLog } from './composition';
-import { QUOTA_EXHAUSTED_METRIC, quotaThresholdMetric } from './config/alarms';
+import { QUOTA_EXHAUSTED_METRIC, quotaThresholdMetric, webhookQuotaThresholdMetric } from './config/alarms';
+import { webhookQuotaKey } from './application/dispatch-ports';
+import { createRobotWebhookDispatch, flushGroupBotDigests } from './bot-composition';
+import { webhookMonthlyQuota } from './domain/group-bot';
 import { outgoingImQueue } from './config/resources';
 import { logger, metrics } from './runtime/observability';
 
@@ -59,6 +62,8 @@ export function createDispatchUseCase(options: { clock?: Clock; sleep?: (ms: num
     const orgKey = settings.corpId ?? settings.clientId;
     qpsOfApp.set(settings.clientId, limits.qpsPerAppAndApi);
     quotaOfOrg.set(orgKey, limits.monthlyMeteredCalls);
+    // Custom robots (group bots) spend the separate Webhook & Stream quota (dingtalk.md §5.1).
+    quotaOfOrg.set(webhookQuotaKey(orgKey), webhookMonthlyQuota(settings));
     return { client: await clients.forIntegration(integration as DingTalkIntegration), appKey: settings.clientId, orgKey };
   };
 
@@ -69,7 +74,8 @@ export function createDispatchUseCase(options: { clock?: Clock; sleep?: (ms: num
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     limiter: new DynamoQpsLimiter(client, table, { limit: (app) => qpsOfApp.get(app) ?? dingTalkLimits().qpsPerAppAndApi, ...options.limiter, ...(options.clock ? { clock: options.clock } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }),
-    quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? dingTalkLimits().monthlyMeteredCalls }),
+    quota: new DynamoQuotaMeter(client, table, { quotaOf: (org) => quotaOfOrg.get(org) ?? (org.startsWith(webhookQuotaKey('')) ? webhookMonthlyQuota() : dingTalkLimits().monthlyMeteredCalls) }),
+    robots: createRobotWebhookDispatch(options.clock ? { clock: options.clock } : {}),
     ledger: new DynamoDispatchLedger(client, table),
     digests: new DynamoDigestBuffer(client, table),
     // Follow-ups to flow-controlled recipients go back on the queue this worker reads.
@@ -84,8 +90,9 @@ export function createDispatchUseCase(options: { clock?: Clock; sleep?: (ms: num
     alerts: {
       thresholdCrossed(orgKey, threshold, usage) {
         // The stateful stack alarms on these metrics (shared/config/alarms.ts) through the alarm topic.
-        logger.warn('DingTalk monthly quota threshold crossed', { orgKey, threshold, ...usage });
-        metrics.addMetric(quotaThresholdMetric(threshold), MetricUnit.Count, 1);
+        const webhook = orgKey.startsWith(webhookQuotaKey(''));
+        logger.warn(webhook ? 'DingTalk monthly Webhook & Stream quota threshold crossed' : 'DingTalk monthly quota threshold crossed', { orgKey, threshold, ...usage });
+        metrics.addMetric(webhook ? webhookQuotaThresholdMetric(threshold) : quotaThresholdMetric(threshold), MetricUnit.Count, 1);
       },
     },
     onThrottled: (call) => {
@@ -96,7 +103,7 @@ export function createDispatchUseCase(options: { clock?: Clock; sleep?: (ms: num
 }
 
 /** Flushes due digests of every DingTalk integration (the scheduled flush-digests function). */
-export async function flushAllDigests(): Promise<{ integrations: number; digestsSent: number }> {
+export async function flushAllDigests(): Promise<{ integrations: number; digestsSent: number; botDigestsSent: number }> {
   const all = await new DynamoIntegrationRepository(getDocumentClient(), config().stateTableName).list();
   let digestsSent = 0;
   let integrationsSeen = 0;
@@ -107,5 +114,8 @@ export async function flushAllDigests(): Promise<{ integrations: number; digests
     digestsSent += sent;
   }
   if (digestsSent > 0) metrics.addMetric('DingTalkDigestsSent', MetricUnit.Count, digestsSent);
-  return { integrations: integrationsSeen, digestsSent };
+  // Group bots' held-back alerts (their 20 messages a minute, a throttle, the webhook quota): every platform.
+  const bots = await flushGroupBotDigests(all, operationLog());
+  if (bots.digests > 0) metrics.addMetric('GroupBotDigestsSent', MetricUnit.Count, bots.digests);
+  return { integrations: integrationsSeen, digestsSent, botDigestsSent: bots.digests };
 }

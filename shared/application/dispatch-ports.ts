@@ -97,6 +97,19 @@ export function isDingTalkCallFailure(error: unknown): error is DingTalkCallFail
   return typeof candidate.kind === 'string' && failureKinds.has(candidate.kind) && typeof candidate.answered === 'boolean';
 }
 
+/** DingTalk custom robots (group bots) as dispatch uses them (shared/application/group-bots.ts). */
+export interface RobotWebhookDispatch {
+  /** Posts `body` through the bot's webhook (signed per request); throws a DingTalkCallFailure when not accepted. */
+  send(integrationId: string, bot: string, body: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Holds an alert back into the bot's digest, sent at `dueAtMs` or later (quota above 95 %). */
+  holdBack(integrationId: string, bot: string, line: { readonly severity: Severity; readonly text: string }, dueAtMs: number): Promise<void>;
+}
+
+/** The quota key of an org's monthly Webhook & Stream quota (custom-robot sends), apart from its API quota. */
+export function webhookQuotaKey(orgKey: string): string {
+  return `webhook:${orgKey}`;
+}
+
 // ---- QPS limiter ----------------------------------------------------------------------------
 
 export interface QpsGrant {

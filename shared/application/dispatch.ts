@@ -28,7 +28,7 @@
  * a robot message is sent at most `maxUnansweredAttempts` times without an answer (then recorded as
  * `unconfirmed`, not retried), and a later success records how many duplicates it may have made.
  */
-import { QpsLimiterSaturatedError, isDingTalkCallFailure, type DingTalkCallFailure, type DingTalkMessaging, type QpsLimiter, type QuotaConsumption, type QuotaMeter } from './dispatch-ports';
+import { QpsLimiterSaturatedError, isDingTalkCallFailure, webhookQuotaKey, type DingTalkCallFailure, type DingTalkMessaging, type QpsLimiter, type QuotaConsumption, type QuotaMeter, type RobotWebhookDispatch } from './dispatch-ports';
 import { digestMessage, type DigestLine } from '../domain/dingtalk-card';
 import type { Severity } from '../domain/incident';
 import { digestTargetsOf, type ConversationTarget, type OutgoingCall } from '../domain/outgoing-call';
@@ -133,6 +133,8 @@ export interface DispatchDeps {
   readonly maxFlowControlFollowUps?: number;
   /** Every finished call and every retry is recorded, per recipient (shared/application/operation-records.ts). */
   readonly operationLog?: Pick<OperationLog, 'append'>;
+  /** DingTalk custom robots (group bots): their sends, metered against the Webhook & Stream quota. */
+  readonly robots?: RobotWebhookDispatch;
 }
 
 /** Who a sent call did not reach, per recipient (for the operation log). */
@@ -191,10 +193,11 @@ export const QPS_API_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.updateCard': 'card/instances',
   'dingtalk.groupMessage': 'robot/groupMessages/send',
   'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
+  'dingtalk.robotWebhook': 'robot/send',
 };
 
 /** Calls DingTalk de-duplicates itself (same outTrackId; an update sets the same values): a resend is harmless. */
-const IDEMPOTENT_KINDS: ReadonlySet<OutgoingCall['kind']> = new Set(['dingtalk.createAndDeliver', 'dingtalk.updateCard']);
+const IDEMPOTENT_KINDS: ReadonlySet<OutgoingCall['kind']> = new Set(['dingtalk.createAndDeliver', 'dingtalk.updateCard', 'dingtalk.robotWebhook']); // robot: msgUuid
 
 /** `<key>#flow<n>`: the n-th follow-up of a call to the recipients DingTalk flow-controlled. */
 const FLOW_SUFFIX = /#flow(\d+)$/;
@@ -278,8 +281,12 @@ export class DispatchUseCase {
         await this.deps.ledger.finish(call.idempotencyKey, superseded);
         return { kind: 'duplicate', previous: superseded };
       }
-      const target = await this.deps.targetFor(call.integrationId);
-      const consumption = await this.deps.quota.tryConsume(target.orgKey, 1, { severity: ceilingSeverity });
+      const appTarget = await this.deps.targetFor(call.integrationId);
+      // Custom-robot sends spend the org's Webhook & Stream quota, not its API quota (dingtalk.md §5.1).
+      const robot = call.kind === 'dingtalk.robotWebhook';
+      const target = robot ? { ...appTarget, orgKey: webhookQuotaKey(appTarget.orgKey) } : appTarget;
+      const ceiling = robot && call.payload.digest ? 'Critical' : ceilingSeverity;
+      const consumption = await this.deps.quota.tryConsume(target.orgKey, 1, { severity: ceiling });
       await this.report(target.orgKey, consumption);
       if (!consumption.granted) return await this.refused(call, consumption, isDigest);
       return await this.callWithRetries(call, target, consumption, claim.unanswered ?? 0);
@@ -292,6 +299,13 @@ export class DispatchUseCase {
 
   private async refused(call: OutgoingCall, consumption: QuotaConsumption, isDigest: boolean): Promise<DispatchOutcome> {
     const usage = `${consumption.used}/${consumption.quota} calls used in ${consumption.month}`;
+    if (consumption.refusal === 'critical-only' && !isDigest && call.kind === 'dingtalk.robotWebhook' && !call.payload.digest && this.deps.robots) {
+      // Critical first: the bot's alert waits for its 10-minute digest instead.
+      await this.deps.robots.holdBack(call.integrationId, call.payload.bot, { severity: call.severity, text: call.summary }, digestWindowStart(this.clock.nowMs()) + DIGEST_WINDOW_MS);
+      const reason = `${usage} of the Webhook & Stream quota (≥ 95 %): ${call.severity} bot alert deferred into bot ${call.payload.bot}'s digest`;
+      await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'deferred', reason, atMs: this.clock.nowMs() });
+      return { kind: 'deferred', reason, digestTargets: 1 };
+    }
     if (consumption.refusal === 'critical-only' && !isDigest) {
       const targets = digestTargetsOf(call);
       const windowStartMs = digestWindowStart(this.clock.nowMs());
@@ -423,6 +437,10 @@ export class DispatchUseCase {
         return {};
       case 'dingtalk.groupMessage':
         await client.sendGroupMessage(call.payload);
+        return {};
+      case 'dingtalk.robotWebhook':
+        if (!this.deps.robots) throw new Error('dispatch has no custom-robot sender configured');
+        await this.deps.robots.send(call.integrationId, call.payload.bot, call.payload.body);
         return {};
       case 'dingtalk.oneToOneMessage': {
         const result = await client.batchSendOto(call.payload);

@@ -11,6 +11,8 @@ import type { IncidentClicks } from './incident-clicks';
 import { ConcurrentUpdateError, type CardRefreshQueue, type IncidentCardIndex, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
 import { dropDetails } from './drops';
+import { isBotPostedEvent } from '../domain/group-bot';
+import type { GroupBotAlerts } from './group-bots';
 
 export interface NotifyDeps {
   readonly incidents: IncidentRepository;
@@ -23,6 +25,8 @@ export interface NotifyDeps {
   readonly refresh: CardRefreshQueue;
   readonly clock: Clock;
   readonly record: (event: string, details: Record<string, unknown>) => void;
+  /** Group bots named in targets[].bots (shared/application/group-bots.ts). */
+  readonly groupBots?: Pick<GroupBotAlerts, 'deliver'>;
 }
 
 /** `dropped`: every target names an unknown integration; nothing was stored, so the version is not spent. */
@@ -125,6 +129,10 @@ export class NotifyUseCase {
       }
       if (integration.platform === 'wecom') await this.deps.weComCards.deliver(integration as WeComIntegration, incident);
       else await this.deps.dingTalkCards.deliver(integration as DingTalkIntegration, incident);
+      // Bots post this version once (a redelivery of it finishes what a failed attempt left).
+      if (this.deps.groupBots && target.bots?.length && isBotPostedEvent(event.type) && incident.version === event.version) {
+        await this.deps.groupBots.deliver(integration, incident, event.type, target.bots);
+      }
     }
     if (outcome === 'applied') {
       await this.deps.refresh.request(incident.incidentId);

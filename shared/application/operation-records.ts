@@ -183,6 +183,10 @@ export function dingTalkReasonCode(failure: Pick<DingTalkCallFailure, 'kind' | '
   if (failure.kind === 'retry' || failure.kind === 'token') return 'transient_error';
   const code = String(failure.code ?? '').toLowerCase();
   const text = failure.message.toLowerCase();
+  // Custom robot (group bot) errcodes (dingtalk.md §6).
+  if (code === '310000') return 'robot_security_failed';
+  if (['400101', '400102', '400106'].includes(code)) return 'robot_removed';
+  if (code === '400013') return 'group_unavailable';
   if (/permission|accessdenied|forbidden/.test(code) || code === '60011' || /permission|无权限|not authori[sz]ed/.test(text)) return 'permission_missing';
   if (/\bip\b/.test(text) && /white|allow|trust/.test(text)) return 'untrusted_ip';
   if (/template|callbackroutekey/.test(code) || /template|callbackroutekey/.test(text)) return 'template_error';
@@ -235,6 +239,8 @@ function dingTalkRecipients(call: OutgoingCall): { key?: string; recipient?: str
       return [ofTarget({ type: 'group', openConversationId: call.payload.openConversationId })];
     case 'dingtalk.updateCard':
       return [{ label: `the cards of ${call.payload.outTrackId}` }];
+    case 'dingtalk.robotWebhook':
+      return [{ recipient: `bot:${call.payload.bot}`, label: `group bot ${call.payload.bot}` }];
   }
 }
 
@@ -243,12 +249,14 @@ const CHANNEL_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.updateCard': 'card_update',
   'dingtalk.groupMessage': 'message',
   'dingtalk.oneToOneMessage': 'message',
+  'dingtalk.robotWebhook': 'group_bot',
 };
 const REQUEST_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.createAndDeliver': 'card/instances/createAndDeliver',
   'dingtalk.updateCard': 'card/instances',
   'dingtalk.groupMessage': 'robot/groupMessages/send',
   'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
+  'dingtalk.robotWebhook': 'robot/send',
 };
 
 /** A dispatch outcome, or a call that will be tried again after this failure. */

@@ -29,6 +29,13 @@ export const metricAlarms: readonly MetricAlarmDefinition[] = [
     description: 'An org used 95% of its monthly DingTalk API quota: only Critical incidents are sent now, the rest go into digests',
   },
   { id: 'DingTalkQuota100', metricName: 'DingTalkQuota100PercentCrossed', description: 'An org used its whole monthly DingTalk API quota: DingTalk calls have stopped' },
+  { id: 'DingTalkWebhookQuota80', metricName: 'DingTalkWebhookQuota80PercentCrossed', description: 'An org used 80% of its monthly DingTalk Webhook & Stream quota (group bots)' },
+  {
+    id: 'DingTalkWebhookQuota95',
+    metricName: 'DingTalkWebhookQuota95PercentCrossed',
+    description: 'An org used 95% of its monthly DingTalk Webhook & Stream quota: group bots post only Critical incidents now, the rest go into their digests',
+  },
+  { id: 'DingTalkWebhookQuota100', metricName: 'DingTalkWebhookQuota100PercentCrossed', description: 'An org used its whole monthly DingTalk Webhook & Stream quota: group bot posts have stopped' },
   { id: 'DingTalkQuotaExhausted', metricName: 'DingTalkQuotaExhausted', description: 'DingTalk refused a call: monthly org quota exhausted (90020 / ApiCountLimitForOrg)' },
   {
     id: 'WaitingMessageAge',
@@ -44,3 +51,7 @@ export function quotaThresholdMetric(threshold: 80 | 95 | 100): string {
   return `DingTalkQuota${threshold}PercentCrossed`;
 }
 export const QUOTA_EXHAUSTED_METRIC = 'DingTalkQuotaExhausted';
+/** The same for the Webhook & Stream quota of DingTalk custom robots (group bots). */
+export function webhookQuotaThresholdMetric(threshold: 80 | 95 | 100): string {
+  return `DingTalkWebhookQuota${threshold}PercentCrossed`;
+}

@@ -90,6 +90,12 @@ export const keySpaces = {
   dispatchLedger: { partitionKeys: ['OUTCALL#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
   /** dispatch-ledger digest buffer: `DIGEST#<integration>`. */
   digests: { partitionKeys: ['DIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
+  /** bot-registry get()/list(): `BOT#<integrationId>` / `<bot name>` (the CLI adds and removes bots). */
+  bots: { partitionKeys: ['BOT#*'], actions: ['GetItem', 'Query'] },
+  /** bot-digests: alerts a group bot held back, `BOTDIGEST#<integrationId>` / `<bot>#<due>#<random>`. */
+  botDigests: { partitionKeys: ['BOTDIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
+  /** rate-limit-counters for group bots (20 messages a minute per robot): `RATE#robot:<integration>:<bot>#<window>`. */
+  robotRateLimits: { partitionKeys: ['RATE#robot:*'], actions: ['UpdateItem'] },
   /** qps-limiter: `QPS#<app>#<api>`. */
   qps: { partitionKeys: ['QPS#*'], actions: ['UpdateItem'] },
   /** quota-meter: `QUOTA#<org>`. */
@@ -136,6 +142,20 @@ const dingTalkCardPath = [
   keySpaces.dingTalkTokens,
   keySpaces.operationLog,
 ] as const;
+/**
+ * State of the group-bot path (GroupBotAlerts, shared/application/group-bots.ts): the bots, their
+ * rate counters and digests, the mentions' sources, the post-once ledger (dispatch ledger keys).
+ */
+const groupBotPath = [
+  keySpaces.bots,
+  keySpaces.botDigests,
+  keySpaces.robotRateLimits,
+  keySpaces.dispatchLedger,
+  keySpaces.membersRead,
+  keySpaces.links,
+  keySpaces.mappingTables,
+  keySpaces.operationLog,
+] as const;
 /** State of the dispatch worker (shared/dispatch-composition.ts). */
 const dispatchPath = [
   keySpaces.integrations,
@@ -145,6 +165,9 @@ const dispatchPath = [
   keySpaces.dispatchLedger,
   keySpaces.digests,
   keySpaces.operationLog,
+  // DingTalk custom robots: the bot (its secret's name) and its digest (quota above 95 %).
+  keySpaces.bots,
+  keySpaces.botDigests,
 ] as const;
 
 export interface FunctionDefinition {
@@ -239,7 +262,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 50,
     memoryMb: 512,
     access: {
-      state: [keySpaces.integrations, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath],
+      state: [keySpaces.integrations, ...groupBotPath, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath],
       sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
       deadLettersFor: [incidentEventsQueue],
       secretsOf: ['wecom', 'dingtalk'],
@@ -274,16 +297,17 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   },
   {
     name: 'flush-digests',
-    description: 'Sends the DingTalk digests whose 10-minute window has ended (quota above 95%)',
+    description: 'Sends the DingTalk digests whose 10-minute window has ended (quota above 95%) and the group bots\u2019 held-back alerts',
     everyMinutes: 1,
     timeoutSeconds: 60,
     memoryMb: 256,
     access: {
-      // The dispatch worker's path, plus the integration listing.
-      state: [keySpaces.integrationList, ...dispatchPath],
+      // The dispatch worker's path, plus the integration listing and the group bots' digests
+      // (WeCom robots are posted from here; DingTalk ones are queued for dispatch).
+      state: [keySpaces.integrationList, ...dispatchPath, keySpaces.robotRateLimits],
       sendsTo: [outgoingImQueue],
       deadLettersFor: [outgoingImQueue],
-      secretsOf: ['dingtalk'],
+      secretsOf: ['dingtalk', 'wecom'],
     },
   },
 ];

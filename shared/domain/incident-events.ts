@@ -14,6 +14,8 @@ export const targetSchema = z.object({
   persons: z._default(z.array(email).check(z.maxLength(5000)), []),
   /** Group chats: WeCom appchat chatid or DingTalk openConversationId. */
   groups: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(100)), []),
+  /** Group bots of this integration (names from `dutybridge bots add`) that post the incident and @mention its responders. */
+  bots: z._default(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,63}$/))).check(z.maxLength(20)), []),
 });
 
 const incidentBase = {

@@ -20,6 +20,8 @@ export interface IncidentTarget {
   readonly integrationId: string;
   readonly persons: readonly string[];
   readonly groups: readonly string[];
+  /** Group bot names (absent on incidents stored before bots existed). */
+  readonly bots?: readonly string[];
 }
 
 export interface Incident {
@@ -147,7 +149,7 @@ export function applyIncidentEvent(current: Incident | undefined, event: Inciden
     labels: event.labels,
     detailUrl: event.detailUrl,
     responders: event.responders,
-    targets: event.targets.map((t) => ({ integrationId: t.integrationId, persons: t.persons, groups: t.groups })),
+    targets: event.targets.map((t) => ({ integrationId: t.integrationId, persons: t.persons, groups: t.groups, ...(t.bots.length ? { bots: t.bots } : {}) })),
     status: current?.status ?? 'Triggered',
     snoozedUntil: current?.snoozedUntil,
     acknowledgedBy: current?.acknowledgedBy,

@@ -42,6 +42,8 @@ export const dingTalkSettingsSchema = z.object({
   /** Explicit limits override the preset. */
   qpsPerAppAndApi: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(60))),
   monthlyMeteredCalls: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /** The org's monthly Webhook & Stream quota (custom-robot sends); default by edition (standard 3,000, professional 50,000). */
+  monthlyWebhookMessages: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 

@@ -32,6 +32,12 @@ export const operationReasonCodes = [
   'event_version_stale',
   'group_unavailable',
   'mention_unresolved',
+  // Group bots (issue 11): a responder a bot cannot @mention, and why.
+  'no_phone',
+  'not_in_mapping_table',
+  'not_in_group',
+  'robot_rate_limited',
+  'robot_security_failed',
   'card_stale',
   'platform_error',
   'transient_error',

@@ -85,7 +85,23 @@ export const oneToOneMessageCallSchema = z.object({
   }),
 });
 
-export const outgoingCallSchema = z.discriminatedUnion('kind', [createAndDeliverCallSchema, updateCardCallSchema, groupMessageCallSchema, oneToOneMessageCallSchema]);
+/**
+ * A DingTalk custom robot (group bot) message: metered against the org's monthly Webhook & Stream
+ * quota, not the API quota (dingtalk.md §5.1). The webhook URL and sign secret are read by name.
+ */
+export const robotWebhookCallSchema = z.object({
+  kind: z.literal('dingtalk.robotWebhook'),
+  ...envelope,
+  payload: z.object({
+    bot: nonEmpty(64),
+    /** The robot message body (msgtype, markdown, at, msgUuid), already within 20000 bytes. */
+    body: z.record(z.string(), z.unknown()),
+    /** A digest of held-back alerts: it may use the quota's last 5 % (like the API digests). */
+    digest: z.optional(z.boolean()),
+  }),
+});
+
+export const outgoingCallSchema = z.discriminatedUnion('kind', [createAndDeliverCallSchema, updateCardCallSchema, groupMessageCallSchema, oneToOneMessageCallSchema, robotWebhookCallSchema]);
 
 export type OutgoingCall = z.infer<typeof outgoingCallSchema>;
 /** What producers write (defaults such as updateByKey may be left out). */
@@ -125,6 +141,7 @@ export function digestTargetsOf(call: OutgoingCall): ConversationTarget[] {
     case 'dingtalk.oneToOneMessage':
       return call.payload.userIds.map((userId) => ({ type: 'user', userId }));
     case 'dingtalk.updateCard':
+    case 'dingtalk.robotWebhook': // held back into the bot's own digest (shared/application/group-bots.ts)
       return [];
   }
 }

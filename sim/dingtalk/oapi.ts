@@ -188,7 +188,12 @@ export function handleCustomRobotSend(req: SimRequest, ctx: SimContext, state: D
       members,
     });
     notes.push(...mentionNotes);
-    ctx.deliver({ platform: 'dingtalk', conversation: `group:${group.openConversationId}`, kind: message.kind, text: message.text, mentions });
+    // "Only group members can be @-ed; non-members' numbers are masked" (robot-message-type): shown, not refused.
+    let text = message.text;
+    for (const mobile of stringList(at.atMobiles)) {
+      if (!members.some((member) => mobileMatches(member, mobile)) && /^\d{7,}$/.test(mobile)) text = text.split(`@${mobile}`).join(`@${mobile.slice(0, 3)}****${mobile.slice(-4)}`);
+    }
+    ctx.deliver({ platform: 'dingtalk', conversation: `group:${group.openConversationId}`, kind: message.kind, text, mentions });
   } catch (error) {
     if (!(error instanceof DingTalkRejectionError) || error.shape.family !== 'oapi') throw error;
     errcode = error.shape.errcode;

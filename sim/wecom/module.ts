@@ -862,8 +862,10 @@ export class WeComModule implements PlatformModule {
         if (id === '@all') mentions.add('@all');
         else {
           const user = typeof id === 'string' ? findUser(users, id) : undefined;
-          if (!user) throw new WeComApiError(40058, `text.mentioned_list has unknown userid ${String(id)}`);
-          mentions.add(user.userId);
+          // DOC-99110 does not say what an unknown userid does; played as WeCom does for mobiles:
+          // accepted, nobody highlighted (README, "where the docs are silent").
+          if (!user) ctx.log(`wecom webhook/send: mentioned_list has unknown userid ${String(id)}; not mentioned`);
+          else mentions.add(user.userId);
         }
       }
       const mobiles = text.mentioned_mobile_list ?? [];
@@ -874,8 +876,9 @@ export class WeComModule implements PlatformModule {
           continue;
         }
         const user = users.find((u) => typeof mobile === 'string' && (u.mobile === mobile || u.mobile.replace(/^\+86-/, '') === mobile));
-        if (!user) throw new WeComApiError(40058, `text.mentioned_mobile_list has unknown mobile ${String(mobile)}`);
-        mentions.add(user.userId);
+        // The robot ignores a number it cannot match (DOC-99110 names no error for it): accepted, not mentioned.
+        if (!user) ctx.log(`wecom webhook/send: mentioned_mobile_list has unknown mobile ${String(mobile)}; not mentioned`);
+        else mentions.add(user.userId);
       }
       ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation, kind: 'text', text: content, mentions: [...mentions], sender: robot.name });
     } else if (msgtype === 'markdown' || msgtype === 'markdown_v2') {
@@ -885,8 +888,9 @@ export class WeComModule implements PlatformModule {
       if (msgtype === 'markdown') {
         for (const match of content.matchAll(/<@([^>]+)>/g)) {
           const user = findUser(users, match[1]!);
-          if (!user) throw new WeComApiError(40058, `markdown.content mentions unknown userid ${match[1]}`);
-          mentions.push(user.userId);
+          // Silent in DOC-99110: an unknown <@userid> is played as plain text, nobody highlighted.
+          if (!user) ctx.log(`wecom webhook/send: markdown.content mentions unknown userid ${match[1]}; not mentioned`);
+          else mentions.push(user.userId);
         }
       }
       ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation, kind: 'markdown', text: content, mentions, sender: robot.name });

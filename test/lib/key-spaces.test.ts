@@ -56,6 +56,8 @@ describe('state-table key spaces', () => {
   /** Which key spaces grant each DynamoDB adapter's operations (a new adapter must be added here). */
   const ADAPTER_KEY_SPACES: Record<string, readonly KeySpace[]> = {
     'access-token-store.ts': [keySpaces.weComTokens, keySpaces.dingTalkTokens],
+    'bot-digests.ts': [keySpaces.botDigests],
+    'bot-registry.ts': [keySpaces.bots],
     'dedupe-store.ts': [keySpaces.weComDedupe, keySpaces.dingTalkDedupe],
     'dingtalk-card-store.ts': [keySpaces.dingTalkCards],
     'dispatch-ledger.ts': [keySpaces.dispatchLedger, keySpaces.digests],
@@ -78,6 +80,7 @@ describe('state-table key spaces', () => {
   };
   /** Operations only the CLI performs (integration records and links are written by operators). */
   const CLI_ONLY: Record<string, string[]> = {
+    'bot-registry.ts': ['PutItem', 'DeleteItem'],
     'integration-repository.ts': ['PutItem', 'DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
     'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],

@@ -293,12 +293,13 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       notify: {
         table: {
-          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*']),
-          PutItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'],
-          UpdateItem: ['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
-          DeleteItem: ['MEMBER#*', 'MEMBERMOBILE#*'],
-          Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'],
-          BatchGetItem: ['LINK#*'],
+          // Group bots: BOT#, BOTDIGEST#, RATE#robot:, MAPPING# (mentions), OUTCALL# (post once per version).
+          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*', 'BOT#*', 'MAPPING#*', 'OUTCALL#*']),
+          PutItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'], ['BOTDIGEST#*', 'OUTCALL#*']),
+          UpdateItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'], ['OUTCALL#*', 'RATE#robot:*']),
+          DeleteItem: union(['MEMBER#*', 'MEMBERMOBILE#*'], ['BOTDIGEST#*']),
+          Query: union(['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'], ['BOT#*', 'BOTDIGEST#*']),
+          BatchGetItem: ['LINK#*', 'MAPPING#*'],
         },
         index: [],
         sends: ['card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im'],
@@ -322,11 +323,12 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       dispatch: {
         table: {
-          GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          PutItem: ['DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
+          // DingTalk custom robots: the bot (BOT#) and its digest (BOTDIGEST#, quota above 95 %).
+          GetItem: ['BOT#*', 'INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          DeleteItem: ['DIGEST#*'],
-          Query: ['DIGEST#*'],
+          DeleteItem: ['BOTDIGEST#*', 'DIGEST#*'],
+          Query: ['BOT#*', 'BOTDIGEST#*', 'DIGEST#*'],
         },
         index: [],
         sends: ['dlq:outgoing-im', 'outgoing-im'],
@@ -336,16 +338,17 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       'flush-digests': {
         table: {
-          GetItem: ['INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          PutItem: ['DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
-          UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
-          DeleteItem: ['DIGEST#*'],
-          Query: ['DIGEST#*'],
+          // Group bots' digests too: WeCom robots are posted from here (their secrets), DingTalk ones queued.
+          GetItem: ['BOT#*', 'INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
+          UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'RATE#robot:*', 'TOKEN#dingtalk:*'],
+          DeleteItem: ['BOTDIGEST#*', 'DIGEST#*'],
+          Query: ['BOT#*', 'BOTDIGEST#*', 'DIGEST#*'],
         },
         index: ['dynamodb:Query'],
         sends: ['dlq:outgoing-im', 'outgoing-im', 'schedule-dlq:flush-digests'],
-        secrets: ['integrations/*', 'integrations/dingtalk/*'],
-        deniedSecrets: ['integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
       },
     };
 

@@ -57,6 +57,13 @@ describe('DingTalk sim: custom group robot', () => {
     expect(h.ctx.records.at(-1)?.reason).toMatch(/@carol is not a member/);
   });
 
+  it("shows a non-member's @mobile masked instead of refusing the message", async () => {
+    const h = setup();
+    const response = await h.sim.handle(request('POST', robotUrl('robotToken1', h.ctx.clock.now(), secret), text('DB down @13911112222', { atMobiles: ['13911112222'] })), h.ctx);
+    expect(response?.body).toMatchObject({ errcode: 0 });
+    expect(h.ctx.delivered.at(-1)).toMatchObject({ text: 'DB down @139****2222', mentions: [] });
+  });
+
   it('answers 310000 for a sign that was not URL-encoded, a missing sign and a stale timestamp', async () => {
     const h = setup();
     // Find a timestamp whose base64 sign contains "+", which an un-encoded query turns into " ".

@@ -26,10 +26,16 @@ describe('wecom group robot webhook/send', () => {
     expect((await post({ msgtype: 'markdown', markdown: { content: '中'.repeat(1366) } })).errcode).toBe(40058);
   });
 
-  it('rejects unknown keys (93000), unknown mentions and interactive cards', async () => {
+  it('accepts unknown mentions without mentioning anyone (the docs name no error for them)', async () => {
+    expect((await post({ msgtype: 'text', text: { content: 'x', mentioned_list: ['ghost', 'lisi'], mentioned_mobile_list: ['13000000000'] } })).errcode).toBe(0);
+    expect((await post({ msgtype: 'markdown', markdown: { content: '<@ghost> <@Carol>' } })).errcode).toBe(0);
+    const [text, markdown] = h.sim.conversations();
+    expect(text).toMatchObject({ kind: 'text', mentions: ['lisi'] });
+    expect(markdown).toMatchObject({ kind: 'markdown', mentions: ['Carol'] });
+  });
+
+  it('rejects unknown keys (93000) and interactive cards', async () => {
     expect((await post({ msgtype: 'text', text: { content: 'x' } }, 'nope')).errcode).toBe(93000);
-    expect((await post({ msgtype: 'text', text: { content: 'x', mentioned_list: ['ghost'] } })).errcode).toBe(40058);
-    expect((await post({ msgtype: 'markdown', markdown: { content: '<@ghost>' } })).errcode).toBe(40058);
     expect((await post({ msgtype: 'template_card', template_card: { card_type: 'button_interaction' } })).errcode).toBe(40058);
     const notice = { card_type: 'text_notice', main_title: { title: 'FYI' }, card_action: { type: 1, url: 'https://example.com' } };
     expect((await post({ msgtype: 'template_card', template_card: notice })).errcode).toBe(0);

@@ -1,0 +1,72 @@
+/**
+ * Group bots of an integration (non-secret settings): pk `BOT#<integrationId>`, sk = the bot's
+ * name. The webhook URL and sign secret are in Secrets Manager (bot-secrets.ts). The CLI writes;
+ * functions read.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BotRegistry } from '../../application/group-bots';
+import { groupBotSchema, type GroupBot } from '../../domain/group-bot';
+
+const pk = (integrationId: string) => `BOT#${integrationId}`;
+
+export class DynamoBotRegistry implements BotRegistry {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(integrationId: string, name: string): Promise<GroupBot | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: pk(integrationId), sk: name } }));
+    return out.Item ? groupBotSchema.parse(out.Item.bot) : undefined;
+  }
+
+  async list(integrationId: string): Promise<GroupBot[]> {
+    const bots: GroupBot[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk(integrationId) }, ExclusiveStartKey: start }),
+      );
+      for (const item of out.Items ?? []) bots.push(groupBotSchema.parse(item.bot));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return bots;
+  }
+
+  async put(bot: GroupBot): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: pk(bot.integrationId), sk: bot.name, bot } }));
+  }
+
+  async remove(integrationId: string, name: string): Promise<boolean> {
+    const out = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pk(integrationId), sk: name }, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+}
+
+/** Keeps bots in memory for a short time: a burst of alerts reads each bot once. */
+export class CachedBotRegistry implements Pick<BotRegistry, 'get' | 'list'> {
+  private readonly cache = new Map<string, { value: unknown; until: number }>();
+
+  constructor(
+    private readonly inner: Pick<BotRegistry, 'get' | 'list'>,
+    private readonly ttlMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(integrationId: string, name: string): Promise<GroupBot | undefined> {
+    return this.cached(`get|${integrationId}|${name}`, () => this.inner.get(integrationId, name));
+  }
+
+  list(integrationId: string): Promise<GroupBot[]> {
+    return this.cached(`list|${integrationId}`, () => this.inner.list(integrationId));
+  }
+
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.value as T;
+    const value = await load();
+    if (this.cache.size > 500) this.cache.clear();
+    this.cache.set(key, { value, until: this.now() + this.ttlMs });
+    return value;
+  }
+}

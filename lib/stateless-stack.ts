@@ -60,6 +60,14 @@ export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrott
   'POST /wecom/{integrationId}/callback': { rateLimit: 50, burstLimit: 100 },
   'POST /dingtalk/{integrationId}/events': { rateLimit: 50, burstLimit: 100 },
   'POST /dingtalk/{integrationId}/cards': { rateLimit: 50, burstLimit: 100 },
+  // Account-linking pages: people, not platforms, open them (a few per person, once).
+  'GET /link/wecom/{integrationId}': { rateLimit: 10, burstLimit: 20 },
+  'GET /link/dingtalk/{integrationId}': { rateLimit: 10, burstLimit: 20 },
+  'GET /link/{platform}/{integrationId}/callback': { rateLimit: 10, burstLimit: 20 },
+  'POST /link/{platform}/{integrationId}/callback': { rateLimit: 10, burstLimit: 20 },
+  'GET /link/{platform}/{integrationId}/oidc': { rateLimit: 5, burstLimit: 10 },
+  'GET /link/{platform}/{integrationId}/oidc/callback': { rateLimit: 5, burstLimit: 10 },
+  'POST /link/{platform}/{integrationId}/code': { rateLimit: 5, burstLimit: 10 },
 };
 
 /**

@@ -157,5 +157,7 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResul
   for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
   const body = result.body === undefined ? Buffer.alloc(0) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
   headers['content-length'] = String(body.length);
-  res.writeHead(result.statusCode, headers).end(body);
+  // Payload 2.0 returns cookies apart from the headers; API Gateway sends one Set-Cookie each.
+  const withCookies: Record<string, string | string[]> = result.cookies?.length ? { ...headers, 'set-cookie': result.cookies } : headers;
+  res.writeHead(result.statusCode, withCookies).end(body);
 }

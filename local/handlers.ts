@@ -5,6 +5,7 @@ import { handler as dingtalkEvents } from '../functions/dingtalk-events/handler'
 import { handler as dispatch } from '../functions/dispatch/handler';
 import { handler as flushDigests } from '../functions/flush-digests/handler';
 import { handler as healthz } from '../functions/healthz/handler';
+import { handler as linkPages } from '../functions/link-pages/handler';
 import { handler as notify } from '../functions/notify/handler';
 import { handler as processInbound } from '../functions/process-inbound/handler';
 import { handler as refreshCard } from '../functions/refresh-card/handler';
@@ -22,6 +23,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   'refresh-card': refreshCard as AnyHandler,
   dispatch: dispatch as AnyHandler,
   'flush-digests': flushDigests as AnyHandler,
+  'link-pages': linkPages as AnyHandler,
 };
 
 let invocation = 0;

@@ -96,6 +96,10 @@ export const keySpaces = {
   botDigests: { partitionKeys: ['BOTDIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
   /** rate-limit-counters for group bots (20 messages a minute per robot): `RATE#robot:<integration>:<bot>#<window>`. */
   robotRateLimits: { partitionKeys: ['RATE#robot:*'], actions: ['UpdateItem'] },
+  /** link-store set()/remove() from the linking pages (self-service links): `LINK#<integrationId>`. */
+  linksWrite: { partitionKeys: ['LINK#*'], actions: ['PutItem', 'DeleteItem'] },
+  /** rate-limit-counters for one-time code mails: `RATE#link:<account|email>:…#<window>`. */
+  linkRateLimits: { partitionKeys: ['RATE#link:*'], actions: ['UpdateItem'] },
   /** qps-limiter: `QPS#<app>#<api>`. */
   qps: { partitionKeys: ['QPS#*'], actions: ['UpdateItem'] },
   /** quota-meter: `QUOTA#<org>`. */
@@ -185,6 +189,17 @@ export interface FunctionDefinition {
   /** Everything the function's role is granted beyond writing its own log group. */
   readonly access: FunctionAccess;
 }
+
+/** The account-linking pages' routes (issue 11): the homepage per platform, then the flow's steps. */
+export const linkPageRoutes: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/link/wecom/{integrationId}' },
+  { method: 'GET', path: '/link/dingtalk/{integrationId}' },
+  { method: 'GET', path: '/link/{platform}/{integrationId}/callback' },
+  { method: 'POST', path: '/link/{platform}/{integrationId}/callback' },
+  { method: 'GET', path: '/link/{platform}/{integrationId}/oidc' },
+  { method: 'GET', path: '/link/{platform}/{integrationId}/oidc/callback' },
+  { method: 'POST', path: '/link/{platform}/{integrationId}/code' },
+];
 
 const NO_ACCESS: FunctionAccess = { state: [], sendsTo: [], deadLettersFor: [], secretsOf: [] };
 
@@ -308,6 +323,36 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [outgoingImQueue],
       deadLettersFor: [outgoingImQueue],
       secretsOf: ['dingtalk', 'wecom'],
+    },
+  },
+  {
+    name: 'link-pages',
+    description: 'Self-service account linking pages opened inside WeCom and DingTalk (OAuth, SSO, one-time codes)',
+    routes: linkPageRoutes,
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    access: {
+      // shared/link-composition.ts: login codes and contacts through both platforms' clients
+      // (their tokens), links read and written, the member directory, single-use claims, one-time
+      // codes and their mails' rate limits, the operation log; and the pending action of an
+      // unlinked click, applied through IncidentClicks (incidents, actions and card refreshes).
+      state: [
+        keySpaces.integrations,
+        keySpaces.incidents,
+        keySpaces.weComTokens,
+        keySpaces.dingTalkTokens,
+        keySpaces.links,
+        keySpaces.linksWrite,
+        keySpaces.membersRead,
+        keySpaces.memberMobilesRead,
+        keySpaces.linkClaims,
+        keySpaces.linkCodes,
+        keySpaces.linkRateLimits,
+        keySpaces.operationLog,
+      ],
+      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [],
+      secretsOf: ['wecom', 'dingtalk'],
     },
   },
 ];

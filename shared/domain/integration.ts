@@ -4,6 +4,7 @@
  */
 // zod/mini: the same validation at a fraction of the bundle size (Lambda bundles stay ≤ 300 KB).
 import * as z from 'zod/mini';
+import { dingTalkLinkingSchema, weComLinkingSchema } from './linking-settings';
 
 export const platforms = ['wecom', 'dingtalk'] as const;
 export type Platform = (typeof platforms)[number];
@@ -22,6 +23,8 @@ export const weComSettingsSchema = z.object({
   agentId: z.string().check(z.regex(/^\d{1,12}$/, 'agent id must be digits')),
   /** API base URL: https://qyapi.weixin.qq.com, a private deployment, or the simulator. */
   apiBase: httpUrl,
+  /** Account linking (shared/domain/linking-settings.ts); absent = auto-match only. */
+  linking: z.optional(weComLinkingSchema),
 });
 export type WeComSettings = z.infer<typeof weComSettingsSchema>;
 
@@ -44,6 +47,8 @@ export const dingTalkSettingsSchema = z.object({
   monthlyMeteredCalls: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** The org's monthly Webhook & Stream quota (custom-robot sends); default by edition (standard 3,000, professional 50,000). */
   monthlyWebhookMessages: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /** Account linking (shared/domain/linking-settings.ts); absent = auto-match only. */
+  linking: z.optional(dingTalkLinkingSchema),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 
@@ -51,10 +56,17 @@ export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 const callbackToken = z.string().check(z.regex(/^[A-Za-z0-9]{1,32}$/, 'token must be 1-32 letters or digits'));
 const aesKey43 = z.string().check(z.regex(/^[A-Za-z0-9]{43}$/, 'AES key must be exactly 43 letters or digits'));
 
+/** Optional secrets of account linking: the OIDC client secret and an SMTP URL with its credentials. */
+const linkingSecrets = {
+  oidcClientSecret: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+  smtpUrl: z.optional(z.string().check(z.regex(/^smtps?:\/\/\S+$/, 'smtpUrl must be smtp://user:pass@host:port or smtps://…'))),
+};
+
 export const weComSecretsSchema = z.object({
   secret: z.string().check(z.minLength(1), z.maxLength(256)),
   token: callbackToken,
   encodingAesKey: aesKey43,
+  ...linkingSecrets,
 });
 export type WeComSecrets = z.infer<typeof weComSecretsSchema>;
 
@@ -64,6 +76,7 @@ export const dingTalkSecretsSchema = z.object({
   aesKey: aesKey43,
   /** Secret registered with /v1.0/card/callbacks/register; signs card callbacks (x-ddpaas-signature). */
   cardApiSecret: z.string().check(z.minLength(8), z.maxLength(128)),
+  ...linkingSecrets,
 });
 export type DingTalkSecrets = z.infer<typeof dingTalkSecretsSchema>;
 

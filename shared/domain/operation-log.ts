@@ -39,13 +39,22 @@ export const operationReasonCodes = [
   'robot_rate_limited',
   'robot_security_failed',
   'card_stale',
+  // Account linking (issue 11): a link made, a link moved (the reason names the previous userid or
+  // email), a linking attempt refused (the reason names why; never a code or token).
+  'linked',
+  'relinked',
+  'link_refused',
+  // One-Click Link (issue 11): nobody found by mobile/email, the userid is linked to another member, the day's lookup budget is used up.
+  'user_not_found',
+  'link_conflict',
+  'lookup_budget_reached',
   'platform_error',
   'transient_error',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 
-/** sent: the platform accepted it; dropped: dutybridge decided not to send; failed: the platform refused; retrying: it will be tried again. */
-export const operationResults = ['sent', 'dropped', 'failed', 'retrying', 'deferred'] as const;
+/** sent: the platform accepted it; dropped: dutybridge decided not to send; failed: the platform refused; retrying: it will be tried again; done: dutybridge made the change asked for (a link). */
+export const operationResults = ['sent', 'dropped', 'failed', 'retrying', 'deferred', 'done'] as const;
 export type OperationResult = (typeof operationResults)[number];
 
 export const operationRecordSchema = z.object({

@@ -350,6 +350,22 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },
+      'link-pages': {
+        table: {
+          // Links written by the person (LINK#), single-use claims (LINKCLAIM#), one-time codes
+          // (LINKCODE#), code mails' rate limits (RATE#link:); the pending click through the incident.
+          GetItem: ['INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'LINKCODE#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          PutItem: ['INCIDENT#*', 'LINK#*', 'LINKCLAIM#*', 'LINKCODE#*', 'OPLOG#*'],
+          UpdateItem: ['INCIDENT#*', 'LINKCODE#*', 'RATE#link:*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          DeleteItem: ['LINK#*', 'LINKCODE#*'],
+          Query: ['LINK#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'incident-actions.fifo'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
     };
 
     it('has an expectation for every function', () => {

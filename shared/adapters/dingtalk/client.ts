@@ -82,6 +82,29 @@ const batchSendAnswerSchema = z.object({
   invalidStaffIdList: z._default(z.array(z.string()), []),
   flowControlledStaffIdList: z._default(z.array(z.string()), []),
 });
+// Account linking (dingtalk.md §4.6): login-free and contacts APIs, not metered.
+const userInfoByCodeAnswerSchema = z.object({ errcode: z.literal(0), result: z.object({ userid: z.string().check(z.minLength(1)), unionid: z.optional(z.string()) }) });
+const userGetAnswerSchema = z.object({
+  errcode: z.literal(0),
+  result: z.object({ userid: z.string(), mobile: z.optional(z.string()), state_code: z.optional(z.string()), email: z.optional(z.string()), unionid: z.optional(z.string()) }),
+});
+const userAccessTokenAnswerSchema = z.object({ accessToken: z.string().check(z.minLength(1)), expireIn: z.optional(z.number()) });
+const usersMeAnswerSchema = z.object({ unionId: z.string().check(z.minLength(1)), mobile: z.optional(z.string()), stateCode: z.optional(z.string()), email: z.optional(z.string()) });
+const getByUnionIdAnswerSchema = z.object({ errcode: z.literal(0), result: z.object({ userid: z.string().check(z.minLength(1)) }) });
+
+/** A DingTalk account's contact details; each absent when the app may not read it. */
+export interface DingTalkContact {
+  readonly userId: string;
+  readonly mobile?: string;
+  readonly email?: string;
+}
+
+/** `13800000000` with state code `86` → `+86-13800000000` (the form member events carry). */
+function withStateCode(mobile: string | undefined, stateCode: string | undefined): string | undefined {
+  if (!mobile) return undefined;
+  return stateCode && !mobile.startsWith('+') ? `+${stateCode}-${mobile}` : mobile;
+}
+
 const getByMobileAnswerSchema = z.object({ errcode: z.literal(0), result: z.object({ userid: z.string().check(z.minLength(1)) }) });
 
 export interface RegisterCardCallbackInput {
@@ -236,6 +259,51 @@ export class DingTalkClient implements DingTalkMessaging {
   async getUserIdByMobile(mobile: string): Promise<string | undefined> {
     try {
       const answer = await this.call({ family: 'oapi', method: 'POST', path: '/topapi/v2/user/getbymobile', body: { mobile }, schema: getByMobileAnswerSchema, authenticated: true });
+      return answer.result.userid;
+    } catch (error) {
+      if (error instanceof DingTalkPermanentError && error.code === 60121) return undefined;
+      throw error;
+    }
+  }
+
+  /** oapi POST /topapi/v2/user/getuserinfo {code}: the userid behind an in-client auth code (5 min, single use; 40078 otherwise). */
+  async getUserInfoByCode(code: string): Promise<{ userId: string; unionId?: string }> {
+    const answer = await this.call({ family: 'oapi', method: 'POST', path: '/topapi/v2/user/getuserinfo', body: { code }, schema: userInfoByCodeAnswerSchema, authenticated: true });
+    return { userId: answer.result.userid, ...(answer.result.unionid ? { unionId: answer.result.unionid } : {}) };
+  }
+
+  /** oapi POST /topapi/v2/user/get {userid}: mobile/email only when the app may read them. Undefined when unknown (60121). */
+  async getUser(userId: string): Promise<DingTalkContact | undefined> {
+    try {
+      const answer = await this.call({ family: 'oapi', method: 'POST', path: '/topapi/v2/user/get', body: { userid: userId }, schema: userGetAnswerSchema, authenticated: true });
+      const mobile = withStateCode(answer.result.mobile, answer.result.state_code);
+      return { userId: answer.result.userid, ...(mobile ? { mobile } : {}), ...(answer.result.email ? { email: answer.result.email } : {}) };
+    } catch (error) {
+      if (error instanceof DingTalkPermanentError && error.code === 60121) return undefined;
+      throw error;
+    }
+  }
+
+  /** POST /v1.0/oauth2/userAccessToken: a browser-OAuth code → the person's own access token (not cached, used once). */
+  async userAccessToken(code: string): Promise<string> {
+    const answer = await this.send(
+      { family: 'new', method: 'POST', path: '/v1.0/oauth2/userAccessToken', body: { clientId: this.credentials.clientId, clientSecret: this.credentials.clientSecret, code, grantType: 'authorization_code' }, schema: userAccessTokenAnswerSchema, authenticated: false },
+      undefined,
+    );
+    return answer.accessToken;
+  }
+
+  /** GET /v1.0/contact/users/me with the person's token (x-acs-dingtalk-access-token): their unionId. */
+  async usersMe(userAccessToken: string): Promise<{ unionId: string; mobile?: string; email?: string }> {
+    const answer = await this.send({ family: 'new', method: 'GET', path: '/v1.0/contact/users/me', schema: usersMeAnswerSchema, authenticated: true }, userAccessToken);
+    const mobile = withStateCode(answer.mobile, answer.stateCode);
+    return { unionId: answer.unionId, ...(mobile ? { mobile } : {}), ...(answer.email ? { email: answer.email } : {}) };
+  }
+
+  /** oapi POST /topapi/user/getbyunionid {unionid} → userid; undefined when not in this org (60121). */
+  async getByUnionId(unionId: string): Promise<string | undefined> {
+    try {
+      const answer = await this.call({ family: 'oapi', method: 'POST', path: '/topapi/user/getbyunionid', body: { unionid: unionId }, schema: getByUnionIdAnswerSchema, authenticated: true });
       return answer.result.userid;
     } catch (error) {
       if (error instanceof DingTalkPermanentError && error.code === 60121) return undefined;

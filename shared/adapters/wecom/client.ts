@@ -147,7 +147,13 @@ const userResponseSchema = z.object({
 /** Lookups answer "no such member" with these (wecom.md §4.6 / §4.9). */
 const NOT_FOUND_ERRCODES = new Set([46004, 60111]);
 
-type Endpoint = 'gettoken' | 'message/send' | 'message/update_template_card' | 'user/getuserid' | 'user/get_userid_by_email' | 'user/get';
+type Endpoint = 'gettoken' | 'message/send' | 'message/update_template_card' | 'user/getuserid' | 'user/get_userid_by_email' | 'user/get' | 'auth/getuserinfo';
+
+/** auth/getuserinfo: a member's `userid`, or a non-member's `openid` (wecom.md §4.7). */
+const authUserInfoSchema = z.object({ userid: z.optional(z.string()), openid: z.optional(z.string()) });
+
+/** Who an OAuth code belongs to: a member (userid) or someone outside the organisation (openid). */
+export type WeComOAuthIdentity = { readonly userId: string } | { readonly openId: string };
 
 interface ApiCall {
   readonly endpoint: Endpoint;
@@ -304,6 +310,19 @@ export class WeComClient {
       if (error instanceof WeComApiError && error.errcode !== undefined && NOT_FOUND_ERRCODES.has(error.errcode)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * auth/getuserinfo (DOC-98176, wecom.md §4.7): the identity behind an OAuth2 code ("code只能使用一次，
+   * 5分钟未被使用自动过期"; invalid/used/expired → 40029; redirect domain not trusted → 50001).
+   */
+  async authGetUserInfo(code: string): Promise<WeComOAuthIdentity> {
+    const endpoint = 'auth/getuserinfo';
+    if (!code) throw invalidRequest(endpoint, 'code is required');
+    const answer = await this.callWithToken({ endpoint, method: 'GET', query: { code } }, authUserInfoSchema);
+    if (answer.userid) return { userId: answer.userid };
+    if (answer.openid) return { openId: answer.openid };
+    throw new WeComPermanentError({ endpoint, errcode: 0, errmsg: '', reason: 'errcode 0 but neither userid nor openid in the answer' });
   }
 
   private async lookup(call: ApiCall): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 /**
  * Picks the Mailer from the integration's mail settings: an SMTP URL (any provider, also Amazon SES
  * through its SMTP interface) or the SES v2 API in a region that has it. Import the concrete file
- * instead when a bundle must not carry the other adapter (smtp-mailer.ts brings nodemailer, ~210 KB).
+ * instead when a bundle must not carry the other adapter (smtp-mailer.ts brings nodemailer's SMTPConnection, ~45 KB).
  */
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Mailer } from '../../application/people-ports';

@@ -1,7 +1,7 @@
 /**
  * The Mailer over the Amazon SES v2 API (SendEmail, simple content), for regions that offer SES.
  * The AWS SDK is left out of Lambda bundles (the runtime provides it), so this costs the bundle a
- * few hundred bytes where the SMTP adapter costs ~210 KB. The From address (or its domain) must be
+ * few hundred bytes where the SMTP adapter costs ~45 KB. The From address (or its domain) must be
  * a verified SES identity, and an account still in the SES sandbox only delivers to verified
  * recipients. The function needs `ses:SendEmail` on that identity.
  */

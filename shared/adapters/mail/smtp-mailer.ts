@@ -6,12 +6,15 @@
  * its SMTP interface (`smtp://<SMTP user>:<SMTP password>@email-smtp.<region>.amazonaws.com:587`),
  * where a function should not carry SES API permissions; ses-mailer.ts is the API variant.
  *
- * One transport per mailer, no pooling (a Lambda sends a mail now and then). Failures are mapped to
+ * One connection per mail, no pooling (a Lambda sends a mail now and then): nodemailer's
+ * SMTPConnection speaks SMTP, mime-message.ts composes the mail (nodemailer's full transport with
+ * its composer would be ~210 KB of the function's 300 KB bundle). Failures are mapped to
  * MailDeliveryError by the SMTP reply or socket error code; the URL and its password never appear.
  */
-import { createTransport, type Transporter } from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Mailer } from '../../application/people-ports';
 import { checkMailMessage, MailDeliveryError, type MailDeliveryReason } from './mail-errors';
+import { addressOf, composeMessage } from './mime-message';
 
 export interface SmtpMailerOptions {
   /** `smtp://` or `smtps://` URL with the credentials. */
@@ -25,8 +28,10 @@ export interface SmtpMailerOptions {
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]', '::1'];
 
 export class SmtpMailer implements Mailer {
-  private readonly transport: Transporter;
+  private readonly connectionOptions: SMTPConnection.Options;
+  private readonly auth: { user: string; pass: string } | undefined;
   private readonly from: string;
+  private readonly open = new Set<SMTPConnection>();
 
   constructor(options: SmtpMailerOptions) {
     let url: URL;
@@ -45,34 +50,65 @@ export class SmtpMailer implements Mailer {
     if (!/^[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(options.from)) throw new MailDeliveryError('config', 'the From address is not an email address', false);
     this.from = options.from;
     const timeout = options.timeoutMs ?? 10_000;
-    this.transport = createTransport({
+    this.auth = user ? { user, pass } : undefined;
+    this.connectionOptions = {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port,
       secure,
       // Off loopback, never send credentials or codes in clear text: STARTTLS is required.
       requireTLS: !secure && !loopback,
       ignoreTLS: !secure && loopback,
-      auth: user ? { user, pass } : undefined,
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
+    };
   }
 
   async send(message: { to: string; subject: string; text: string; html?: string }): Promise<void> {
     checkMailMessage(message);
+    const raw = composeMessage({ from: this.from, ...message });
     try {
-      await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text, ...(message.html === undefined ? {} : { html: message.html }) });
+      await this.deliver({ from: addressOf(this.from), to: [message.to] }, raw);
     } catch (error) {
       throw smtpFailure(error);
     }
   }
 
-  /** Closes the transport (tests; a Lambda keeps it). */
+  /** Closes any connection still open (tests; a mail's connection ends with QUIT). */
   close(): void {
-    this.transport.close();
+    for (const connection of this.open) connection.close();
+    this.open.clear();
+  }
+
+  /** Connect, log in when the URL has a user, MAIL FROM / RCPT TO / DATA, QUIT; the first error wins. */
+  private deliver(envelope: { from: string; to: string[] }, raw: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const connection = new SMTPConnection(this.connectionOptions);
+      this.open.add(connection);
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.open.delete(connection);
+        connection.close();
+        reject(error);
+      };
+      connection.on('error', fail);
+      connection.once('end', () => fail(Object.assign(new Error('connection closed'), { code: 'ECONNECTION' })));
+      const send = () =>
+        connection.send(envelope, raw, (error) => {
+          if (error) return fail(error);
+          settled = true;
+          this.open.delete(connection);
+          connection.quit();
+          resolve();
+        });
+      connection.connect((error) => {
+        if (error) return fail(error);
+        if (this.auth) connection.login(this.auth, (loginError) => (loginError ? fail(loginError) : send()));
+        else send();
+      });
+    });
   }
 }
 

@@ -55,6 +55,9 @@ describe('the DingTalk client sends what the official SDK models allow', () => {
     await client.sendGroupMessage({ openConversationId: COOL_GROUP, coolAppCode: COOL_APP, msgKey: 'sampleText', msgParam: '{"content":"x"}' });
     await client.batchSendOto({ userIds: ['alice', 'bob'], msgKey: 'sampleText', msgParam: '{"content":"hi"}' });
     expect(await client.getUserIdByMobile('13800000005')).toBe('bob');
+    // Browser OAuth: a code from the simulator's login page (signed in as alice), exchanged once.
+    const login = await fetch(`${app.sim.url}/oauth2/auth?${new URLSearchParams({ client_id: APP.clientId, redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'openid corpid', sim_userid: 'alice' })}`, { redirect: 'manual' });
+    expect(await client.userAccessToken(new URL(login.headers.get('location')!).searchParams.get('code')!)).toEqual(expect.any(String));
 
     const hit = new Set<string>();
     for (const request of sent) {

@@ -309,7 +309,9 @@ export function dispatchRecords(atMs: number, call: OutgoingCall, result: Dispat
         const code = dingTalkReasonCode({ kind: 'permanent', code: result.code, message: result.reason });
         const fix = /callbackroutekey/i.test(`${String(result.code ?? '')} ${result.reason}`)
           ? `Register the card callback with DingTalk: \`npx dutybridge integrations register-callback ${call.integrationId}\``
-          : capitalise(dingTalkFix(code));
+          : call.kind === 'dingtalk.robotWebhook'
+            ? 'The fix is in the reason' // group bot refusals name their own fix (shared/domain/group-bot.ts)
+            : capitalise(dingTalkFix(code));
         return make(atMs, ctx, 'failed', code, `${label} did not get the ${what}: DingTalk refused it (${result.reason}). ${fix}.`, {
           ...extra,
           ...(result.code !== undefined ? { platformCode: result.code } : {}),

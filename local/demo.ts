@@ -5,6 +5,8 @@
  */
 import { awsIntegrationAdmin } from '../shared/adapters/aws/integration-admin';
 import { getSecretsManagerClient, getDocumentClient } from '../shared/adapters/aws/clients';
+import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
+import { LinkingAdmin } from '../shared/application/linking-admin';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
 import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
@@ -15,6 +17,8 @@ import { demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
 
 export const DEMO_WECOM_ID = 'demo-wecom';
 export const DEMO_DINGTALK_ID = 'demo-dingtalk';
+/** Sender of the demo integrations' one-time code mails (they land in the simulator's mailbox). */
+export const DEMO_MAIL_FROM = 'noreply@dutybridge.example';
 /** The simulator accepts any template id; a real deployment imports shared/adapters/dingtalk/card-template. */
 export const DEMO_CARD_TEMPLATE_ID = 'dutybridge-incident-card';
 
@@ -23,7 +27,12 @@ async function simPut(simulatorUrl: string, path: string, body: unknown): Promis
   if (!res.ok) throw new Error(`simulator refused ${path}: ${res.status} ${await res.text()}`);
 }
 
-export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: string }): Promise<{ callbackUrls: string[] }> {
+export async function seedDemo(options: {
+  gatewayUrl: string;
+  simulatorUrl: string;
+  /** The simulator mailbox's SMTP port: the demo integrations mail one-time codes there. */
+  smtpPort?: number;
+}): Promise<{ callbackUrls: string[] }> {
   const config = readRuntimeConfig();
   const admin = awsIntegrationAdmin(config.stateTableName, config.secretNamePrefix);
   // Ports may change between runs, so the demo integrations are rewritten at every start.
@@ -57,6 +66,14 @@ export async function seedDemo(options: { gatewayUrl: string; simulatorUrl: stri
     },
     { replace: true },
   );
+  if (options.smtpPort !== undefined) {
+    // One-time codes by email through the simulator's mailbox (any AUTH, no TLS on loopback):
+    // read them at <sim>/_sim/mailbox or in the simulator's view.
+    const linking = new LinkingAdmin(new DynamoIntegrationRepository(getDocumentClient(), config.stateTableName), secretsManagerWriter(getSecretsManagerClient()));
+    for (const id of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) {
+      await linking.set(id, { emailCode: { from: DEMO_MAIL_FROM } }, { smtpUrl: `smtp://demo:demo@127.0.0.1:${options.smtpPort}` });
+    }
+  }
   // The demo links every simulated person in both demo integrations (member email ↔ userid).
   const links = new DynamoLinkStore(getDocumentClient(), config.stateTableName);
   const members = new DynamoMemberDirectory(getDocumentClient(), config.stateTableName);

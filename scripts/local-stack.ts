@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     actions: actionsFromJsonLines(actionsTapFile(dataDir)),
   });
   const simulator = await createSimulator({ port: Number(process.env.SIM_PORT ?? 8788), smtpPort: resolveSmtpPort(), seed: true, log, insight });
-  const demo = await seedDemo({ gatewayUrl: stack.gatewayUrl, simulatorUrl: simulator.url });
+  const demo = await seedDemo({ gatewayUrl: stack.gatewayUrl, simulatorUrl: simulator.url, smtpPort: simulator.smtpPort });
 
   console.log(`data        ${dataDir}`);
   console.log(`gateway     ${stack.gatewayUrl}/healthz`);

@@ -120,7 +120,26 @@ export const cardRefreshQueue: QueueDefinition = {
   dlqEnvKey: 'CARD_REFRESH_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue] as const;
+/**
+ * One-time code mails of account linking (issue 11): the linking pages ask, send-link-code draws the
+ * code, stores its hash and mails it. Kept off the pages' function so a slow SMTP server never holds
+ * a page, and the mailers stay out of its bundle. A code is valid 10 minutes, so a day of
+ * retention is plenty; send-link-code drops (and records) anything older than that anyway.
+ */
+export const linkMailQueue: QueueDefinition = {
+  id: 'link-mail',
+  description: 'One-time code mails of account linking, requested by the linking pages (no code inside: the worker draws it)',
+  fifo: false,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  retentionDays: 1,
+  batchSize: 5,
+  maxMessageAgeSeconds: 120,
+  envKey: 'LINK_MAIL_QUEUE_URL',
+  dlqEnvKey: 'LINK_MAIL_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {

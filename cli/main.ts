@@ -28,6 +28,8 @@ import { DynamoOperationLog } from '../shared/adapters/aws/operation-log';
 import { actionsTail } from './actions';
 import { guardEventTargets } from './event-targets';
 import { incidentsShow } from './incidents';
+import { INTEGRATIONS_SET_USAGE, parseIntegrationsSet } from './integrations-set';
+import { LinkingAdmin } from '../shared/application/linking-admin';
 import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
@@ -46,6 +48,7 @@ commands:
   integrations list
   integrations show ID
   integrations remove ID [--yes]   asks to type the ID on a terminal; --yes for scripts (required without a terminal)
+  ${INTEGRATIONS_SET_USAGE}
   groups list --integration ID
   oplog --incident ID | --member EMAIL | --integration ID [--since 30m|1h|2d] [--json]   (or --since alone: everything)
                                    the operation log: every delivery and every decision not to deliver, with the reason
@@ -121,6 +124,16 @@ const options = {
   'robot-code': { type: 'string' },
   'card-template-id': { type: 'string' },
   'api-base': { type: 'string' },
+  'auto-match': { type: 'string' },
+  'oidc-issuer': { type: 'string' },
+  'oidc-client-id': { type: 'string' },
+  oidc: { type: 'string' },
+  'email-code-from': { type: 'string' },
+  'email-code-ses': { type: 'boolean' },
+  'email-code': { type: 'string' },
+  'oauth-base': { type: 'string' },
+  'jsapi-url': { type: 'string' },
+  'login-base': { type: 'string' },
   'oapi-base': { type: 'string' },
   integration: { type: 'string' },
   edition: { type: 'string' },
@@ -187,6 +200,7 @@ async function main(argv: string[]): Promise<number> {
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
   known.add('oplog show');
+  known.add('integrations set');
   for (const action of ['add', 'list', 'remove']) known.add(`bots ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
@@ -195,6 +209,8 @@ async function main(argv: string[]): Promise<number> {
     throw new CliUsageError('--region without --stack: the command would act on the local stack; add --stack NAME to act on a deployed stack');
   }
   const targetKind = values.stack === undefined ? 'local' : 'stack';
+  const linkingSettings =
+    `${group} ${action}` === 'integrations set' ? parseIntegrationsSet(arg, values, { env: process.env, readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8') }) : undefined;
   const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
   if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
   if (`${group} ${action}` === 'bots remove' && values.yes !== true && !process.stdin.isTTY) {
@@ -244,13 +260,21 @@ async function main(argv: string[]): Promise<number> {
         const d = await admin.describe(arg, target.apiUrl);
         const lines = [
           `${d.integration.id} (${d.integration.platform})${d.integration.name ? ` — ${d.integration.name}` : ''}`,
-          ...Object.entries(d.integration.settings).map(([k, v]) => `  ${k}: ${String(v)}`),
+          ...Object.entries(d.integration.settings).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
           '  secrets:',
           ...(d.secretsUnreadable ? [`    (not readable here: ${d.secretsUnreadable})`] : Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`)),
           'callback URLs to paste into the console:',
           ...Object.entries(d.callbackUrls).map(([k, v]) => `  ${k}: ${v}`),
         ];
         print(json, d, lines.join('\n'));
+        return 0;
+      }
+      case 'integrations set': {
+        const { id, patch, secrets: linkingSecrets, secretSources } = linkingSettings!;
+        if (secretSources.length) process.stderr.write(`secrets taken from: ${secretSources.join(', ')}\n`);
+        const updated = await new LinkingAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId })).set(id, patch, linkingSecrets);
+        const base = target.apiUrl.replace(/\/+$/, '');
+        print(json, updated, [`${id}: account linking ${JSON.stringify(updated.settings.linking ?? {})}`, `homepage to paste into the ${updated.platform === 'wecom' ? 'WeCom console (app homepage)' : 'DingTalk app (home page URL)'}: ${base}/link/${updated.platform}/${id}`].join('\n'));
         return 0;
       }
       case 'integrations remove': {

@@ -1,0 +1,97 @@
+/**
+ * `npx dutybridge integrations set ID …`: account-linking settings of an integration
+ * (shared/domain/linking-settings.ts). Secrets (the OIDC client secret, an SMTP URL with its
+ * credentials) never on the command line: `--secrets-file PATH|-` with the keys `oidcClientSecret`
+ * and/or `smtpUrl`, or the variables DUTYBRIDGE_OIDC_CLIENT_SECRET / DUTYBRIDGE_SMTP_URL.
+ */
+import type { LinkingPatch, LinkingSecretsPatch } from '../shared/application/linking-admin';
+import { CliUsageError } from './target';
+
+export const INTEGRATIONS_SET_USAGE = `integrations set ID [--auto-match on|off] [--oidc-issuer URL --oidc-client-id ID | --oidc off]
+                  [--email-code-from ADDR [--email-code-ses] | --email-code off] [--oauth-base URL (WeCom)]
+                  [--jsapi-url URL] [--login-base URL (DingTalk)] [--secrets-file PATH|-]
+      account linking: secrets file keys "oidcClientSecret", "smtpUrl" (smtp://user:pass@host:587);
+      or DUTYBRIDGE_OIDC_CLIENT_SECRET, DUTYBRIDGE_SMTP_URL`;
+
+const SECRET_KEYS = { oidcClientSecret: 'DUTYBRIDGE_OIDC_CLIENT_SECRET', smtpUrl: 'DUTYBRIDGE_SMTP_URL' } as const;
+
+export interface SetFlags {
+  readonly 'auto-match'?: string;
+  readonly 'oidc-issuer'?: string;
+  readonly 'oidc-client-id'?: string;
+  readonly oidc?: string;
+  readonly 'email-code-from'?: string;
+  readonly 'email-code-ses'?: boolean;
+  readonly 'email-code'?: string;
+  readonly 'oauth-base'?: string;
+  readonly 'jsapi-url'?: string;
+  readonly 'login-base'?: string;
+  readonly 'secrets-file'?: string;
+}
+
+/** The settings patch and secrets from the flags; every usage mistake before anything is opened. */
+export function parseIntegrationsSet(
+  id: string | undefined,
+  flags: SetFlags,
+  io: { env: Readonly<Record<string, string | undefined>>; readText: (path: string) => string },
+): { id: string; patch: LinkingPatch; secrets: LinkingSecretsPatch; secretSources: string[] } {
+  if (!id) throw new CliUsageError('integrations set needs an ID');
+  const patch: { -readonly [K in keyof LinkingPatch]: LinkingPatch[K] } = {};
+  const autoMatch = flags['auto-match'];
+  if (autoMatch !== undefined) {
+    if (autoMatch !== 'on' && autoMatch !== 'off') throw new CliUsageError('--auto-match must be on or off');
+    patch.autoMatch = autoMatch === 'on';
+  }
+  if (flags.oidc !== undefined) {
+    if (flags.oidc !== 'off') throw new CliUsageError('--oidc takes only "off" (to remove single sign-on); set it with --oidc-issuer and --oidc-client-id');
+    if (flags['oidc-issuer'] || flags['oidc-client-id']) throw new CliUsageError('--oidc off with --oidc-issuer/--oidc-client-id: choose one');
+    patch.oidc = null;
+  } else if (flags['oidc-issuer'] !== undefined || flags['oidc-client-id'] !== undefined) {
+    if (!flags['oidc-issuer'] || !flags['oidc-client-id']) throw new CliUsageError('single sign-on needs both --oidc-issuer URL and --oidc-client-id ID');
+    patch.oidc = { issuer: flags['oidc-issuer'], clientId: flags['oidc-client-id'] };
+  }
+  if (flags['email-code'] !== undefined) {
+    if (flags['email-code'] !== 'off') throw new CliUsageError('--email-code takes only "off"; set it with --email-code-from ADDR');
+    if (flags['email-code-from']) throw new CliUsageError('--email-code off with --email-code-from: choose one');
+    patch.emailCode = null;
+  } else if (flags['email-code-from'] !== undefined) {
+    patch.emailCode = { from: flags['email-code-from'], ...(flags['email-code-ses'] ? { ses: true } : {}) };
+  } else if (flags['email-code-ses']) {
+    throw new CliUsageError('--email-code-ses needs --email-code-from ADDR (the sender)');
+  }
+  if (flags['oauth-base'] !== undefined) patch.oauthBase = flags['oauth-base'];
+  if (flags['jsapi-url'] !== undefined) patch.jsapiUrl = flags['jsapi-url'];
+  if (flags['login-base'] !== undefined) patch.loginBase = flags['login-base'];
+
+  const secrets: Record<string, string> = {};
+  const secretSources: string[] = [];
+  const file = flags['secrets-file'];
+  if (file !== undefined) {
+    const where = file === '-' ? '--secrets-file - (standard input)' : `--secrets-file ${file}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(io.readText(file));
+    } catch {
+      // Never the parser's message: it quotes the text, which may be a secret.
+      throw new CliUsageError(`${where} is not a readable JSON object like {"oidcClientSecret": "…", "smtpUrl": "smtp://…"}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliUsageError(`${where} must hold one JSON object`);
+    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+      if (!(key in SECRET_KEYS)) throw new CliUsageError(`${where}: the keys for integrations set are "oidcClientSecret" and "smtpUrl"`);
+      if (typeof value !== 'string' || value === '') throw new CliUsageError(`"${key}" in ${where} must be a non-empty string`);
+      secrets[key] = value;
+      secretSources.push(`${key} ← ${where}`);
+    }
+  }
+  for (const [key, variable] of Object.entries(SECRET_KEYS)) {
+    const value = io.env[variable];
+    if (secrets[key] === undefined && value) {
+      secrets[key] = value;
+      secretSources.push(`${key} ← ${variable}`);
+    }
+  }
+  if (Object.keys(patch).length === 0 && Object.keys(secrets).length === 0) {
+    throw new CliUsageError('integrations set: nothing to set; give --auto-match, --oidc-issuer/--oidc-client-id, --email-code-from, a secrets file, …');
+  }
+  return { id, patch, secrets, secretSources };
+}

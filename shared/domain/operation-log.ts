@@ -16,6 +16,10 @@ export const operationReasonCodes = [
   'delivered',
   'updated',
   'already_delivered',
+  // One-time code mails (issue 11): the mail server refused it for good (bad recipient, auth,
+  // settings), or it waited past the code's 10 minutes. Never the code itself.
+  'mail_refused',
+  'mail_late',
   'integration_unknown',
   'app_not_linked',
   'no_target',

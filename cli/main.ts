@@ -78,6 +78,8 @@ commands:
                                    --max-miss-ratio (default 0.1, below 0.2) × headcount (--headcount, default the
                                    number of members). --dry-run writes no links, but its lookups are real calls and
                                    their misses count. Exit 1 when it stopped at the budget or a lookup failed
+  links auto --integration ID --schedule daily|off [--max-miss-ratio R] [--headcount N]
+                                   the same once a day (the auto-link function), within the same daily budget
   mappings create NAME | list | show NAME | delete NAME [--yes] | import NAME FILE.csv | export NAME [> FILE.csv]
                                    email -> WeCom userid tables for group bots' inline @mentions. CSV rows
                                    email,wecom_userid (optional header line; quotes, BOM, CRLF fine). import checks
@@ -158,6 +160,7 @@ const options = {
   search: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'max-miss-ratio': { type: 'string' },
+  schedule: { type: 'string' },
   headcount: { type: 'string' },
   bot: { type: 'string' },
   to: { type: 'string', multiple: true },

@@ -19,6 +19,8 @@ import { integrationAwsEnv, runCli } from '../support/child-process';
 import { putSimWeComCorp } from '../support/wecom-corp';
 import { simDingTalkApp } from '../support/dingtalk-app';
 import type { OneClickReport } from '../../shared/application/one-click-link';
+import { handler as autoLinkHandler } from '../../functions/auto-link/handler';
+import { lambdaContext } from '../../local/handlers';
 
 jest.setTimeout(120_000);
 
@@ -173,4 +175,30 @@ it('links auto on DingTalk: getbymobile with the mainland number; members withou
   const bodies = sim.calls({ platform: 'dingtalk', endpoint: 'topapi/v2/user/getbymobile' }).map((c) => (c.requestBody as { mobile?: string } | undefined)?.mobile);
   expect(bodies).toContain('13800000001');
   expect(r.status).toBe(0);
+});
+
+it('links auto --schedule daily: the daily auto-link function links that integration only; --schedule off stops it', async () => {
+  const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
+  await admin.addDingTalk({ id: 'la-sched', clientId: app.clientId, clientSecret: app.clientSecret, token: app.token, aesKey: app.aesKey, cardApiSecret: 'la-card-secret', robotCode: app.robotCode, corpId: app.corpId, apiBase: sim.url, oapiBase: sim.url });
+  const bad = await cli(['links', 'auto', '--integration', 'la-sched', '--schedule', 'hourly']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('--schedule: "hourly" is not daily or off');
+  const set = await cli(['links', 'auto', '--integration', 'la-sched', '--schedule', 'daily', '--headcount', '1000']);
+  expect(set.status).toBe(0);
+  expect(set.stdout).toContain('la-sched: One-Click Link runs daily (the auto-link function), at most 10% of headcount 1000 failed lookups a day');
+  const linked = async (id: string) => (JSON.parse((await cli(['links', 'list', '--integration', id, '--linked', '--json'])).stdout) as { email: string; userId: string; how: string }[]).map((l) => [l.email, l.userId, l.how]);
+  expect(await linked('la-sched')).toEqual([]);
+
+  const calls = () => sim.calls({ platform: 'dingtalk', endpoint: 'topapi/v2/user/getbymobile' }).length;
+  const before = calls();
+  await autoLinkHandler({} as never, lambdaContext('auto-link', 900));
+  expect(await linked('la-sched')).toEqual([['alice@example.com', 'lina', 'one_click']]);
+  expect(calls() - before).toBe(19); // alice, carol and the 17 unknown (bob has no mobile)
+  expect(await linked('la-dry')).toEqual([]); // no schedule there
+
+  const off = await cli(['links', 'auto', '--integration', 'la-sched', '--schedule', 'off']);
+  expect(off.stdout.trim()).toBe('la-sched: the daily One-Click Link is off');
+  const after = calls();
+  await autoLinkHandler({} as never, lambdaContext('auto-link', 900));
+  expect(calls()).toBe(after);
 });

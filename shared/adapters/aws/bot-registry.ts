@@ -43,7 +43,7 @@ export class DynamoBotRegistry implements BotRegistry {
   }
 }
 
-/** Keeps bots in memory for a short time: a burst of alerts reads each bot once. */
+/** Keeps bots in memory for 30 s: a burst of alerts reads each bot once (a removed bot may post for that long). */
 export class CachedBotRegistry implements Pick<BotRegistry, 'get' | 'list'> {
   private readonly cache = new Map<string, { value: unknown; until: number }>();
 
@@ -65,6 +65,8 @@ export class CachedBotRegistry implements Pick<BotRegistry, 'get' | 'list'> {
     const hit = this.cache.get(key);
     if (hit && hit.until > this.now()) return hit.value as T;
     const value = await load();
+    // A bot not found is not remembered: one added a moment ago posts on the next event.
+    if (value === undefined) return value;
     if (this.cache.size > 500) this.cache.clear();
     this.cache.set(key, { value, until: this.now() + this.ttlMs });
     return value;

@@ -43,6 +43,7 @@ commands:
   integrations add dingtalk [--id ID] --client-id CLIENTID [--secrets-file PATH|-]
                             [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
                             [--corp-id CORPID] [--edition standard|professional] [--development-add-ons N] [--qps N] [--monthly-quota N]
+                            [--monthly-webhook-quota N]   (group bots' Webhook & Stream quota; default by edition: 3,000 / 50,000)
   (without --id an integration gets <platform>-<10 random characters>: its callback URLs cannot be guessed)
   integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
@@ -142,6 +143,7 @@ const options = {
   'development-add-ons': { type: 'string' },
   qps: { type: 'string' },
   'monthly-quota': { type: 'string' },
+  'monthly-webhook-quota': { type: 'string' },
   email: { type: 'string' },
   'user-id': { type: 'string' },
   title: { type: 'string' },
@@ -451,6 +453,7 @@ async function add(admin: IntegrationAdmin, platform: string | undefined, v: Val
         developmentAddOns: numberFlag(v['development-add-ons']),
         qpsPerAppAndApi: numberFlag(v.qps),
         monthlyMeteredCalls: numberFlag(v['monthly-quota']),
+        monthlyWebhookMessages: numberFlag(v['monthly-webhook-quota']),
       },
       { replace },
     );

@@ -114,6 +114,7 @@ export const INTEGRATION_FIELD_FLAGS: Readonly<Record<string, string>> = {
   developmentAddOns: '--development-add-ons',
   qpsPerAppAndApi: '--qps',
   monthlyMeteredCalls: '--monthly-quota',
+  monthlyWebhookMessages: '--monthly-webhook-quota',
   secret: 'the secret (--secrets-file key "secret")',
   token: 'the token (--secrets-file key "token")',
   aesKey: 'the EncodingAESKey (--secrets-file key "encodingAesKey" or "aesKey")',

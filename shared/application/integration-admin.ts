@@ -75,6 +75,7 @@ export const addDingTalkInputSchema = z.object({
   developmentAddOns: dingTalkSettingsSchema.shape.developmentAddOns,
   qpsPerAppAndApi: dingTalkSettingsSchema.shape.qpsPerAppAndApi,
   monthlyMeteredCalls: dingTalkSettingsSchema.shape.monthlyMeteredCalls,
+  monthlyWebhookMessages: dingTalkSettingsSchema.shape.monthlyWebhookMessages,
 });
 
 export class InvalidIntegrationInputError extends BadRequestError {
@@ -145,6 +146,7 @@ export class IntegrationAdmin {
         developmentAddOns: i.developmentAddOns,
         qpsPerAppAndApi: i.qpsPerAppAndApi,
         monthlyMeteredCalls: i.monthlyMeteredCalls,
+        monthlyWebhookMessages: i.monthlyWebhookMessages,
       },
       secretName,
       createdAt: this.now().toISOString(),

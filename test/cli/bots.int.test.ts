@@ -87,3 +87,16 @@ it('bad input: one line, exit 2 (exit 1 for an id that names nothing), nothing s
   expect(unknown.stderr).toContain('no integration nope');
   expect((await cli(['bots', 'list', '--integration', 'acme-wecom'])).stdout).toContain('no bots in acme-wecom');
 });
+
+it('integrations add dingtalk takes the group bots\u2019 Webhook & Stream quota (--monthly-webhook-quota)', async () => {
+  const secrets = path.join(dataDir, 'ding.json');
+  writeFileSync(secrets, JSON.stringify({ clientSecret: 's', token: 'Token1', aesKey: 'o1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus' }), { mode: 0o600 });
+  const base = ['integrations', 'add', 'dingtalk', '--client-id', 'dingquota', '--secrets-file', secrets, '--api-base', 'http://127.0.0.1:9', '--oapi-base', 'http://127.0.0.1:9'];
+  const bad = await cli([...base, '--id', 'quota-bad', '--monthly-webhook-quota', 'lots']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('--monthly-webhook-quota');
+  const added = await cli([...base, '--id', 'quota-ding', '--monthly-webhook-quota', '10', '--json']);
+  expect(added.status).toBe(0);
+  const shown = JSON.parse((await cli(['integrations', 'show', 'quota-ding', '--json'])).stdout) as { integration: { settings: Record<string, unknown> } };
+  expect(shown.integration.settings.monthlyWebhookMessages).toBe(10);
+});

@@ -46,7 +46,8 @@ export function demoIncident(options: { title?: string; severity?: string }): ob
     detailUrl: `https://incidents.example.com/${id}`,
     responders: ['alice@example.com', 'zhangwei@example.com'],
     targets: [
-      { integrationId: 'demo-wecom' },
+      // demo-wecom's group bot posts it into the on-call group, @mentioning the responders by phone.
+      { integrationId: 'demo-wecom', bots: ['oncall'] },
       { integrationId: 'demo-dingtalk', persons: ['alice@example.com'] },
     ],
   };

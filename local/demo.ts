@@ -13,10 +13,14 @@ import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { readRuntimeConfig } from '../shared/config/runtime-config';
 import { dingTalkSecretsSchema } from '../shared/domain/integration';
 import { registerDingTalkCardCallback } from '../cli/register-card-callback';
-import { demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
+import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
+import { botSecretName } from '../shared/adapters/aws/bot-secrets';
+import { demoWeComRobot, demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
 
 export const DEMO_WECOM_ID = 'demo-wecom';
 export const DEMO_DINGTALK_ID = 'demo-dingtalk';
+/** The demo WeCom integration's group bot (the simulator's on-call group robot). */
+export const DEMO_BOT = 'oncall';
 /** Sender of the demo integrations' one-time code mails (they land in the simulator's mailbox). */
 export const DEMO_MAIL_FROM = 'noreply@dutybridge.example';
 /** The simulator accepts any template id; a real deployment imports shared/adapters/dingtalk/card-template. */
@@ -82,6 +86,21 @@ export async function seedDemo(options: {
     await members.upsert({ email: user.email, name: user.name, mobile: user.mobile, updatedAt: Date.now() });
     for (const integrationId of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) await links.set({ integrationId, email: user.email, userId: user.userId, linkedAt: Date.now() });
   }
+  // A demo group bot: the simulator's on-call group robot, @mentioning responders by phone
+  // (as `dutybridge bots add --integration demo-wecom --name oncall --mention phone` would).
+  const botUrl = `${options.simulatorUrl}/cgi-bin/webhook/send?key=${demoWeComRobot.key}`;
+  const botSecret = botSecretName(config.secretNamePrefix, 'wecom', DEMO_WECOM_ID, DEMO_BOT);
+  await secretsManagerWriter(getSecretsManagerClient()).write(botSecret, { webhookUrl: botUrl });
+  await new DynamoBotRegistry(getDocumentClient(), config.stateTableName).put({
+    integrationId: DEMO_WECOM_ID,
+    name: DEMO_BOT,
+    platform: 'wecom',
+    mention: 'phone',
+    secretName: botSecret,
+    maskedUrl: `${options.simulatorUrl}/cgi-bin/webhook/send?key=••••${demoWeComRobot.key.slice(-4)}`,
+    signed: false,
+    createdAt: new Date().toISOString(),
+  });
   const weComCallback = `${options.gatewayUrl}/wecom/${DEMO_WECOM_ID}/callback`;
   const dingTalkEvents = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/events`;
   const dingTalkCards = `${options.gatewayUrl}/dingtalk/${DEMO_DINGTALK_ID}/cards`;
@@ -92,6 +111,7 @@ export async function seedDemo(options: {
     encodingAesKey: demoWeComCorp.encodingAesKey,
     callbackUrl: weComCallback,
     users: demoUsers,
+    robots: [demoWeComRobot],
   });
   await simPut(options.simulatorUrl, `/_sim/dingtalk/apps/${demoDingTalkApp.clientId}`, {
     corpId: demoDingTalkApp.corpId,

@@ -89,6 +89,10 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
       await new Promise((r) => setTimeout(r, 200));
     }
     expect([...platforms].sort()).toEqual(['dingtalk', 'wecom']);
+    // The demo WeCom integration's group bot posted it into the on-call group, @mentioning Alice by phone.
+    const { items: all } = (await (await fetch(`${first.simulator}/_sim/conversations`)).json()) as { items: { conversation: string; kind: string; text?: string; mentions?: string[] }[] };
+    const posted = all.find((i) => i.conversation === 'group:demo-oncall-group' && i.text?.includes('Disk full on db-7'));
+    expect(posted).toMatchObject({ kind: 'text', mentions: expect.arrayContaining(['alice']) });
     const invalid = cli(dataDir, 'events', 'publish', path.join(repoRoot, 'package.json'));
     expect(invalid.status).toBe(2);
     expect(invalid.stderr).toMatch(/does not match the contract/);

@@ -15,7 +15,7 @@ import { dingTalkSecretsSchema } from '../shared/domain/integration';
 import { registerDingTalkCardCallback } from '../cli/register-card-callback';
 import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
 import { botSecretName } from '../shared/adapters/aws/bot-secrets';
-import { demoWeComRobot, demoDingTalkApp, demoUsers, demoWeComCorp } from '../sim/seed';
+import { demoWeComRobot, demoDingTalkApp, demoOidcClient, demoUsers, demoWeComCorp } from '../sim/seed';
 
 export const DEMO_WECOM_ID = 'demo-wecom';
 export const DEMO_DINGTALK_ID = 'demo-dingtalk';
@@ -70,10 +70,15 @@ export async function seedDemo(options: {
     },
     { replace: true },
   );
+  const linking = new LinkingAdmin(new DynamoIntegrationRepository(getDocumentClient(), config.stateTableName), secretsManagerWriter(getSecretsManagerClient()));
+  // The linking pages (<gateway>/link/wecom/demo-wecom, /link/dingtalk/demo-dingtalk) against the
+  // simulator: its OAuth pages, its stand-in DingTalk jsapi, and its OpenID Connect provider's demo client.
+  const oidc = { issuer: `${options.simulatorUrl}/oidc`, clientId: demoOidcClient.clientId };
+  await linking.set(DEMO_WECOM_ID, { oauthBase: options.simulatorUrl, oidc }, { oidcClientSecret: demoOidcClient.clientSecret });
+  await linking.set(DEMO_DINGTALK_ID, { jsapiUrl: `${options.simulatorUrl}/_sim/dingtalk/dingtalk.open.js`, loginBase: options.simulatorUrl, oidc }, { oidcClientSecret: demoOidcClient.clientSecret });
   if (options.smtpPort !== undefined) {
     // One-time codes by email through the simulator's mailbox (any AUTH, no TLS on loopback):
     // read them at <sim>/_sim/mailbox or in the simulator's view.
-    const linking = new LinkingAdmin(new DynamoIntegrationRepository(getDocumentClient(), config.stateTableName), secretsManagerWriter(getSecretsManagerClient()));
     for (const id of [DEMO_WECOM_ID, DEMO_DINGTALK_ID]) {
       await linking.set(id, { emailCode: { from: DEMO_MAIL_FROM } }, { smtpUrl: `smtp://demo:demo@127.0.0.1:${options.smtpPort}` });
     }

@@ -21,8 +21,13 @@ import { AccountLinking, type AccountLinkingDeps } from './application/account-l
 import type { ChatAccounts } from './application/account-linking-ports';
 import { systemClock } from './application/ports';
 import { TokenProvider } from './application/token-provider';
+import { DynamoOneTimeCodes } from './adapters/aws/one-time-codes';
 import { JoseOidcProvider } from './adapters/oidc/oidc-provider';
 import { pendingActionsPort } from './application/link-pending';
+import { oneTimeCodesKey } from './crypto/one-time-code-key';
+import { SqsLinkCodeMailer } from './adapters/aws/link-mail-queue';
+import { getSqsClient } from './adapters/aws/clients';
+import { linkMailQueue } from './config/resources';
 import { config, pendingActions } from './composition';
 import { readPublicApiUrl } from './config/runtime-config';
 import { logger } from './runtime/observability';
@@ -63,7 +68,11 @@ function accountLinkingDeps(): AccountLinkingDeps {
     clock: systemClock,
     log: (message, details) => logger.info(message, details),
     oidc: new JoseOidcProvider({ timeoutMs: Number(process.env.OIDC_TIMEOUT_MS ?? 5000) }),
-    // One-time codes by email are wired with send-link-code (the link-mail queue).
+    // The code hashes are keyed per integration by a key derived from its app secret (as send-link-code's).
+    codesFor: (integration, appSecret) => new DynamoOneTimeCodes(client, table, oneTimeCodesKey(appSecret, integration.id)),
+    // send-link-code mails the codes (link-mail queue): no mailer in this bundle (not even an
+    // import of link-mail-composition.ts, which would bundle nodemailer).
+    codeMailer: new SqsLinkCodeMailer(getSqsClient(), config().queueUrls[linkMailQueue.id]),
     pending: pendingActionsPort(pendingActions),
   };
 }

@@ -8,6 +8,7 @@ import {
   inboundCallbacksQueue,
   incidentActionsQueue,
   incidentEventsQueue,
+  linkMailQueue,
   outgoingImQueue,
 } from './resources';
 
@@ -350,7 +351,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.linkRateLimits,
         keySpaces.operationLog,
       ],
-      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      sendsTo: [incidentActionsQueue, cardRefreshQueue, linkMailQueue],
       deadLettersFor: [],
       secretsOf: ['wecom', 'dingtalk'],
     },

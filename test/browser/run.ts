@@ -18,6 +18,7 @@ import { WeComCrypto } from '../../shared/crypto';
 import { createSimulator, Simulator } from '../../sim/server';
 import { cardRefKey, InsightSource } from '../../sim/view/insight';
 import { productScenario } from './product';
+import { linkPageScenario } from './link-page';
 import { demoUsers, demoWeComCorp } from '../../sim/seed';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -356,6 +357,7 @@ async function main(): Promise<number> {
     });
 
     await productScenario(browser, test);
+    await linkPageScenario(browser, test);
   } catch (error) {
     failed += 1;
     console.log(`  ✗ setup: ${(error as Error).message}`);

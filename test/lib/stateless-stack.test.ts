@@ -362,7 +362,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'incident-actions.fifo'],
+        sends: ['card-refresh', 'incident-actions.fifo', 'link-mail'],
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },

@@ -13,7 +13,7 @@ import { LinkingAdmin } from '../../shared/application/linking-admin';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { demoDingTalkApp, demoOidcClient, demoWeComCorp } from '../../sim/seed';
 import { CookieJar } from '../support/cookie-jar';
-import { startTestStack, type TestStack } from '../support/stack';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 const WECOM = 'link-wecom';
 const DINGTALK = 'link-dingtalk';
@@ -24,7 +24,8 @@ let oplog: DynamoOperationLog;
 
 beforeAll(async () => {
   sim = await createSimulator({ port: 0, seed: true });
-  t = await startTestStack();
+  // Pollers: send-link-code mails the one-time codes from the link-mail queue.
+  t = await startTestStack({ pollers: true });
   const table = t.stack.env.STATE_TABLE_NAME;
   links = new DynamoLinkStore(getDocumentClient(), table);
   oplog = new DynamoOperationLog(getDocumentClient(), table);
@@ -41,7 +42,7 @@ beforeAll(async () => {
     cardApiSecret: 'card-api-secret-for-tests',
   });
   const linking = new LinkingAdmin(new DynamoIntegrationRepository(getDocumentClient(), table), secretsManagerWriter(getSecretsManagerClient()));
-  await linking.set(WECOM, { oauthBase: sim.url });
+  await linking.set(WECOM, { oauthBase: sim.url, emailCode: { from: 'noreply@dutybridge.example' } }, { smtpUrl: `smtp://demo:demo@127.0.0.1:${sim.smtpPort}` });
   await linking.set(
     DINGTALK,
     { jsapiUrl: `${sim.url}/_sim/dingtalk/dingtalk.open.js`, loginBase: sim.url, oidc: { issuer: `${sim.url}/oidc`, clientId: demoOidcClient.clientId } },
@@ -91,8 +92,8 @@ describe('WeCom: the homepage opened inside the client', () => {
     const jar = new CookieJar();
     const first = await jar.follow(inWeCom('lina', page('wecom', WECOM)), { headers: { 'accept-language': 'en' } });
     expect(first.response.status).toBe(200);
-    // lina matches no member and no other proof is enabled: told to ask the administrator.
-    expect(await first.response.text()).toContain('No other way to confirm');
+    // lina matches no member: asked to prove who she is (here by a code mailed to her work email).
+    expect(await first.response.text()).toContain('We could not match the mobile number or email of your WeCom account');
     const callback = first.visited.find((u) => u.includes('/callback?'))!;
     expect(callback).toBeDefined();
     const before = await records(WECOM);
@@ -134,6 +135,43 @@ describe('WeCom: the homepage opened inside the client', () => {
     const tampered = await fetch(page('wecom', WECOM, '/oidc'), { redirect: 'manual', headers: { cookie: 'dbl_session=eyJ1Ijoiemhhbmd3ZWkifQ.AAAA' } });
     expect(tampered.status).toBe(400);
   });
+});
+
+describe('WeCom: a one-time code by email', () => {
+  it('mails a 6-digit code to a member only; a wrong code counts down; the right one links (code); used again it is refused', async () => {
+    const jar = new CookieJar();
+    const opened = await jar.follow(inWeCom('wangfang', page('wecom', WECOM)), { headers: { 'accept-language': 'en' } });
+    expect(opened.response.status).toBe(200);
+    const prove = await opened.response.text();
+    expect(prove).toContain('Enter your work email');
+    const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }, body: new URLSearchParams(fields).toString() });
+    const stranger = await jar.fetch(page('wecom', WECOM, '/code'), form({ step: 'send', email: 'nobody@corp.example' }));
+    expect(stranger.status).toBe(400);
+    expect(await stranger.text()).toContain('No member of the incident system has the email nobody@corp.example');
+    const sent = await jar.fetch(page('wecom', WECOM, '/code'), form({ step: 'send', email: 'Alice.Chen@corp.example' }));
+    expect(sent.status).toBe(200);
+    expect(await sent.text()).toContain('We sent a code to alice.chen@corp.example');
+    const mail = await eventually(async () => {
+      const box = (await (await fetch(`${sim.url}/_sim/mailbox?to=${encodeURIComponent('alice.chen@corp.example')}`)).json()) as { messages: { subject: string; text: string }[] };
+      expect(box.messages.length).toBeGreaterThan(0);
+      return box.messages[0]!;
+    }, 15_000);
+    const code = /\b(\d{6})\b/.exec(mail.text)![1]!;
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const wrong = await jar.fetch(page('wecom', WECOM, '/code'), form({ step: 'verify', code: wrongCode }));
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('4 tries left');
+    expect(await links.byUserId(WECOM, 'wangfang')).toBeUndefined();
+    const right = await jar.fetch(page('wecom', WECOM, '/code'), form({ step: 'verify', code }));
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('Linked.');
+    expect(await links.byUserId(WECOM, 'wangfang')).toMatchObject({ email: 'alice.chen@corp.example', method: 'code' });
+    // The session is spent with the link: the same code again is refused and changes nothing.
+    const again = await jar.fetch(page('wecom', WECOM, '/code'), form({ step: 'verify', code }));
+    expect(again.status).toBe(400);
+    const logged = JSON.stringify(await records(WECOM));
+    expect(logged).not.toContain(code);
+  }, 30_000);
 });
 
 describe('DingTalk', () => {

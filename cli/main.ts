@@ -335,6 +335,9 @@ async function main(argv: string[]): Promise<number> {
       case 'test-alert publish': {
         if (!target.incidentEventsQueueUrl) throw new Error(target.kind === 'local' ? 'the local stack is not running: start it with `npm start` (in another terminal), then run this again' : `${target.description} has no output IncidentEventsQueueUrl; deploy the current version of dutybridge`);
         if (!(await repo.get(testAlertFlags!.integrationId))) throw new CliUsageError(`no integration ${testAlertFlags!.integrationId}`);
+        if (testAlertFlags!.bot !== undefined && !(await new DynamoBotRegistry(getDocumentClient(), target.tableName).get(testAlertFlags!.integrationId, testAlertFlags!.bot))) {
+          throw new CliUsageError(`--bot: no bot ${testAlertFlags!.bot} in ${testAlertFlags!.integrationId} (bots list --integration ${testAlertFlags!.integrationId} shows them)`);
+        }
         const persons = testAlertFlags!.to.length ? testAlertFlags!.to : (await new DynamoLinkStore(getDocumentClient(), target.tableName).list(testAlertFlags!.integrationId)).map((l) => l.email).slice(0, 5000);
         if (persons.length === 0 && testAlertFlags!.bot === undefined) throw new CliUsageError(`nobody is linked in ${testAlertFlags!.integrationId}: pass --to EMAIL (or --bot NAME), or link people first (links set, links auto)`);
         const { incidentId, event } = testIncident(testAlertFlags!, persons, Date.now());

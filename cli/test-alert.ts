@@ -6,7 +6,7 @@
  * description says it is a test and how to close it.
  */
 import { randomBytes } from 'node:crypto';
-import { severitySchema, targetSchema } from '../shared/domain/incident-events';
+import { severitySchema } from '../shared/domain/incident-events';
 import { CliUsageError } from './target';
 
 export const TEST_TITLE_PREFIX = '[TEST] 【测试】';
@@ -21,11 +21,6 @@ export interface TestAlertFlags {
   readonly severity: 'Critical' | 'Warning' | 'Info';
 }
 
-/** Whether the event contract has group bots as targets (targets[].bots). */
-export function contractHasBots(): boolean {
-  return 'bots' in (targetSchema as unknown as { shape: Record<string, unknown> }).shape;
-}
-
 /** The flags, refused before any stack is opened when they are wrong. */
 export function parseTestAlertFlags(values: { integration?: string; bot?: string; to?: string[]; severity?: string }): TestAlertFlags {
   if (!values.integration) throw new CliUsageError('test-alert needs --integration ID');
@@ -35,7 +30,6 @@ export function parseTestAlertFlags(values: { integration?: string; bot?: string
   const severity = values.severity ?? 'Info';
   if (!severitySchema.options.includes(severity as never)) throw new CliUsageError(`--severity must be one of ${severitySchema.options.join(', ')}`);
   if (values.bot !== undefined) {
-    if (!contractHasBots()) throw new CliUsageError('--bot: bots not supported yet (the incident event contract has no targets[].bots in this version)');
     if (!BOT_NAME.test(values.bot)) throw new CliUsageError(`--bot: "${values.bot}" is not a bot name (lower-case letters, digits, _ and -)`);
   }
   return { integrationId: values.integration, ...(values.bot !== undefined ? { bot: values.bot } : {}), to: [...new Set(to)], severity: severity as TestAlertFlags['severity'] };

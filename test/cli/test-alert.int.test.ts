@@ -2,10 +2,10 @@
  * `npx dutybridge test-alert` as a user runs it (bin/dutybridge.js in a child process) against a
  * running local stack with its pollers and the simulator's WeCom corp: the marked test incident
  * ([TEST] 【测试】 title, label dutybridge.test=true, a description saying how to close it) reaches
- * the integration's linked people as cards, or only --to; --bot targets the group bot (or is
- * refused while the contract has no bots); refusals before anything is published.
+ * the integration's linked people as cards, or only --to; with --bot the group bot posts it and
+ * @mentions them; refusals before anything is published.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { createSimulator, type Simulator } from '../../sim/server';
 import type { ConversationItem } from '../../sim/core/contract';
-import { contractHasBots } from '../../cli/test-alert';
+import { DynamoMemberDirectory } from '../../shared/adapters/aws/member-directory';
 import { integrationAwsEnv, runCli } from '../support/child-process';
 import { putSimWeComCorp } from '../support/wecom-corp';
 import { eventually } from '../support/stack';
@@ -25,6 +25,7 @@ jest.setTimeout(120_000);
 let dataDir: string;
 let stack: LocalStack;
 let sim: Simulator;
+const robot = { key: 'testalertrobot01', name: 'Ops robot', chatId: 'taops' };
 const corp = { corpId: 'wwtestalert01', agentId: 1000002, secret: 'test-alert-secret', token: 'TestAlertToken', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 
 beforeAll(async () => {
@@ -39,6 +40,11 @@ beforeAll(async () => {
       ],
     }),
   ).toBe(200);
+  const robotsPut = await fetch(`${sim.url}/_sim/wecom/corps/${corp.corpId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...corp, robots: [robot] }) });
+  expect(robotsPut.status).toBe(200);
+  const directory = new DynamoMemberDirectory(getDocumentClient(), stack.env.STATE_TABLE_NAME);
+  await directory.upsert({ email: 'alice@example.com', name: 'Alice Chen', mobile: '+86-13800000001', updatedAt: Date.now() });
+  await directory.upsert({ email: 'bob@example.com', name: 'Bob Li', mobile: '+86-13800000002', updatedAt: Date.now() });
   const admin = awsIntegrationAdmin(stack.env.STATE_TABLE_NAME, stack.env.SECRET_NAME_PREFIX);
   for (const id of ['ta-wecom', 'ta-empty']) {
     await admin.addWeCom({ id, corpId: corp.corpId, agentId: String(corp.agentId), apiBase: sim.url, secret: corp.secret, token: corp.token, aesKey: corp.encodingAesKey });
@@ -93,16 +99,26 @@ it('--to sends to those people only; --json gives the event with its label and d
   expect(cardsOf('bob').length).toBe(before);
 });
 
-it('--bot targets the group bot, or is refused clearly while the contract has no bots', async () => {
+it('--bot: the group bot posts the test incident and @mentions the linked people by phone; an unknown bot is refused', async () => {
+  const url = path.join(dataDir, 'robot-url.txt');
+  writeFileSync(url, `${sim.url}/cgi-bin/webhook/send?key=${robot.key}\n`);
+  const added = await cli(['bots', 'add', '--integration', 'ta-wecom', '--name', 'ops-room', '--webhook-url-file', url, '--mention', 'phone']);
+  expect(added.status).toBe(0);
   const r = await cli(['test-alert', '--integration', 'ta-wecom', '--bot', 'ops-room', '--json']);
-  if (contractHasBots()) {
-    expect(r.status).toBe(0);
-    const out = JSON.parse(r.stdout) as { bot: string; event: { targets: { bots: string[] }[] } };
-    expect(out.event.targets[0].bots).toEqual(['ops-room']);
-  } else {
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('bots not supported yet');
-  }
+  expect(r.stderr).not.toMatch(/dutybridge: (?!target:)/);
+  expect(r.status).toBe(0);
+  const out = JSON.parse(r.stdout) as { incidentId: string; event: { targets: { bots: string[] }[] } };
+  expect(out.event.targets[0].bots).toEqual(['ops-room']);
+  const post = await eventually(async () => {
+    const found = (sim.conversations() as ConversationItem[]).find((i) => i.conversation === `group:${robot.chatId}` && (i.text ?? '').includes('[TEST]'));
+    if (!found) throw new Error('no bot post yet');
+    return found;
+  }, 20_000);
+  expect(post.sender).toBe(robot.name);
+  expect([...(post.mentions ?? [])].sort()).toEqual(['alice', 'bob']);
+  const unknown = await cli(['test-alert', '--integration', 'ta-wecom', '--bot', 'nope']);
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toContain('--bot: no bot nope in ta-wecom');
 });
 
 it('refusals: no integration flag, unknown integration, nobody linked, a bad --to or --severity', async () => {

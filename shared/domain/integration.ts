@@ -114,9 +114,13 @@ export function maskSecret(value: string): string {
   return value.length > 8 ? `${SECRET_MASK}${value.slice(-4)}` : SECRET_MASK;
 }
 
-/** Callback paths served by the gateway for an integration (relative to the API base URL). */
+/**
+ * Paths served by the gateway for an integration (relative to the API base URL) that go into the
+ * platform's console: the callbacks, and the app homepage (the account-linking page).
+ */
 export function callbackPaths(integration: Pick<Integration, 'id' | 'platform'>): Record<string, string> {
+  const homepage = `/link/${integration.platform}/${integration.id}`;
   return integration.platform === 'wecom'
-    ? { callback: `/wecom/${integration.id}/callback` }
-    : { events: `/dingtalk/${integration.id}/events`, cards: `/dingtalk/${integration.id}/cards` };
+    ? { callback: `/wecom/${integration.id}/callback`, homepage }
+    : { events: `/dingtalk/${integration.id}/events`, cards: `/dingtalk/${integration.id}/cards`, homepage };
 }

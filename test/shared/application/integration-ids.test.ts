@@ -79,6 +79,6 @@ describe('describe', () => {
     const d = await admin.describe(added.id, 'https://api.example.com/');
     expect(d.secrets).toEqual({});
     expect(d.secretsUnreadable).toMatch(/AccessDenied/);
-    expect(d.callbackUrls).toEqual({ callback: 'https://api.example.com/wecom/acme/callback' });
+    expect(d.callbackUrls).toEqual({ callback: 'https://api.example.com/wecom/acme/callback', homepage: 'https://api.example.com/link/wecom/acme' });
   });
 });

@@ -28,7 +28,7 @@ describe('integration ids and callback paths', () => {
   });
 
   it('gives each platform its console URLs', () => {
-    expect(callbackPaths({ id: 'w', platform: 'wecom' })).toEqual({ callback: '/wecom/w/callback' });
-    expect(callbackPaths({ id: 'd', platform: 'dingtalk' })).toEqual({ events: '/dingtalk/d/events', cards: '/dingtalk/d/cards' });
+    expect(callbackPaths({ id: 'w', platform: 'wecom' })).toEqual({ callback: '/wecom/w/callback', homepage: '/link/wecom/w' });
+    expect(callbackPaths({ id: 'd', platform: 'dingtalk' })).toEqual({ events: '/dingtalk/d/events', cards: '/dingtalk/d/cards', homepage: '/link/dingtalk/d' });
   });
 });

@@ -19,6 +19,7 @@ import { linkMailQueue } from '../../shared/config/resources';
 import { oneTimeCodesKey } from '../../shared/crypto/one-time-code-key';
 import type { LinkCodeMailRequest } from '../../shared/domain/link-code-mail';
 import type { OperationRecord } from '../../shared/domain/operation-log';
+import { parseMessage } from '../../sim/mail/mime';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { demoWeComCorp } from '../../sim/seed';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -166,7 +167,9 @@ it('retries a temporary refusal (451) with a fresh code, and that code is the on
   await requests.request(message);
   const mail = await until('the retried mail', async () => accepted.find((m) => m.to === email));
   expect(attempts.get(email)).toBe(2);
-  const [code] = sixDigits(mail.raw.split(/\r?\n\r?\n/).slice(1).join('\n'));
+  const parsed = parseMessage(Buffer.from(mail.raw));
+  const [code] = sixDigits(parsed.subject);
+  expect(sixDigits(parsed.text)).toEqual([code]);
   expect(code).toMatch(/^\d{6}$/);
   expect(await codesOf(STRICT).check(message.sessionKey, code, Date.now())).toEqual({ outcome: 'ok', email });
   const log = await records(STRICT, email);

@@ -113,10 +113,15 @@ export function robotMobile(mobile: string): string {
   return compact.startsWith('+86-') ? compact.slice(4) : compact.startsWith('+86') ? compact.slice(3) : compact;
 }
 
-function lines(input: BotAlertInput, description: string, markdown: boolean): string[] {
+/** Incident text in WeCom markdown cannot @mention anyone: `<@…>` only comes from the mentions. */
+const defuseMentions = (text: string) => text.replace(/<@/g, '<\u200B@');
+
+function lines(input: BotAlertInput, rawDescription: string, markdown: boolean): string[] {
   const { incident } = input;
   const label = TRANSITION_LABEL[input.event];
-  const title = truncateText(singleLine(incident.title), { maxBytes: 512, ellipsis: TRUNCATION_MARKER });
+  const rawTitle = truncateText(singleLine(incident.title), { maxBytes: 512, ellipsis: TRUNCATION_MARKER });
+  const title = markdown ? defuseMentions(rawTitle) : rawTitle;
+  const description = markdown ? defuseMentions(rawDescription) : rawDescription;
   const head = `[${incident.severity}] ${label}: ${title}`;
   const keyword = input.keyword && !head.includes(input.keyword) ? ` ${input.keyword}` : '';
   const out = [markdown ? `**${head}**${keyword}` : `${head}${keyword}`, `Incident ${incident.incidentId} · ${incident.status}`];

@@ -36,6 +36,13 @@ describe('WeCom group robot messages', () => {
     else expect(content).toContain(description.trim());
   });
 
+  it('incident text cannot @mention anyone in markdown: only the resolved mentions do', () => {
+    const { body } = renderWeComBotAlert({ ...input('ping <@boss> now', { mobiles: [], userIds: ['lisi'] }), incident: { ...input('').incident, title: 'hi <@all>', description: 'ping <@boss> now' } });
+    const content = (body.markdown as { content: string }).content;
+    expect([...content.matchAll(/<@([^>]+)>/g)].map((m) => m[1])).toEqual(['lisi']);
+    expect(content).toContain('boss');
+  });
+
   it('markdown with inline <@userid> stays within 4096 bytes and keeps the mentions when cut', () => {
     const { body, truncated } = renderWeComBotAlert(input('中'.repeat(5000), { mobiles: [], userIds: ['zhangsan', 'lisi'] }));
     const content = (body.markdown as { content: string }).content;

@@ -95,12 +95,16 @@ const DINGTALK_SCRIPT = [
   '(function(){',
   'var f=document.getElementById("dt-code"),away=document.getElementById("dt-browser").getAttribute("href");',
   'var dd=window.dd,ua=navigator.userAgent||"";',
-  'var inClient=!!(dd&&dd.requestAuthCode)&&(/DingTalk/i.test(ua)||!!(dd.env&&dd.env.platform&&dd.env.platform!=="notInDingTalk"));',
+  'var ask=dd&&(dd.requestAuthCode||(dd.runtime&&dd.runtime.permission&&dd.runtime.permission.requestAuthCode));',
+  'var inClient=!!ask&&(/DingTalk/i.test(ua)||!!(dd.env&&dd.env.platform&&dd.env.platform!=="notInDingTalk"));',
   'if(!inClient){location.replace(away);return;}',
   'var done=false;',
   'function ok(r){if(done)return;var c=r&&(r.code||r.authCode);if(!c){return no();}done=true;f.elements.code.value=c;f.submit();}',
   'function no(){if(done)return;done=true;location.replace(away);}',
-  'try{var r=dd.requestAuthCode({corpId:f.getAttribute("data-corp-id"),clientId:f.getAttribute("data-client-id"),success:ok,fail:no,onSuccess:ok,onFail:no});if(r&&typeof r.then==="function")r.then(ok,no);}catch(e){no();}',
+  // dd.requestAuthCode({corpId, clientId}) (dingtalk.md §4.6), or the older runtime.permission form; inside dd.ready when the jsapi has it.
+  'function go(){try{var r=ask.call(dd.requestAuthCode?dd:dd.runtime.permission,{corpId:f.getAttribute("data-corp-id"),clientId:f.getAttribute("data-client-id"),success:ok,fail:no,onSuccess:ok,onFail:no});if(r&&typeof r.then==="function")r.then(ok,no);}catch(e){no();}}',
+  'if(typeof dd.ready==="function"){dd.ready(go);}else{go();}',
+  'setTimeout(no,15000);',
   '})();',
 ].join('');
 

@@ -192,6 +192,46 @@ describe('DingTalk', () => {
     expect(await links.byUserId(DINGTALK, 'zhangwei')).toMatchObject({ email: 'zhangwei@example.com', method: 'login' });
   });
 
+  it('a reused in-client auth code (40078) is refused with a clear message and changes nothing', async () => {
+    await links.remove(DINGTALK, 'zhangwei@example.com');
+    const jar = new CookieJar();
+    const codeFor = async () => {
+      const answer = await jar.fetch(`${sim.url}/_sim/dingtalk/h5/auth-code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ corpId: demoDingTalkApp.corpId, clientId: demoDingTalkApp.clientId, userId: 'zhangwei' }) });
+      return ((await answer.json()) as { code: string }).code;
+    };
+    const stateOf = async () => {
+      const html = await (await jar.fetch(page('dingtalk', DINGTALK))).text();
+      return /name="state" value="([A-Za-z0-9]+)"/.exec(html)![1]!;
+    };
+    const post = (state: string, code: string) =>
+      jar.fetch(page('dingtalk', DINGTALK, '/callback'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'zh-CN' }, body: new URLSearchParams({ state, code }).toString() });
+    const code = await codeFor();
+    expect((await post(await stateOf(), code)).status).toBe(200);
+    await links.remove(DINGTALK, 'zhangwei@example.com');
+    const reused = await post(await stateOf(), code);
+    expect(reused.status).toBe(400);
+    expect(await reused.text()).toContain('登录凭证无效、已被使用或已过期');
+    expect(await links.byUserId(DINGTALK, 'zhangwei')).toBeUndefined();
+    // A form posted from elsewhere (no state cookie of this browser) is refused before the code is spent.
+    const fresh = await codeFor();
+    const forged = await fetch(page('dingtalk', DINGTALK, '/callback'), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state: 'abc', code: fresh }).toString() });
+    expect(forged.status).toBe(400);
+    expect(await links.byUserId(DINGTALK, 'zhangwei')).toBeUndefined();
+  });
+
+  it('single sign-on with an email the identity provider has not verified is refused; nothing linked', async () => {
+    const jar = new CookieJar();
+    jar.cookies.set('sim_dingtalk_user', 'wangfang');
+    jar.cookies.set('sim_oidc_user', 'idp-wangfang');
+    const start = await jar.follow(`${page('dingtalk', DINGTALK)}?via=browser`, { headers: { 'accept-language': 'en' } });
+    expect(await start.response.text()).toContain('Sign in with your company account');
+    const sso = await jar.follow(page('dingtalk', DINGTALK, '/oidc'), { headers: { 'accept-language': 'en' } });
+    expect(sso.response.status).toBe(400);
+    expect(await sso.response.text()).toContain('has not verified this email address');
+    expect(await links.byUserId(DINGTALK, 'wangfang')).toBeUndefined();
+    expect((await records(DINGTALK)).some((r) => r.reasonCode === 'link_refused' && r.reason.startsWith('sso_unverified'))).toBe(true);
+  });
+
   it('outside the client, without a match: browser OAuth, then single sign-on links by the verified email (sso)', async () => {
     const jar = new CookieJar();
     jar.cookies.set('sim_dingtalk_user', 'alice');

@@ -16,7 +16,7 @@ export function pendingOutcomeView(outcome: PendingActionOutcome, lang: Lang): P
     case 'already_applied':
       return { applied: false, reason: t(lang, 'pendingAlready', { action: actionLabel(lang, outcome.action), incident: outcome.incidentId }) };
     case 'no_change':
-      return { applied: false, reason: t(lang, 'pendingNoChange', { incident: outcome.incidentId, reason: statusLabel(lang, outcome.status) }) };
+      return { applied: false, reason: t(lang, 'pendingNoChange', { incident: outcome.incidentId, state: statusLabel(lang, outcome.status), action: actionLabel(lang, outcome.action) }) };
     case 'unknown_incident':
       return { applied: false, reason: t(lang, 'pendingUnknownIncident', { incident: outcome.incidentId }) };
     case 'expired':

@@ -57,7 +57,7 @@ const text = {
   closePage: { zh: '现在可以关闭此页面。', en: 'You can close this page now.' },
   pendingApplied: { zh: '已对 {incident} 执行“{action}”：现在是{state}。', en: '{action} applied to {incident}: it is now {state}.' },
   pendingAlready: { zh: '“{action}”此前已对 {incident} 执行过，不会重复执行。', en: '{action} was already applied to {incident}; it is not applied twice.' },
-  pendingNoChange: { zh: '{incident} 未改变（{reason}）。', en: '{incident} did not change ({reason}).' },
+  pendingNoChange: { zh: '{incident} 当前为{state}，“{action}”未作改变。', en: '{incident} is {state}: {action} changed nothing.' },
   pendingUnknownIncident: { zh: '找不到告警 {incident}。', en: 'Incident {incident} no longer exists.' },
   pendingExpired: { zh: '卡片上的链接已超过 10 分钟，请在卡片上重新点击。', en: 'The link from the card is older than 10 minutes; click the button on the card again.' },
   pendingNotYours: { zh: '这个操作是其他人点击的，未执行。', en: 'Someone else clicked that button, so it was not applied.' },

@@ -8,7 +8,7 @@ import '../local/env-defaults';
 import path from 'node:path';
 import { startLocalStack } from '../local/stack';
 import { isVerbose, printOutcomes } from '../local/verbose';
-import { seedDemo } from '../local/demo';
+import { DEMO_DINGTALK_ID, DEMO_WECOM_ID, seedDemo } from '../local/demo';
 import { createSimulator } from '../sim/server';
 import { resolveSmtpPort } from '../sim/mail/mailbox';
 import { actionsFromJsonLines, localViewInsight } from '../local/view-insight';
@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   console.log(`data        ${dataDir}`);
   console.log(`gateway     ${stack.gatewayUrl}/healthz`);
   for (const url of demo.callbackUrls) console.log(`callback    ${url}`);
+  // The account-linking pages, opened "inside" the simulated clients (README: People: linking).
+  console.log(`linking     ${simulator.url}/_sim/wecom/client?user=lina&url=${encodeURIComponent(`${stack.gatewayUrl}/link/wecom/${DEMO_WECOM_ID}`)}`);
+  console.log(`linking     ${simulator.url}/_sim/dingtalk/client?user=lina&url=${encodeURIComponent(`${stack.gatewayUrl}/link/dingtalk/${DEMO_DINGTALK_ID}`)}`);
   console.log(`dynamodb    ${stack.env.AWS_ENDPOINT_URL_DYNAMODB}`);
   console.log(`sqs         ${stack.env.AWS_ENDPOINT_URL_SQS}`);
   console.log(`secrets     ${stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER}`);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { collectLines, repoRoot, spawnLocalStack } from '../support/child-process';
+import { CookieJar } from '../support/cookie-jar';
 
 jest.setTimeout(60_000);
 
@@ -62,6 +63,12 @@ it('runs, serves, keeps state across a restart and stops on Ctrl-C', async () =>
     expect(first.lines.some((l) => l.startsWith('callback') && l.includes('/wecom/demo-wecom/callback'))).toBe(true);
     expect((await fetch(`${first.gateway}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.simulator}/`)).status).toBe(200);
+    // The linking page it prints opens inside the simulated WeCom client (the demo links everyone: already linked).
+    const linking = first.lines.find((l) => l.startsWith('linking') && l.includes('/_sim/wecom/client'))!.split(/\s+/)[1]!;
+    const jar = new CookieJar();
+    const linkPage = await jar.follow(linking, { headers: { 'accept-language': 'en' } });
+    expect(linkPage.response.status).toBe(200);
+    expect(await linkPage.response.text()).toContain('Already linked.');
 
     // On the local stack the endpoints must be on loopback (cli/safety.ts): the simulator.
     const added = cli(dataDir, 'integrations', 'add', 'wecom', '--id', 'acme', '--corp-id', 'wwacme01', '--agent-id', '1000002', '--api-base', first.simulator, '--secret', 'SuperSecretValue123', '--token', 'AcmeToken', '--aes-key', 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C');

@@ -5,7 +5,9 @@
  * <version>`), @mentioning the responders by phone or through a mapping table.
  *
  *  - Per-robot limit (20 messages a minute, both platforms): every post and digest counts in one
- *    shared fixed window per robot (RateLimitCounters `robot:<integration>:<bot>`). Over it, the
+ *    shared window per robot (RateLimitCounters `robot:<integration>:<bot>`), rolling so that no
+ *    60 s span holds more than 20 even across a minute boundary (DingTalk blocks a robot for
+ *    10 minutes past 20, custom-robots-send-group-messages). Over it, the
  *    alert becomes a line in the robot's digest buffer, sent as one "N more alerts" message by the
  *    flush-digests timer (every minute) once the window has room. Nothing is dropped.
  *  - WeCom group robots need no trusted IP and spend no quota: posted here (notify).
@@ -107,7 +109,7 @@ export class GroupBotAlerts {
       const nowMs = this.deps.clock.nowMs();
       const due = await this.deps.digests.takeDue(integration.id, bot.name, nowMs);
       if (due.length === 0) continue;
-      if (!(await this.deps.counters.hit([counterKey(integration.id, bot.name)], BOT_LIMITS.windowSeconds))) {
+      if (!(await this.deps.counters.hit([counterKey(integration.id, bot.name)], BOT_LIMITS.windowSeconds, { rolling: true }))) {
         await this.holdBack(integration.id, bot.name, due, nextWindow(nowMs));
         continue;
       }
@@ -155,10 +157,10 @@ export class GroupBotAlerts {
       const records = unresolved.map((u) => this.record(ctx, u.email, 'dropped', u.code, `${u.email} is not @mentioned by bot ${name}: ${u.reason}`));
       const nowMs = this.deps.clock.nowMs();
       const line = botDigestLine({ incident, event });
-      const granted = await this.deps.counters.hit([counterKey(integration.id, name)], BOT_LIMITS.windowSeconds);
+      const granted = await this.deps.counters.hit([counterKey(integration.id, name)], BOT_LIMITS.windowSeconds, { rolling: true });
       if (!granted) {
         await this.deps.digests.add(integration.id, name, nextWindow(nowMs), line);
-        records.push(this.record(ctx, undefined, 'deferred', 'robot_rate_limited', `bot ${name} already posted ${BOT_LIMITS.messagesPerMinute} messages this minute (the robot's limit): the alert goes out in its digest next minute`));
+        records.push(this.record(ctx, undefined, 'deferred', 'robot_rate_limited', `bot ${name} posted ${BOT_LIMITS.messagesPerMinute} messages within the last minute (the robot's limit): the alert goes out in its digest as soon as a minute holds room for it`));
         await this.finish(key, 'deferred', records);
         return;
       }

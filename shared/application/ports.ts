@@ -265,9 +265,15 @@ export interface IncidentCardIndex {
  * Fixed-window counters shared by every instance (DynamoDB in AWS): rate limits on card clicks.
  * `hit` counts one hit on each key in turn in the current window of `windowSeconds` and answers
  * false at the first key already at its limit (later keys are then not counted).
+ *
+ * `rolling`: the previous window's hits count against the current one too, so no span of
+ * `windowSeconds` (which always lies inside two consecutive windows) ever holds more than `limit`
+ * hits. For limits the platform enforces on a rolling minute (a robot's 20 messages: over them
+ * DingTalk blocks it for 10 minutes), where a plain fixed window would let 2 × limit through across
+ * a window boundary.
  */
 export interface RateLimitCounters {
-  hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number): Promise<boolean>;
+  hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number, options?: { readonly rolling?: boolean }): Promise<boolean>;
 }
 
 /** The operation log (shared/domain/operation-log.ts): appended by the use cases, read by the CLI and the simulator view. */

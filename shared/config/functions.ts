@@ -96,7 +96,7 @@ export const keySpaces = {
   /** bot-digests: alerts a group bot held back, `BOTDIGEST#<integrationId>` / `<bot>#<due>#<random>`. */
   botDigests: { partitionKeys: ['BOTDIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
   /** rate-limit-counters for group bots (20 messages a minute per robot): `RATE#robot:<integration>:<bot>#<window>`. */
-  robotRateLimits: { partitionKeys: ['RATE#robot:*'], actions: ['UpdateItem'] },
+  robotRateLimits: { partitionKeys: ['RATE#robot:*'], actions: ['GetItem', 'UpdateItem'] },
   /** link-store set()/remove() from the linking pages (self-service links): `LINK#<integrationId>`. */
   linksWrite: { partitionKeys: ['LINK#*'], actions: ['PutItem', 'DeleteItem'] },
   /** rate-limit-counters for one-time code mails: `RATE#link:<account|email>:…#<window>`. */

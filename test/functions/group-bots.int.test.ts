@@ -138,7 +138,7 @@ it('a WeCom bot alert @mentions by phone and, with a mapping table, inline; long
   expect(groupItems('group:gbops')).toHaveLength(2);
 });
 
-it('the 21st alert of a robot within a minute arrives inside a digest the next minute', async () => {
+it('the 21st alert of a robot within a minute arrives inside a digest once no 60 s span would hold 21', async () => {
   const clock = { nowMs: () => sim.clock.now() };
   // Start at the beginning of a minute (sim time), so all 21 fall in one window.
   sim.clock.advance(60_000 - (sim.clock.now() % 60_000) + 1000);
@@ -163,6 +163,10 @@ it('the 21st alert of a robot within a minute arrives inside a digest the next m
 
   // Still this minute: the flush finds nothing due.
   expect(await flushGroupBotDigests([weCom], oplog(), { clock })).toEqual({ digests: 0, lines: 0 });
+  // Next minute: the 20 of the last minute still count (rolling), so it waits another minute.
+  sim.clock.advance(60_000);
+  expect(await flushGroupBotDigests([weCom], oplog(), { clock })).toEqual({ digests: 0, lines: 0 });
+  expect(groupItems('group:gbburst')).toHaveLength(20);
   sim.clock.advance(60_000);
   expect(await flushGroupBotDigests([weCom], oplog(), { clock })).toEqual({ digests: 1, lines: 1 });
   const digest = groupItems('group:gbburst').at(-1)!;

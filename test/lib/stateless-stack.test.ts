@@ -294,7 +294,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       notify: {
         table: {
           // Group bots: BOT#, BOTDIGEST#, RATE#robot:, MAPPING# (mentions), OUTCALL# (post once per version).
-          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*', 'BOT#*', 'MAPPING#*', 'OUTCALL#*']),
+          GetItem: union(WECOM_CARD_GET, DINGTALK_CARD_GET, ['INTEGRATION#*', 'BOT#*', 'MAPPING#*', 'OUTCALL#*', 'RATE#robot:*']),
           PutItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'], ['BOTDIGEST#*', 'OUTCALL#*']),
           UpdateItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'], ['OUTCALL#*', 'RATE#robot:*']),
           DeleteItem: union(['MEMBER#*', 'MEMBERMOBILE#*'], ['BOTDIGEST#*']),
@@ -339,7 +339,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'flush-digests': {
         table: {
           // Group bots' digests too: WeCom robots are posted from here (their secrets), DingTalk ones queued.
-          GetItem: ['BOT#*', 'INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*'],
+          GetItem: ['BOT#*', 'INTEGRATION#*', 'OUTCALL#*', 'QUOTA#*', 'RATE#robot:*', 'TOKEN#dingtalk:*'],
           PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'OPLOG#*', 'OUTCALL#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'RATE#robot:*', 'TOKEN#dingtalk:*'],
           DeleteItem: ['BOTDIGEST#*', 'DIGEST#*'],

@@ -4,7 +4,7 @@
  * window. Items expire through the table's TTL attribute a minute after their window.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RateLimitCounters } from '../../application/ports';
 
 export class DynamoRateLimitCounters implements RateLimitCounters {
@@ -14,9 +14,12 @@ export class DynamoRateLimitCounters implements RateLimitCounters {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  async hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number): Promise<boolean> {
+  async hit(keys: readonly { readonly key: string; readonly limit: number }[], windowSeconds: number, options: { readonly rolling?: boolean } = {}): Promise<boolean> {
     const window = Math.floor(this.nowMs() / 1000 / windowSeconds);
-    for (const { key, limit } of keys) {
+    for (const { key, limit: fullLimit } of keys) {
+      // Rolling: what the previous (closed) window used is taken off this one's allowance.
+      const limit = options.rolling ? fullLimit - (await this.count(key, window - 1)) : fullLimit;
+      if (limit <= 0) return false;
       try {
         await this.client.send(
           new UpdateCommand({
@@ -25,7 +28,8 @@ export class DynamoRateLimitCounters implements RateLimitCounters {
             UpdateExpression: 'ADD #n :one SET expiresAt = :expires',
             ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
             ExpressionAttributeNames: { '#n': 'n' },
-            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': (window + 1) * windowSeconds + 60 },
+            // Kept one window longer than it counts, for the rolling check of the next window.
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': (window + 2) * windowSeconds + 60 },
           }),
         );
       } catch (error) {
@@ -34,5 +38,10 @@ export class DynamoRateLimitCounters implements RateLimitCounters {
       }
     }
     return true;
+  }
+
+  private async count(key: string, window: number): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `RATE#${key}#${window}`, sk: 'RATE' }, ConsistentRead: true }));
+    return typeof out.Item?.n === 'number' ? out.Item.n : 0;
   }
 }

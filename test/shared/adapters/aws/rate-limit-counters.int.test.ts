@@ -24,7 +24,7 @@ it('grants exactly the limit to 20 concurrent hits, and again in the next window
   const hits = await Promise.all(Array.from({ length: 20 }, () => counters().hit([{ key: 'click:user:a', limit: 5 }], 60)));
   expect(hits.filter(Boolean)).toHaveLength(5);
   const window = Math.floor(nowMs / 60_000);
-  expect(await raw(`RATE#click:user:a#${window}`)).toMatchObject({ n: 5, expiresAt: (window + 1) * 60 + 60 });
+  expect(await raw(`RATE#click:user:a#${window}`)).toMatchObject({ n: 5, expiresAt: (window + 2) * 60 + 60 });
   nowMs += 60_000;
   expect(await counters().hit([{ key: 'click:user:a', limit: 5 }], 60)).toBe(true);
 });
@@ -33,4 +33,17 @@ it('stops at the first key over its limit: later keys are not counted', async ()
   expect(await counters().hit([{ key: 'click:user:b', limit: 1 }, { key: 'click:incident:x', limit: 10 }], 60)).toBe(true);
   expect(await counters().hit([{ key: 'click:user:b', limit: 1 }, { key: 'click:incident:x', limit: 10 }], 60)).toBe(false);
   expect(await raw(`RATE#click:incident:x#${Math.floor(nowMs / 60_000)}`)).toMatchObject({ n: 1 });
+});
+
+it('rolling: the previous window\'s hits count, so no 60 s span holds more than the limit', async () => {
+  const key = [{ key: 'robot:i:late-burst', limit: 20 }];
+  nowMs = Math.floor(nowMs / 60_000) * 60_000 + 120_000 + 50_000; // 50 s into a fresh minute
+  const first = await Promise.all(Array.from({ length: 20 }, () => counters().hit(key, 60, { rolling: true })));
+  expect(first.filter(Boolean)).toHaveLength(20);
+  nowMs += 15_000; // 5 s into the next minute: a fixed window would grant 20 more within 15 s
+  expect(await counters().hit(key, 60, { rolling: true })).toBe(false);
+  expect(await counters().hit(key, 60)).toBe(true); // the fixed window alone would have let it through
+  nowMs += 60_000; // the burst's minute is two windows back: the full limit again
+  const later = await Promise.all(Array.from({ length: 25 }, () => counters().hit(key, 60, { rolling: true })));
+  expect(later.filter(Boolean)).toHaveLength(19); // the 1 fixed-window hit above counts in the previous window
 });

@@ -65,7 +65,11 @@ export class AccountLinking {
       ctx = await this.context(request);
       outcome = await this.step(ctx);
     } catch (error) {
-      if (!(error instanceof LinkRefusedError)) throw error;
+      if (!(error instanceof LinkRefusedError)) {
+        // Our failure (storage, secrets, a bug): a page in the person's words, the details in the log only.
+        this.deps.log?.('link page failed', { integrationId: request.integrationId, step: request.step, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+        return this.respond({ status: 500, view: { kind: 'error', code: 'internal', ...(ctx ? { startAgainPath: ctx.path() } : {}) } }, ctx?.lang ?? lang, ctx?.platform ?? platform);
+      }
       await this.refused(request, ctx, error);
       const restart = error.extra.restart !== false && ctx ? ctx.path() : undefined;
       outcome = {

@@ -133,6 +133,7 @@ const refusals = {
   mail_failed: { zh: '验证码邮件发送失败，请稍后再试或联系管理员。', en: 'The code mail could not be sent; try again later or ask your administrator.' },
   platform_error: { zh: '{app}暂时无法确认你的身份，请稍后再试。', en: '{app} could not confirm your account right now; try again later.' },
   bad_request: { zh: '请求无效，请重新打开此页面。', en: 'This request is not valid. Open the page again.' },
+  internal: { zh: '服务暂时出错，请稍后重新打开此页面。', en: 'Something went wrong on our side. Open this page again in a moment.' },
 } as const;
 
 export type RefusalCode = keyof typeof refusals;

@@ -272,6 +272,14 @@ describe('AccountLinking', () => {
     expect(applied).toEqual([]);
   });
 
+  it('our own failure (storage down) is a 500 page in the person’s words, with nothing linked', async () => {
+    const { call, start } = setup({ claims: { claimOnce: async () => Promise.reject(new Error('DynamoDB unreachable')) } });
+    const page = await call('callback', { query: { code: 'good', state: await start() }, lang: 'zh-CN' });
+    expect(page.statusCode).toBe(500);
+    expect(page.body).toContain('服务暂时出错');
+    expect(page.body).not.toContain('DynamoDB');
+  });
+
   it('carries the pending action through the login and applies it once after linking', async () => {
     const applied: string[] = [];
     const { call, links } = setup(

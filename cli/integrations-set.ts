@@ -33,8 +33,8 @@ export interface SetFlags {
 export function parseIntegrationsSet(
   id: string | undefined,
   flags: SetFlags,
-  io: { env: Readonly<Record<string, string | undefined>>; readText: (path: string) => string },
-): { id: string; patch: LinkingPatch; secrets: LinkingSecretsPatch; secretSources: string[] } {
+  io: { env: Readonly<Record<string, string | undefined>>; readText: (path: string) => string; fileMode?: (path: string) => number | undefined },
+): { id: string; patch: LinkingPatch; secrets: LinkingSecretsPatch; secretSources: string[]; warnings: string[] } {
   if (!id) throw new CliUsageError('integrations set needs an ID');
   const patch: { -readonly [K in keyof LinkingPatch]: LinkingPatch[K] } = {};
   const autoMatch = flags['auto-match'];
@@ -65,8 +65,12 @@ export function parseIntegrationsSet(
 
   const secrets: Record<string, string> = {};
   const secretSources: string[] = [];
+  const warnings: string[] = [];
   const file = flags['secrets-file'];
   if (file !== undefined) {
+    // As integrations add (cli/secrets.ts): a secrets file others can read is worth a warning.
+    const mode = file === '-' ? undefined : io.fileMode?.(file);
+    if (mode !== undefined && (mode & 0o077) !== 0) warnings.push(`${file} can be read by other users (mode ${(mode & 0o777).toString(8)}); \`chmod 600\` it`);
     const where = file === '-' ? '--secrets-file - (standard input)' : `--secrets-file ${file}`;
     let parsed: unknown;
     try {
@@ -93,5 +97,5 @@ export function parseIntegrationsSet(
   if (Object.keys(patch).length === 0 && Object.keys(secrets).length === 0) {
     throw new CliUsageError('integrations set: nothing to set; give --auto-match, --oidc-issuer/--oidc-client-id, --email-code-from, a secrets file, …');
   }
-  return { id, patch, secrets, secretSources };
+  return { id, patch, secrets, secretSources, warnings };
 }

@@ -215,7 +215,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const targetKind = values.stack === undefined ? 'local' : 'stack';
   const linkingSettings =
-    `${group} ${action}` === 'integrations set' ? parseIntegrationsSet(arg, values, { env: process.env, readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8') }) : undefined;
+    `${group} ${action}` === 'integrations set'
+      ? parseIntegrationsSet(arg, values, {
+          env: process.env,
+          readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8'),
+          fileMode: (p) => (process.platform === 'win32' ? undefined : statSync(p).mode),
+        })
+      : undefined;
   const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
   if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
   if (`${group} ${action}` === 'bots remove' && values.yes !== true && !process.stdin.isTTY) {
@@ -275,7 +281,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'integrations set': {
-        const { id, patch, secrets: linkingSecrets, secretSources } = linkingSettings!;
+        const { id, patch, secrets: linkingSecrets, secretSources, warnings } = linkingSettings!;
+        for (const w of warnings) process.stderr.write(`dutybridge: warning: ${w}\n`);
         if (secretSources.length) process.stderr.write(`secrets taken from: ${secretSources.join(', ')}\n`);
         const updated = await new LinkingAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId })).set(id, patch, linkingSecrets);
         const base = target.apiUrl.replace(/\/+$/, '');

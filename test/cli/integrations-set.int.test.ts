@@ -53,6 +53,16 @@ it('sets auto-match, single sign-on and one-time codes; the secrets come from a 
   expect(JSON.parse(cli(['integrations', 'show', 'acme', '--json']).stdout).integration.settings.linking).toEqual({ autoMatch: true, emailCode: { from: 'noreply@example.com' } });
 });
 
+it('warns when the secrets file can be read by other users', () => {
+  const file = path.join(dataDir, 'open.json');
+  writeFileSync(file, JSON.stringify({ oidcClientSecret: 'another-oidc-secret' }), { mode: 0o644 });
+  const r = cli(['integrations', 'set', 'acme', '--secrets-file', file]);
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain('chmod 600');
+  expect(r.stderr).not.toContain('another-oidc-secret');
+  expect(stored('acme').oidcClientSecret).toBe('another-oidc-secret');
+});
+
 it('refuses bad input and changes nothing', () => {
   const before = cli(['integrations', 'show', 'acme', '--json']).stdout;
   const cases = [

@@ -23,6 +23,8 @@ export const CONTEXT_KEYS = {
   logEmailHashSalt: 'logEmailHashSalt',
   /** Public base URL of the API when it is served under a custom domain (StatelessStackProps.publicApiUrl). */
   publicApiUrl: 'publicApiUrl',
+  /** Comma-separated SES identities send-link-code may mail from (StatelessStackProps.sesIdentities). */
+  sesIdentities: 'sesIdentities',
 } as const;
 
 export interface DutyBridgeStacks {
@@ -68,6 +70,10 @@ export function addDutyBridgeStacks(app: App, options: DutyBridgeAppOptions = {}
     alarmTopics: stateful.alarmTopics,
     runtimeSettings: runtimeSettingsFromContext(app),
     publicApiUrl: (app.node.tryGetContext(CONTEXT_KEYS.publicApiUrl) as string | undefined) || undefined,
+    sesIdentities: ((app.node.tryGetContext(CONTEXT_KEYS.sesIdentities) as string | undefined) ?? '')
+      .split(',')
+      .map((identity) => identity.trim())
+      .filter((identity) => identity.length > 0),
     codeOverrideForTests: options.codeOverrideForTests,
   });
 

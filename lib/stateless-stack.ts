@@ -145,6 +145,8 @@ export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
   notify: 10,
   'refresh-card': 5,
   dispatch: 5,
+  // One-time code mails: a handful at a time is plenty, and it spares the SMTP server.
+  'send-link-code': 2,
 };
 
 /** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */
@@ -194,6 +196,13 @@ export interface StatelessStackProps extends StackProps {
    * @default - the HTTP API's own endpoint, `https://<api id>.execute-api.<region>.<url suffix>`
    */
   readonly publicApiUrl?: string;
+  /**
+   * SES identities (verified domains or addresses) the mail worker may send one-time codes from,
+   * when an integration mails them through Amazon SES (`linking.emailCode.ses`). Name them to narrow
+   * `ses:SendEmail` to those identities.
+   * @default - any identity of the account in the stack's region (`identity/*`)
+   */
+  readonly sesIdentities?: readonly string[];
   /**
    * Powertools LOG_LEVEL of every function.
    * @default 'INFO'
@@ -589,6 +598,24 @@ export class StatelessStack extends Stack {
             conditions: this.viaService('secretsmanager'),
           }),
         );
+      }
+    }
+
+    // Amazon SES: only functions declaring `sesSend` (the mail worker), only SendEmail, only on the
+    // identities named by `sesIdentities` (the From addresses are integration settings, unknown here).
+    if (access.sesSend === true) {
+      const identities = props.sesIdentities?.length ? props.sesIdentities : ['*'];
+      const identityArns = identities.map((identity) =>
+        this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      );
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: identityArns }));
+      if (identities.includes('*')) {
+        acknowledgements.push({
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+          reason:
+            `${definition.name} mails one-time codes From addresses that are integration settings, so the identity is ` +
+            'not known at deploy time; only ses:SendEmail, in this account and region (narrow it with sesIdentities).',
+        });
       }
     }
 

@@ -9,6 +9,7 @@ import { handler as linkPages } from '../functions/link-pages/handler';
 import { handler as notify } from '../functions/notify/handler';
 import { handler as processInbound } from '../functions/process-inbound/handler';
 import { handler as refreshCard } from '../functions/refresh-card/handler';
+import { handler as sendLinkCode } from '../functions/send-link-code/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -23,6 +24,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   'refresh-card': refreshCard as AnyHandler,
   dispatch: dispatch as AnyHandler,
   'flush-digests': flushDigests as AnyHandler,
+  'send-link-code': sendLinkCode as AnyHandler,
   'link-pages': linkPages as AnyHandler,
 };
 

@@ -132,6 +132,11 @@ export interface FunctionAccess {
   readonly deadLettersFor: readonly QueueDefinition[];
   /** Platforms whose integration secrets it reads. */
   readonly secretsOf: readonly Platform[];
+  /**
+   * Sends mail through Amazon SES (`ses:SendEmail`), for integrations whose one-time codes go out
+   * by SES rather than their SMTP server. Only the mail worker has it.
+   */
+  readonly sesSend?: boolean;
 }
 
 /** State of the WeCom card path (WeComCardsUseCase with its messengers). */
@@ -354,6 +359,23 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [incidentActionsQueue, cardRefreshQueue, linkMailQueue],
       deadLettersFor: [],
       secretsOf: ['wecom', 'dingtalk'],
+    },
+  },
+  {
+    name: 'send-link-code',
+    description: 'Mails the one-time codes of account linking (SMTP or Amazon SES): draws the code, stores its hash, sends it',
+    queue: linkMailQueue,
+    // SMTP's connection, greeting and socket timeouts are 10 s each (smtp-mailer.ts).
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    access: {
+      // shared/link-mail-composition.ts: the integration and its secret (mail settings, smtpUrl,
+      // the app secret keying the code hashes), the code item, the operation log.
+      state: [keySpaces.integrations, keySpaces.linkCodes, keySpaces.operationLog],
+      sendsTo: [],
+      deadLettersFor: [linkMailQueue],
+      secretsOf: ['wecom', 'dingtalk'],
+      sesSend: true,
     },
   },
 ];

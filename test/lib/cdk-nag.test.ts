@@ -84,6 +84,8 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/dingtalk/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/wecom/*]',
+        // send-link-code mails through SES From addresses that are integration settings.
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         'AwsSolutions::AwsSolutions-L1',
         'AwsSolutions::AwsSolutions-SQS3',
       ].sort(),
@@ -106,7 +108,8 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*',
       ];
       const keyIds = definition.access.state.length === 0 ? [] : ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'];
-      expect(ids).toEqual([...secretIds, ...keyIds].sort());
+      const sesIds = definition.access.sesSend === true ? ['Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*'] : [];
+      expect(ids).toEqual([...secretIds, ...keyIds, ...sesIds].sort());
       for (const acknowledgement of own) expect(acknowledgement.reason).toContain(definition.name);
     }
     expect(found.every((acknowledgement) => acknowledgement.construct.node.id === 'Role')).toBe(true);

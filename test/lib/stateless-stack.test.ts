@@ -16,7 +16,7 @@ import {
   QueueVisibilityTimeoutTooShortError,
   StatelessStack,
 } from '../../lib/stateless-stack';
-import { PLACEHOLDER_CODE, SynthesizedApp, cdkJsonContext, removeOutdir, synthApp } from './support/synth';
+import { PLACEHOLDER_CODE, SynthesizedApp, buildApp, cdkJsonContext, removeOutdir, synthApp } from './support/synth';
 
 type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
 
@@ -366,6 +366,20 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },
+      'send-link-code': {
+        // The integration and its secret (mail settings, app secret), the code item, the operation log.
+        table: {
+          GetItem: ['INTEGRATION#*', 'LINKCODE#*'],
+          PutItem: ['LINKCODE#*', 'OPLOG#*'],
+          UpdateItem: ['LINKCODE#*'],
+          DeleteItem: ['LINKCODE#*'],
+        },
+        index: [],
+        sends: ['dlq:link-mail'],
+        consumes: 'link-mail',
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
     };
 
     it('has an expectation for every function', () => {
@@ -440,6 +454,19 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         ];
         expect(viaServices.sort()).toEqual(wanted.sort());
       });
+    });
+
+    it('lets only the mail worker send through Amazon SES, SendEmail only, on the account\u2019s identities', () => {
+      for (const definition of functionDefinitions) {
+        const ses = statementsByFunction[definition.name].filter((statement) => actionsOf(statement).some((action) => action.startsWith('ses:')));
+        if (definition.name !== 'send-link-code') {
+          expect(ses).toEqual([]);
+          continue;
+        }
+        expect(ses).toHaveLength(1);
+        expect(actionsOf(ses[0])).toEqual(['ses:SendEmail']);
+        expect(JSON.stringify(ses[0].Resource)).toMatch(/:ses:.*:identity\/\*/);
+      }
     });
 
     it('gives healthz nothing but its own log stream', () => {
@@ -649,6 +676,20 @@ describe('StatelessStack props', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 },
     });
+  });
+
+  it('narrows the mail worker\u2019s ses:SendEmail to the SES identities named (-c sesIdentities=…)', () => {
+    const built = buildApp({ context: { sesIdentities: 'example.com, noreply@example.org' } });
+    const policies = Template.fromStack(built.stateless).findResources('AWS::IAM::Policy') as Record<string, Resource>;
+    removeOutdir(built);
+    const ses = Object.values(policies)
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((statement) => [statement.Action].flat().includes('ses:SendEmail'));
+    expect(ses).toHaveLength(1);
+    const resources = JSON.stringify(ses[0].Resource);
+    expect(resources).toContain(':identity/example.com');
+    expect(resources).toContain(':identity/noreply@example.org');
+    expect(resources).not.toContain('identity/*');
   });
 
   it('gives every function the custom public API URL when one is set (trailing slash dropped)', () => {

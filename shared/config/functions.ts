@@ -116,6 +116,8 @@ export const keySpaces = {
   linkClaims: { partitionKeys: ['LINKCLAIM#*'], actions: ['PutItem'] },
   /** one-time-codes: the hashed email code of a linking session, `LINKCODE#<sessionKey>` (TTL). */
   linkCodes: { partitionKeys: ['LINKCODE#*'], actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+  /** one-time-codes issue() alone: send-link-code draws and stores the code, the pages check it. */
+  linkCodesIssue: { partitionKeys: ['LINKCODE#*'], actions: ['PutItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -371,7 +373,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     access: {
       // shared/link-mail-composition.ts: the integration and its secret (mail settings, smtpUrl,
       // the app secret keying the code hashes), the code item, the operation log.
-      state: [keySpaces.integrations, keySpaces.linkCodes, keySpaces.operationLog],
+      state: [keySpaces.integrations, keySpaces.linkCodesIssue, keySpaces.operationLog],
       sendsTo: [],
       deadLettersFor: [linkMailQueue],
       secretsOf: ['wecom', 'dingtalk'],

@@ -369,10 +369,8 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'send-link-code': {
         // The integration and its secret (mail settings, app secret), the code item, the operation log.
         table: {
-          GetItem: ['INTEGRATION#*', 'LINKCODE#*'],
+          GetItem: ['INTEGRATION#*'],
           PutItem: ['LINKCODE#*', 'OPLOG#*'],
-          UpdateItem: ['LINKCODE#*'],
-          DeleteItem: ['LINKCODE#*'],
         },
         index: [],
         sends: ['dlq:link-mail'],

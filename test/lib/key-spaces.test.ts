@@ -74,7 +74,7 @@ describe('state-table key spaces', () => {
     'operation-log.ts': [keySpaces.operationLog],
     'qps-limiter.ts': [keySpaces.qps],
     'quota-meter.ts': [keySpaces.quota],
-    'rate-limit-counters.ts': [keySpaces.clickRateLimits],
+    'rate-limit-counters.ts': [keySpaces.clickRateLimits, keySpaces.robotRateLimits, keySpaces.linkRateLimits],
     'token-claims.ts': [keySpaces.linkClaims],
     'wecom-card-store.ts': [keySpaces.weComCards],
   };

@@ -25,7 +25,7 @@ import {
   queues,
   tables,
 } from '../shared/config/resources';
-import { PUBLIC_API_URL_ENV } from '../shared/config/runtime-config';
+import { PUBLIC_API_URL_ENV, readPublicApiUrl } from '../shared/config/runtime-config';
 import { DutyBridgeFunction } from './constructs/dutybridge-function';
 import { constructIdFor } from './naming';
 import {
@@ -400,7 +400,8 @@ export class StatelessStack extends Stack {
     // Every function may build a link to the API (the account-linking prompt). The API resource
     // itself does not depend on the functions (only its routes and integrations do), so its
     // endpoint in their environment makes no dependency cycle.
-    const publicApiUrl = props.publicApiUrl === undefined ? httpApi.apiEndpoint : props.publicApiUrl.replace(/\/+$/, '');
+    // A bad custom URL fails synthesis (ConfigurationError), not every function's first invocation.
+    const publicApiUrl = props.publicApiUrl === undefined ? httpApi.apiEndpoint : readPublicApiUrl({ [PUBLIC_API_URL_ENV]: props.publicApiUrl }) ?? httpApi.apiEndpoint;
     for (const fn of Object.values(functionsByName)) fn.function.addEnvironment(PUBLIC_API_URL_ENV, publicApiUrl);
 
     new CfnOutput(this, API_URL_OUTPUT_KEY, {

@@ -704,6 +704,20 @@ describe('StatelessStack props', () => {
     for (const fn of Object.values(functions)) expect(fn.Properties.Environment.Variables[PUBLIC_API_URL_ENV]).toBe('https://oncall.example.com');
   });
 
+  it('refuses a public API URL that is not an http(s) base URL at synthesis', () => {
+    const { app, stateful } = buildStacks('BadUrl');
+    expect(
+      () =>
+        new StatelessStack(app, 'BadUrl', {
+          tables: stateful.tables,
+          queues: stateful.queues,
+          deadLetterQueues: stateful.deadLetterQueues,
+          publicApiUrl: 'oncall.example.com?x=1',
+          codeOverrideForTests: PLACEHOLDER_CODE,
+        }),
+    ).toThrow(/PUBLIC_API_URL must be/);
+  });
+
   it('follows the stackPrefix context: stack names, queue names and secret prefix, still nag-clean', () => {
     const renamed = synthApp({ context: { stackPrefix: 'AcmeBridge' } });
     try {

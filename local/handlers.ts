@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { handler as dingtalkCards } from '../functions/dingtalk-cards/handler';
 import { handler as dingtalkEvents } from '../functions/dingtalk-events/handler';
 import { handler as dispatch } from '../functions/dispatch/handler';
+import { handler as autoLink } from '../functions/auto-link/handler';
 import { handler as flushDigests } from '../functions/flush-digests/handler';
 import { handler as healthz } from '../functions/healthz/handler';
 import { handler as linkPages } from '../functions/link-pages/handler';
@@ -26,6 +27,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   'flush-digests': flushDigests as AnyHandler,
   'send-link-code': sendLinkCode as AnyHandler,
   'link-pages': linkPages as AnyHandler,
+  'auto-link': autoLink as AnyHandler,
 };
 
 let invocation = 0;

@@ -91,6 +91,12 @@ export const keySpaces = {
   dispatchLedger: { partitionKeys: ['OUTCALL#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
   /** dispatch-ledger digest buffer: `DIGEST#<integration>`. */
   digests: { partitionKeys: ['DIGEST#*'], actions: ['PutItem', 'Query', 'DeleteItem'] },
+  /** lookup-miss-counter (One-Click Link): `LOOKUPMISS#<integrationId>#<day>`. */
+  lookupMisses: { partitionKeys: ['LOOKUPMISS#*'], actions: ['GetItem', 'UpdateItem'] },
+  /** auto-link-settings: an integration's daily One-Click Link, `AUTOLINK#<integrationId>` (the CLI writes it). */
+  autoLinkSettings: { partitionKeys: ['AUTOLINK#*'], actions: ['GetItem'] },
+  /** member-directory list(): gsi1 `MEMBERS` (One-Click Link's daily run; also the CLI's Linked Users). */
+  memberList: { partitionKeys: ['MEMBERS'], actions: ['Query'], index: 'gsi1' },
   /** bot-registry get()/list(): `BOT#<integrationId>` / `<bot name>` (the CLI adds and removes bots). */
   bots: { partitionKeys: ['BOT#*'], actions: ['GetItem', 'Query'] },
   /** bot-digests: alerts a group bot held back, `BOTDIGEST#<integrationId>` / `<bot>#<due>#<random>`. */
@@ -331,6 +337,32 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [outgoingImQueue],
       deadLettersFor: [outgoingImQueue],
       secretsOf: ['dingtalk', 'wecom'],
+    },
+  },
+  {
+    name: 'auto-link',
+    description: 'Once a day: One-Click Link for the integrations set to links auto --schedule daily, within the daily budget of failed lookups',
+    everyMinutes: 1440,
+    timeoutSeconds: 900,
+    memoryMb: 256,
+    access: {
+      // shared/auto-link-composition.ts: the integrations and their settings, the member list, links
+      // read and written, the shared miss counter, both platforms' lookups (their tokens), the operation log.
+      state: [
+        keySpaces.integrations,
+        keySpaces.integrationList,
+        keySpaces.autoLinkSettings,
+        keySpaces.memberList,
+        keySpaces.links,
+        keySpaces.linksWrite,
+        keySpaces.lookupMisses,
+        keySpaces.weComTokens,
+        keySpaces.dingTalkTokens,
+        keySpaces.operationLog,
+      ],
+      sendsTo: [],
+      deadLettersFor: [],
+      secretsOf: ['wecom', 'dingtalk'],
     },
   },
   {

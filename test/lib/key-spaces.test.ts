@@ -40,7 +40,7 @@ describe('state-table key spaces', () => {
 
   it('are patterns IAM can match: a prefix and a trailing wildcard (or the fixed list key)', () => {
     for (const keySpace of Object.values(keySpaces)) {
-      for (const pattern of keySpace.partitionKeys) expect(pattern).toMatch(/^([A-Z]+#[A-Za-z#:]*\*|INTEGRATIONS)$/);
+      for (const pattern of keySpace.partitionKeys) expect(pattern).toMatch(/^([A-Z]+#[A-Za-z#:]*\*|INTEGRATIONS|MEMBERS)$/);
       expect(keySpace.actions.length).toBeGreaterThan(0);
     }
   });
@@ -68,6 +68,8 @@ describe('state-table key spaces', () => {
     'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
     'link-store.ts': [keySpaces.links],
     'one-time-codes.ts': [keySpaces.linkCodes],
+    'lookup-miss-counter.ts': [keySpaces.lookupMisses],
+    'auto-link-settings.ts': [keySpaces.autoLinkSettings],
     'mapping-tables.ts': [keySpaces.mappingTables],
     'member-directory.ts': [keySpaces.membersRead, keySpaces.membersWrite, keySpaces.memberMobilesRead, keySpaces.memberMobilesWrite],
     'mobile-lookup-cache.ts': [keySpaces.mobileLookups],
@@ -85,6 +87,7 @@ describe('state-table key spaces', () => {
     'link-store.ts': ['PutItem', 'DeleteItem'],
     'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     'member-directory.ts': ['Query'],
+    'auto-link-settings.ts': ['PutItem', 'DeleteItem'],
     'operation-log.ts': ['Query'],
   };
   const ACTION_OF: Record<string, string> = {

@@ -366,6 +366,22 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },
+      'auto-link': {
+        // One-Click Link once a day: settings (AUTOLINK#), links read and written, the shared miss
+        // counter (LOOKUPMISS#), both platforms' tokens, the operation log; lists integrations and members (gsi1).
+        table: {
+          GetItem: ['AUTOLINK#*', 'INTEGRATION#*', 'LINK#*', 'LOOKUPMISS#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          PutItem: ['LINK#*', 'OPLOG#*'],
+          UpdateItem: ['LOOKUPMISS#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          DeleteItem: ['LINK#*'],
+          Query: ['LINK#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: ['dynamodb:Query'],
+        sends: ['schedule-dlq:auto-link'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
       'send-link-code': {
         // The integration and its secret (mail settings, app secret), the code item, the operation log.
         table: {
@@ -604,13 +620,18 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
     });
   });
 
+  /** The rate CDK writes for N minutes: in days or hours when they divide evenly (1440 minutes → rate(1 day)). */
+  const rateExpression = (minutes: number): string => {
+    const [n, unit] = minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+    return `rate(${n} ${unit}${n === 1 ? '' : 's'})`;
+  };
   it('runs each scheduled function on its EventBridge rate', () => {
     const scheduled = functionDefinitions.filter((f) => f.everyMinutes !== undefined);
     expect(scheduled.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::Events::Rule', scheduled.length);
     for (const f of scheduled) {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: `rate(${f.everyMinutes} minute${f.everyMinutes === 1 ? '' : 's'})`,
+        ScheduleExpression: rateExpression(f.everyMinutes!),
         State: 'ENABLED',
       });
     }

@@ -148,6 +148,8 @@ const weComCards = /* @__PURE__ */ once(
       record,
       operationLog: operationLog(),
       linkPrompts: linkPrompts(),
+      // Only clicks (process-inbound) count link prompts; the other paths never call it.
+      promptCounters: new DynamoRateLimitCounters(getDocumentClient(), table()),
     }),
 );
 

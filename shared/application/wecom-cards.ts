@@ -12,7 +12,7 @@ import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
 import { dropDetails } from './drops';
-import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type WeComCardStore, type WeComMessengers } from './ports';
+import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type RateLimitCounters, type WeComCardStore, type WeComMessengers } from './ports';
 import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
 
 /**
@@ -58,7 +58,16 @@ export interface WeComCardsDeps {
   readonly linkHelpText?: (integration: WeComIntegration) => string;
   /** The link prompt of an unlinked click (link-prompt.ts); absent without PUBLIC_API_URL. */
   readonly linkPrompts?: Pick<LinkPrompts, 'issue'>;
+  /**
+   * Caps the link-prompt texts one unlinked person gets (LINK_PROMPT_TEXTS per 10 minutes): each is
+   * an app message, WeCom silently drops a member's messages past 30 a minute and counts them all
+   * against the app's daily allowance (P-90454), so a person clicking away must not spend them.
+   */
+  readonly promptCounters?: RateLimitCounters;
 }
+
+/** Link-prompt texts per unlinked person per 10 minutes; their card says "link first" regardless. */
+export const LINK_PROMPT_TEXTS = 3;
 
 export type ClickOutcome = 'transition' | 'no_change' | 'already_applied' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
 
@@ -315,6 +324,12 @@ export class WeComCardsUseCase {
       // is spent either way, so a retry could not mark it).
       if (!isWeComCallFailure(error)) throw error;
       this.deps.record('link_prompt_card_not_updated', { integrationId: integration.id, incidentId, userId: event.fromUserName, errcode: error.errcode });
+    }
+    const allowed = !this.deps.promptCounters || (await this.deps.promptCounters.hit([{ key: `click:prompt:${integration.id}:${event.fromUserName}`, limit: LINK_PROMPT_TEXTS }], 600));
+    if (!allowed) {
+      // Their earlier prompts' links still work (10 minutes): no further text now.
+      this.deps.record('link_prompt_suppressed', { integrationId: integration.id, incidentId, userId: event.fromUserName, platform: 'wecom', action: action.kind, limit: LINK_PROMPT_TEXTS });
+      return;
     }
     await withWeComRetries(() => messenger.sendText({ toUsers: [event.fromUserName], content: prompt.text }));
     this.deps.record('link_prompt_sent', { integrationId: integration.id, incidentId, userId: event.fromUserName, platform: 'wecom', action: action.kind, jti: prompt.jti });

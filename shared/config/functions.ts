@@ -277,8 +277,9 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 30,
     memoryMb: 512,
     access: {
-      // Group registry, clicks through WeComCardsUseCase and IncidentClicks (no DingTalk calls).
-      state: [keySpaces.integrations, keySpaces.groupsWrite, keySpaces.membersRead, ...weComCardPath],
+      // Group registry, clicks through WeComCardsUseCase and IncidentClicks (no DingTalk calls);
+      // the link prompts an unlinked clicker is texted are counted (RATE#click:prompt:…).
+      state: [keySpaces.integrations, keySpaces.groupsWrite, keySpaces.membersRead, keySpaces.clickRateLimits, ...weComCardPath],
       sendsTo: [incidentActionsQueue, cardRefreshQueue],
       deadLettersFor: [inboundCallbacksQueue],
       secretsOf: ['wecom'],

@@ -281,7 +281,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         table: {
           GetItem: union(WECOM_CARD_GET, ['INTEGRATION#*', 'MEMBER#*']),
           PutItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'OPLOG#*', 'TASK#wecom#*'],
-          UpdateItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'TASK#wecom#*', 'TOKEN#wecom:*'],
+          UpdateItem: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'RATE#click:*', 'TASK#wecom#*', 'TOKEN#wecom:*'],
           Query: ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*'],
           BatchGetItem: ['LINK#*'],
         },

@@ -4,8 +4,8 @@
  */
 import { DingTalkCardFlow } from '../../../shared/application/dingtalk-card-flow';
 import { LINK_FIRST_BUTTON_TEXT, LinkPrompts, clickDigest, linkTokenKeyFor, verifyPendingAction } from '../../../shared/application/link-prompt';
-import type { IntegrationSecretsReader } from '../../../shared/application/ports';
-import { WeComCardsUseCase } from '../../../shared/application/wecom-cards';
+import type { IntegrationSecretsReader, RateLimitCounters } from '../../../shared/application/ports';
+import { LINK_PROMPT_TEXTS, WeComCardsUseCase } from '../../../shared/application/wecom-cards';
 import type { Integration } from '../../../shared/domain/integration';
 
 const NOW = 1_800_000_000_000;
@@ -25,7 +25,7 @@ async function pendingOf(url: string, integration: Integration) {
 }
 
 describe('WeCom: an unlinked click', () => {
-  function setup(options: { codeUsable?: boolean; prompts?: boolean } = {}) {
+  function setup(options: { codeUsable?: boolean; prompts?: boolean; counters?: RateLimitCounters } = {}) {
     const updates: unknown[] = [];
     const texts: { toUsers: string[]; content: string }[] = [];
     const records: { event: string; details: Record<string, unknown> }[] = [];
@@ -43,6 +43,7 @@ describe('WeCom: an unlinked click', () => {
       clock,
       record: (event, details) => records.push({ event, details }),
       ...(options.prompts === false ? {} : { linkPrompts: prompts }),
+      ...(options.counters ? { promptCounters: options.counters } : {}),
     });
     const click = (eventKey: string) =>
       useCase.click(wecom as never, { event: 'template_card_event', fromUserName: 'zhangsan', taskId: 'task-1', responseCode: 'code-1', eventKey } as never, 'wecom:acme:click-1');
@@ -70,6 +71,26 @@ describe('WeCom: an unlinked click', () => {
     expect(t.updates).toEqual([]);
     expect(t.texts).toHaveLength(1);
     expect(await pendingOf(t.texts[0].content.split('\n').pop()!, wecom)).toMatchObject({ action: { kind: 'snooze', minutes: 120 } });
+  });
+
+  it(`texts one person at most ${LINK_PROMPT_TEXTS} prompts per 10 minutes, however often they click (the card still says link first)`, async () => {
+    const hits = new Map<string, number>();
+    const counters: RateLimitCounters = {
+      hit: async (keys, windowSeconds) => {
+        expect(windowSeconds).toBe(600);
+        for (const { key, limit } of keys) {
+          if ((hits.get(key) ?? 0) >= limit) return false;
+          hits.set(key, (hits.get(key) ?? 0) + 1);
+        }
+        return true;
+      },
+    };
+    const t = setup({ counters });
+    for (let i = 0; i < LINK_PROMPT_TEXTS + 2; i++) expect(await t.click('acknowledge')).toBe('not_linked');
+    expect(t.texts).toHaveLength(LINK_PROMPT_TEXTS);
+    expect(t.updates).toHaveLength(LINK_PROMPT_TEXTS + 2);
+    expect(t.records.filter((r) => r.event === 'link_prompt_suppressed')).toHaveLength(2);
+    expect([...hits.keys()]).toEqual(['click:prompt:acme:zhangsan']);
   });
 
   it('without PUBLIC_API_URL (no prompts) sends the old help text', async () => {

@@ -55,14 +55,14 @@ function setup(overrides: Partial<AccountLinkingDeps> = {}) {
     ...overrides,
   };
   const useCase = new AccountLinking(deps);
-  const call = (platform: 'wecom' | 'dingtalk', step: LinkStep, opts: { query?: Record<string, string>; cookies?: Record<string, string> } = {}) => {
+  const call = (platform: 'wecom' | 'dingtalk', step: LinkStep, opts: { query?: Record<string, string>; form?: Record<string, string>; cookies?: Record<string, string> } = {}) => {
     const request: LinkPageRequest = {
       step,
-      method: 'GET',
+      method: opts.form ? 'POST' : 'GET',
       platform,
       integrationId: platform === 'wecom' ? 'wc' : 'dt',
       query: new Map(Object.entries(opts.query ?? {})),
-      form: new Map(),
+      form: new Map(Object.entries(opts.form ?? {})),
       cookies: new Map(Object.entries(opts.cookies ?? {})),
       acceptLanguage: 'zh-CN',
       publicBase: 'https://api.example.com/prod',
@@ -142,5 +142,43 @@ describe('refusals are logged without what they refused', () => {
     expect(records).toEqual([expect.objectContaining({ result: 'dropped', reasonCode: 'link_refused', reason: expect.stringContaining('pending_invalid') })]);
     expect(logged.map((l) => l.message)).toContain('pending action token refused');
     expect(JSON.stringify({ records, logged })).not.toContain('TAMPEREDTOKENxyz');
+  });
+});
+
+describe('one-time code mails are rate limited', () => {
+  it(`at most 5 an hour per chat account and per email: the 6th is a 429 in the person’s language, recorded, nothing mailed`, async () => {
+    const withCodes: Integration = { ...wecom, settings: { ...wecom.settings, linking: { emailCode: { from: 'noreply@example.com', ses: true } } } } as Integration;
+    const hits = new Map<string, number>();
+    const mailed: string[] = [];
+    const { call, records } = setup({
+      integrations: { get: async () => withCodes },
+      chat: { userIdFromCode: async () => 'zhangwei', contact: async () => ({}) },
+      members: { upsert: async () => undefined, remove: async () => undefined, get: async (email) => (email === 'zw@example.com' ? { email, name: 'ZW', updatedAt: 1 } : undefined) },
+      counters: {
+        hit: async (limits) => {
+          if (limits.some((l) => (hits.get(l.key) ?? 0) >= l.limit)) return false;
+          for (const l of limits) hits.set(l.key, (hits.get(l.key) ?? 0) + 1);
+          return true;
+        },
+      },
+      codesFor: () => ({ issue: async () => undefined, check: async () => ({ outcome: 'none' }) }),
+      codeMailer: { request: async (m) => void mailed.push(m.email) },
+    });
+    const home = await call('wecom', 'home');
+    const state = /[?&]state=([^&#]*)/.exec(home.headers.location)![1];
+    const identified = await call('wecom', 'callback', { query: { code: 'c', state }, cookies: { dbl_state: home.cookies[0].split(';')[0].slice('dbl_state='.length) } });
+    const session = identified.cookies.find((c) => c.startsWith('dbl_session='))!.split(';')[0].slice('dbl_session='.length);
+    const send = (s: string) => call('wecom', 'code', { form: { step: 'send', email: 'zw@example.com' }, cookies: { dbl_session: s } });
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 6; i++) {
+      last = await send(session);
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(last!.body).toContain('请求过于频繁');
+    expect(mailed).toHaveLength(5);
+    expect([...hits.keys()].sort()).toEqual(['link:account:wc:zhangwei', 'link:email:zw@example.com']);
+    expect(records.at(-1)).toMatchObject({ result: 'dropped', reasonCode: 'link_refused', reason: expect.stringContaining('rate_limited') });
   });
 });

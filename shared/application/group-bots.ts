@@ -135,8 +135,10 @@ export class GroupBotAlerts {
         const result: OperationResult = outcome.kind === 'ok' ? 'sent' : 'failed';
         await this.append([this.record(ctx, undefined, result, outcome.reasonCode, `digest of ${due.length} alert(s) through bot ${bot.name}: ${outcome.reason}`, outcome.code)]);
       }
+      // The lines past the message's byte limit wait for the next digest: never dropped.
+      if (rendered.rest.length > 0) await this.holdBack(integration.id, bot.name, rendered.rest, nextWindow(nowMs));
       digests += 1;
-      lines += due.length;
+      lines += due.length - rendered.rest.length;
     }
     return { digests, lines };
   }

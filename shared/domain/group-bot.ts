@@ -206,16 +206,23 @@ export function botDigestLine(input: Pick<BotAlertInput, 'incident' | 'event'>):
 const SEVERITY_ORDER: Record<Severity, number> = { Critical: 0, Warning: 1, Info: 2 };
 
 /** "N more alerts: …" — Critical first; lines that do not fit are counted, never silently lost. */
-export function renderBotDigest(platform: 'wecom' | 'dingtalk', digestLines: readonly BotDigestLine[], keyword?: string): RenderedBotMessage {
+/**
+ * One digest message of held-back alerts, Critical first, within the message type's byte limit.
+ * Lines that do not fit are counted in the message and returned as `rest`: the caller holds them
+ * back for the next digest, so none is ever dropped (issue 11 item 6).
+ */
+export function renderBotDigest(platform: 'wecom' | 'dingtalk', digestLines: readonly BotDigestLine[], keyword?: string): RenderedBotMessage & { readonly rest: readonly BotDigestLine[] } {
   const sorted = [...digestLines].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   const head = `**${sorted.length} more alert${sorted.length === 1 ? '' : 's'}** (held back by the robot's ${BOT_LIMITS.messagesPerMinute} messages/minute or the monthly quota):${keyword ? ` ${keyword}` : ''}`;
   const limit = platform === 'wecom' ? BOT_LIMITS.weComMarkdownBytes : BOT_LIMITS.dingTalkBodyBytes - 512;
   const bullets: string[] = [];
+  let rest: readonly BotDigestLine[] = [];
   let used = utf8ByteLength(head) + 64;
   for (const [i, line] of sorted.entries()) {
     const bullet = `- [${line.severity}] ${line.text}`;
     if (used + utf8ByteLength(bullet) + 1 > limit) {
-      bullets.push(`- and ${sorted.length - i} more ${TRUNCATION_MARKER}`);
+      bullets.push(`- and ${sorted.length - i} more in the next digest ${TRUNCATION_MARKER}`);
+      rest = sorted.slice(i);
       break;
     }
     bullets.push(bullet);
@@ -223,7 +230,7 @@ export function renderBotDigest(platform: 'wecom' | 'dingtalk', digestLines: rea
   }
   const text = [head, ...bullets].join('\n');
   const body = platform === 'wecom' ? { msgtype: 'markdown', markdown: { content: text } } : { msgtype: 'markdown', markdown: { title: `${sorted.length} more alerts`, text } };
-  return { body, truncated: bullets.length < sorted.length };
+  return { body, truncated: rest.length > 0, rest };
 }
 
 // ---- What the robots answer -----------------------------------------------------------------

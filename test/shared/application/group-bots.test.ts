@@ -137,3 +137,22 @@ it('the flush puts the lines back while the window is full, then sends one diges
   expect(JSON.stringify(r.posted.at(-1))).toContain('Acknowledged: Disk full (inc-1)');
   expect(r.lines).toHaveLength(0);
 });
+
+it('a digest too long for one message posts what fits and holds the rest for the next digest: no line dropped', async () => {
+  const r = rig([]);
+  for (let i = 0; i < 200; i++) r.lines.push({ dueAtMs: 0, line: { severity: 'Info', text: `alert ${i} ${'x'.repeat(40)}` } });
+  const first = await r.alerts.flush(weCom);
+  expect(first.digests).toBe(1);
+  expect(first.lines).toBeGreaterThan(0);
+  expect(first.lines).toBeLessThan(200);
+  expect(r.lines).toHaveLength(200 - first.lines);
+  expect(JSON.stringify(r.posted.at(-1))).toContain(`and ${200 - first.lines} more in the next digest`);
+  let sent = first.lines;
+  for (let n = 0; n < 10 && r.lines.length > 0; n++) {
+    r.advance(60_000);
+    sent += (await r.alerts.flush(weCom)).lines;
+  }
+  expect(sent).toBe(200);
+  const listed = r.posted.map((p) => (p.markdown as { content: string }).content).join('\n');
+  for (let i = 0; i < 200; i++) expect(listed).toContain(`- [Info] alert ${i} x`);
+});

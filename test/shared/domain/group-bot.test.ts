@@ -81,12 +81,14 @@ describe('DingTalk custom robot messages', () => {
 
 it('a digest lists Critical first and counts the lines that do not fit', () => {
   const lines = [...Array.from({ length: 200 }, (_, i) => ({ severity: 'Info' as const, text: `info ${i} ${'x'.repeat(40)}` })), { severity: 'Critical' as const, text: 'the critical one' }];
-  const { body, truncated } = renderBotDigest('wecom', lines);
+  const { body, truncated, rest } = renderBotDigest('wecom', lines);
   const content = (body.markdown as { content: string }).content;
+  expect(content).toContain(`- and ${rest.length} more in the next digest`);
+  expect(content.split('\n').length - 2 + rest.length).toBe(201); // every line listed now or held back
   expect(content.split('\n')[0]).toContain('201 more alerts');
   expect(content.split('\n')[1]).toBe('- [Critical] the critical one');
   expect(truncated).toBe(true);
-  expect(content).toMatch(/- and \d+ more …$/);
+  expect(content).toMatch(/- and \d+ more in the next digest …$/);
   expect(bytes(content)).toBeLessThanOrEqual(BOT_LIMITS.weComMarkdownBytes);
 });
 

@@ -28,6 +28,8 @@ export interface Completed {
 
 /** Code mails per hour: per chat account and per email address. */
 export const CODE_SENDS_PER_HOUR = 5;
+/** Addresses a chat account may try an hour (members or not): the directory is not a free lookup. */
+export const EMAIL_TRIES_PER_HOUR = 10;
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$/;
 
 type Session = SessionClaims & { jti: string };
@@ -116,6 +118,10 @@ export class LinkProof {
     if (form.get('step') === 'send') {
       const email = (form.get('email') ?? '').trim().toLowerCase();
       if (!EMAIL.test(email) || email.length > 254) throw new LinkRefusedError('email_invalid', 400, 'not an email address', { recipient: session.u });
+      // "Is this a member?" is itself an answer: at most EMAIL_TRIES_PER_HOUR addresses an hour per chat account.
+      if (!(await this.deps.counters.hit([{ key: `link:tries:${sessionKey}`, limit: EMAIL_TRIES_PER_HOUR }], 3600))) {
+        throw new LinkRefusedError('rate_limited', 429, `more than ${EMAIL_TRIES_PER_HOUR} addresses tried an hour for this account`, { recipient: session.u });
+      }
       const member = await this.deps.members.get(email);
       if (!member) throw new LinkRefusedError('email_not_member', 400, `no member ${email} in the directory`, { params: { email }, recipient: email });
       const allowed = await this.deps.counters.hit(

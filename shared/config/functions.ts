@@ -105,7 +105,7 @@ export const keySpaces = {
   robotRateLimits: { partitionKeys: ['RATE#robot:*'], actions: ['GetItem', 'UpdateItem'] },
   /** link-store set()/remove() from the linking pages (self-service links): `LINK#<integrationId>`. */
   linksWrite: { partitionKeys: ['LINK#*'], actions: ['PutItem', 'DeleteItem'] },
-  /** rate-limit-counters for one-time code mails: `RATE#link:<account|email>:…#<window>`. */
+  /** rate-limit-counters for one-time code mails: `RATE#link:<account|email|tries>:…#<window>`. */
   linkRateLimits: { partitionKeys: ['RATE#link:*'], actions: ['UpdateItem'] },
   /** qps-limiter: `QPS#<app>#<api>`. */
   qps: { partitionKeys: ['QPS#*'], actions: ['UpdateItem'] },

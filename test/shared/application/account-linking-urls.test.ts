@@ -178,7 +178,46 @@ describe('one-time code mails are rate limited', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(last!.body).toContain('请求过于频繁');
     expect(mailed).toHaveLength(5);
-    expect([...hits.keys()].sort()).toEqual(['link:account:wc:zhangwei', 'link:email:zw@example.com']);
+    expect([...hits.keys()].sort()).toEqual(['link:account:wc:zhangwei', 'link:email:zw@example.com', 'link:tries:wc:zhangwei']);
     expect(records.at(-1)).toMatchObject({ result: 'dropped', reasonCode: 'link_refused', reason: expect.stringContaining('rate_limited') });
+  });
+});
+
+describe('the member directory is not a free lookup', () => {
+  it('at most 10 addresses an hour per chat account, members or not: the 11th is a 429 without a directory lookup', async () => {
+    const withCodes: Integration = { ...wecom, settings: { ...wecom.settings, linking: { emailCode: { from: 'noreply@example.com', ses: true } } } } as Integration;
+    const hits = new Map<string, number>();
+    const looked: string[] = [];
+    const { call } = setup({
+      integrations: { get: async () => withCodes },
+      chat: { userIdFromCode: async () => 'zhangwei', contact: async () => ({}) },
+      members: {
+        upsert: async () => undefined,
+        remove: async () => undefined,
+        get: async (email) => {
+          looked.push(email);
+          return undefined;
+        },
+      },
+      counters: {
+        hit: async (limits) => {
+          if (limits.some((l) => (hits.get(l.key) ?? 0) >= l.limit)) return false;
+          for (const l of limits) hits.set(l.key, (hits.get(l.key) ?? 0) + 1);
+          return true;
+        },
+      },
+      codesFor: () => ({ issue: async () => undefined, check: async () => ({ outcome: 'none' }) }),
+      codeMailer: { request: async () => undefined },
+    });
+    const home = await call('wecom', 'home');
+    const state = /[?&]state=([^&#]*)/.exec(home.headers.location)![1];
+    const identified = await call('wecom', 'callback', { query: { code: 'c', state }, cookies: { dbl_state: home.cookies[0].split(';')[0].slice('dbl_state='.length) } });
+    const session = identified.cookies.find((c) => c.startsWith('dbl_session='))!.split(';')[0].slice('dbl_session='.length);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await call('wecom', 'code', { form: { step: 'send', email: `guess${i}@example.com` }, cookies: { dbl_session: session } })).statusCode);
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    expect(looked).toHaveLength(10);
   });
 });

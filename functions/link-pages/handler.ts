@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { settleOperationLog } from '../../shared/composition';
 import { accountLinking, publicApiUrl } from '../../shared/link-composition';
-import { LinkRequestError, plainError, toLinkPageRequest, toLinkResult } from '../../shared/runtime/link-http';
+import { LinkRequestError, plainError, refusalPage, toLinkPageRequest, toLinkResult } from '../../shared/runtime/link-http';
 import { logger } from '../../shared/runtime/observability';
 
 const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -15,7 +15,7 @@ const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStruc
   } catch (error) {
     if (error instanceof LinkRequestError) {
       logger.warn('link request rejected', { status: error.statusCode, reason: error.message });
-      return plainError(error.statusCode, error.message);
+      return refusalPage(event, error);
     }
     logger.error('link page failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
     return plainError(500, 'internal error; try again');

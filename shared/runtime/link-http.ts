@@ -6,6 +6,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod/mini';
 import type { LinkPageRequest, LinkPageResponse, LinkStep } from '../application/account-linking-ports';
 import { parseCookies } from '../application/link-session';
+import { renderLinkPage } from '../domain/link-page-html';
+import { pickLanguage } from '../domain/link-page-text';
+import { randomBytes } from 'node:crypto';
 
 /** Form posts of the linking pages are a few hundred bytes. */
 export const MAX_FORM_BYTES = 8 * 1024;
@@ -79,4 +82,12 @@ export function toLinkResult(response: LinkPageResponse): APIGatewayProxyStructu
 
 export function plainError(statusCode: number, message: string): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: message };
+}
+
+/** A request the pages cannot even read (not a form, too large, unknown platform): a page in the person's language. */
+export function refusalPage(event: Pick<APIGatewayProxyEventV2, 'headers' | 'routeKey'>, error: LinkRequestError): APIGatewayProxyStructuredResultV2 {
+  const acceptLanguage = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'accept-language')?.[1];
+  const platform = /\/link\/dingtalk\//.test(event.routeKey ?? '') ? 'dingtalk' : 'wecom';
+  const page = renderLinkPage({ kind: 'error', code: error.statusCode === 404 ? 'integration_unknown' : 'bad_request' }, { lang: pickLanguage(acceptLanguage), platform, nonce: randomBytes(16).toString('base64') });
+  return { statusCode: error.statusCode, headers: page.headers, body: page.html };
 }

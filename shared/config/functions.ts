@@ -118,6 +118,11 @@ export const keySpaces = {
    * `OPLOG#day#<date>` (one item per dimension, 30-day TTL). Functions only append; the CLI queries.
    */
   operationLog: { partitionKeys: ['OPLOG#*'], actions: ['PutItem'] },
+  /**
+   * template-store get(): notification templates, `TEMPLATE#<integrationId>` / `CURRENT#<channel>`
+   * (read when rendering; the CLI saves versions `V#<channel>#<version>`, lists and removes).
+   */
+  templates: { partitionKeys: ['TEMPLATE#*'], actions: ['GetItem'] },
   /** token-claims: single use of link tokens and OAuth states, `LINKCLAIM#<jti>` (TTL). */
   linkClaims: { partitionKeys: ['LINKCLAIM#*'], actions: ['PutItem'] },
   /** one-time-codes: the hashed email code of a linking session, `LINKCODE#<sessionKey>` (TTL). */
@@ -148,7 +153,7 @@ export interface FunctionAccess {
 }
 
 /** State of the WeCom card path (WeComCardsUseCase with its messengers). */
-const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens, keySpaces.operationLog] as const;
+const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens, keySpaces.operationLog, keySpaces.templates] as const;
 /** State of the DingTalk card path (DingTalkCardFlow with its clients). */
 const dingTalkCardPath = [
   keySpaces.incidents,
@@ -159,6 +164,7 @@ const dingTalkCardPath = [
   keySpaces.mobileLookups,
   keySpaces.dingTalkTokens,
   keySpaces.operationLog,
+  keySpaces.templates,
 ] as const;
 /**
  * State of the group-bot path (GroupBotAlerts, shared/application/group-bots.ts): the bots, their
@@ -173,6 +179,8 @@ const groupBotPath = [
   keySpaces.links,
   keySpaces.mappingTables,
   keySpaces.operationLog,
+  // The integration's bot markdown/text templates (issue 13).
+  keySpaces.templates,
 ] as const;
 /** State of the dispatch worker (shared/dispatch-composition.ts). */
 const dispatchPath = [

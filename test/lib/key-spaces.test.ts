@@ -11,7 +11,7 @@ import { stateTable } from '../../shared/config/resources';
 
 const ADAPTERS = path.resolve(__dirname, '../../shared/adapters/aws');
 /** Prefixes the adapters use only in sort keys (or in the incident index's sk). */
-const SORT_KEY_ONLY = ['EMAIL#', 'GROUP#', 'MONTH#', 'USER#', 'V#'];
+const SORT_KEY_ONLY = ['CURRENT#', 'EMAIL#', 'GROUP#', 'MONTH#', 'USER#', 'V#'];
 
 function keyLiteralPrefixes(source: string): string[] {
   return [...source.matchAll(/[`'"]([A-Z][A-Z_]*#)/g)].map((match) => match[1]);
@@ -77,6 +77,7 @@ describe('state-table key spaces', () => {
     'qps-limiter.ts': [keySpaces.qps],
     'quota-meter.ts': [keySpaces.quota],
     'rate-limit-counters.ts': [keySpaces.clickRateLimits, keySpaces.robotRateLimits, keySpaces.linkRateLimits],
+    'template-store.ts': [keySpaces.templates],
     'token-claims.ts': [keySpaces.linkClaims],
     'wecom-card-store.ts': [keySpaces.weComCards],
   };
@@ -89,6 +90,7 @@ describe('state-table key spaces', () => {
     'member-directory.ts': ['Query'],
     'auto-link-settings.ts': ['PutItem', 'DeleteItem'],
     'operation-log.ts': ['Query'],
+    'template-store.ts': ['PutItem', 'DeleteItem', 'Query'],
   };
   const ACTION_OF: Record<string, string> = {
     GetCommand: 'GetItem',

@@ -236,8 +236,9 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       secrets: string[];
       deniedSecrets: string[];
     }
-    const WECOM_CARD_GET = ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*', 'TOKEN#wecom:*'];
-    const DINGTALK_CARD_GET = ['CARD#dingtalk#*', 'DTMOBILE#*', 'INCIDENT#*', 'LINK#*', 'MEMBER#*', 'OUTTRACK#*', 'TOKEN#dingtalk:*'];
+    // Both card paths read the integration's notification templates (TEMPLATE#, issue 13).
+    const WECOM_CARD_GET = ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*', 'TEMPLATE#*', 'TOKEN#wecom:*'];
+    const DINGTALK_CARD_GET = ['CARD#dingtalk#*', 'DTMOBILE#*', 'INCIDENT#*', 'LINK#*', 'MEMBER#*', 'OUTTRACK#*', 'TEMPLATE#*', 'TOKEN#dingtalk:*'];
     const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
     const expected: Record<string, Expected> = {
       healthz: { table: {}, index: [], sends: [], secrets: [], deniedSecrets: [] },

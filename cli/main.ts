@@ -21,6 +21,10 @@ import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
 import { linksAutoCommand, parseLinksAutoFlags } from './links-auto';
 import { checkMappingsArgs, mappingsCommand } from './mappings';
 import { parseTestAlertFlags, testIncident } from './test-alert';
+import { parseTemplatesFlags, renameTemplateVersionFlag, TEMPLATE_ACTIONS, TEMPLATES_USAGE, templatesCommand } from './templates';
+import { TemplateAdmin } from '../shared/application/template-admin';
+import { DynamoTemplateStore } from '../shared/adapters/aws/template-store';
+import { DynamoIncidentRepository } from '../shared/adapters/aws/incident-repository';
 import { DynamoMappingTables } from '../shared/adapters/aws/mapping-tables';
 import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { oplogCommand } from './oplog';
@@ -90,6 +94,7 @@ commands:
                                    publish a marked test incident ("[TEST] 【测试】" title, label dutybridge.test=true) to
                                    the integration's linked people (or --to), and its group bot with --bot; prints the
                                    incident id to check with incidents show and oplog --incident
+  ${TEMPLATES_USAGE}
 
 secrets of integrations add: each is taken from its flag, else --secrets-file, else its environment variable
   --secrets-file PATH   a JSON object with the keys below, e.g. {"secret": "…", "token": "…", "encodingAesKey": "…"}
@@ -173,6 +178,11 @@ const options = {
   mention: { type: 'string' },
   'mapping-table': { type: 'string' },
   keyword: { type: 'string' },
+  channel: { type: 'string' },
+  file: { type: 'string' },
+  by: { type: 'string' },
+  locale: { type: 'string' },
+  'template-version': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -186,7 +196,7 @@ function print(json: boolean, value: unknown, text: string): void {
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: renameTemplateVersionFlag(argv), options, allowPositionals: true, strict: true });
   } catch (e) {
     throw explainParseError(e, Object.keys(options));
   }
@@ -208,6 +218,7 @@ async function main(argv: string[]): Promise<number> {
   known.add('integrations set');
   for (const action of ['add', 'list', 'remove']) known.add(`bots ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
+  for (const a of TEMPLATE_ACTIONS) known.add(`templates ${a}`);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
@@ -233,6 +244,8 @@ async function main(argv: string[]): Promise<number> {
 
   const linksAutoFlags = `${group} ${action}` === 'links auto' ? parseLinksAutoFlags(values) : undefined;
   const testAlertFlags = group === 'test-alert' ? parseTestAlertFlags(values) : undefined;
+  if (group === 'templates' && positionals[3] !== undefined) throw new CliUsageError(`templates ${action}: unexpected argument ${positionals[3]}`);
+  const templatesFlags = group === 'templates' ? parseTemplatesFlags(action, arg, values) : undefined;
   if (group === 'mappings') checkMappingsArgs(action, arg, positionals[3], values.yes === true, process.stdin.isTTY === true);
   if (group === 'demo-incident' && values.severity !== undefined && !severitySchema.options.includes(values.severity as never)) {
     throw new CliUsageError(`--severity must be one of ${severitySchema.options.join(', ')}`);
@@ -372,6 +385,21 @@ async function main(argv: string[]): Promise<number> {
           },
           print,
         );
+      case 'templates set':
+      case 'templates preview':
+      case 'templates list':
+      case 'templates show':
+      case 'templates history':
+      case 'templates rollback':
+      case 'templates remove': {
+        const templateAdmin = new TemplateAdmin({
+          templates: new DynamoTemplateStore(getDocumentClient(), target.tableName),
+          integrations: repo,
+          incidents: new DynamoIncidentRepository(getDocumentClient(), target.tableName),
+          operationLog: new DynamoOperationLog(getDocumentClient(), target.tableName),
+        });
+        return await templatesCommand(action, templatesFlags!, templateAdmin, json);
+      }
       case 'groups list': {
         if (!values.integration) throw new CliUsageError('groups list needs --integration ID');
         const groups = await new DynamoGroupChatRegistry(getDocumentClient(), target.tableName).list(values.integration);

@@ -1,0 +1,243 @@
+import {
+  CHANNEL_LIMITS,
+  TemplateRenderError,
+  TemplateSyntaxError,
+  channelFields,
+  defaultTemplateSource,
+  fitField,
+  formatDuration,
+  formatTime,
+  parseTemplate,
+  renderTemplate,
+  templateChannels,
+  templateContextFor,
+  templateSampleContexts,
+  templateSampleIncidents,
+  validateTemplate,
+  type TemplateContext,
+} from '../../../shared/domain/templates';
+import { codePointLength, utf8ByteLength } from '../../../shared/domain/text-budget';
+
+const samples = templateSampleContexts();
+const graphemesOf = (s: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
+const sizeIn = (text: string, unit: 'bytes' | 'chars') => (unit === 'bytes' ? utf8ByteLength(text) : codePointLength(text));
+const zh = samples.find((s) => s.locale === 'zh' && s.incident.id === 'sample-zh-long') as TemplateContext;
+const en = samples.find((s) => s.locale === 'en' && s.incident.id === 'sample-en-labels') as TemplateContext;
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('built-in default templates', () => {
+  it.each(templateChannels)('%s renders every sample (zh and en) within every field limit', (channel) => {
+    expect(new Set(samples.map((s) => s.locale))).toEqual(new Set(['zh', 'en']));
+    for (const sample of samples) {
+      const { fields } = renderTemplate(channel, undefined, sample);
+      expect(Object.keys(fields)).toEqual([...channelFields(channel)]);
+      for (const [field, value] of Object.entries(fields)) {
+        const limit = CHANNEL_LIMITS[channel][field]!;
+        expect(sizeIn(value, limit.unit)).toBeLessThanOrEqual(limit.max);
+        if (limit.maxRows) expect(value.split('\n').length).toBeLessThanOrEqual(limit.maxRows);
+        if (limit.singleLine) expect(value).not.toContain('\n');
+      }
+      expect(fields[channelFields(channel)[0]!]!.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('validates with no error: parseTemplate accepts every default source', () => {
+    for (const channel of templateChannels) expect(validateTemplate(channel, defaultTemplateSource(channel), samples).errors).toEqual([]);
+  });
+
+  it('speaks the context locale', () => {
+    expect(renderTemplate('wecom.card', undefined, zh).fields).toMatchObject({ title: expect.stringMatching(/^\[严重\] /), quote: '处理中（张三）' });
+    expect(renderTemplate('wecom.card', undefined, en).fields).toMatchObject({ title: expect.stringMatching(/^\[Warning\] /), quote: 'Triggered, waiting for someone to respond' });
+    expect(renderTemplate('dingtalk.card', undefined, en).fields.status).toBe('Triggered');
+  });
+});
+
+describe('custom area: at most 8 rows', () => {
+  const twelveRows = `--- title ---\n{{ incident.title }}\n--- customArea ---\n{% for label in incident.labels %}{{ label.key }}={{ label.value }}\n{% endfor %}`;
+
+  it('a 12-line custom area is cut to 8 rows and the last kept row ends with the marker', () => {
+    expect(en.incident.labels).toHaveLength(12);
+    const { fields, truncations } = renderTemplate('wecom.card', parseTemplate('wecom.card', twelveRows), en);
+    const rows = fields.customArea!.split('\n');
+    expect(rows).toHaveLength(8);
+    expect(rows.slice(0, 7)).toEqual(en.incident.labels.slice(0, 7).map((l) => `${l.key}=${l.value}`));
+    expect(rows[7]).toBe(`${en.incident.labels[7]!.key}=${en.incident.labels[7]!.value}…`);
+    expect(truncations).toContainEqual({ field: 'customArea', limit: 8, unit: 'rows', originalLength: 12 });
+  });
+
+  it('8 rows or fewer are left alone', () => {
+    const eight = `--- customArea ---\n{% for i in (1..8) %}row {{ i }}\n{% endfor %}`;
+    const { fields, truncations } = renderTemplate('wecom.card', parseTemplate('wecom.card', eight), en);
+    expect(fields.customArea).toBe([1, 2, 3, 4, 5, 6, 7, 8].map((i) => `row ${i}`).join('\n'));
+    expect(truncations.filter((t) => t.field === 'customArea')).toEqual([]);
+  });
+
+  it('validation warns for each sample whose custom area would be cut, naming the field', () => {
+    const { errors, warnings } = validateTemplate('wecom.card', twelveRows, samples);
+    expect(errors).toEqual([]);
+    const twelveLabelSamples = samples.filter((s) => s.incident.labels.length > 8).map((s) => `${s.incident.id} (${s.locale})`);
+    expect(twelveLabelSamples.length).toBeGreaterThan(0);
+    expect(warnings.filter((w) => w.field === 'customArea' && /8/.test(w.message)).map((w) => w.sample)).toEqual(twelveLabelSamples);
+  });
+});
+
+describe('errors point to the file line and column', () => {
+  it('a syntax error inside the second section', () => {
+    const source = ['# my card', '--- title ---', '{{ incident.title }}', '--- description ---', 'ok', '  {% if incident.title %}', 'never closed'].join('\n');
+    const error = thrown(() => parseTemplate('wecom.card', source));
+    expect(error).toBeInstanceOf(TemplateSyntaxError);
+    expect(error).toMatchObject({ line: 6, column: 3 });
+    expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 6, column: 3, message: expect.stringContaining('if') }]);
+  });
+
+  it('an unknown tag', () => {
+    const source = '--- title ---\n\nTitle: {% shout incident.title %}\n';
+    expect(thrown(() => parseTemplate('wecom.card', source))).toMatchObject({ name: 'TemplateSyntaxError', line: 3, column: 8 });
+  });
+
+  it('an unknown filter is refused when parsing', () => {
+    const source = '--- title ---\nx\n--- quote ---\n\n  {{ incident.title | shout }}';
+    expect(thrown(() => parseTemplate('wecom.card', source))).toMatchObject({ line: 5, column: 3, detail: expect.stringContaining('shout') });
+  });
+
+  it('an unknown variable is refused at render with its line and column', () => {
+    const source = '--- title ---\n{{ incident.title }}\n--- description ---\nline one\n  x {{ incident.owner }}';
+    const parsed = parseTemplate('wecom.card', source);
+    const error = thrown(() => renderTemplate('wecom.card', parsed, en));
+    expect(error).toBeInstanceOf(TemplateRenderError);
+    expect(error).toMatchObject({ field: 'description', line: 5, column: 8, detail: expect.stringContaining('incident.owner') });
+    expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 5, column: 8, message: expect.stringContaining('unknown variable: incident.owner') }]);
+  });
+
+  it('an unknown label key is an unknown variable too', () => {
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.labelMap.nope }}');
+    expect(thrown(() => renderTemplate('wecom.bot.text', parsed, en))).toMatchObject({ line: 2 });
+  });
+
+  it.each([
+    ['text before the first section', 'hello\n--- title ---\nx', 1],
+    ['an unknown field', '--- title ---\nx\n--- footer ---\ny', 3],
+    ['a field twice', '--- title ---\nx\n--- title ---\ny', 3],
+    ['no section at all', '# only a comment\n', 1],
+    ['a malformed section line', '--- title\nx', 1],
+  ])('%s is a syntax error', (_name, source, line) => {
+    expect(thrown(() => parseTemplate('wecom.card', source))).toMatchObject({ name: 'TemplateSyntaxError', line });
+  });
+
+  it('a field the file leaves out renders with the default section', () => {
+    const parsed = parseTemplate('wecom.card', '--- title ---\nCustom {{ incident.id }}');
+    const { fields } = renderTemplate('wecom.card', parsed, en);
+    expect(fields.title).toBe('Custom sample-en-labels');
+    expect(fields.quote).toBe(renderTemplate('wecom.card', undefined, en).fields.quote);
+    expect(parsed.customFields).toEqual(['title']);
+  });
+});
+
+describe('sandbox', () => {
+  it.each(["{% include 'etc/passwd' %}", "{% render '/etc/passwd' %}", "{% layout 'base' %}x", "{% block a %}x{% endblock %}"])('%s is refused: no file access', (tag) => {
+    const error = thrown(() => parseTemplate('wecom.bot.text', `--- content ---\n${tag}`));
+    expect(error).toMatchObject({ name: 'TemplateSyntaxError', line: 2, detail: expect.stringContaining('not available') });
+  });
+
+  it('no prototype access', () => {
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.constructor.name }}');
+    expect(thrown(() => renderTemplate('wecom.bot.text', parsed, en))).toBeInstanceOf(TemplateRenderError);
+  });
+
+  it('a runaway loop stops at the render time limit', () => {
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{% for i in (1..3000) %}{% for j in (1..3000) %}{{ j }}{% endfor %}{% endfor %}');
+    const started = Date.now();
+    const error = thrown(() => renderTemplate('wecom.bot.text', parsed, en));
+    expect(error).toMatchObject({ name: 'TemplateRenderError', detail: expect.stringContaining('render limit'), line: 2 });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a huge allocation stops at the memory limit', () => {
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{% for i in (1..100000000) %}x{% endfor %}');
+    expect(thrown(() => renderTemplate('wecom.bot.text', parsed, en))).toMatchObject({ detail: expect.stringContaining('memory') });
+  });
+
+  it('a section longer than the parse limit is refused', () => {
+    expect(thrown(() => parseTemplate('wecom.bot.text', `--- content ---\n${'x'.repeat(30_000)}`))).toBeInstanceOf(TemplateSyntaxError);
+  });
+
+  it('incident text cannot @mention in WeCom markdown', () => {
+    const incident = { ...templateSampleIncidents()[1]!, title: 'ping <@all> now' };
+    const ctx = templateContextFor(incident, { nowMs: incident.triggeredAt, integration: { id: 'i1' } });
+    expect(renderTemplate('wecom.bot.markdown', undefined, ctx).fields.content).not.toContain('<@all>');
+    expect(renderTemplate('wecom.bot.text', undefined, ctx).fields.content).toContain('<@all>');
+  });
+});
+
+describe('truncation on boundaries', () => {
+  it('Chinese and emoji are cut between graphemes, within bytes and characters, with a visible marker', () => {
+    const text = '🔥👨‍👩‍👧‍👦 支付回调失败 🇨🇳👍🏽é'.repeat(20);
+    for (const [unit, max] of [['bytes', 50], ['bytes', 1024], ['chars', 36], ['chars', 7]] as const) {
+      const truncations: { field: string }[] = [];
+      const out = fitField('f', text, { max, unit, rule: 'test' }, truncations as never);
+      expect(sizeIn(out, unit)).toBeLessThanOrEqual(max);
+      expect(out.endsWith('…')).toBe(true);
+      const kept = out.slice(0, -1);
+      expect(text.startsWith(kept)).toBe(true);
+      expect(graphemesOf(text).slice(0, graphemesOf(kept).length).join('')).toBe(kept);
+      expect(truncations).toHaveLength(1);
+    }
+  });
+
+  it('the emoji sample title is cut to 36 characters on a grapheme boundary', () => {
+    const emoji = samples.find((s) => s.incident.id === 'sample-emoji' && s.locale === 'zh')!;
+    const { fields } = renderTemplate('wecom.card', undefined, emoji);
+    expect(codePointLength(fields.title!)).toBeLessThanOrEqual(36);
+    const kept = fields.title!.slice(0, -1);
+    expect(`[提示] ${emoji.incident.title}`.startsWith(kept)).toBe(true);
+    expect(graphemesOf(`[提示] ${emoji.incident.title}`).slice(0, graphemesOf(kept).length).join('')).toBe(kept);
+  });
+});
+
+describe('context and filters', () => {
+  it('templateContextFor fills every key, null when absent', () => {
+    const [zhIncident, , , closed] = templateSampleIncidents();
+    const ctx = templateContextFor(closed!, { nowMs: 1, integration: { id: 'int-1', name: 'Prod' } });
+    expect(ctx).toMatchObject({ actor: { email: 'bob@example.com', name: 'Bob', action: 'resolve' }, links: { detail: null }, integration: { id: 'int-1', name: 'Prod' }, locale: 'en' });
+    expect(ctx.incident).toMatchObject({ detailUrl: null, snoozedUntil: null, acknowledgedBy: null, labels: [], responders: [{ email: 'alice@example.com', name: null }, { email: 'bob@example.com', name: null }] });
+    const withFallback = templateContextFor({ ...zhIncident!, detailUrl: undefined }, { nowMs: 1, integration: { id: 'i' }, fallbackUrl: 'https://x.example/i' });
+    expect(withFallback.links.detail).toBe('https://x.example/i');
+  });
+
+  it('a snooze that ran out reads Triggered', () => {
+    const snoozed = templateSampleIncidents()[2]!;
+    expect(templateContextFor(snoozed, { nowMs: snoozed.snoozedUntil! + 1, integration: { id: 'i' } }).incident.status).toBe('Triggered');
+  });
+
+  it('time, duration, severity and status filters', () => {
+    const t = Date.UTC(2026, 2, 1, 0, 5);
+    expect(formatTime(t)).toBe('2026-03-01 08:05');
+    expect(formatTime(t, 'Europe/Berlin')).toBe('2026-03-01 01:05');
+    expect(formatDuration(3_900_000)).toBe('1h 5m');
+    expect(formatDuration(3_900_000, 'zh')).toBe('1小时5分');
+    expect(formatDuration(90_000_000)).toBe('1d 1h');
+    const source = [
+      '--- content ---',
+      "{{ incident.triggeredAt | time }}|{{ incident.triggeredAt | time: 'UTC' }}|{{ now | minus: incident.triggeredAt | duration }}",
+      "{{ incident.severity | severity }}|{{ incident.severity | severity: 'icon' }}|{{ incident.severity | severity_zh }}|{{ incident.severity | severity_icon }}|{{ incident.status | status }}",
+    ].join('\n');
+    const parsed = parseTemplate('wecom.bot.text', source);
+    expect(renderTemplate('wecom.bot.text', parsed, zh).fields.content).toBe('2026-03-01 08:05|2026-03-01 00:05|1小时\n严重|🔴|严重|🔴|处理中');
+    expect(renderTemplate('wecom.bot.text', parsed, en).fields.content).toBe('2026-03-01 08:05|2026-03-01 00:05|1h\nWarning|🟠|警告|🟠|Triggered');
+  });
+
+  it('a bad time zone or severity style is a render error with its line', () => {
+    const parsed = parseTemplate('wecom.bot.text', "--- content ---\nok\n{{ now | time: 'Mars/Olympus' }}");
+    expect(thrown(() => renderTemplate('wecom.bot.text', parsed, en))).toMatchObject({ line: 3, detail: expect.stringContaining('Mars/Olympus') });
+    const style = parseTemplate('wecom.bot.text', "--- content ---\n{{ incident.severity | severity: 'loud' }}");
+    expect(thrown(() => renderTemplate('wecom.bot.text', style, en))).toMatchObject({ line: 2 });
+  });
+});

@@ -31,6 +31,8 @@ export interface FieldLimit {
   /** A multi-row field: at most `maxRows` non-empty lines, each at most `rowMax` `unit`. */
   readonly maxRows?: number;
   readonly rowMax?: number;
+  /** The platform refuses the message when this field is empty (or the card has no headline). */
+  readonly required?: boolean;
   /** The platform rule, for people reading a truncation warning. */
   readonly rule: string;
 }
@@ -57,7 +59,7 @@ export const DINGTALK_ROBOT_TEXT_BYTES = 7000;
 export const CHANNEL_LIMITS: Readonly<Record<TemplateChannel, Readonly<Record<string, FieldLimit>>>> = {
   'wecom.card': {
     // template_card main_title.title "建议不超过36个字" (DOC-90236, wecom.md §4.2).
-    title: { max: WECOM_CARD_LIMITS.titleChars, unit: 'chars', singleLine: true, rule: 'WeCom template_card main_title.title ≤ 36 characters (DOC-90236)' },
+    title: { max: WECOM_CARD_LIMITS.titleChars, unit: 'chars', singleLine: true, required: true, rule: 'WeCom template_card main_title.title ≤ 36 characters (DOC-90236)' },
     // sub_title_text "建议不超过160个字" (DOC-90236, wecom.md §4.2).
     description: { max: WECOM_CARD_LIMITS.subTitleChars, unit: 'chars', rule: 'WeCom template_card sub_title_text ≤ 160 characters (DOC-90236)' },
     // Seed rule: ≤ 8 lines; each row is shown like a horizontal_content_list value, "建议不超过30个字" (DOC-90236).
@@ -76,25 +78,27 @@ export const CHANNEL_LIMITS: Readonly<Record<TemplateChannel, Readonly<Record<st
     content: {
       max: BOT_LIMITS.weComMarkdownBytes - WECOM_BOT_MENTION_RESERVE_BYTES,
       unit: 'bytes',
+      required: true,
       rule: 'WeCom robot markdown.content ≤ 4096 UTF-8 bytes (DOC-99110), 512 kept for mentions',
     },
   },
   'wecom.bot.text': {
     // text.content "≤2048 bytes UTF-8" (DOC-99110, wecom.md §5); mentions travel in mentioned_mobile_list.
-    content: { max: BOT_LIMITS.weComTextBytes, unit: 'bytes', rule: 'WeCom robot text.content ≤ 2048 UTF-8 bytes (DOC-99110)' },
+    content: { max: BOT_LIMITS.weComTextBytes, unit: 'bytes', required: true, rule: 'WeCom robot text.content ≤ 2048 UTF-8 bytes (DOC-99110)' },
   },
   'dingtalk.card': {
     // cardParamMap values are strings of at most 1 KB (dingtalk.md §4.4, instructions-for-filling-in-api-card-data).
-    title: { max: CARD_VALUE_MAX_BYTES, unit: 'bytes', singleLine: true, rule: 'DingTalk cardParamMap value ≤ 1024 bytes (card data rule)' },
+    title: { max: CARD_VALUE_MAX_BYTES, unit: 'bytes', singleLine: true, required: true, rule: 'DingTalk cardParamMap value ≤ 1024 bytes (card data rule)' },
     status: { max: CARD_VALUE_MAX_BYTES, unit: 'bytes', singleLine: true, rule: 'DingTalk cardParamMap value ≤ 1024 bytes (card data rule)' },
     description: { max: CARD_VALUE_MAX_BYTES, unit: 'bytes', rule: 'DingTalk cardParamMap value ≤ 1024 bytes (card data rule)' },
   },
   'dingtalk.robot.markdown': {
     // markdown.title: what the chat list shows; the fixed renderers keep it within 256 bytes.
-    title: { max: 256, unit: 'bytes', singleLine: true, rule: 'DingTalk robot markdown.title, kept ≤ 256 bytes (chat list preview)' },
+    title: { max: 256, unit: 'bytes', singleLine: true, required: true, rule: 'DingTalk robot markdown.title, kept ≤ 256 bytes (chat list preview)' },
     text: {
       max: DINGTALK_ROBOT_TEXT_BYTES,
       unit: 'bytes',
+      required: true,
       rule: 'DingTalk robot body ≤ 20000 bytes (errcode 460101) and msgParam ≤ 15000 bytes, JSON escaping included',
     },
   },

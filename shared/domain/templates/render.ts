@@ -156,7 +156,8 @@ export function fitField(field: string, text: string, limit: FieldLimit, truncat
 /**
  * Renders every field of `channel` with `parsed` (or the built-in default when undefined), each
  * cut to its limit. Throws TemplateRenderError (file line/column) for an unknown variable or
- * filter, a filter error, or a template over the render time or memory limit.
+ * filter, a filter error, a template over the render time or memory limit, or a required field
+ * (title, content) that renders empty.
  */
 export function renderTemplate(channel: TemplateChannel, parsed: ParsedTemplate | undefined, context: TemplateContext): RenderedTemplate {
   checkChannel(channel);
@@ -181,7 +182,13 @@ export function renderTemplate(channel: TemplateChannel, parsed: ParsedTemplate 
         );
       }
     }
-    fields[field] = fitField(field, tidy(output), CHANNEL_LIMITS[channel][field] as FieldLimit, truncations);
+    const limit = CHANNEL_LIMITS[channel][field] as FieldLimit;
+    const value = fitField(field, tidy(output), limit, truncations);
+    if (limit.required && value.trim() === '') {
+      // An empty title or content is refused by the platform: an error, so the sender falls back to the default.
+      throw new TemplateRenderError(`renders empty; the platform refuses a message without ${field}`, field, section?.startLine, section ? 1 : undefined);
+    }
+    fields[field] = value;
   }
   return { fields, truncations };
 }
@@ -230,6 +237,8 @@ export function validateTemplate(channel: TemplateChannel, source: string, sampl
         seen.add(key);
         errors.push(problem);
       }
+      // Over the time or memory limit once is enough: rendering every sample would only be slow.
+      if (/limit exceeded/.test(error.detail)) break;
     }
   }
   return { errors, warnings };

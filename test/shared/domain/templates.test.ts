@@ -241,3 +241,26 @@ describe('context and filters', () => {
     expect(thrown(() => renderTemplate('wecom.bot.text', style, en))).toMatchObject({ line: 2 });
   });
 });
+
+describe('required fields', () => {
+  it('a required field that renders empty is a render error at its section, so the sender falls back to the default', () => {
+    const source = '--- content ---\n{% if incident.labels.size > 0 %}{{ incident.title }}{% endif %}';
+    const parsed = parseTemplate('wecom.bot.text', source);
+    expect(renderTemplate('wecom.bot.text', parsed, en).fields.content).toBe(en.incident.title);
+    const noLabels = samples.find((s) => s.incident.labels.length === 0)!;
+    expect(thrown(() => renderTemplate('wecom.bot.text', parsed, noLabels))).toMatchObject({ name: 'TemplateRenderError', field: 'content', line: 2 });
+    expect(validateTemplate('wecom.bot.text', source, samples).errors).toEqual([{ line: 2, column: 1, message: expect.stringContaining('renders empty') }]);
+  });
+
+  it('an optional field may be empty', () => {
+    const parsed = parseTemplate('wecom.card', '--- quote ---\n');
+    expect(renderTemplate('wecom.card', parsed, en).fields.quote).toBe('');
+  });
+
+  it('validation stops after a template runs over the render limit once', () => {
+    const started = Date.now();
+    const { errors } = validateTemplate('wecom.bot.text', '--- content ---\n{% for i in (1..3000) %}{% for j in (1..3000) %}{{ j }}{% endfor %}{% endfor %}', samples);
+    expect(errors).toEqual([{ line: 2, column: expect.any(Number), message: expect.stringContaining('render limit') }]);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});

@@ -7,3 +7,4 @@ export { templateContextFor, type TemplateContext, type TemplateContextOptions, 
 export { templateSampleIncidents, templateSampleContexts } from './samples';
 export { defaultTemplateSource } from './defaults';
 export { parseTemplate, renderTemplate, validateTemplate, fitField, type ParsedTemplate, type RenderedTemplate, type Truncation, type TemplateValidation } from './render';
+export { renderTemplateOrDefault, fieldRows, TEMPLATE_ERROR_NOTE, type RenderedWithFallback } from './fallback';

@@ -14,6 +14,9 @@ import {
   templateSampleContexts,
   templateSampleIncidents,
   validateTemplate,
+  renderTemplateOrDefault,
+  fieldRows,
+  TEMPLATE_ERROR_NOTE,
   type TemplateContext,
 } from '../../../shared/domain/templates';
 import { codePointLength, utf8ByteLength } from '../../../shared/domain/text-budget';
@@ -262,5 +265,44 @@ describe('required fields', () => {
     const { errors } = validateTemplate('wecom.bot.text', '--- content ---\n{% for i in (1..3000) %}{% for j in (1..3000) %}{{ j }}{% endfor %}{% endfor %}', samples);
     expect(errors).toEqual([{ line: 2, column: expect.any(Number), message: expect.stringContaining('render limit') }]);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('send-time fallback', () => {
+  const broken = parseTemplate('wecom.card', '--- title ---\n{{ incident.nope }}');
+
+  it.each(templateChannels)('%s: a render error gives the default with a template-error note, within limits', (channel) => {
+    const field = { 'wecom.card': 'title', 'wecom.bot.markdown': 'content', 'wecom.bot.text': 'content', 'dingtalk.card': 'title', 'dingtalk.robot.markdown': 'title' }[channel];
+    const parsed = parseTemplate(channel, `--- ${field} ---\n{{ incident.nope }}`);
+    for (const sample of samples) {
+      const result = renderTemplateOrDefault(channel, parsed, sample);
+      expect(result.error).toBeInstanceOf(TemplateRenderError);
+      const all = Object.values(result.fields).join('\n');
+      expect(all).toContain(sample.locale === 'zh' ? TEMPLATE_ERROR_NOTE.zh : TEMPLATE_ERROR_NOTE.en);
+      for (const [name, value] of Object.entries(result.fields)) {
+        const limit = CHANNEL_LIMITS[channel][name]!;
+        expect(sizeIn(value, limit.unit)).toBeLessThanOrEqual(limit.max);
+      }
+      const fallback = renderTemplate(channel, undefined, sample).fields[field]!;
+      expect(result.fields[field]!.startsWith(fallback.split('\n')[0]!.slice(0, 10))).toBe(true);
+    }
+  });
+
+  it('the note stays visible when the default already fills the field', () => {
+    const huge = templateContextFor({ ...templateSampleIncidents()[0]!, description: '很长的描述🔥'.repeat(2000) }, { nowMs: 1, locale: 'zh', integration: { id: 'i' } });
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ nope }}');
+    const { fields, truncations } = renderTemplateOrDefault('wecom.bot.text', parsed, huge);
+    expect(fields.content!.endsWith(TEMPLATE_ERROR_NOTE.zh)).toBe(true);
+    expect(utf8ByteLength(fields.content!)).toBeLessThanOrEqual(CHANNEL_LIMITS['wecom.bot.text'].content!.max);
+    expect(truncations.map((t) => t.field)).toContain('content');
+  });
+
+  it('a template that works renders as is, without error', () => {
+    const ok = renderTemplateOrDefault('wecom.card', parseTemplate('wecom.card', '--- title ---\nT {{ incident.id }}'), en);
+    expect(ok.error).toBeUndefined();
+    expect(ok.fields.title).toBe('T sample-en-labels');
+    expect(renderTemplateOrDefault('wecom.card', broken, en).error).toMatchObject({ line: 2 });
+    expect(fieldRows(ok.fields.customArea!).length).toBeGreaterThan(0);
+    expect(fieldRows('')).toEqual([]);
   });
 });

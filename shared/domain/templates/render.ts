@@ -10,6 +10,7 @@ import { defaultTemplateSource } from './defaults';
 import { templateEngine, type LiquidTemplate } from './engine';
 import { TemplateChannelError, TemplateRenderError, TemplateSyntaxError, type TemplateProblem } from './errors';
 import { splitTemplateSections } from './format';
+import { unknownVariables } from './variables';
 
 interface ParsedSection {
   readonly field: string;
@@ -62,12 +63,16 @@ function checkChannel(channel: string): asserts channel is TemplateChannel {
 
 function parseSections(channel: TemplateChannel, source: string): ParsedSection[] {
   return splitTemplateSections(channel, source).map((section) => {
+    let templates: LiquidTemplate;
     try {
-      return { field: section.field, startLine: section.startLine, templates: templateEngine.parse(section.source) };
+      templates = templateEngine.parse(section.source);
     } catch (error) {
       const [line, column] = liquidPosition(error) ?? [1, 1];
       throw new TemplateSyntaxError(section.startLine + line - 1, column, liquidMessage(error));
     }
+    const [unknown] = unknownVariables(templates);
+    if (unknown) throw new TemplateSyntaxError(section.startLine + unknown.line - 1, unknown.column, `unknown variable: ${unknown.name}`);
+    return { field: section.field, startLine: section.startLine, templates };
   });
 }
 

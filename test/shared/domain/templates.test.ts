@@ -20,6 +20,7 @@ import {
   type TemplateContext,
 } from '../../../shared/domain/templates';
 import { codePointLength, utf8ByteLength } from '../../../shared/domain/text-budget';
+import { TEMPLATE_CONTEXT_SHAPE } from '../../../shared/domain/templates/variables';
 
 const samples = templateSampleContexts();
 const graphemesOf = (s: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
@@ -111,13 +112,51 @@ describe('errors point to the file line and column', () => {
     expect(thrown(() => parseTemplate('wecom.card', source))).toMatchObject({ line: 5, column: 3, detail: expect.stringContaining('shout') });
   });
 
-  it('an unknown variable is refused at render with its line and column', () => {
-    const source = '--- title ---\n{{ incident.title }}\n--- description ---\nline one\n  x {{ incident.owner }}';
+  it('an unknown variable is refused when parsing, with its line and column, even in a branch no sample takes', () => {
+    const source = "--- title ---\n{{ incident.title }}\n--- description ---\nline one\n  x {% if incident.status == 'Nope' %}{{ incident.owner }}{% endif %}";
+    const error = thrown(() => parseTemplate('wecom.card', source));
+    expect(error).toBeInstanceOf(TemplateSyntaxError);
+    expect(error).toMatchObject({ line: 5, column: 42, detail: 'unknown variable: incident.owner' });
+    expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 5, column: 42, message: 'unknown variable: incident.owner' }]);
+  });
+
+  it.each([
+    ['{{ actor.nme }}', 'actor.nme'],
+    ['{{ incident.labels.first.kee }}', 'incident.labels.first.kee'],
+    ['{{ incident.title.size.x }}', 'incident.title.size'],
+    ['{{ owner }}', 'owner'],
+  ])('%s is an unknown variable', (expr, name) => {
+    expect(thrown(() => parseTemplate('wecom.bot.text', `--- content ---\n${expr}`))).toMatchObject({ line: 2, detail: `unknown variable: ${name}` });
+  });
+
+  it('known paths, loop variables and assignments pass the static check', () => {
+    const source = [
+      '--- content ---',
+      '{% assign who = actor.name %}{{ who }}{{ incident.labels.size }}{{ incident.labels[0].key }}{{ incident.labels.first.value }}{{ incident.title.size }}',
+      '{% for r in incident.responders %}{{ r.email }}{{ forloop.index }}{% endfor %}{{ incident.labelMap.service }}{{ integration.name }}{{ links.detail }}',
+    ].join('\n');
+    expect(() => parseTemplate('wecom.bot.text', source)).not.toThrow();
+  });
+
+  it('an unknown label key (only data can tell) is refused at render with its line and column', () => {
+    const source = '--- title ---\n{{ incident.title }}\n--- description ---\nline one\n  x {{ incident.labelMap.nope }}';
     const parsed = parseTemplate('wecom.card', source);
     const error = thrown(() => renderTemplate('wecom.card', parsed, en));
     expect(error).toBeInstanceOf(TemplateRenderError);
-    expect(error).toMatchObject({ field: 'description', line: 5, column: 8, detail: expect.stringContaining('incident.owner') });
-    expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 5, column: 8, message: expect.stringContaining('unknown variable: incident.owner') }]);
+    expect(error).toMatchObject({ field: 'description', line: 5, column: 8, detail: expect.stringContaining('incident.labelMap.nope') });
+    expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 5, column: 8, message: expect.stringContaining('unknown variable: incident.labelMap.nope') }]);
+  });
+
+  it('the static shape matches the context templateContextFor builds', () => {
+    const keysOf = (value: unknown, shape: unknown, path: string): string[] => {
+      if (shape === 'any' || value === null || typeof value !== 'object') return [];
+      if (Array.isArray(value)) return value.flatMap((item) => keysOf(item, (shape as unknown[])[0], `${path}[]`));
+      const own = Object.keys(value as object).sort();
+      const expected = Object.keys(shape as object).sort();
+      expect({ path, keys: own }).toEqual({ path, keys: expected });
+      return own.flatMap((k) => keysOf((value as Record<string, unknown>)[k], (shape as Record<string, unknown>)[k], `${path}.${k}`));
+    };
+    for (const sample of samples) keysOf(sample, TEMPLATE_CONTEXT_SHAPE, '');
   });
 
   it('an unknown label key is an unknown variable too', () => {
@@ -151,7 +190,8 @@ describe('sandbox', () => {
   });
 
   it('no prototype access', () => {
-    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.constructor.name }}');
+    expect(thrown(() => parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.constructor.name }}'))).toBeInstanceOf(TemplateSyntaxError);
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.labelMap.constructor.name }}');
     expect(thrown(() => renderTemplate('wecom.bot.text', parsed, en))).toBeInstanceOf(TemplateRenderError);
   });
 
@@ -269,11 +309,11 @@ describe('required fields', () => {
 });
 
 describe('send-time fallback', () => {
-  const broken = parseTemplate('wecom.card', '--- title ---\n{{ incident.nope }}');
+  const broken = parseTemplate('wecom.card', '--- title ---\n{{ incident.labelMap.nope }}');
 
   it.each(templateChannels)('%s: a render error gives the default with a template-error note, within limits', (channel) => {
     const field = { 'wecom.card': 'title', 'wecom.bot.markdown': 'content', 'wecom.bot.text': 'content', 'dingtalk.card': 'title', 'dingtalk.robot.markdown': 'title' }[channel];
-    const parsed = parseTemplate(channel, `--- ${field} ---\n{{ incident.nope }}`);
+    const parsed = parseTemplate(channel, `--- ${field} ---\n{{ incident.labelMap.nope }}`);
     for (const sample of samples) {
       const result = renderTemplateOrDefault(channel, parsed, sample);
       expect(result.error).toBeInstanceOf(TemplateRenderError);
@@ -290,7 +330,7 @@ describe('send-time fallback', () => {
 
   it('the note stays visible when the default already fills the field', () => {
     const huge = templateContextFor({ ...templateSampleIncidents()[0]!, description: '很长的描述🔥'.repeat(2000) }, { nowMs: 1, locale: 'zh', integration: { id: 'i' } });
-    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ nope }}');
+    const parsed = parseTemplate('wecom.bot.text', '--- content ---\n{{ incident.labelMap.nope }}');
     const { fields, truncations } = renderTemplateOrDefault('wecom.bot.text', parsed, huge);
     expect(fields.content!.endsWith(TEMPLATE_ERROR_NOTE.zh)).toBe(true);
     expect(utf8ByteLength(fields.content!)).toBeLessThanOrEqual(CHANNEL_LIMITS['wecom.bot.text'].content!.max);

@@ -13,7 +13,9 @@ const WECOM_CARD = `# Built-in WeCom card template (dutybridge)
 --- title ---
 [{{ incident.severity | severity }}] {{ incident.title }}
 --- description ---
-{% if incident.title.size > 30 %}{{ incident.title }}
+{% capture headline %}[{{ incident.severity | severity }}] {{ incident.title }}{% endcapture -%}
+{% comment %}The title field holds 36 characters: when it was cut, the full title opens the description.{% endcomment -%}
+{% if headline.size > 36 %}{{ incident.title }}
 {% endif %}{{ incident.description }}
 --- customArea ---
 {% if locale == 'zh' -%}

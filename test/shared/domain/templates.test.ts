@@ -346,3 +346,13 @@ describe('send-time fallback', () => {
     expect(fieldRows('')).toEqual([]);
   });
 });
+
+describe('wecom.card default description', () => {
+  it('opens with the full title only when the title field had to cut it', () => {
+    const short = samples.find((s) => s.incident.id === 'sample-en-closed' && s.locale === 'en')!;
+    const long = renderTemplate('wecom.card', undefined, en);
+    expect(long.fields.description!.startsWith(en.incident.title)).toBe(true);
+    const withDescription = { ...short, incident: { ...short.incident, description: 'Disk is filling up.' } };
+    expect(renderTemplate('wecom.card', undefined, withDescription).fields.description).toBe('Disk is filling up.');
+  });
+});

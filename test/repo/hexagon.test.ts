@@ -44,7 +44,9 @@ const rules: Rule[] = [
   },
   {
     layer: 'domain',
-    allowed: (to) => to.startsWith('domain') || to === 'node:crypto' || to.startsWith('zod'),
+    // liquidjs: the sandboxed template engine (no file system, no network, no code from templates);
+    // rendering with byte budgets is domain logic (shared/domain/templates).
+    allowed: (to) => to.startsWith('domain') || to === 'node:crypto' || to.startsWith('zod') || to === 'liquidjs',
     why: 'the domain is pure: no AWS SDK, no platform client, no use case',
   },
   {

@@ -28,6 +28,8 @@ import { DingTalkEventUseCase } from './application/dingtalk-events';
 import { IncidentClicks } from './application/incident-clicks';
 import { NotifyUseCase, RefreshCardsUseCase } from './application/notify';
 import { OperationRecorder } from './application/operation-records';
+import { NotificationTemplates, TEMPLATE_RENDER_ERRORS_METRIC } from './application/notification-templates';
+import { DynamoTemplateStore } from './adapters/aws/template-store';
 import { ProcessInboundUseCase } from './application/process-inbound';
 import { systemClock } from './application/ports';
 import { TokenProvider } from './application/token-provider';
@@ -39,7 +41,8 @@ import { LinkPrompts } from './application/link-prompt';
 import { PendingActions } from './application/pending-actions';
 import { DynamoTokenClaims } from './adapters/aws/token-claims';
 import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
-import { logger } from './runtime/observability';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from './runtime/observability';
 import { createGroupBotAlerts } from './bot-composition';
 import { countingDrops } from './runtime/drop-metric';
 
@@ -136,6 +139,19 @@ export const dingTalkCards = /* @__PURE__ */ once(
     }),
 );
 
+/** Integration templates (issue 13), each cached 30 s per instance; a send-time failure counts TemplateRenderErrors. */
+const notificationTemplates = /* @__PURE__ */ once(
+  () =>
+    new NotificationTemplates({
+      store: new DynamoTemplateStore(getDocumentClient(), table()),
+      clock: systemClock,
+      operationLog: operationLog(),
+      countError: () => metrics.addMetric(TEMPLATE_RENDER_ERRORS_METRIC, MetricUnit.Count, 1),
+      // TEMPLATE_CACHE_MS=0 in tests reads every send's template afresh.
+      ...(process.env.TEMPLATE_CACHE_MS !== undefined ? { cacheMs: Number(process.env.TEMPLATE_CACHE_MS) } : {}),
+    }),
+);
+
 const weComCards = /* @__PURE__ */ once(
   () =>
     new WeComCardsUseCase({
@@ -150,6 +166,7 @@ const weComCards = /* @__PURE__ */ once(
       linkPrompts: linkPrompts(),
       // Only clicks (process-inbound) count link prompts; the other paths never call it.
       promptCounters: new DynamoRateLimitCounters(getDocumentClient(), table()),
+      templates: notificationTemplates(),
     }),
 );
 

@@ -4,7 +4,7 @@
  * rule (one update per response code: the send's code and one per click, 72 h), and turn clicks
  * into incident transitions and exactly one incident.action each.
  */
-import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId } from '../domain/wecom-card';
+import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId, type WeComCardText } from '../domain/wecom-card';
 import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident, type IncidentAction } from '../domain/incident';
 import { IncidentClicks } from './incident-clicks';
 import { LINK_FIRST_BUTTON_TEXT, type LinkPrompts } from './link-prompt';
@@ -12,6 +12,7 @@ import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
 import { dropDetails } from './drops';
+import type { NotificationTemplates } from './notification-templates';
 import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type RateLimitCounters, type WeComCardStore, type WeComMessengers } from './ports';
 import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
 
@@ -64,6 +65,8 @@ export interface WeComCardsDeps {
    * against the app's daily allowance (P-90454), so a person clicking away must not spend them.
    */
   readonly promptCounters?: RateLimitCounters;
+  /** The integration's `wecom.card` template (issue 13); absent: the fixed card text. */
+  readonly templates?: Pick<NotificationTemplates, 'fields'>;
 }
 
 /** Link-prompt texts per unlinked person per 10 minutes; their card says "link first" regardless. */
@@ -122,13 +125,14 @@ export class WeComCardsUseCase {
     const log = this.deps.operationLog;
     const emailOf = log ? await this.recipientEmails(integration, incident) : () => undefined;
     const ctx: OperationContext = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card', requestKind: 'message/send' };
+    const cardText = await this.cardText(integration, incident);
     for (const batch of pending) {
       const nowMs = this.deps.clock.nowMs();
       try {
         const sent = await withWeComRetries(() =>
           messenger.sendTemplateCard({
             toUsers: [...batch.userIds],
-            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text: cardText }),
           }),
         );
         if (sent.responseCode) {
@@ -158,6 +162,12 @@ export class WeComCardsUseCase {
     }
     if (invalid.size > card.invalidUsers.length) await this.deps.cards.setInvalidUsers(integration.id, incident.incidentId, [...invalid]);
     return this.deps.cards.getCard(integration.id, incident.incidentId);
+  }
+
+  /** The template's text for this incident's card, or undefined for the fixed text. */
+  private async cardText(integration: WeComIntegration, incident: Incident): Promise<WeComCardText | undefined> {
+    const fields = await this.deps.templates?.fields('wecom.card', integration.id, incident, { platform: 'wecom', logChannel: 'card' });
+    return fields ? { title: fields.title ?? '', description: fields.description ?? '', customArea: fields.customArea ?? '', quote: fields.quote ?? '' } : undefined;
   }
 
   /** userid → the linked member's email, for the operation log (the links of the incident's recipients). */
@@ -217,11 +227,12 @@ export class WeComCardsUseCase {
         if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // spent meanwhile
         try {
           const closed = effectiveStatus(incident, nowMs) === 'Closed';
+          const text = await this.cardText(integration, incident);
           await withWeComRetries(() =>
             messenger.updateTemplateCard({
               userIds: [...batch.userIds],
               responseCode: code.code,
-              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs }),
+              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text }),
               ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
             }),
           );

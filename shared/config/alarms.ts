@@ -38,6 +38,11 @@ export const metricAlarms: readonly MetricAlarmDefinition[] = [
   { id: 'DingTalkWebhookQuota100', metricName: 'DingTalkWebhookQuota100PercentCrossed', description: 'An org used its whole monthly DingTalk Webhook & Stream quota: group bot posts have stopped' },
   { id: 'DingTalkQuotaExhausted', metricName: 'DingTalkQuotaExhausted', description: 'DingTalk refused a call: monthly org quota exhausted (90020 / ApiCountLimitForOrg)' },
   {
+    id: 'TemplateRenderErrors',
+    metricName: 'TemplateRenderErrors',
+    description: 'A custom notification template failed at send time: the default template was sent with a note; see template_error in the operation log',
+  },
+  {
     id: 'WaitingMessageAge',
     metricName: WAITING_MESSAGE_AGE_METRIC,
     description: 'A DingTalk call has waited its turn (QPS pacing) for 15 minutes or more since it was first queued: the backlog outruns the QPS',

@@ -32,7 +32,10 @@ export const operationReasonCodes = [
   'invalid_user',
   'robot_removed',
   'message_too_long',
+  // Templates (issue 13): a custom template failed at send time (line, column, message; the default
+  // was sent with a note), or a field was cut to the platform's limit (not an error).
   'template_error',
+  'template_truncated',
   'event_version_stale',
   'group_unavailable',
   'mention_unresolved',

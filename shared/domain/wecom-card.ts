@@ -91,6 +91,20 @@ export interface WeComCardOptions {
   readonly locale?: 'en';
   /** Opened when the card is tapped and the incident has no (usable) detailUrl. */
   readonly fallbackUrl?: string;
+  /**
+   * The text of the integration's `wecom.card` template (issue 13), already rendered and cut to
+   * shared/domain/channel-limits.ts. Only text: buttons, keys, task_id and the menu stay in code.
+   */
+  readonly text?: WeComCardText;
+}
+
+/** Rendered `wecom.card` template fields. */
+export interface WeComCardText {
+  readonly title: string;
+  readonly description: string;
+  /** At most 8 rows (product rule); "key: value" rows become keyname/value pairs. */
+  readonly customArea: string;
+  readonly quote: string;
 }
 
 export interface WeComSelectedItem {
@@ -259,6 +273,7 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
   }
   const status = effectiveStatus(incident, options.nowMs);
   const closed = status === 'Closed';
+  if (options.text) return withTemplateText(renderWeComIncidentCard(incident, { ...options, text: undefined }), options.text);
 
   const rows: { keyname: string; value: string }[] = [
     { keyname: 'Severity', value: incident.severity },
@@ -303,4 +318,30 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
   card.button_list = buttonsFor(status).map((b) => ({ text: b.text, style: b.style, key: b.key }));
   if (closed) card.replace_text = renderWeComClosedReplacement(incident);
   return card;
+}
+
+/** "级别：Critical" / "Severity: Critical" → keyname and value; a row without a separator is all value. */
+function customRow(row: string): { keyname: string; value: string } {
+  const match = /^([^:：]{1,20})[:：]\s*(.*)$/u.exec(row);
+  return match ? { keyname: line(match[1]!, WECOM_CARD_LIMITS.horizontalValueChars), value: line(match[2]!, WECOM_CARD_LIMITS.horizontalValueChars) } : { keyname: '·', value: line(row, WECOM_CARD_LIMITS.horizontalValueChars) };
+}
+
+/**
+ * The fixed card with its texts taken from a rendered template. The custom area's rows fill
+ * horizontal_content_list (WeCom allows 6 rows, DOC-90236); rows 7 and 8 of the 8-row custom area
+ * (product rule) continue at the end of sub_title_text (≤ 160 characters, DOC-90236). The quote
+ * goes to quote_area.quote_text.
+ */
+function withTemplateText(card: WeComTemplateCard, t: WeComCardText): WeComTemplateCard {
+  const rows = t.customArea.split('\n').filter((r) => r.trim() !== '');
+  const inList = rows.slice(0, WECOM_CARD_LIMITS.horizontalRows);
+  const overflow = rows.slice(WECOM_CARD_LIMITS.horizontalRows);
+  const main = card.main_title as Record<string, unknown>;
+  const out: WeComTemplateCard = { ...card, main_title: { ...main, title: line(t.title, WECOM_CARD_LIMITS.titleChars) } };
+  const body = [t.description.trim(), ...overflow].filter((p) => p !== '').join('\n');
+  if (body !== '') out.sub_title_text = text(body, WECOM_CARD_LIMITS.subTitleChars);
+  else delete out.sub_title_text;
+  out.horizontal_content_list = inList.map(customRow);
+  if (t.quote.trim() !== '') out.quote_area = { type: 0, quote_text: text(t.quote.trim(), WECOM_CARD_LIMITS.subTitleChars) };
+  return out;
 }

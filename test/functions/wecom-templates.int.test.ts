@@ -1,0 +1,108 @@
+/**
+ * Issue 13 at send time, on the local stack and the simulator: a custom WeCom card template stored
+ * for the integration → the card shows its title and its 12-row custom area cut to 8 with "…";
+ * a template that breaks only at render (a label key the incident lacks, read only in the
+ * branch taken for Critical incidents) → the person still gets the card, with the default text and the "template error"
+ * note, and the operation log holds template_error with line and column.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
+import { createSimulator, type Simulator } from '../../sim/server';
+import { DynamoOperationLog } from '../../shared/adapters/aws/operation-log';
+import { DynamoTemplateStore } from '../../shared/adapters/aws/template-store';
+import { getDocumentClient } from '../../shared/adapters/aws/clients';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { addWeComIntegration, linkPeople, putSimWeComCorp } from '../support/wecom-corp';
+
+jest.setTimeout(60_000);
+process.env.TEMPLATE_CACHE_MS = '0';
+
+const ID = 'tpl-wecom';
+const corp = { corpId: 'wwtplcorp001', agentId: 1000002, secret: 'tpl-app-secret', token: 'TplToken1', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+const people = [{ userId: 'lina', name: '李娜', mobile: '+86-13800000011', email: 'lina@example.com' }];
+let t: TestStack;
+let sim: Simulator;
+
+beforeAll(async () => {
+  t = await startTestStack({ pollers: true });
+  sim = await createSimulator({ port: 0, callbackTimeoutMs: 3000 });
+  expect(await putSimWeComCorp(sim, corp, { callbackUrl: `${t.url}/wecom/${ID}/callback`, users: people })).toBe(200);
+  await addWeComIntegration(t, sim, { id: ID, corp });
+  await linkPeople(t, ID, people);
+});
+afterAll(async () => {
+  await sim?.stop();
+  await t?.stop();
+});
+
+const store = () => new DynamoTemplateStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+const log = () => new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+
+async function trigger(id: string): Promise<void> {
+  const event = {
+    type: 'incident.triggered',
+    incidentId: id,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    title: `Payments API 5xx (${id})`,
+    severity: 'Critical',
+    description: 'Error rate above 5% for 5 minutes',
+    responders: people.map((p) => p.email),
+    targets: [{ integrationId: ID }],
+  };
+  await t.sqs.send(new SendMessageCommand({ QueueUrl: t.queueUrl('incident-events'), MessageBody: JSON.stringify(event) }));
+}
+
+function cardFor(incidentId: string): RenderedCard | undefined {
+  let found: RenderedCard | undefined;
+  for (const item of sim.conversations() as ConversationItem[]) {
+    if (item.platform === 'wecom' && item.conversation === 'user:lina' && item.card && item.card.cardId.startsWith(incidentId)) found = item.card;
+  }
+  return found;
+}
+
+it('shows the custom title and the custom area cut to 8 rows with the marker', async () => {
+  const rows = Array.from({ length: 12 }, (_, i) => `行${i + 1}：值 {{ incident.id }}`).join('\n');
+  await store().put(ID, 'wecom.card', `--- title ---\n自定义 {{ incident.title }}\n--- customArea ---\n${rows}\n`, 'admin@example.com', Date.now(), 0);
+  await trigger('tpl-1');
+  const card = await eventually(async () => {
+    const c = cardFor('tpl-1');
+    expect(c).toBeDefined();
+    return c!;
+  }, 20_000);
+  const all = JSON.stringify(card);
+  expect(card.title).toContain('自定义 Payments API 5xx');
+  expect(card.fields.map((f) => f.key)).toEqual(['行1', '行2', '行3', '行4', '行5', '行6']);
+  expect(all).toContain('行7');
+  expect(all).toContain('行8');
+  expect(all).not.toContain('行9');
+  expect(all).toContain('…');
+  expect(card.buttons.map((b) => b.key)).toContain('acknowledge');
+  const records = await log().query({ incidentId: 'tpl-1' });
+  expect(records.map((r) => r.reasonCode)).toEqual(expect.arrayContaining(['delivered', 'template_truncated']));
+  expect(records.map((r) => r.reasonCode)).not.toContain('template_error');
+});
+
+it('sends the default card with the template-error note when the template breaks at render', async () => {
+  const current = await store().get(ID, 'wecom.card');
+  const source = `--- title ---\n{% if incident.severity == 'Critical' %}{{ incident.labelMap.owner }}{% endif %} {{ incident.title }}\n`;
+  await store().put(ID, 'wecom.card', source, 'admin@example.com', Date.now(), current?.version ?? 0);
+  await trigger('tpl-2');
+  const card = await eventually(async () => {
+    const c = cardFor('tpl-2');
+    expect(c).toBeDefined();
+    return c!;
+  }, 20_000);
+  const all = JSON.stringify(card);
+  expect(all).toMatch(/模板错误|Template error/);
+  expect(card.title).toContain('Payments API 5xx (tpl-2)');
+  expect(card.buttons.map((b) => b.key)).toContain('acknowledge');
+  const records = await eventually(async () => {
+    const found = await log().query({ incidentId: 'tpl-2' });
+    expect(found.map((r) => r.reasonCode)).toEqual(expect.arrayContaining(['delivered', 'template_error']));
+    return found;
+  }, 10_000);
+  const error = records.find((r) => r.reasonCode === 'template_error')!;
+  expect(error.reason).toMatch(/line 2, column \d+/);
+  expect(error.reason).not.toContain('labelMap.owner }}');
+});

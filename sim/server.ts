@@ -21,6 +21,7 @@ import { WeComModule, createWeComModule } from './wecom';
 import { DingTalkModule, createDingTalkModule } from './dingtalk';
 import { Mailbox, startSmtp } from './mail/mailbox';
 import { OidcProvider, createOidcProvider } from './oidc/provider';
+import { previewTemplate } from './view/template-preview';
 
 export const DEFAULT_SIM_PORT = 8788;
 /** WeCom drops the connection after 5 s (DOC-90930). */
@@ -278,6 +279,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
         body: { calls: callLog.list({ platform: req.query.get('platform') ?? undefined, endpoint: req.query.get('endpoint') ?? undefined }) },
       };
     }
+    // Template preview (issue 13): renders a template file into a card; nothing is sent.
+    if (method === 'POST' && path === '/_sim/preview') return previewTemplate(parseJsonObject(req.body));
     if (method === 'GET' && path === '/_sim/conversations') return { status: 200, body: { items: store.list() } };
     if (path === '/_sim/mailbox' && method === 'GET') return { status: 200, body: { messages: mailbox.list(req.query.get('to') ?? undefined) } };
     if (path === '/_sim/mailbox' && method === 'DELETE') {

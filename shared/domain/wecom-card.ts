@@ -338,7 +338,10 @@ function withTemplateText(card: WeComTemplateCard, t: WeComCardText): WeComTempl
   const overflow = rows.slice(WECOM_CARD_LIMITS.horizontalRows);
   const main = card.main_title as Record<string, unknown>;
   const out: WeComTemplateCard = { ...card, main_title: { ...main, title: line(t.title, WECOM_CARD_LIMITS.titleChars) } };
-  const body = [t.description.trim(), ...overflow].filter((p) => p !== '').join('\n');
+  // Rows 7 and 8 keep their place: the description is cut to leave room for them.
+  const tail = overflow.map((r) => line(r, WECOM_CARD_LIMITS.horizontalValueChars + 1)).join('\n');
+  const room = WECOM_CARD_LIMITS.subTitleChars - (tail === '' ? 0 : Array.from(tail).length + 1);
+  const body = [text(t.description.trim(), room), tail].filter((p) => p !== '').join('\n');
   if (body !== '') out.sub_title_text = text(body, WECOM_CARD_LIMITS.subTitleChars);
   else delete out.sub_title_text;
   out.horizontal_content_list = inList.map(customRow);

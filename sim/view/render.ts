@@ -161,6 +161,13 @@ function staleness(card: RenderedCard, item: ConversationItem, model: ViewModel)
   });
 }
 
+/** A card that was never sent (template preview): the view's card renderer on an empty model. */
+export function renderPreviewCard(card: RenderedCard, platform: 'wecom' | 'dingtalk'): string {
+  const model: ViewModel = { items: [], calls: [], faults: [], usersByOrg: {}, orgsByPlatform: { wecom: [], dingtalk: [] } };
+  const now = Date.now();
+  return renderCard(card, { id: 'preview', at: now, platform, conversation: 'user:preview', kind: 'card', card }, model);
+}
+
 /** Ids of the items the view greys as stale; the poller redraws when this set changes. */
 export function staleCardIds(model: ViewModel): string[] {
   return model.items.filter((i) => i.kind === 'card' && i.card && staleness(i.card, i, model).stale).map((i) => i.id);
@@ -420,6 +427,26 @@ const script = `
 })();
 `;
 
+/**
+ * Template preview (issue 13, sim/view/template-preview.ts): a channel, a template file, Preview;
+ * the card appears below. Outside #app, so the poller's redraw keeps what was typed.
+ */
+const PREVIEW_CHANNELS = ['wecom.card', 'wecom.bot.markdown', 'wecom.bot.text', 'dingtalk.card', 'dingtalk.robot.markdown'];
+const previewForm =
+  `<details class="tpl-preview"><summary>Template preview (nothing is sent)</summary>` +
+  `<select id="tpl-channel">${PREVIEW_CHANNELS.map((c) => `<option>${c}</option>`).join('')}</select><br>` +
+  `<textarea id="tpl-source" rows="10" cols="60" placeholder="--- title ---"></textarea><br>` +
+  `<button id="tpl-preview" type="button">Preview</button><div id="tpl-out"></div></details>`;
+const previewScript = `
+document.getElementById('tpl-preview').addEventListener('click', async () => {
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const r = await fetch('/_sim/preview', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: document.getElementById('tpl-channel').value, source: document.getElementById('tpl-source').value }) });
+  const b = await r.json();
+  const out = document.getElementById('tpl-out');
+  if (!r.ok) { out.innerHTML = '<div class="warn">' + esc(b.error) + '</div>'; return; }
+  out.innerHTML = b.html + (b.templateError ? '<div class="warn">template error: ' + esc(b.templateError.message) + '</div>' : '') + b.warnings.map((w) => '<div>' + esc(w) + '</div>').join('');
+});`;
+
 export function renderPage(model: ViewModel, version: string): string {
-  return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>dutybridge platform simulator</title><style>${css}</style></head><body data-version="${escapeHtml(version)}"><div id="app">${renderApp(model)}</div><div id="toast"></div><script>${script}</script></body></html>`;
+  return `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>dutybridge platform simulator</title><style>${css}</style></head><body data-version="${escapeHtml(version)}"><div id="app">${renderApp(model)}</div>${previewForm}<div id="toast"></div><script>${script}${previewScript}</script></body></html>`;
 }

@@ -78,8 +78,11 @@ it('shows the custom title and the custom area cut to 8 rows with the marker', a
   expect(all).not.toContain('行9');
   expect(all).toContain('…');
   expect(card.buttons.map((b) => b.key)).toContain('acknowledge');
-  const records = await log().query({ incidentId: 'tpl-1' });
-  expect(records.map((r) => r.reasonCode)).toEqual(expect.arrayContaining(['delivered', 'template_truncated']));
+  const records = await eventually(async () => {
+    const found = await log().query({ incidentId: 'tpl-1' });
+    expect(found.map((r) => r.reasonCode)).toEqual(expect.arrayContaining(['delivered', 'template_truncated']));
+    return found;
+  }, 10_000);
   expect(records.map((r) => r.reasonCode)).not.toContain('template_error');
 });
 

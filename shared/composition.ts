@@ -131,6 +131,7 @@ export const dingTalkCards = /* @__PURE__ */ once(
       mobileLookups: new DynamoMobileLookupCache(getDocumentClient(), table()),
       clock: systemClock,
       record,
+      templates: notificationTemplates(),
       clickLimits: {
         counters: new DynamoRateLimitCounters(getDocumentClient(), table()),
         perUserPerMinute: positiveEnv('CARD_CLICKS_PER_USER_PER_MINUTE', DEFAULT_CLICKS_PER_USER_PER_MINUTE),

@@ -13,7 +13,8 @@
  * and the org's monthly quota. Clicks are answered synchronously (≤ 2 s) with the clicker's update.
  */
 import { createHash } from 'node:crypto';
-import { incidentCardParams } from '../domain/dingtalk-card';
+import { incidentCardParams, type IncidentCardOptions } from '../domain/dingtalk-card';
+import type { NotificationTemplates } from './notification-templates';
 import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident } from '../domain/incident';
 import type { DingTalkIntegration } from '../domain/integration';
 import type { ConversationTarget } from '../domain/outgoing-call';
@@ -82,6 +83,8 @@ export interface DingTalkCardFlowDeps {
   readonly linkPrompts?: { readonly integrations: Pick<IntegrationRepository, 'get'>; readonly prompts: Pick<LinkPrompts, 'issue'> };
   /** Click rate limits per clicker and per incident (none when absent). */
   readonly clickLimits?: { readonly counters: RateLimitCounters; readonly perUserPerMinute: number; readonly perIncidentPerMinute: number };
+  /** The integration's `dingtalk.card` template (issue 13); absent: the fixed card text. */
+  readonly templates?: Pick<NotificationTemplates, 'fields'>;
 }
 
 /** Default click limits: a person clicks a few times a minute; a whole team on one incident, more. */
@@ -101,6 +104,12 @@ export function callbackRouteKey(integrationId: string): string {
 
 export class DingTalkCardFlow implements CardClickPort {
   constructor(private readonly deps: DingTalkCardFlowDeps) {}
+
+  /** The template's title/status/description for this incident's card, or undefined for the fixed text. */
+  private async cardText(integrationId: string, incident: Incident, logChannel: string): Promise<IncidentCardOptions['text']> {
+    const f = await this.deps.templates?.fields('dingtalk.card', integrationId, incident, { platform: 'dingtalk', logChannel });
+    return f ? { title: f.title ?? '', status: f.status ?? '', description: f.description ?? '' } : undefined;
+  }
 
   async deliver(integration: DingTalkIntegration, incident: Incident): Promise<void> {
     const existing = await this.deps.cards.getCard(integration.id, incident.incidentId);
@@ -164,7 +173,7 @@ export class DingTalkCardFlow implements CardClickPort {
       createdAt: nowMs,
     });
 
-    const cardParamMap = incidentCardParams(incident, nowMs);
+    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card') });
     const summary = `[${incident.severity}] ${incident.title}`.slice(0, 600);
     // The operation log names each 1:1 recipient by the linked member's email (dispatch records it).
     const emailOfUser = new Map([...links.values()].map((l) => [l.userId, l.email]));
@@ -269,7 +278,7 @@ export class DingTalkCardFlow implements CardClickPort {
     const nowMs = this.deps.clock.nowMs();
     const version = renderVersion(incident, nowMs);
     if (card.renderedVersion >= version) return 0;
-    const cardParamMap = incidentCardParams(incident, nowMs);
+    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card_update') });
     // Queue first, then record: a crash in between re-queues on redelivery (same idempotency keys),
     // where recording first would lose the update.
     for (const outTrackId of card.outTrackIds) {
@@ -355,6 +364,6 @@ export class DingTalkCardFlow implements CardClickPort {
     if (outcome.kind === 'unknown_incident') return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
     // A click by a linked person clears what an earlier answer left on their card only (a link
     // prompt from before they linked, a slow-down note): empty values hide the template's note and link.
-    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs), userPrivateParamMap: { note: '', linkUrl: '' } };
+    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs, { text: await this.cardText(click.integrationId, outcome.incident, 'card_update') }), userPrivateParamMap: { note: '', linkUrl: '' } };
   }
 }

@@ -95,6 +95,11 @@ export function formatChinaTime(epochMs: number): string {
 
 export interface IncidentCardOptions {
   readonly locale?: CardLocale;
+  /**
+   * The integration's `dingtalk.card` template (issue 13), rendered and cut to 1 KB per value:
+   * replaces the title, status and description values; ids, buttons and links stay in code.
+   */
+  readonly text?: { readonly title: string; readonly status: string; readonly description: string };
 }
 
 /** Incident → public cardParamMap; every value a string within 1 KB. */
@@ -117,6 +122,11 @@ export function incidentCardParams(incident: Incident, nowMs: number, options: I
   };
   // A link cut short is a broken link: leave it out rather than truncate it.
   if (incident.detailUrl !== undefined && utf8Bytes(incident.detailUrl) <= CARD_VALUE_MAX_BYTES) params.detailUrl = incident.detailUrl;
+  if (options.text) {
+    params.title = fit(options.text.title);
+    if (options.text.status !== '') params.status = fit(options.text.status);
+    params.description = fit(options.text.description);
+  }
   return params;
 }
 

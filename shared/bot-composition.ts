@@ -22,6 +22,10 @@ import { systemClock, type Clock, type OperationLog } from './application/ports'
 import type { Integration } from './domain/integration';
 import { readRuntimeConfig } from './config/runtime-config';
 import { outgoingImQueue } from './config/resources';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoTemplateStore } from './adapters/aws/template-store';
+import { NotificationTemplates, TEMPLATE_RENDER_ERRORS_METRIC } from './application/notification-templates';
+import { metrics } from './runtime/observability';
 
 let table: string | undefined;
 const stateTable = () => (table ??= readRuntimeConfig().stateTableName);
@@ -47,6 +51,14 @@ export function createGroupBotAlerts(operationLog: Pick<OperationLog, 'append'>,
     links: new DynamoLinkStore(client, stateTable()),
     operationLog,
     clock,
+    // The integration's bot templates (issue 13), cached 30 s; a send-time failure counts TemplateRenderErrors.
+    templates: new NotificationTemplates({
+      store: new DynamoTemplateStore(client, stateTable()),
+      clock,
+      operationLog,
+      countError: () => metrics.addMetric(TEMPLATE_RENDER_ERRORS_METRIC, MetricUnit.Count, 1),
+      ...(process.env.TEMPLATE_CACHE_MS !== undefined ? { cacheMs: Number(process.env.TEMPLATE_CACHE_MS) } : {}),
+    }),
   });
 }
 

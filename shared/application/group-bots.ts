@@ -30,6 +30,7 @@ import {
   type BotSecrets,
   type GroupBot,
 } from '../domain/group-bot';
+import type { NotificationTemplates } from './notification-templates';
 import type { Incident } from '../domain/incident';
 import type { Integration } from '../domain/integration';
 import type { OperationReasonCode, OperationRecord, OperationResult } from '../domain/operation-log';
@@ -63,6 +64,8 @@ export interface BotDigestBuffer {
 }
 
 export interface GroupBotDeps {
+  /** The integration's bot templates (issue 13); absent: the fixed text. */
+  readonly templates?: Pick<NotificationTemplates, 'fields'>;
   readonly bots: Pick<BotRegistry, 'get' | 'list'>;
   readonly secrets: BotSecretsReader;
   readonly weCom: WeComRobotSender;
@@ -168,7 +171,9 @@ export class GroupBotAlerts {
       }
       if (integration.platform === 'dingtalk') {
         const msgUuid = randomUUID();
-        const rendered = renderDingTalkBotAlert({ incident, event, mentions, ...(bot.keyword ? { keyword: bot.keyword } : {}) }, msgUuid);
+        const f = await this.deps.templates?.fields('dingtalk.robot.markdown', integration.id, incident, { platform: 'dingtalk', logChannel: 'message' });
+        const template = f ? { text: f.text ?? '', title: f.title ?? '' } : undefined;
+        const rendered = renderDingTalkBotAlert({ incident, event, mentions, ...(bot.keyword ? { keyword: bot.keyword } : {}), ...(template ? { template } : {}) }, msgUuid);
         await this.deps.outgoing.enqueue({
           kind: 'dingtalk.robotWebhook',
           integrationId: integration.id,
@@ -182,7 +187,10 @@ export class GroupBotAlerts {
         await this.finish(key, 'sent', records);
         return;
       }
-      const rendered = renderWeComBotAlert({ incident, event, mentions });
+      // Mentions by phone need `text` (mentioned_mobile_list), else markdown: the matching template.
+      const channel = mentions.mobiles.length > 0 ? 'wecom.bot.text' : 'wecom.bot.markdown';
+      const f = await this.deps.templates?.fields(channel, integration.id, incident, { platform: 'wecom', logChannel: 'message' });
+      const rendered = renderWeComBotAlert({ incident, event, mentions, ...(f ? { template: { text: f.content ?? '' } } : {}) });
       const outcome = await this.postWeCom(bot, rendered.body);
       if (outcome.kind === 'retry') {
         await this.append(records);

@@ -99,6 +99,12 @@ export interface BotAlertInput {
   readonly event: BotPostedEvent;
   readonly mentions: BotMentions;
   readonly keyword?: string;
+  /**
+   * The integration's bot template (issue 13), rendered and cut to its channel's limit
+   * (shared/domain/channel-limits.ts, which keeps room for the mentions): replaces the text above
+   * the mentions. `title` is DingTalk's markdown.title. Mentions and the keyword stay in code.
+   */
+  readonly template?: { readonly text: string; readonly title?: string };
 }
 
 /** A message body as the platform takes it, and whether something was cut to fit. */
@@ -118,6 +124,11 @@ const defuseMentions = (text: string) => text.replace(/<@/g, '<\u200B@');
 
 function lines(input: BotAlertInput, rawDescription: string, markdown: boolean): string[] {
   const { incident } = input;
+  if (input.template) {
+    const body = markdown ? defuseMentions(input.template.text) : input.template.text;
+    // A DingTalk robot with keyword security refuses a message without its keyword (310000).
+    return [input.keyword && !body.includes(input.keyword) ? `${body}\n${input.keyword}` : body];
+  }
   const label = TRANSITION_LABEL[input.event];
   const rawTitle = truncateText(singleLine(incident.title), { maxBytes: 512, ellipsis: TRUNCATION_MARKER });
   const title = markdown ? defuseMentions(rawTitle) : rawTitle;
@@ -177,7 +188,7 @@ export function renderDingTalkBotAlert(input: BotAlertInput, msgUuid?: string): 
   const mobiles = input.mentions.mobiles.slice(0, BOT_LIMITS.dingTalkMaxMentions);
   const userIds = input.mentions.userIds.slice(0, BOT_LIMITS.dingTalkMaxMentions - mobiles.length);
   const mentionLine = [...mobiles, ...userIds].map((m) => `@${m}`).join(' ');
-  const title = truncateText(singleLine(`[${input.incident.severity}] ${input.incident.title}`), { maxBytes: 256, ellipsis: TRUNCATION_MARKER });
+  const title = truncateText(singleLine(input.template?.title || `[${input.incident.severity}] ${input.incident.title}`), { maxBytes: 256, ellipsis: TRUNCATION_MARKER });
   return fitting(
     (d) => ({
       msgtype: 'markdown',

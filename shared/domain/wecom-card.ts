@@ -329,15 +329,21 @@ function customRow(row: string): { keyname: string; value: string } {
 /**
  * The fixed card with its texts taken from a rendered template. The custom area's rows fill
  * horizontal_content_list (WeCom allows 6 rows, DOC-90236); rows 7 and 8 of the 8-row custom area
- * (product rule) continue at the end of sub_title_text (≤ 160 characters, DOC-90236). The quote
- * goes to quote_area.quote_text.
+ * (product rule) continue at the end of sub_title_text (≤ 160 characters, DOC-90236). The quote's
+ * first line goes under the title (main_title.desc ≤ 44 characters), the rest to quote_area.quote_text.
  */
 function withTemplateText(card: WeComTemplateCard, t: WeComCardText): WeComTemplateCard {
   const rows = t.customArea.split('\n').filter((r) => r.trim() !== '');
   const inList = rows.slice(0, WECOM_CARD_LIMITS.horizontalRows);
   const overflow = rows.slice(WECOM_CARD_LIMITS.horizontalRows);
-  const main = card.main_title as Record<string, unknown>;
-  const out: WeComTemplateCard = { ...card, main_title: { ...main, title: line(t.title, WECOM_CARD_LIMITS.titleChars) } };
+  // The line under the title follows the template too (its locale, its wording): the quote's first
+  // line (the built-in template's status line) goes there, the rest stays in quote_area. No quote:
+  // no line, rather than the fixed English status.
+  const [underTitle = '', ...quoteRest] = t.quote.trim().split('\n');
+  const main: Record<string, unknown> = { title: line(t.title, WECOM_CARD_LIMITS.titleChars) };
+  if (underTitle.trim() !== '') main.desc = line(underTitle, WECOM_CARD_LIMITS.titleDescChars);
+  const out: WeComTemplateCard = { ...card, main_title: main };
+  delete out.quote_area;
   // Rows 7 and 8 keep their place: the description is cut to leave room for them.
   const tail = overflow.map((r) => line(r, WECOM_CARD_LIMITS.horizontalValueChars + 1)).join('\n');
   const room = WECOM_CARD_LIMITS.subTitleChars - (tail === '' ? 0 : Array.from(tail).length + 1);
@@ -345,6 +351,7 @@ function withTemplateText(card: WeComTemplateCard, t: WeComCardText): WeComTempl
   if (body !== '') out.sub_title_text = text(body, WECOM_CARD_LIMITS.subTitleChars);
   else delete out.sub_title_text;
   out.horizontal_content_list = inList.map(customRow);
-  if (t.quote.trim() !== '') out.quote_area = { type: 0, quote_text: text(t.quote.trim(), WECOM_CARD_LIMITS.subTitleChars) };
+  const quote = quoteRest.join('\n').trim();
+  if (quote !== '') out.quote_area = { type: 0, quote_text: text(quote, WECOM_CARD_LIMITS.subTitleChars) };
   return out;
 }

@@ -192,6 +192,29 @@ describe('renderWeComIncidentCard', () => {
   });
 });
 
+describe('renderWeComIncidentCard with template text', () => {
+  const text = { title: '[严重] 支付延迟', description: 'p99 高', customArea: '级别：严重', quote: '待处理，等待响应\n值班手册见 wiki' };
+
+  it('puts the quote\'s first line under the title (not the fixed English status), the rest in quote_area', () => {
+    const card = render(incident(), { text } as never);
+    expect(card.main_title).toEqual({ title: '[严重] 支付延迟', desc: '待处理，等待响应' });
+    expect(card.quote_area).toEqual({ type: 0, quote_text: '值班手册见 wiki' });
+    expect(() => validateTemplateCard(card, 'app')).not.toThrow();
+  });
+
+  it('has no line under the title and no quote_area when the template has no quote', () => {
+    const card = render(incident({ status: 'Processing', acknowledgedBy: alice }), { text: { ...text, quote: '' } } as never);
+    expect(card.main_title).toEqual({ title: '[严重] 支付延迟' });
+    expect(card.quote_area).toBeUndefined();
+  });
+
+  it('cuts the line under the title to 44 characters', () => {
+    const card = render(incident(), { text: { ...text, quote: '字'.repeat(60) } } as never);
+    expect(codePointLength(card.main_title.desc)).toBeLessThanOrEqual(WECOM_CARD_LIMITS.titleDescChars);
+    expect(card.quote_area).toBeUndefined();
+  });
+});
+
 describe('weComTaskId', () => {
   it('is readable for simple ids and stable', () => {
     expect(weComTaskId('INC-1234', 'wecom-prod')).toBe('INC-1234@wecom-prod');

@@ -4,7 +4,8 @@
  * template that fails (a variable only reached in a rare branch, a filter error, a stored file that
  * no longer parses) never loses the notification: the built-in default renders with a short
  * "template error" note, the operation log gets `template_error` (line, column, message; never
- * the template) and `TemplateRenderErrors` is counted. Cut fields are logged as `template_truncated`.
+ * the template) and `TemplateRenderErrors` is counted. Cut fields are logged as `template_truncated`
+ * (a card refresh that renders the same text as before does not log them again).
  */
 import type { Incident } from '../domain/incident';
 import type { OperationRecord } from '../domain/operation-log';
@@ -39,6 +40,19 @@ export interface TemplateRenderTarget {
   readonly logChannel: string;
   readonly locale?: TemplateLocale;
   readonly fallbackUrl?: string;
+  /**
+   * fieldsDigest() of the text the recipients already have (a card refresh): when the render gives
+   * the same text, its cuts were logged when it was first sent and are not logged again.
+   */
+  readonly sameTextAs?: string;
+}
+
+/** A short digest of rendered fields (FNV-1a 32-bit over their JSON): equal text, equal digest. */
+export function fieldsDigest(fields: Readonly<Record<string, string>>): string {
+  const json = JSON.stringify(Object.keys(fields).sort().map((k) => [k, fields[k]]));
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < json.length; i++) hash = Math.imul(hash ^ json.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 type Cached = { readonly atMs: number; readonly template: { readonly version: number; readonly parsed: ParsedTemplate | TemplateSyntaxError } | undefined };
@@ -65,7 +79,8 @@ export class NotificationTemplates {
       if (rendered.error) records.push(errorRecord(base, channel, template.version, rendered.error.line, rendered.error.column, rendered.error.detail, rendered.error.field));
     }
     if (records.length > 0) this.deps.countError?.();
-    for (const cut of rendered.truncations) {
+    const alreadyLogged = target.sameTextAs !== undefined && fieldsDigest(rendered.fields) === target.sameTextAs;
+    for (const cut of alreadyLogged ? [] : rendered.truncations) {
       records.push({
         ...base,
         result: 'sent',

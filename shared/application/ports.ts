@@ -145,7 +145,7 @@ export interface WeComCardStore {
   getCard(integrationId: string, incidentId: string): Promise<WeComCardRecord | undefined>;
   /** Creates the record if absent; returns the stored one. */
   createCard(card: WeComCardRecord): Promise<WeComCardRecord>;
-  updateBatch(integrationId: string, incidentId: string, taskId: string, changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale'>>): Promise<void>;
+  updateBatch(integrationId: string, incidentId: string, taskId: string, changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale' | 'textDigest'>>): Promise<void>;
   setInvalidUsers(integrationId: string, incidentId: string, invalidUsers: readonly string[]): Promise<void>;
   /** Claims bringing a task to `target`; the previous revision, or undefined when not needed / taken. */
   claimRender(integrationId: string, incidentId: string, taskId: string, target: number): Promise<number | undefined>;

@@ -12,7 +12,7 @@ import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
 import { dropDetails } from './drops';
-import type { NotificationTemplates } from './notification-templates';
+import { fieldsDigest, type NotificationTemplates } from './notification-templates';
 import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type RateLimitCounters, type WeComCardStore, type WeComMessengers } from './ports';
 import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
 
@@ -125,7 +125,7 @@ export class WeComCardsUseCase {
     const log = this.deps.operationLog;
     const emailOf = log ? await this.recipientEmails(integration, incident) : () => undefined;
     const ctx: OperationContext = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card', requestKind: 'message/send' };
-    const cardText = await this.cardText(integration, incident);
+    const { text: cardText, digest: textDigest } = await this.cardText(integration, incident);
     for (const batch of pending) {
       const nowMs = this.deps.clock.nowMs();
       try {
@@ -139,7 +139,7 @@ export class WeComCardsUseCase {
           await this.deps.cards.addCode({ taskId: batch.taskId, code: sent.responseCode, source: 'send', obtainedAt: nowMs, used: false });
         }
         for (const u of sent.invalidUsers) invalid.add(u);
-        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs) });
+        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { status: 'sent', sentAt: nowMs, renderedRevision: renderVersion(incident, nowMs), ...(textDigest ? { textDigest } : {}) });
         this.deps.record('card_sent', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, recipients: batch.userIds.length });
         await log?.append(weComSendRecords(nowMs, ctx, batch.userIds, sent, emailOf));
       } catch (error) {
@@ -164,10 +164,14 @@ export class WeComCardsUseCase {
     return this.deps.cards.getCard(integration.id, incident.incidentId);
   }
 
-  /** The template's text for this incident's card, or undefined for the fixed text. */
-  private async cardText(integration: WeComIntegration, incident: Incident): Promise<WeComCardText | undefined> {
-    const fields = await this.deps.templates?.fields('wecom.card', integration.id, incident, { platform: 'wecom', logChannel: 'card' });
-    return fields ? { title: fields.title ?? '', description: fields.description ?? '', customArea: fields.customArea ?? '', quote: fields.quote ?? '' } : undefined;
+  /**
+   * The template's text for this incident's card (undefined: the fixed text) and its digest.
+   * `sameTextAs`: the digest the recipients already have; the same text's cuts are not logged again.
+   */
+  private async cardText(integration: WeComIntegration, incident: Incident, sameTextAs?: string): Promise<{ text?: WeComCardText; digest?: string }> {
+    const fields = await this.deps.templates?.fields('wecom.card', integration.id, incident, { platform: 'wecom', logChannel: 'card', ...(sameTextAs ? { sameTextAs } : {}) });
+    if (!fields) return {};
+    return { text: { title: fields.title ?? '', description: fields.description ?? '', customArea: fields.customArea ?? '', quote: fields.quote ?? '' }, digest: fieldsDigest(fields) };
   }
 
   /** userid → the linked member's email, for the operation log (the links of the incident's recipients). */
@@ -191,10 +195,13 @@ export class WeComCardsUseCase {
     const nowMs = this.deps.clock.nowMs();
     const target = renderVersion(incident, nowMs);
     let messenger: Awaited<ReturnType<WeComMessengers['forIntegration']>> | undefined;
+    // Rendered once per refresh (one template_truncated per changed text, not one per task).
+    let rendered: { text?: WeComCardText; digest?: string } | undefined;
     for (const batch of card.batches) {
       if (batch.status !== 'sent' || batch.renderedRevision >= target) continue;
       messenger ??= await this.deps.messengers.forIntegration(integration);
-      const result = await this.updateTask(messenger, integration, incident, batch, target, nowMs);
+      rendered ??= await this.cardText(integration, incident, batch.textDigest);
+      const result = await this.updateTask(messenger, integration, incident, batch, target, nowMs, rendered);
       if (result === 'updated') updated += 1;
       else if (result === 'stale') {
         stale += 1;
@@ -215,6 +222,7 @@ export class WeComCardsUseCase {
     batch: WeComCardBatch,
     target: number,
     nowMs: number,
+    rendered: { text?: WeComCardText; digest?: string },
   ): Promise<'updated' | 'stale' | 'skipped'> {
     // One worker per task and target: a concurrent refresh must not spend a second code.
     const previous = await this.deps.cards.claimRender(integration.id, incident.incidentId, batch.taskId, target);
@@ -227,7 +235,7 @@ export class WeComCardsUseCase {
         if (!(await this.deps.cards.consumeCode(batch.taskId, code.code))) continue; // spent meanwhile
         try {
           const closed = effectiveStatus(incident, nowMs) === 'Closed';
-          const text = await this.cardText(integration, incident);
+          const text = rendered.text;
           await withWeComRetries(() =>
             messenger.updateTemplateCard({
               userIds: [...batch.userIds],
@@ -240,7 +248,7 @@ export class WeComCardsUseCase {
           if (isWeComCallFailure(error) && error.errcode === INVALID_RESPONSE_CODE) continue; // expired early: next code
           throw error;
         }
-        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: false });
+        await this.deps.cards.updateBatch(integration.id, incident.incidentId, batch.taskId, { stale: false, ...(rendered.digest ? { textDigest: rendered.digest } : {}) });
         this.deps.record('card_updated', { integrationId: integration.id, incidentId: incident.incidentId, taskId: batch.taskId, source: code.source });
         return 'updated';
       }

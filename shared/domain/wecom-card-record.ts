@@ -22,6 +22,8 @@ export interface WeComCardBatch {
   readonly renderedRevision: number;
   /** True when the incident changed and no code was left to update this task. */
   readonly stale: boolean;
+  /** Digest of the template text these recipients last got (issue 13): a refresh with the same text does not log its cuts again. */
+  readonly textDigest?: string;
 }
 
 export interface WeComCardRecord {

@@ -38,17 +38,18 @@ afterAll(async () => {
 const store = () => new DynamoTemplateStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
 const log = () => new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
 
-async function trigger(id: string): Promise<void> {
+async function trigger(id: string, type = 'incident.triggered', version = 1, extra: object = {}): Promise<void> {
   const event = {
-    type: 'incident.triggered',
+    type,
     incidentId: id,
-    version: 1,
+    version,
     occurredAt: new Date().toISOString(),
     title: `Payments API 5xx (${id})`,
     severity: 'Critical',
     description: 'Error rate above 5% for 5 minutes',
     responders: people.map((p) => p.email),
     targets: [{ integrationId: ID }],
+    ...extra,
   };
   await t.sqs.send(new SendMessageCommand({ QueueUrl: t.queueUrl('incident-events'), MessageBody: JSON.stringify(event) }));
 }
@@ -108,4 +109,22 @@ it('sends the default card with the template-error note when the template breaks
   const error = records.find((r) => r.reasonCode === 'template_error')!;
   expect(error.reason).toMatch(/line 2, column \d+/);
   expect(error.reason).not.toContain('labelMap.owner }}');
+});
+
+it('a refresh with the same template text does not log template_truncated again; a changed text does', async () => {
+  const current = await store().get(ID, 'wecom.card');
+  const rows = Array.from({ length: 12 }, (_, i) => `行${i + 1}：{{ incident.id }}`).join('\n');
+  const source = `--- title ---\n{{ incident.title }}\n--- description ---\n固定\n--- customArea ---\n${rows}\n--- quote ---\n固定\n`;
+  await store().put(ID, 'wecom.card', source, 'admin@example.com', Date.now(), current?.version ?? 0);
+  const truncations = async () => (await log().query({ incidentId: 'tpl-3' })).filter((r) => r.reasonCode === 'template_truncated').length;
+  const updates = async () => (await log().query({ incidentId: 'tpl-3' })).filter((r) => r.channel === 'card_update').length;
+  await trigger('tpl-3');
+  await eventually(async () => expect(await truncations()).toBe(1), 20_000);
+  // The description is not in the template: same text, the card is refreshed, the cut not logged again.
+  await trigger('tpl-3', 'incident.updated', 2, { description: 'Error rate above 9%' });
+  await eventually(async () => expect(await updates()).toBe(1), 20_000);
+  expect(await truncations()).toBe(1);
+  // A new title changes the text: the (same) cut is logged for the text now shown.
+  await trigger('tpl-3', 'incident.updated', 3, { title: 'Payments API 5xx (tpl-3) v3' });
+  await eventually(async () => expect(await truncations()).toBe(2), 20_000);
 });

@@ -61,7 +61,7 @@ export class DynamoWeComCardStore implements WeComCardStore {
     integrationId: string,
     incidentId: string,
     taskId: string,
-    changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale'>>,
+    changes: Partial<Pick<WeComCardBatch, 'status' | 'sentAt' | 'renderedRevision' | 'stale' | 'textDigest'>>,
   ): Promise<void> {
     // Read-modify-write guarded by the card's version of the batch list (optimistic, retried).
     for (let attempt = 0; attempt < 10; attempt++) {

@@ -1,4 +1,4 @@
-import { NotificationTemplates } from '../../../shared/application/notification-templates';
+import { fieldsDigest, NotificationTemplates } from '../../../shared/application/notification-templates';
 import type { OperationRecord } from '../../../shared/domain/operation-log';
 import type { StoredTemplate } from '../../../shared/application/template-ports';
 import { templateSampleIncidents } from '../../../shared/domain/templates';
@@ -59,4 +59,20 @@ it('a stored file that no longer parses: the default with the note, template_err
   expect(fields!.quote).toMatch(/Template error|模板错误/);
   expect(s.records.map((r) => r.reasonCode)).toContain('template_error');
   expect(s.errors()).toBe(1);
+});
+
+it('does not log the same cut again when the text is the one the recipients already have (sameTextAs); a changed text logs it', async () => {
+  const rows = Array.from({ length: 12 }, (_, i) => `r${i + 1}: {{ incident.status }}`).join('\n');
+  const s = setup(`--- title ---\nCustom {{ incident.title }}\n--- customArea ---\n${rows}\n`);
+  const first = await s.templates.fields('wecom.card', 'i1', incident, s.target);
+  const logged = s.records.length;
+  expect(logged).toBeGreaterThan(0);
+  await s.templates.fields('wecom.card', 'i1', incident, { ...s.target, sameTextAs: fieldsDigest(first!) });
+  expect(s.records).toHaveLength(logged);
+  const changed = { ...incident, status: incident.status === 'Closed' ? ('Triggered' as const) : ('Closed' as const) };
+  await s.templates.fields('wecom.card', 'i1', changed, { ...s.target, sameTextAs: fieldsDigest(first!) });
+  expect(s.records.length).toBeGreaterThan(logged);
+  expect(s.records.slice(logged).every((r) => r.reasonCode === 'template_truncated')).toBe(true);
+  expect(fieldsDigest({ a: 'x', b: 'y' })).toBe(fieldsDigest({ b: 'y', a: 'x' }));
+  expect(fieldsDigest({ a: 'x' })).not.toBe(fieldsDigest({ a: 'y' }));
 });

@@ -19,6 +19,13 @@ export async function* queryPages(query: (start: StartKey) => Promise<Page>): As
   } while (start);
 }
 
+/** Every item of every page, each mapped as its page arrives. */
+export async function queryAll<T>(query: (start: StartKey) => Promise<Page>, map: (item: QueriedItem) => T): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of queryPages(query)) for (const item of page) all.push(map(item));
+  return all;
+}
+
 /**
  * Takes what the query finds: `take` deletes an item on condition it still exists; only the items
  * this caller deleted are yielded, so two concurrent takers never both get the same item.

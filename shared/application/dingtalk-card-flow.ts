@@ -22,7 +22,7 @@ import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-ca
 import type { IncidentClicks } from './incident-clicks';
 import { linkPromptNote, type LinkPrompts } from './link-prompt';
 import { isDingTalkCallFailure } from './dispatch-ports';
-import { dropDetails } from './drops';
+import { dropDetails, unlinkedClickDetails } from './drops';
 import type {
   Clock,
   DingTalkCardStore,
@@ -344,15 +344,13 @@ export class DingTalkCardFlow implements CardClickPort {
     }
     if (!link) {
       const prompt = await this.linkPrompt(click, card.incidentId);
-      this.deps.record('app_not_linked', {
-        ...dropDetails(
-          'app_not_linked',
-          `a click by DingTalk userId ${click.userId} changed nothing: no member is linked to that userId in ${click.integrationId} (${prompt ? 'sent a link prompt on their card: a link to link their account, which then applies the click (valid 10 minutes)' : 'the card told them to ask for a link'}); link them with \`npx dutybridge links set --integration ${click.integrationId} --email <their email> --user-id ${click.userId}\``,
-          { incidentId: card.incidentId, integrationId: click.integrationId, platform: 'dingtalk', recipient: click.userId },
+      this.deps.record(
+        'app_not_linked',
+        unlinkedClickDetails(
+          { platform: 'dingtalk', integrationId: click.integrationId, incidentId: card.incidentId, userId: click.userId },
+          prompt ? 'sent a link prompt on their card: a link to link their account, which then applies the click (valid 10 minutes)' : 'the card told them to ask for a link',
         ),
-        channel: 'click',
-        userId: click.userId,
-      });
+      );
       if (prompt) return { kind: 'update', userPrivateParamMap: prompt };
       return { kind: 'update', userPrivateParamMap: { note: 'Your DingTalk account is not linked to the incident system yet; ask an administrator to link it.' } };
     }

@@ -17,6 +17,20 @@ export function dropDetails(reasonCode: OperationReasonCode, reason: string, whe
   return { result: 'dropped', reasonCode, reason, ...where };
 }
 
+/**
+ * A click by a person with no link in the integration: it changed nothing (app_not_linked); `told`
+ * says what they were sent instead, and the reason names the `links set` command that links them.
+ */
+export function unlinkedClickDetails(
+  click: { readonly platform: 'wecom' | 'dingtalk'; readonly integrationId: string; readonly incidentId: string; readonly userId: string },
+  told: string,
+): Record<string, unknown> {
+  const { platform, integrationId, incidentId, userId } = click;
+  const idName = platform === 'wecom' ? 'userid' : 'userId';
+  const reason = `a click by ${platform === 'wecom' ? 'WeCom' : 'DingTalk'} ${idName} ${userId} changed nothing: no member is linked to that ${idName} in ${integrationId} (${told}); link them with \`npx dutybridge links set --integration ${integrationId} --email <their email> --user-id ${userId}\``;
+  return { ...dropDetails('app_not_linked', reason, { incidentId, integrationId, platform, recipient: userId }), channel: 'click', userId };
+}
+
 /** True for the details of a drop (see dropDetails). */
 export function isDrop(details: Record<string, unknown>): boolean {
   return details.result === 'dropped';

@@ -11,7 +11,7 @@ import { LINK_FIRST_BUTTON_TEXT, type LinkPrompts } from './link-prompt';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
 import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } from '../domain/wecom-card-record';
-import { dropDetails } from './drops';
+import { dropDetails, unlinkedClickDetails } from './drops';
 import { fieldsDigest, type NotificationTemplates } from './notification-templates';
 import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type RateLimitCounters, type WeComCardStore, type WeComMessengers } from './ports';
 import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
@@ -283,15 +283,13 @@ export class WeComCardsUseCase {
     if (!link) {
       const pendingAction = this.actionOf(event);
       const prompted = pendingAction && this.deps.linkPrompts !== undefined;
-      this.deps.record('app_not_linked', {
-        ...dropDetails(
-          'app_not_linked',
-          `a click by WeCom userid ${event.fromUserName} changed nothing: no member is linked to that userid in ${integration.id} (${prompted ? 'sent a link prompt: a text with a link to link their account, which then applies the click (valid 10 minutes)' : 'they were sent how to link'}); link them with \`npx dutybridge links set --integration ${integration.id} --email <their email> --user-id ${event.fromUserName}\``,
-          { incidentId: task.incidentId, integrationId: integration.id, platform: 'wecom', recipient: event.fromUserName },
+      this.deps.record(
+        'app_not_linked',
+        unlinkedClickDetails(
+          { platform: 'wecom', integrationId: integration.id, incidentId: task.incidentId, userId: event.fromUserName },
+          prompted ? 'sent a link prompt: a text with a link to link their account, which then applies the click (valid 10 minutes)' : 'they were sent how to link',
         ),
-        channel: 'click',
-        userId: event.fromUserName,
-      });
+      );
       if (pendingAction && this.deps.linkPrompts) {
         await this.promptToLink(integration, event, task.incidentId, pendingAction, clickKey, tellClicker, messenger);
         return 'not_linked';

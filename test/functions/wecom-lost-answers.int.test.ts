@@ -40,6 +40,10 @@ describe.each(['reject', 'accept'] as const)('reused task_id answered as %s', (r
   it('every responder gets every card exactly once', async () => {
     const set = await fetch(`${sim.url}/_sim/wecom/task-id-reuse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ corpId: corp.corpId, mode: reading }) });
     expect(set.status).toBe(200);
+    // The first card send always loses its answer (nextN), so the resend path is exercised on every
+    // run, not only when the 30 % draw happens to land on message/send.
+    const first = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', endpoint: 'message/send', kind: 'lost-answer', nextN: 1 }) });
+    expect(first.status).toBe(200);
     for (const [kind, percent] of [['lost-answer', 30], ['http500', 5], ['token-invalid', 5]] as const) {
       const res = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'wecom', endpoint: '*', kind, percent }) });
       expect(res.status).toBe(200);

@@ -5,10 +5,10 @@
  * never send the same line twice. Items expire (TTL) a day after they were due.
  */
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BotDigestBuffer } from '../../application/group-bots';
 import type { BotDigestLine } from '../../domain/group-bot';
+import { takeQueried } from './query-pages';
 
 const pk = (integrationId: string) => `BOTDIGEST#${integrationId}`;
 /** Due times are zero-padded so the sort key orders them numerically. */
@@ -32,28 +32,20 @@ export class DynamoBotDigestBuffer implements BotDigestBuffer {
 
   async takeDue(integrationId: string, bot: string, nowMs: number): Promise<BotDigestLine[]> {
     const lines: BotDigestLine[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk(integrationId), ':from': `${bot}#`, ':to': `${bot}#${pad(nowMs)}#~` },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        try {
-          await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' }));
-        } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) continue; // another flush took it
-          throw error;
-        }
-        lines.push(item.line as BotDigestLine);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const due = takeQueried(
+      (start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': pk(integrationId), ':from': `${bot}#`, ':to': `${bot}#${pad(nowMs)}#~` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      (item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' })),
+    );
+    for await (const item of due) lines.push(item.line as BotDigestLine);
     return lines;
   }
 }

@@ -6,6 +6,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BotRegistry } from '../../application/group-bots';
 import { groupBotSchema, type GroupBot } from '../../domain/group-bot';
+import { queryAll } from './query-pages';
 
 const pk = (integrationId: string) => `BOT#${integrationId}`;
 
@@ -21,16 +22,13 @@ export class DynamoBotRegistry implements BotRegistry {
   }
 
   async list(integrationId: string): Promise<GroupBot[]> {
-    const bots: GroupBot[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk(integrationId) }, ExclusiveStartKey: start }),
-      );
-      for (const item of out.Items ?? []) bots.push(groupBotSchema.parse(item.bot));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return bots;
+    return queryAll(
+      (start) =>
+        this.client.send(
+          new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk(integrationId) }, ExclusiveStartKey: start }),
+        ),
+      (item) => groupBotSchema.parse(item.bot),
+    );
   }
 
   async put(bot: GroupBot): Promise<void> {

@@ -10,6 +10,7 @@ import type { DigestBuffer, DigestEntry, DispatchLedger, DueDigest, LedgerClaim,
 import type { DigestLine } from '../../domain/dingtalk-card';
 import type { ConversationTarget } from '../../domain/outgoing-call';
 import { DIGEST_WINDOW_MS } from '../../domain/rate-limit';
+import { takeQueried } from './query-pages';
 
 /** Outcomes are kept a week: longer than any SQS redelivery (retention 4 days). */
 const LEDGER_RETENTION_SECONDS = 7 * 86_400;
@@ -140,33 +141,27 @@ export class DynamoDigestBuffer implements DigestBuffer {
   async takeDue(integrationId: string, nowMs: number): Promise<DueDigest[]> {
     const latestDueStart = nowMs - DIGEST_WINDOW_MS;
     const groups = new Map<string, { target: ConversationTarget; windowStartMs: number; lines: DigestLine[] }>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk < :upTo',
-          ExpressionAttributeValues: { ':pk': `DIGEST#${integrationId}`, ':upTo': `${pad(latestDueStart)}#~` },
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        try {
-          await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' }));
-        } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) continue; // another flush took it
-          throw error;
-        }
-        const target = item.target as ConversationTarget;
-        const windowStartMs = Number(item.windowStartMs);
-        const key = `${windowStartMs}|${target.type === 'group' ? `g:${target.openConversationId}` : `u:${target.userId}`}`;
-        const group = groups.get(key) ?? { target, windowStartMs, lines: [] };
-        group.lines.push(item.line as DigestLine);
-        groups.set(key, group);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const due = takeQueried(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk < :upTo',
+            ExpressionAttributeValues: { ':pk': `DIGEST#${integrationId}`, ':upTo': `${pad(latestDueStart)}#~` },
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      (item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConditionExpression: 'attribute_exists(pk)' })),
+    );
+    for await (const item of due) {
+      const target = item.target as ConversationTarget;
+      const windowStartMs = Number(item.windowStartMs);
+      const key = `${windowStartMs}|${target.type === 'group' ? `g:${target.openConversationId}` : `u:${target.userId}`}`;
+      const group = groups.get(key) ?? { target, windowStartMs, lines: [] };
+      group.lines.push(item.line as DigestLine);
+      groups.set(key, group);
+    }
     return [...groups.values()].map((group) => ({ integrationId, ...group })).sort((a, b) => a.windowStartMs - b.windowStartMs);
   }
 }

@@ -2,6 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { integrationSchema, type Integration } from '../../domain/integration';
 import type { IntegrationRepository } from '../../application/ports';
+import { queryAll } from './query-pages';
 
 const key = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: 'META' });
 
@@ -26,22 +27,19 @@ export class DynamoIntegrationRepository implements IntegrationRepository {
   }
 
   async list(): Promise<Integration[]> {
-    const items: Integration[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': 'INTEGRATIONS' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(integrationSchema.parse(item.integration));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll(
+      (start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :p',
+            ExpressionAttributeValues: { ':p': 'INTEGRATIONS' },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      (item) => integrationSchema.parse(item.integration),
+    );
   }
 
   async delete(id: string): Promise<boolean> {

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MappingRow, MappingTables, MappingTableSummary } from '../../application/people-ports';
+import { queryAll, queryPages } from './query-pages';
 
 const pk = (name: string) => `MAPPING#${name}`;
 const META = 'META';
@@ -107,22 +108,19 @@ export class DynamoMappingTables implements MappingTables {
   }
 
   async list(): Promise<MappingTableSummary[]> {
-    const tables: MappingTableSummary[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': LIST_KEY },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) tables.push({ name: String(item.gsi1sk), platform: 'wecom', rows: Number(item.rows), updatedAt: Number(item.updatedAt) });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return tables;
+    return queryAll(
+      (start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :p',
+            ExpressionAttributeValues: { ':p': LIST_KEY },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      (item) => ({ name: String(item.gsi1sk), platform: 'wecom' as const, rows: Number(item.rows), updatedAt: Number(item.updatedAt) }),
+    );
   }
 
   async delete(name: string): Promise<boolean> {
@@ -162,23 +160,20 @@ export class DynamoMappingTables implements MappingTables {
     return { gsi1pk: LIST_KEY, gsi1sk: name };
   }
 
-  private async versionRows(name: string, version: string): Promise<MappingRow[]> {
-    const rows: MappingRow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':p': pk(name), ':v': versionPrefix(version) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) rows.push({ email: String(item.email), userId: String(item.userId) });
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return rows;
+  private versionRows(name: string, version: string): Promise<MappingRow[]> {
+    return queryAll(
+      (start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)',
+            ExpressionAttributeValues: { ':p': pk(name), ':v': versionPrefix(version) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      (item) => ({ email: String(item.email), userId: String(item.userId) }),
+    );
   }
 
   private async versionLookup(name: string, version: string, emails: readonly string[]): Promise<Map<string, string>> {
@@ -202,9 +197,8 @@ export class DynamoMappingTables implements MappingTables {
   }
 
   private async deleteWhere(name: string, skPrefix: string): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
+    const pages = queryPages((start) =>
+      this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
@@ -212,10 +206,9 @@ export class DynamoMappingTables implements MappingTables {
           ProjectionExpression: 'pk, sk',
           ExclusiveStartKey: start,
         }),
-      );
-      await inParallel(out.Items ?? [], (item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } })));
-      start = out.LastEvaluatedKey;
-    } while (start);
+      ),
+    );
+    for await (const page of pages) await inParallel(page, (item) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } })));
   }
 }
 

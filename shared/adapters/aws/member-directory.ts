@@ -10,6 +10,7 @@ import type { Member, MemberDirectory } from '../../application/ports';
 import { readRetentionConfig } from '../../config/runtime-config';
 import { comparableMobile } from '../../domain/mobile';
 import { TTL_ATTRIBUTE } from './incident-retention';
+import { queryAll } from './query-pages';
 
 const memberKey = (email: string) => ({ pk: `MEMBER#${email.toLowerCase()}`, sk: 'META' });
 const mobileKey = (mobile: string) => ({ pk: `MEMBERMOBILE#${comparableMobile(mobile)}`, sk: 'META' });
@@ -59,16 +60,13 @@ export class DynamoMemberDirectory implements MemberDirectory {
   }
 
   async list(): Promise<Member[]> {
-    const members: Member[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'MEMBERS' }, ExclusiveStartKey: start }),
-      );
-      for (const item of out.Items ?? []) members.push(item.member as Member);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return members;
+    return queryAll(
+      (start) =>
+        this.client.send(
+          new QueryCommand({ TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'MEMBERS' }, ExclusiveStartKey: start }),
+        ),
+      (item) => item.member as Member,
+    );
   }
 
   /** Deletes the mobile item only while it still names this member (another may have taken the number). */

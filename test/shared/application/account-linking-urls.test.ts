@@ -72,6 +72,26 @@ function setup(overrides: Partial<AccountLinkingDeps> = {}) {
   return { call, records, logged };
 }
 
+/** Counters in memory: a hit counts against every limit, or against none once one of them is spent. */
+function memoryCounters(hits: Map<string, number>): AccountLinkingDeps['counters'] {
+  return {
+    hit: async (limits) => {
+      if (limits.some((l) => (hits.get(l.key) ?? 0) >= l.limit)) return false;
+      for (const l of limits) hits.set(l.key, (hits.get(l.key) ?? 0) + 1);
+      return true;
+    },
+  };
+}
+
+/** Opens the WeCom page and comes back from its sign-in with this browser's state; returns the session cookie. */
+async function signIn(call: ReturnType<typeof setup>['call']): Promise<string> {
+    const home = await call('wecom', 'home');
+    const state = /[?&]state=([^&#]*)/.exec(home.headers.location)![1];
+    const identified = await call('wecom', 'callback', { query: { code: 'c', state }, cookies: { dbl_state: home.cookies[0].split(';')[0].slice('dbl_state='.length) } });
+    const session = identified.cookies.find((c) => c.startsWith('dbl_session='))!.split(';')[0].slice('dbl_session='.length);
+  return session;
+}
+
 describe('sign-in URLs', () => {
   it('WeCom: appid, redirect_uri (urlencoded), response_type, scope, state, agentid in the documented order, then #wechat_redirect', async () => {
     const { call } = setup();
@@ -154,20 +174,11 @@ describe('one-time code mails are rate limited', () => {
       integrations: { get: async () => withCodes },
       chat: { userIdFromCode: async () => 'zhangwei', contact: async () => ({}) },
       members: { upsert: async () => undefined, remove: async () => undefined, get: async (email) => (email === 'zw@example.com' ? { email, name: 'ZW', updatedAt: 1 } : undefined) },
-      counters: {
-        hit: async (limits) => {
-          if (limits.some((l) => (hits.get(l.key) ?? 0) >= l.limit)) return false;
-          for (const l of limits) hits.set(l.key, (hits.get(l.key) ?? 0) + 1);
-          return true;
-        },
-      },
+      counters: memoryCounters(hits),
       codesFor: () => ({ issue: async () => undefined, check: async () => ({ outcome: 'none' }) }),
       codeMailer: { request: async (m) => void mailed.push(m.email) },
     });
-    const home = await call('wecom', 'home');
-    const state = /[?&]state=([^&#]*)/.exec(home.headers.location)![1];
-    const identified = await call('wecom', 'callback', { query: { code: 'c', state }, cookies: { dbl_state: home.cookies[0].split(';')[0].slice('dbl_state='.length) } });
-    const session = identified.cookies.find((c) => c.startsWith('dbl_session='))!.split(';')[0].slice('dbl_session='.length);
+    const session = await signIn(call);
     const send = (s: string) => call('wecom', 'code', { form: { step: 'send', email: 'zw@example.com' }, cookies: { dbl_session: s } });
     const statuses: number[] = [];
     let last;
@@ -199,20 +210,11 @@ describe('the member directory is not a free lookup', () => {
           return undefined;
         },
       },
-      counters: {
-        hit: async (limits) => {
-          if (limits.some((l) => (hits.get(l.key) ?? 0) >= l.limit)) return false;
-          for (const l of limits) hits.set(l.key, (hits.get(l.key) ?? 0) + 1);
-          return true;
-        },
-      },
+      counters: memoryCounters(hits),
       codesFor: () => ({ issue: async () => undefined, check: async () => ({ outcome: 'none' }) }),
       codeMailer: { request: async () => undefined },
     });
-    const home = await call('wecom', 'home');
-    const state = /[?&]state=([^&#]*)/.exec(home.headers.location)![1];
-    const identified = await call('wecom', 'callback', { query: { code: 'c', state }, cookies: { dbl_state: home.cookies[0].split(';')[0].slice('dbl_state='.length) } });
-    const session = identified.cookies.find((c) => c.startsWith('dbl_session='))!.split(';')[0].slice('dbl_session='.length);
+    const session = await signIn(call);
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       statuses.push((await call('wecom', 'code', { form: { step: 'send', email: `guess${i}@example.com` }, cookies: { dbl_session: session } })).statusCode);

@@ -1,21 +1,3 @@
-/*
- * BUNDLE BUDGET (open, 2026-12-01; test/functions/bundles.test.ts fails: limit 300 KB = 307,200 B).
- * Measured (esbuild as the CDK construct bundles: minified CJS node22, SDK/Smithy external):
- * - notify 390,812 B; before templates (b65a0eb) 285,850 B → headroom 21,350 B.
- * - liquidjs adds 80.8 KB, all from ONE prebuilt file (dist/liquid.node.js): esbuild cannot
- *   tree-shake unused tags/filters. ESM `module` build 81.5 KB, dist/liquid.browser.mjs 81.8 KB:
- *   no gain; the package ships no src/ to import pieces from.
- * - notify with liquidjs stubbed out is still 309,948 B: our own template code adds ~22 KB
- *   (defaults 4.7, render 2.7, engine 2.6, template-store 2.6, channel-limits 1.9, …).
- * Options (none done yet): (a) precompile at `templates set` (admin side, liquidjs) to a small
- *   JSON AST and render with a ~4-6 KB in-house interpreter in the senders (sandbox by construction:
- *   no fs, own step/size limits; must match liquidjs output — the template tests are the oracle),
- *   plus move validation-only code (variables/samples) out of the senders; (b) load liquidjs lazily
- *   only for integrations with a custom template (dynamic import, shipped as a separate file):
- *   default path keeps its cold start, custom templates pay ~81 KB once — needs a CDK bundling
- *   change and the test/bench to count the extra file honestly; (c) trim unrelated code already in
- *   notify (fast-xml-parser 28.2 KB, is-unsafe ~17.7 KB come from wecom/callback-xml.ts).
- */
 /**
  * The sandboxed Liquid engine templates run in (liquidjs: no code execution by design). Settings:
  * - strictVariables / strictFilters: an unknown variable or filter is an error, not an empty string;

@@ -108,6 +108,9 @@ function createEngine(): Liquid {
     renderLimit: TEMPLATE_RENDER_LIMIT_MS,
     memoryLimit: TEMPLATE_MEMORY_LIMIT,
     jsTruthy: false,
+    // `{% if incident.labelMap.service %}` guards a label an incident may lack (strictVariables would
+    // refuse the test itself); names unknown to the context are still refused at parse (variables.ts).
+    lenientIf: true,
     cache: false,
   });
   for (const tag of ['include', 'render', 'layout', 'block']) engine.registerTag(tag, refusedTag(tag));

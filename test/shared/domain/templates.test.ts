@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   CHANNEL_LIMITS,
   TemplateRenderError,
@@ -145,6 +147,18 @@ describe('errors point to the file line and column', () => {
     expect(error).toBeInstanceOf(TemplateRenderError);
     expect(error).toMatchObject({ field: 'description', line: 5, column: 8, detail: expect.stringContaining('incident.labelMap.nope') });
     expect(validateTemplate('wecom.card', source, samples).errors).toEqual([{ line: 5, column: 8, message: expect.stringContaining('unknown variable: incident.labelMap.nope') }]);
+  });
+
+  it('a label an incident may lack is guarded with if (lenient conditions), and its value printed only when present', () => {
+    const source = '--- content ---\n{% if incident.labelMap.service %}service={{ incident.labelMap.service }}{% else %}no service{% endif %}|{% assign svc = incident.labels | where: "key", "service" | first %}{% if svc %}{{ svc.value }}{% else %}none{% endif %}';
+    const parsed = parseTemplate('wecom.bot.text', source);
+    const withLabel = templateContextFor({ ...templateSampleIncidents()[0]!, labels: { service: 'orders' } }, { nowMs: Date.UTC(2026, 2, 1), integration: { id: 'x' } });
+    const without = templateContextFor({ ...templateSampleIncidents()[0]!, labels: {} }, { nowMs: Date.UTC(2026, 2, 1), integration: { id: 'x' } });
+    expect(renderTemplate('wecom.bot.text', parsed, withLabel).fields.content).toBe('service=orders|orders');
+    expect(renderTemplate('wecom.bot.text', parsed, without).fields.content).toBe('no service|none');
+    expect(validateTemplate('wecom.bot.text', source, samples).errors).toEqual([]);
+    // A misspelt name is still refused at parse, inside a condition too.
+    expect(thrown(() => parseTemplate('wecom.bot.text', '--- content ---\n{% if incident.sevrity %}x{% endif %}'))).toMatchObject({ name: 'TemplateSyntaxError', line: 2 });
   });
 
   it('the static shape matches the context templateContextFor builds', () => {
@@ -354,5 +368,16 @@ describe('wecom.card default description', () => {
     expect(long.fields.description!.startsWith(en.incident.title)).toBe(true);
     const withDescription = { ...short, incident: { ...short.incident, description: 'Disk is filling up.' } };
     expect(renderTemplate('wecom.card', undefined, withDescription).fields.description).toBe('Disk is filling up.');
+  });
+});
+
+describe('the README example', () => {
+  it('validates against the built-in samples and renders its custom area', () => {
+    const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const source = /```liquid\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(source).toBeDefined();
+    expect(validateTemplate('wecom.card', source!, samples).errors).toEqual([]);
+    const { fields } = renderTemplate('wecom.card', parseTemplate('wecom.card', source!), zh);
+    expect(fields.customArea).toContain('服务：订单');
   });
 });

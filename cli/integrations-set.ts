@@ -3,15 +3,21 @@
  * (shared/domain/linking-settings.ts). Secrets (the OIDC client secret, an SMTP URL with its
  * credentials) never on the command line: `--secrets-file PATH|-` with the keys `oidcClientSecret`
  * and/or `smtpUrl`, or the variables DUTYBRIDGE_OIDC_CLIENT_SECRET / DUTYBRIDGE_SMTP_URL.
+ * War Room (issue 14) in the same call: `--war-room on|off` and its settings.
  */
 import type { LinkingPatch, LinkingSecretsPatch } from '../shared/application/linking-admin';
+import type { WarRoomPatch } from '../shared/application/war-room-admin';
 import { CliUsageError } from './target';
 
 export const INTEGRATIONS_SET_USAGE = `integrations set ID [--auto-match on|off] [--oidc-issuer URL --oidc-client-id ID | --oidc off]
                   [--email-code-from ADDR [--email-code-ses] | --email-code off] [--oauth-base URL (WeCom)]
                   [--jsapi-url URL] [--login-base URL (DingTalk)] [--secrets-file PATH|-]
       account linking: secrets file keys "oidcClientSecret", "smtpUrl" (smtp://user:pass@host:587);
-      or DUTYBRIDGE_OIDC_CLIENT_SECRET, DUTYBRIDGE_SMTP_URL`;
+      or DUTYBRIDGE_OIDC_CLIENT_SECRET, DUTYBRIDGE_SMTP_URL
+                  [--war-room on|off] [--war-room-template-id ID --war-room-robot-code CODE (DingTalk)]
+                  [--war-room-close-on-resolve on|off] [--allow-multiple-war-rooms]
+      War Room (a group chat per incident): at most one integration by default; WeCom: the app's
+      visible range must be the root department; DingTalk: the scene-group template and its robot`;
 
 const SECRET_KEYS = { oidcClientSecret: 'DUTYBRIDGE_OIDC_CLIENT_SECRET', smtpUrl: 'DUTYBRIDGE_SMTP_URL' } as const;
 
@@ -27,6 +33,37 @@ export interface SetFlags {
   readonly 'jsapi-url'?: string;
   readonly 'login-base'?: string;
   readonly 'secrets-file'?: string;
+  readonly 'war-room'?: string;
+  readonly 'war-room-template-id'?: string;
+  readonly 'war-room-robot-code'?: string;
+  readonly 'war-room-close-on-resolve'?: string;
+  readonly 'allow-multiple-war-rooms'?: boolean;
+}
+
+/** The War Room part of the flags (shared/application/war-room-admin.ts); undefined when none is given. */
+export function parseWarRoomFlags(flags: SetFlags): WarRoomPatch | undefined {
+  const onOff = (flag: 'war-room' | 'war-room-close-on-resolve'): boolean | undefined => {
+    const value = flags[flag];
+    if (value === undefined) return undefined;
+    if (value !== 'on' && value !== 'off') throw new CliUsageError(`--${flag} must be on or off`);
+    return value === 'on';
+  };
+  const patch: { -readonly [K in keyof WarRoomPatch]: WarRoomPatch[K] } = {};
+  const enabled = onOff('war-room');
+  if (enabled !== undefined) patch.enabled = enabled;
+  for (const [flag, key] of [['war-room-template-id', 'templateId'], ['war-room-robot-code', 'robotCode']] as const) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new CliUsageError(`--${flag} needs a value`);
+    patch[key] = value;
+  }
+  const closeOnResolve = onOff('war-room-close-on-resolve');
+  if (closeOnResolve !== undefined) patch.closeOnResolve = closeOnResolve;
+  if (flags['allow-multiple-war-rooms']) {
+    if (enabled !== true) throw new CliUsageError('--allow-multiple-war-rooms goes with --war-room on');
+    patch.allowMultiple = true;
+  }
+  return Object.keys(patch).length ? patch : undefined;
 }
 
 /** The settings patch and secrets from the flags; every usage mistake before anything is opened. */
@@ -34,8 +71,9 @@ export function parseIntegrationsSet(
   id: string | undefined,
   flags: SetFlags,
   io: { env: Readonly<Record<string, string | undefined>>; readText: (path: string) => string; fileMode?: (path: string) => number | undefined },
-): { id: string; patch: LinkingPatch; secrets: LinkingSecretsPatch; secretSources: string[]; warnings: string[] } {
+): { id: string; patch: LinkingPatch; secrets: LinkingSecretsPatch; warRoom?: WarRoomPatch; secretSources: string[]; warnings: string[] } {
   if (!id) throw new CliUsageError('integrations set needs an ID');
+  const warRoom = parseWarRoomFlags(flags);
   const patch: { -readonly [K in keyof LinkingPatch]: LinkingPatch[K] } = {};
   const autoMatch = flags['auto-match'];
   if (autoMatch !== undefined) {
@@ -94,8 +132,8 @@ export function parseIntegrationsSet(
       secretSources.push(`${key} ← ${variable}`);
     }
   }
-  if (Object.keys(patch).length === 0 && Object.keys(secrets).length === 0) {
-    throw new CliUsageError('integrations set: nothing to set; give --auto-match, --oidc-issuer/--oidc-client-id, --email-code-from, a secrets file, …');
+  if (Object.keys(patch).length === 0 && Object.keys(secrets).length === 0 && !warRoom) {
+    throw new CliUsageError('integrations set: nothing to set; give --auto-match, --oidc-issuer/--oidc-client-id, --email-code-from, a secrets file, --war-room on|off, …');
   }
-  return { id, patch, secrets, secretSources, warnings };
+  return { id, patch, secrets, ...(warRoom ? { warRoom } : {}), secretSources, warnings };
 }

@@ -9,7 +9,7 @@ import { getDocumentClient, getSecretsManagerClient } from '../shared/adapters/a
 import { DynamoGroupChatRegistry } from '../shared/adapters/aws/group-registry';
 import { DynamoIntegrationRepository } from '../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../shared/adapters/aws/link-store';
-import { secretsManagerWriter } from '../shared/adapters/aws/secrets';
+import { SecretsManagerIntegrationSecrets, secretsManagerWriter } from '../shared/adapters/aws/secrets';
 import { IntegrationAdmin, InvalidIntegrationInputError, integrationIdWithSuffix } from '../shared/application/integration-admin';
 import { NotFoundError, RequestRejectedError } from '../shared/domain/errors';
 import { severitySchema } from '../shared/domain/incident-events';
@@ -34,6 +34,8 @@ import { guardEventTargets } from './event-targets';
 import { incidentsShow } from './incidents';
 import { INTEGRATIONS_SET_USAGE, parseIntegrationsSet } from './integrations-set';
 import { LinkingAdmin } from '../shared/application/linking-admin';
+import { describeWarRoom, WarRoomAdmin, WECOM_APPCHAT_VISIBILITY_HINT } from '../shared/application/war-room-admin';
+import { WeComAppChatProbe } from './war-room-probe';
 import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
@@ -142,6 +144,11 @@ const options = {
   'oauth-base': { type: 'string' },
   'jsapi-url': { type: 'string' },
   'login-base': { type: 'string' },
+  'war-room': { type: 'string' },
+  'war-room-template-id': { type: 'string' },
+  'war-room-robot-code': { type: 'string' },
+  'war-room-close-on-resolve': { type: 'string' },
+  'allow-multiple-war-rooms': { type: 'boolean' },
   'oapi-base': { type: 'string' },
   integration: { type: 'string' },
   edition: { type: 'string' },
@@ -275,8 +282,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'integrations list': {
         const all = await admin.list();
-        const rows = all.map((i) => `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.name ?? ''}`);
-        print(json, all, rows.length ? ['ID\tPLATFORM\tAPP\tNAME', ...rows].join('\n') : `no integrations (${target.description})`);
+        const rows = all.map((i) => `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.settings.warRoom?.enabled ? 'on' : 'off'}\t${i.name ?? ''}`);
+        print(json, all, rows.length ? ['ID\tPLATFORM\tAPP\tWAR_ROOM\tNAME', ...rows].join('\n') : `no integrations (${target.description})`);
         return 0;
       }
       case 'integrations show': {
@@ -284,7 +291,8 @@ async function main(argv: string[]): Promise<number> {
         const d = await admin.describe(arg, target.apiUrl);
         const lines = [
           `${d.integration.id} (${d.integration.platform})${d.integration.name ? ` — ${d.integration.name}` : ''}`,
-          ...Object.entries(d.integration.settings).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+          ...Object.entries(d.integration.settings).filter(([k]) => k !== 'warRoom').map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+          `  War Room: ${describeWarRoom(d.integration)}`,
           '  secrets:',
           ...(d.secretsUnreadable ? [`    (not readable here: ${d.secretsUnreadable})`] : Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`)),
           'callback URLs to paste into the console:',
@@ -294,12 +302,27 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'integrations set': {
-        const { id, patch, secrets: linkingSecrets, secretSources, warnings } = linkingSettings!;
+        const { id, patch, secrets: linkingSecrets, warRoom, secretSources, warnings } = linkingSettings!;
         for (const w of warnings) process.stderr.write(`dutybridge: warning: ${w}\n`);
         if (secretSources.length) process.stderr.write(`secrets taken from: ${secretSources.join(', ')}\n`);
-        const updated = await new LinkingAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId })).set(id, patch, linkingSecrets);
+        const warned = new Set<string>();
+        const warRooms = new WarRoomAdmin(repo, {
+          probe: new WeComAppChatProbe(new SecretsManagerIntegrationSecrets(getSecretsManagerClient())),
+          // plan() and set() both ask the (memoized) probe: say it once.
+          warn: (w) => warned.has(w) || (warned.add(w), process.stderr.write(`dutybridge: warning: ${w}\n`)),
+        });
+        // War Room refusals (another integration has it, a DingTalk template missing) come before linking is written.
+        if (warRoom) await warRooms.plan(id, warRoom);
+        const linkingGiven = Object.keys(patch).length > 0 || Object.keys(linkingSecrets).length > 0;
+        let updated = linkingGiven ? await new LinkingAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId })).set(id, patch, linkingSecrets) : undefined;
+        if (warRoom) updated = await warRooms.set(id, warRoom);
         const base = target.apiUrl.replace(/\/+$/, '');
-        print(json, updated, [`${id}: account linking ${JSON.stringify(updated.settings.linking ?? {})}`, `homepage to paste into the ${updated.platform === 'wecom' ? 'WeCom console (app homepage)' : 'DingTalk app (home page URL)'}: ${base}/link/${updated.platform}/${id}`].join('\n'));
+        const lines = [
+          ...(linkingGiven ? [`${id}: account linking ${JSON.stringify(updated!.settings.linking ?? {})}`, `homepage to paste into the ${updated!.platform === 'wecom' ? 'WeCom console (app homepage)' : 'DingTalk app (home page URL)'}: ${base}/link/${updated!.platform}/${id}`] : []),
+          ...(warRoom ? [`${id}: War Room ${describeWarRoom(updated!)}`] : []),
+          ...(warRoom && updated!.platform === 'wecom' && updated!.settings.warRoom?.enabled ? [`note: ${WECOM_APPCHAT_VISIBILITY_HINT}`] : []),
+        ];
+        print(json, updated, lines.join('\n'));
         return 0;
       }
       case 'integrations remove': {

@@ -5,6 +5,7 @@
 // zod/mini: the same validation at a fraction of the bundle size (Lambda bundles stay ≤ 300 KB).
 import * as z from 'zod/mini';
 import { dingTalkLinkingSchema, weComLinkingSchema } from './linking-settings';
+import { dingTalkWarRoomSchema, weComWarRoomSchema } from './war-room-settings';
 
 export const platforms = ['wecom', 'dingtalk'] as const;
 export type Platform = (typeof platforms)[number];
@@ -25,6 +26,8 @@ export const weComSettingsSchema = z.object({
   apiBase: httpUrl,
   /** Account linking (shared/domain/linking-settings.ts); absent = auto-match only. */
   linking: z.optional(weComLinkingSchema),
+  /** War Room, a group chat per incident (shared/domain/war-room-settings.ts); absent = off. */
+  warRoom: z.optional(weComWarRoomSchema),
 });
 export type WeComSettings = z.infer<typeof weComSettingsSchema>;
 
@@ -49,6 +52,8 @@ export const dingTalkSettingsSchema = z.object({
   monthlyWebhookMessages: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** Account linking (shared/domain/linking-settings.ts); absent = auto-match only. */
   linking: z.optional(dingTalkLinkingSchema),
+  /** War Room, a scene group per incident (shared/domain/war-room-settings.ts); absent = off. */
+  warRoom: z.optional(dingTalkWarRoomSchema),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 

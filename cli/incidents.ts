@@ -12,12 +12,16 @@ import { DynamoWeComCardStore } from '../shared/adapters/aws/wecom-card-store';
 import type { DingTalkCardRecord } from '../shared/application/ports';
 import { effectiveStatus, renderVersion, type Incident } from '../shared/domain/incident';
 import type { ResponseCodeRecord, WeComCardRecord } from '../shared/domain/wecom-card-record';
+import { DynamoWarRoomStore } from '../shared/adapters/aws/war-room-store';
+import type { WarRoom } from '../shared/domain/war-room';
 import { CliUsageError } from './target';
 
 export interface IncidentView {
   readonly incident: Incident;
   readonly weCom: { readonly card: WeComCardRecord; readonly codes: Record<string, readonly ResponseCodeRecord[]> }[];
   readonly dingTalk: DingTalkCardRecord[];
+  /** War Rooms (issue 14): the group chats opened for the incident. */
+  readonly warRooms?: WarRoom[];
 }
 
 export async function loadIncidentView(tableName: string, incidentId: string): Promise<IncidentView | undefined> {
@@ -26,7 +30,8 @@ export async function loadIncidentView(tableName: string, incidentId: string): P
   if (!incident) return undefined;
   const weComStore = new DynamoWeComCardStore(client, tableName);
   const dingTalkStore = new DynamoDingTalkCardStore(client, tableName);
-  const view: { incident: Incident; weCom: IncidentView['weCom'][number][]; dingTalk: DingTalkCardRecord[] } = { incident, weCom: [], dingTalk: [] };
+  const warRooms = (await new DynamoWarRoomStore(client, tableName).listForIncident(incidentId)).map(({ revision: _revision, ...room }) => room);
+  const view: { incident: Incident; weCom: IncidentView['weCom'][number][]; dingTalk: DingTalkCardRecord[]; warRooms: WarRoom[] } = { incident, weCom: [], dingTalk: [], warRooms };
   for (const { platform, integrationId } of await new DynamoIncidentCardIndex(client, tableName).cardsOfIncident(incidentId)) {
     if (platform === 'wecom') {
       const card = await weComStore.getCard(integrationId, incidentId);
@@ -85,6 +90,15 @@ export function describeIncident(view: IncidentView, nowMs: number): string[] {
     lines.push(`  dingtalk ${card.integrationId}: ${card.outTrackIds.length} card call(s)${card.queued ? '' : ' (NOT all queued yet)'}, ${card.outTrackIds.length ? freshness(card.renderedVersion, current) : 'nobody to deliver to'}`);
     if (card.notLinked.length) lines.push(`    no 1:1 card (App Not Linked): ${card.notLinked.join(', ')}`);
     for (const u of card.unmentioned ?? []) lines.push(`    not @mentioned on the group card: ${u.email} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
+  }
+  if (view.warRooms?.length) {
+    lines.push('war rooms:');
+    for (const room of view.warRooms) {
+      lines.push(`  ${room.platform} ${room.integrationId}: ${room.state.toUpperCase()} "${room.name}" ${room.chatId ?? '(not created yet)'}${room.joinUrl ? ` join: ${room.joinUrl}` : ''}, ${room.members.length} member(s)${room.owner ? `, owner ${room.owner}` : ''}`);
+      for (const p of room.unresolved) lines.push(`    not invited: ${p.email} (${p.reason})`);
+      if (room.failure) lines.push(`    refused: ${room.failure.reason} (${room.failure.code})`);
+      if (room.state === 'closed') lines.push('    closed: closing message posted; the chat itself is kept');
+    }
   }
   lines.push('timeline:');
   const timeline = incident.timeline ?? [];

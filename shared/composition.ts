@@ -40,7 +40,9 @@ import { readPublicApiUrl, readRuntimeConfig, type RuntimeConfig } from './confi
 import { LinkPrompts } from './application/link-prompt';
 import { PendingActions } from './application/pending-actions';
 import { DynamoTokenClaims } from './adapters/aws/token-claims';
-import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, type QueueDefinition } from './config/resources';
+import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, warRoomQueue, type QueueDefinition } from './config/resources';
+import { SqsWarRoomJobs } from './adapters/aws/war-room-jobs';
+import { DynamoWarRoomStore } from './adapters/aws/war-room-store';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from './runtime/observability';
 import { createGroupBotAlerts } from './bot-composition';
@@ -54,16 +56,16 @@ function once<T>(create: () => T): () => T {
 export const config = /* @__PURE__ */ once((): RuntimeConfig => readRuntimeConfig());
 const table = () => config().stateTableName;
 
-const integrations = /* @__PURE__ */ once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
-const secrets = /* @__PURE__ */ once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
+export const integrations = /* @__PURE__ */ once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
+export const secrets = /* @__PURE__ */ once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
 const dedupe = /* @__PURE__ */ once(() => new DynamoDedupeStore(getDocumentClient(), table()));
 const inbound = /* @__PURE__ */ once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
-const incidents = /* @__PURE__ */ once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
+export const incidents = /* @__PURE__ */ once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
 const weComCardStore = /* @__PURE__ */ once(() => new DynamoWeComCardStore(getDocumentClient(), table()));
 /** Seconds a refresh waits so that a burst of changes spends one update code (coalescing). */
 const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS ?? 3);
 const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
-const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
+export const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
 
 let recorder: OperationRecorder | undefined;
 /**
@@ -102,7 +104,7 @@ const incidentClicks = /* @__PURE__ */ once(
     }),
 );
 
-const links = /* @__PURE__ */ once(() => new DynamoLinkStore(getDocumentClient(), table()));
+export const links = /* @__PURE__ */ once(() => new DynamoLinkStore(getDocumentClient(), table()));
 /** The link prompt of an unlinked click; none without PUBLIC_API_URL (then the old help text). */
 const linkPrompts = (): LinkPrompts | undefined => {
   const publicApiUrl = readPublicApiUrl();
@@ -112,7 +114,7 @@ const linkPrompts = (): LinkPrompts | undefined => {
 export const pendingActions = /* @__PURE__ */ once(
   () => new PendingActions({ secrets: secrets(), claims: new DynamoTokenClaims(getDocumentClient(), table()), clicks: incidentClicks(), incidents: incidents(), clock: systemClock, record }),
 );
-const members = /* @__PURE__ */ once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
+export const members = /* @__PURE__ */ once(() => new DynamoMemberDirectory(getDocumentClient(), table()));
 const groups = /* @__PURE__ */ once(() => new DynamoGroupChatRegistry(getDocumentClient(), table()));
 
 export const dingTalkCards = /* @__PURE__ */ once(
@@ -214,8 +216,12 @@ export const notifyUseCase = /* @__PURE__ */ once(
       clock: systemClock,
       record,
       groupBots: createGroupBotAlerts(operationLog()),
+      warRooms: { jobs: new SqsWarRoomJobs(getSqsClient(), config().queueUrls[warRoomQueue.id]), rooms: warRoomStore() },
     }),
 );
+
+/** War Room records (issue 14): notify reads them to know whether an incident has rooms to keep in step. */
+export const warRoomStore = /* @__PURE__ */ once(() => new DynamoWarRoomStore(getDocumentClient(), table()));
 
 export const refreshCardsUseCase = /* @__PURE__ */ once(
   () =>
@@ -244,4 +250,4 @@ export function delayedRequeue(queue: QueueDefinition): SqsDelayedRequeue {
   return new SqsDelayedRequeue(getSqsClient(), config().queueUrls[queue.id]);
 }
 
-export { cardRefreshQueue, incidentEventsQueue, inboundCallbacksQueue };
+export { cardRefreshQueue, incidentEventsQueue, inboundCallbacksQueue, warRoomQueue };

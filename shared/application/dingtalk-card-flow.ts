@@ -98,6 +98,11 @@ export function dingTalkOutTrackId(integrationId: string, incidentId: string, ch
   return `db-${hash}-${chunk}`;
 }
 
+/** The War Room card's outTrackId (issue 14): one per (integration, incident), apart from the chunks. */
+export function dingTalkWarRoomOutTrackId(integrationId: string, incidentId: string): string {
+  return dingTalkOutTrackId(integrationId, incidentId, 0).replace(/-0$/, '-wr');
+}
+
 export function callbackRouteKey(integrationId: string): string {
   return `dutybridge-${integrationId}`;
 }
@@ -242,8 +247,39 @@ export class DingTalkCardFlow implements CardClickPort {
     return { atUserIds, unmentioned };
   }
 
+  /**
+   * The incident card in a War Room (issue 14): the same card, delivered into the scene group by the
+   * group template's robot, its outTrackId added to the incident's card record so every refresh and
+   * click covers it like the others. The person and group cards are queued first (idempotent), so
+   * the record exists.
+   */
+  async deliverToWarRoom(integration: DingTalkIntegration, incident: Incident, openConversationId: string, robotCode: string): Promise<void> {
+    const templateId = integration.settings.cardTemplateId;
+    if (!templateId) return; // deliver() records dingtalk_no_card_template
+    await this.deliver(integration, incident);
+    const outTrackId = dingTalkWarRoomOutTrackId(integration.id, incident.incidentId);
+    const nowMs = this.deps.clock.nowMs();
+    await this.deps.cards.addOutTrack(integration.id, incident.incidentId, outTrackId, nowMs);
+    await this.deps.outgoing.enqueue({
+      kind: 'dingtalk.createAndDeliver',
+      integrationId: integration.id,
+      idempotencyKey: `create:${outTrackId}`,
+      severity: incident.severity,
+      incidentId: incident.incidentId,
+      summary: `[${incident.severity}] ${incident.title}`.slice(0, 600),
+      payload: {
+        outTrackId,
+        cardTemplateId: templateId,
+        callbackRouteKey: callbackRouteKey(integration.id),
+        cardParamMap: incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'group_card') }),
+        targets: [{ type: 'group', openConversationId }],
+        robotCode,
+      },
+    });
+  }
+
   /** getbymobile through the cache; hits and definite misses are cached, failures are not. */
-  private async userIdByMobile(integration: DingTalkIntegration, mobile: string): Promise<{ userId: string } | Omit<UnmentionedResponder, 'email'>> {
+  async userIdByMobile(integration: DingTalkIntegration, mobile: string): Promise<{ userId: string } | Omit<UnmentionedResponder, 'email'>> {
     const cached = await this.deps.mobileLookups.get(integration.id, mobile);
     if (cached?.userId) return { userId: cached.userId };
     if (cached?.miss) return { reason: cached.miss };

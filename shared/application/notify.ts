@@ -13,6 +13,7 @@ import type { WeComCardsUseCase } from './wecom-cards';
 import { dropDetails } from './drops';
 import { isBotPostedEvent } from '../domain/group-bot';
 import type { GroupBotAlerts } from './group-bots';
+import type { WarRoomJobs, WarRoomStore } from './war-room-ports';
 
 export interface NotifyDeps {
   readonly incidents: IncidentRepository;
@@ -27,10 +28,15 @@ export interface NotifyDeps {
   readonly record: (event: string, details: Record<string, unknown>) => void;
   /** Group bots named in targets[].bots (shared/application/group-bots.ts). */
   readonly groupBots?: Pick<GroupBotAlerts, 'deliver'>;
+  /**
+   * War Rooms (issue 14): requests and dismissals become jobs of the war-room worker; a change to an
+   * incident that has rooms asks it to bring them in step (members, status, closing).
+   */
+  readonly warRooms?: { readonly jobs: WarRoomJobs; readonly rooms: Pick<WarRoomStore, 'listForIncident'> };
 }
 
 /** `dropped`: every target names an unknown integration; nothing was stored, so the version is not spent. */
-export type NotifyOutcome = 'member_upserted' | 'member_removed' | 'applied' | 'stale' | 'dropped';
+export type NotifyOutcome = 'member_upserted' | 'member_removed' | 'applied' | 'stale' | 'dropped' | 'war_room_requested';
 
 function unknownIntegrationReason(integrationId: string, versionKept: boolean): string {
   return (
@@ -53,6 +59,15 @@ export class NotifyUseCase {
     if (event.type === 'member.removed') {
       await this.deps.members.remove(event.email);
       return 'member_removed';
+    }
+    if (event.type === 'incident.war_room_requested' || event.type === 'incident.war_room_dismissed') {
+      if (!this.deps.warRooms) {
+        this.deps.record('war_room_unavailable', dropDetails('war_room_refused', `${event.type} for ${event.incidentId} was ignored: this deployment has no War Room worker`, { incidentId: event.incidentId }));
+        return 'dropped';
+      }
+      const requestedBy = event.type === 'incident.war_room_requested' ? event.requestedBy : undefined;
+      await this.deps.warRooms.jobs.request({ incidentId: event.incidentId, reason: event.type === 'incident.war_room_requested' ? 'requested' : 'dismissed', ...(requestedBy ? { requestedBy } : {}) });
+      return 'war_room_requested';
     }
     if (!isIncidentStreamEvent(event)) return 'stale';
 
@@ -133,6 +148,11 @@ export class NotifyUseCase {
       if (this.deps.groupBots && target.bots?.length && isBotPostedEvent(event.type) && incident.version === event.version) {
         await this.deps.groupBots.deliver(integration, incident, event.type, target.bots);
       }
+    }
+    if (outcome === 'applied' && this.deps.warRooms) {
+      // Responders or status may have changed: rooms still open are brought in step by the worker.
+      const rooms = await this.deps.warRooms.rooms.listForIncident(incident.incidentId);
+      if (rooms.some((r) => r.state === 'open' || r.state === 'creating')) await this.deps.warRooms.jobs.request({ incidentId: incident.incidentId, reason: 'sync' });
     }
     if (outcome === 'applied') {
       await this.deps.refresh.request(incident.incidentId);

@@ -6,7 +6,7 @@ import type { DingTalkSecrets, Integration, WeComSecrets } from '../domain/integ
 import type { InboundCallbackMessage, WeComCallbackEvent } from '../domain/inbound';
 import type { GroupChat } from '../domain/group-chat';
 import type { Incident } from '../domain/incident';
-import type { IncidentActionMessage } from '../domain/incident-action';
+import type { ActionQueueMessage } from '../domain/incident-action';
 import type { OperationLogQuery, OperationRecord } from '../domain/operation-log';
 import type { ResponseCodeRecord, WeComCardBatch, WeComCardRecord } from '../domain/wecom-card-record';
 
@@ -138,7 +138,7 @@ export interface MemberDirectory {
 }
 
 export interface ActionPublisher {
-  publish(message: IncidentActionMessage): Promise<void>;
+  publish(message: ActionQueueMessage): Promise<void>;
 }
 
 export interface WeComCardStore {
@@ -243,6 +243,8 @@ export interface DingTalkCardStore {
   findOutTrack(integrationId: string, outTrackId: string): Promise<{ incidentId: string } | undefined>;
   markRendered(integrationId: string, incidentId: string, version: number): Promise<boolean>;
   markQueued(integrationId: string, incidentId: string): Promise<void>;
+  /** Adds a card of another delivery (the War Room's) to the record and its outTrackId lookup; idempotent. */
+  addOutTrack(integrationId: string, incidentId: string, outTrackId: string, nowMs: number): Promise<void>;
 }
 
 /** The outgoing-im queue: every metered DingTalk call goes through dispatch. */

@@ -10,6 +10,7 @@ import {
   incidentEventsQueue,
   linkMailQueue,
   outgoingImQueue,
+  warRoomQueue,
 } from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -129,6 +130,10 @@ export const keySpaces = {
   linkCodes: { partitionKeys: ['LINKCODE#*'], actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
   /** one-time-codes issue() alone: send-link-code draws and stores the code, the pages check it. */
   linkCodesIssue: { partitionKeys: ['LINKCODE#*'], actions: ['PutItem'] },
+  /** war-room-store (issue 14): an incident's rooms, `WARROOM#<incidentId>` / `<integrationId>`. */
+  warRooms: { partitionKeys: ['WARROOM#*'], actions: ['GetItem', 'PutItem', 'Query'] },
+  /** war-room-store listForIncident() alone: notify asks for a sync only when an incident has rooms. */
+  warRoomsRead: { partitionKeys: ['WARROOM#*'], actions: ['Query'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -300,8 +305,9 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 50,
     memoryMb: 512,
     access: {
-      state: [keySpaces.integrations, ...groupBotPath, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath],
-      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      state: [keySpaces.integrations, ...groupBotPath, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath, keySpaces.warRoomsRead],
+      // War Room requests, dismissals and syncs go to the war-room worker (issue 14).
+      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [incidentEventsQueue],
       secretsOf: ['wecom', 'dingtalk'],
     },
@@ -331,6 +337,24 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [outgoingImQueue],
       deadLettersFor: [outgoingImQueue],
       secretsOf: ['dingtalk'],
+    },
+  },
+  {
+    name: 'war-room',
+    description: 'Opens, keeps in step and closes War Rooms: a WeCom appchat or DingTalk scene group per incident with its responders',
+    queue: warRoomQueue,
+    // appchat calls answer in well under a second; a DingTalk call may wait for a QPS slot in process.
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    access: {
+      // shared/war-room-composition.ts: the rooms, the incident, links and the member directory
+      // (mobiles), the integration list (which have War Room enabled), WeCom appchat (its token),
+      // the DingTalk card path (mobile lookups, the card in the room) and dispatch's path in process
+      // (QPS, quota, ledger); incident.war_room to the actions queue, the card's call to outgoing-im.
+      state: [keySpaces.integrationList, keySpaces.warRooms, keySpaces.weComTokens, ...dingTalkCardPath, ...dispatchPath],
+      sendsTo: [incidentActionsQueue, outgoingImQueue, warRoomQueue],
+      deadLettersFor: [warRoomQueue, outgoingImQueue],
+      secretsOf: ['wecom', 'dingtalk'],
     },
   },
   {

@@ -139,7 +139,25 @@ export const linkMailQueue: QueueDefinition = {
   dlqEnvKey: 'LINK_MAIL_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue] as const;
+/**
+ * War Room jobs (issue 14): notify asks the war-room worker to open, keep in step or close an
+ * incident's rooms. A queue of its own, so a slow appchat or a DingTalk quota wait never holds
+ * incident events, and a backlog of rooms never delays cards.
+ */
+export const warRoomQueue: QueueDefinition = {
+  id: 'war-room',
+  description: 'War Room jobs (open, keep in step, close an incident\u2019s group chats), from notify and card actions',
+  fifo: false,
+  visibilityTimeoutSeconds: 360,
+  maxReceiveCount: 10,
+  retentionDays: 4,
+  batchSize: 5,
+  maxMessageAgeSeconds: 600,
+  envKey: 'WAR_ROOM_QUEUE_URL',
+  dlqEnvKey: 'WAR_ROOM_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {

@@ -36,3 +36,30 @@ export function actionMessageFor(incident: Incident): IncidentActionMessage | un
     idempotencyKey: t.idempotencyKey,
   };
 }
+
+/**
+ * `incident.war_room` on the actions queue (issue 14): a War Room opened or closed for the
+ * incident, so the incident system can show the room and its join link. One message per room
+ * state; the idempotency key repeats for a redelivery of the same state.
+ */
+export interface WarRoomActionMessage {
+  readonly type: 'incident.war_room';
+  readonly incidentId: string;
+  readonly integrationId: string;
+  readonly platform: 'wecom' | 'dingtalk';
+  readonly state: 'open' | 'closed';
+  /** WeCom appchat chatid or DingTalk openConversationId. */
+  readonly chatId: string;
+  readonly name: string;
+  /** How to join (DingTalk group URL), when the platform gives one. */
+  readonly joinUrl?: string;
+  readonly at: string;
+  readonly idempotencyKey: string;
+}
+
+export function warRoomActionKey(incidentId: string, integrationId: string, state: 'open' | 'closed'): string {
+  return createHash('sha256').update(`war_room\u0000${incidentId}\u0000${integrationId}\u0000${state}`).digest('hex').slice(0, 64);
+}
+
+/** What the actions queue carries. */
+export type ActionQueueMessage = IncidentActionMessage | WarRoomActionMessage;

@@ -47,5 +47,15 @@ export const incidentEventSchema = z.discriminatedUnion('type', [
     mobile: z.optional(z.string().check(z.regex(/^\+\d{1,4}-?\d{4,14}$/))),
   }),
   z.object({ type: z.literal('member.removed'), email }),
+  // War Room (issue 14): open a group chat per War-Room-enabled integration with the incident's
+  // responders, or close them (a closing message; the chats are kept). Not part of the incident's
+  // version stream: they change no card and need no version.
+  z.object({
+    type: z.literal('incident.war_room_requested'),
+    incidentId: incidentBase.incidentId,
+    /** Who asked, for the operation log. */
+    requestedBy: z.optional(email),
+  }),
+  z.object({ type: z.literal('incident.war_room_dismissed'), incidentId: incidentBase.incidentId }),
 ]);
 export type IncidentEvent = z.infer<typeof incidentEventSchema>;

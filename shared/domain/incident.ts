@@ -130,7 +130,7 @@ type IncidentStreamEvent = IncidentEventOf<
 >;
 
 export function isIncidentStreamEvent(event: IncidentEvent): event is IncidentStreamEvent {
-  return event.type.startsWith('incident.');
+  return event.type.startsWith('incident.') && !event.type.startsWith('incident.war_room_');
 }
 
 /** Applies an event from the incident system. Versions at or below the stored one are stale. */

@@ -57,6 +57,15 @@ export const operationReasonCodes = [
   'lookup_budget_reached',
   'platform_error',
   'transient_error',
+  // War Room (issue 14): a room opened, a responder invited / removed / not invited (and why), a
+  // status posted, the room closed (the chat is kept), or a refusal (48002, template, owner, quota…).
+  'war_room_opened',
+  'war_room_invited',
+  'war_room_removed',
+  'war_room_not_invited',
+  'war_room_posted',
+  'war_room_closed',
+  'war_room_refused',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 

@@ -1,10 +1,10 @@
 /**
- * Publishes incident.action to the FIFO actions queue: grouped by incident (ordered per incident),
+ * Publishes incident.action (and incident.war_room) to the FIFO actions queue: grouped by incident (ordered per incident),
  * de-duplicated by the idempotency key (SQS FIFO drops repeats within 5 minutes; consumers use the
  * key beyond that).
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { IncidentActionMessage } from '../../domain/incident-action';
+import type { ActionQueueMessage } from '../../domain/incident-action';
 import type { ActionPublisher } from '../../application/ports';
 
 export class SqsActionPublisher implements ActionPublisher {
@@ -13,7 +13,7 @@ export class SqsActionPublisher implements ActionPublisher {
     private readonly queueUrl: string,
   ) {}
 
-  async publish(message: IncidentActionMessage): Promise<void> {
+  async publish(message: ActionQueueMessage): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,

@@ -48,6 +48,28 @@ export class DynamoDingTalkCardStore implements DingTalkCardStore {
     );
   }
 
+  /**
+   * Appends an outTrackId (the War Room card) to an existing card record, once: the lookup item
+   * first (a plain put), then the list append on condition the id is not in it yet.
+   */
+  async addOutTrack(integrationId: string, incidentId: string, outTrackId: string, _nowMs: number): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: `OUTTRACK#${integrationId}#${outTrackId}`, sk: 'META', incidentId } }));
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: cardKey(integrationId, incidentId),
+          UpdateExpression: 'SET card.outTrackIds = list_append(card.outTrackIds, :ids)',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(card.outTrackIds, :id)',
+          ExpressionAttributeValues: { ':ids': [outTrackId], ':id': outTrackId },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // Already there, or no card record (deliver() writes it first; without one nothing refreshes it).
+    }
+  }
+
   async findOutTrack(integrationId: string, outTrackId: string): Promise<{ incidentId: string } | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `OUTTRACK#${integrationId}#${outTrackId}`, sk: 'META' } }));
     return out.Item ? { incidentId: out.Item.incidentId as string } : undefined;

@@ -71,6 +71,7 @@ function dingTalk(links: Record<string, string>, groupState: 'active' | 'uninsta
       createCard: async (card) => cards.get(card.incidentId) ?? (cards.set(card.incidentId, card), card),
       findOutTrack: async () => undefined,
       markRendered: async () => true,
+      addOutTrack: async () => undefined,
       markQueued: async () => undefined,
     },
     outgoing: { enqueue: async () => undefined },

@@ -73,6 +73,7 @@ function setup(options: { links?: Record<string, string>; members?: Member[]; di
       createCard: async (card) => cards.get(card.incidentId) ?? (cards.set(card.incidentId, card), card),
       findOutTrack: async () => undefined,
       markRendered: async () => true,
+      addOutTrack: async () => undefined,
       markQueued: async (_i, incidentId) => void cards.set(incidentId, { ...cards.get(incidentId)!, queued: true }),
     },
     outgoing: { enqueue: async (call) => void queued.push(call) },

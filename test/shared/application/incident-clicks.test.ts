@@ -44,7 +44,7 @@ function setup() {
           crash = false;
           throw new Error('lambda died before publishing');
         }
-        published.push(m);
+        published.push(m as IncidentActionMessage);
       },
     },
     refresh: { request: async () => undefined },

@@ -92,7 +92,7 @@ function setup() {
           crashAfterSave = false;
           throw new Error('lambda died after the state change');
         }
-        published.push(m);
+        published.push(m as IncidentActionMessage);
       },
     },
     refresh: { request: async () => undefined },

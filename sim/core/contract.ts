@@ -96,7 +96,7 @@ export interface ConversationItem {
   readonly id: string;
   readonly at: number;
   readonly platform: 'wecom' | 'dingtalk';
-  /** `user:<userId>` for a 1:1 conversation, `group:<chatId|openConversationId>` for a group. */
+  /** `user:<userId>` for a 1:1 conversation, `group:<chatId|openConversationId>` for a group, `appchat:<chatid>` for a WeCom app group chat. */
   readonly conversation: string;
   readonly kind: 'text' | 'markdown' | 'card';
   readonly text?: string;

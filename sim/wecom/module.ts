@@ -17,9 +17,9 @@ import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
 import { WeComApiError, wecomErrorBody } from './errors';
 import { validateTemplateCard } from './template-card';
 import { contractViolation, isContractEndpoint, weComRequestContracts, type WeComContractEndpoint } from './request-schemas';
+import { WeComAppChatSim } from './appchat';
 import {
   AccessTokenState,
-  AppChat,
   CardTask,
   OAuthCodeState,
   ResponseCodeState,
@@ -107,7 +107,8 @@ export class WeComModule implements PlatformModule {
   private tokens = new Map<string, AccessTokenState>();
   private tasks = new Map<string, CardTask>();
   private responseCodes = new Map<string, ResponseCodeState>();
-  private chats = new Map<string, AppChat>();
+  /** appchat/create|update|get|send and their switches (appchat.ts). */
+  readonly appchats = new WeComAppChatSim();
   private oauthCodes = new Map<string, OAuthCodeState>();
   private sendWindows = new Map<string, number[]>();
   private messageSeq = 0;
@@ -209,7 +210,7 @@ export class WeComModule implements PlatformModule {
     this.tokens.clear();
     this.tasks.clear();
     this.responseCodes.clear();
-    this.chats.clear();
+    this.appchats.reset();
     this.oauthCodes.clear();
     this.sendWindows.clear();
   }
@@ -303,6 +304,7 @@ export class WeComModule implements PlatformModule {
     ];
     if (!known.includes(endpoint)) return undefined;
     const auth = this.authenticate(req, body, ctx, remote);
+    if (endpoint.startsWith('appchat/')) this.appchats.checkAccess(auth.corp);
     if (isContractEndpoint(endpoint)) conform(endpoint, 'query', Object.fromEntries(req.query));
     switch (endpoint) {
       case 'message/send':
@@ -313,16 +315,16 @@ export class WeComModule implements PlatformModule {
         return this.updateTemplateCard(auth, body, ctx);
       case 'appchat/create':
         method('POST');
-        return this.appchatCreate(auth, body, ctx);
+        return this.appchats.create(auth.corp, body, ctx);
       case 'appchat/update':
         method('POST');
-        return this.appchatUpdate(auth, body, ctx);
+        return this.appchats.update(auth.corp, body, ctx);
       case 'appchat/get':
         method('GET');
-        return this.appchatGet(auth, req);
+        return this.appchats.get(auth.corp, req);
       case 'appchat/send':
         method('POST');
-        return this.appchatSend(auth, body, ctx);
+        return this.appchats.send(auth.corp, body, ctx);
       case 'user/getuserid':
         method('POST');
         return this.userByMobile(auth, body, ctx);
@@ -598,106 +600,6 @@ export class WeComModule implements PlatformModule {
     };
   }
 
-  // ---------------------------------------------------------------- appchat
-
-  private appchatCreate(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
-    const { corp } = auth;
-    const users = ctx.users(corp.corpId);
-    const name = body.name;
-    // name ≤ 50 characters (WeCom truncates; the simulator rejects).
-    if (name !== undefined && (typeof name !== 'string' || [...name].length > 50)) throw new WeComApiError(86004, 'name must be a string of at most 50 characters');
-    const userlist = body.userlist;
-    if (!Array.isArray(userlist) || !userlist.every((u) => typeof u === 'string')) throw new WeComApiError(40058, 'userlist must be an array of userids');
-    const members = [...new Set((userlist as string[]).map((u) => findUser(users, u)?.userId ?? u))];
-    if (members.length < 2 || members.length > 2000) throw new WeComApiError(40058, `userlist needs 2..2000 members, got ${members.length}`);
-    const unknown = members.filter((u) => !findUser(users, u));
-    if (unknown.length > 0) throw new WeComApiError(86216, `unknown userids in userlist: ${unknown.join(', ')}`);
-    const owner = typeof body.owner === 'string' && body.owner ? findUser(users, body.owner)?.userId ?? body.owner : undefined;
-    if (owner !== undefined && !members.includes(owner)) throw new WeComApiError(86207, `owner ${owner} is not in userlist`);
-    let chatId = body.chatid;
-    if (chatId !== undefined) {
-      if (typeof chatId !== 'string' || !/^[0-9a-zA-Z]{1,32}$/.test(chatId)) throw new WeComApiError(86001, 'chatid must be 1..32 letters/digits');
-      if (this.chats.has(`${corp.corpId}/${chatId}`)) throw new WeComApiError(86215, `chatid ${chatId} already exists`);
-    } else {
-      chatId = `wr${randomBytes(12).toString('hex')}`;
-    }
-    const chat: AppChat = {
-      chatId: chatId as string,
-      corpId: corp.corpId,
-      agentId: corp.agentId,
-      name: (name as string | undefined) ?? members.slice(0, 3).join('、'),
-      owner: owner ?? members[randomInt(members.length)]!,
-      members,
-    };
-    this.chats.set(`${corp.corpId}/${chat.chatId}`, chat);
-    return { endpoint: 'appchat/create', body: { errcode: 0, errmsg: 'ok', chatid: chat.chatId } };
-  }
-
-  private ownChat(corp: WeComCorpConfig, chatId: unknown): AppChat {
-    if (typeof chatId !== 'string' || chatId.length === 0) throw new WeComApiError(86001, 'chatid is required');
-    const chat = this.chats.get(`${corp.corpId}/${chatId}`);
-    if (!chat) throw new WeComApiError(86003, `chatid ${chatId} does not exist`);
-    // "chatid所代表的群必须是该应用所创建".
-    if (chat.agentId !== corp.agentId) throw new WeComApiError(86008, `chat ${chatId} was created by another app`);
-    return chat;
-  }
-
-  private appchatUpdate(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
-    const { corp } = auth;
-    const chat = this.ownChat(corp, body.chatid);
-    const users = ctx.users(corp.corpId);
-    const list = (field: string): string[] => {
-      const value = body[field];
-      if (value === undefined) return [];
-      if (!Array.isArray(value) || !value.every((u) => typeof u === 'string')) throw new WeComApiError(40058, `${field} must be an array of userids`);
-      const unknown = (value as string[]).filter((u) => !findUser(users, u));
-      if (unknown.length > 0) throw new WeComApiError(86216, `unknown userids in ${field}: ${unknown.join(', ')}`);
-      return (value as string[]).map((u) => findUser(users, u)!.userId);
-    };
-    const add = list('add_user_list');
-    const del = list('del_user_list');
-    const notMembers = del.filter((u) => !chat.members.includes(u));
-    if (notMembers.length > 0) throw new WeComApiError(86216, `del_user_list has non-members: ${notMembers.join(', ')}`);
-    if (body.name !== undefined && (typeof body.name !== 'string' || [...body.name].length > 50 || body.name.length === 0)) {
-      throw new WeComApiError(86004, 'name must be 1..50 characters');
-    }
-    const members = [...new Set([...chat.members.filter((m) => !del.includes(m)), ...add])];
-    let owner = chat.owner;
-    if (body.owner !== undefined) {
-      if (typeof body.owner !== 'string' || !findUser(users, body.owner)) throw new WeComApiError(86216, 'owner is not a known userid');
-      owner = findUser(users, body.owner)!.userId;
-    }
-    // The owner must stay a member; removing the owner requires naming a new one.
-    if (!members.includes(owner)) throw new WeComApiError(86207, `owner ${owner} would not be a member`);
-    if (members.length < 2) throw new WeComApiError(40058, 'a group chat keeps at least 2 members');
-    chat.members = members;
-    chat.owner = owner;
-    if (typeof body.name === 'string') chat.name = body.name;
-    return { endpoint: 'appchat/update', body: { errcode: 0, errmsg: 'ok' } };
-  }
-
-  private appchatGet(auth: { corp: WeComCorpConfig }, req: SimRequest): Handled {
-    const chat = this.ownChat(auth.corp, req.query.get('chatid'));
-    return {
-      endpoint: 'appchat/get',
-      body: { errcode: 0, errmsg: 'ok', chat_info: { chatid: chat.chatId, name: chat.name, owner: chat.owner, userlist: [...chat.members], chat_type: 0 } },
-    };
-  }
-
-  private appchatSend(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
-    const { corp } = auth;
-    const chat = this.ownChat(corp, body.chatid);
-    const msgtype = body.msgtype;
-    if (msgtype !== 'text' && msgtype !== 'markdown') {
-      // template_card is not among appchat msgtypes (wecom.md §4.5); others are not rendered here.
-      throw new WeComApiError(86220, `msgtype "${String(msgtype)}" is not accepted for appchat by the simulator (text, markdown)`);
-    }
-    if (body.safe !== undefined && body.safe !== 0 && body.safe !== 1) throw new WeComApiError(40058, 'safe must be 0 or 1');
-    const content = this.textContent(body, msgtype, TEXT_MAX_BYTES, 45002);
-    ctx.deliver({ platform: 'wecom', orgId: corp.corpId, conversation: `group:${chat.chatId}`, kind: msgtype, text: content, sender: corp.appName });
-    return { endpoint: 'appchat/send', body: { errcode: 0, errmsg: 'ok' } };
-  }
-
   // ---------------------------------------------------------------- users
 
   private userByMobile(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
@@ -941,6 +843,8 @@ export class WeComModule implements PlatformModule {
         this.setTaskIdReuse(String(body.corpId), body.mode as TaskIdReuse);
         return json(200, { ok: true, corpId: String(body.corpId), taskIdReuse: body.mode });
       }
+      const appchatControl = this.appchats.handleControl(req, ctx, (corpId) => this.corps.has(corpId), parse);
+      if (appchatControl) return appchatControl;
       if (req.path === '/_sim/wecom/oauth/login' && req.method === 'POST') {
         const body = parse();
         const corp = this.corps.get(String(body.corpId));

@@ -9,7 +9,8 @@
  * "DOC <n>" beside each field (field tables read from the page text; wecom.md §4 summarises them):
  *   DOC 91039 gettoken · DOC 90236 message/send (text, markdown, template_card) ·
  *   DOC 94888 message/update_template_card · DOC 95402 user/getuserid ·
- *   DOC 95895 user/get_userid_by_email · DOC 90196 user/get · DOC 90313 global error codes.
+ *   DOC 95895 user/get_userid_by_email · DOC 90196 user/get · DOC 90313 global error codes ·
+ *   DOC 90245 appchat/create · DOC 98913 appchat/update · DOC 98914 appchat/get · DOC 90248 appchat/send.
  *
  * Where the pages are silent or ambiguous, the choice made here is marked CHOICE and listed in the
  * README ("What the WeCom simulator plays where the docs are silent"):
@@ -515,6 +516,74 @@ export const userIdByEmailBodySchema = z.strictObject({
   email_type: z.optional(z.union([z.literal(1), z.literal(2)])), // DOC 95895: 否 — 1 corporate (default), 2 personal
 });
 
+// ------------------------------------------------------------------------------------ appchat
+
+/** chatid: "最长32个字符。只允许字符0-9及字母a-zA-Z" (DOC 90245) → 86001; longer → 86205 "字符串chatid过长" (DOC 90313). */
+const chatId = () =>
+  z.string().superRefine((value, ctx) => {
+    if (codePoints(value) > 32) ctx.addIssue({ code: 'custom', message: 'exceeds 32 characters', params: { errcode: 86205 } });
+    else if (!/^[0-9a-zA-Z]+$/.test(value)) ctx.addIssue({ code: 'custom', message: 'must be 1..32 characters of 0-9 a-z A-Z', params: { errcode: 86001 } });
+  });
+/**
+ * name: "最多50个utf8字符，超过将截断" (DOC 90245 / 98913): a longer name is accepted and stored cut.
+ * CHOICE: an empty name is refused with 86004 "群名不合法" (DOC 90313); the pages do not say.
+ */
+const chatName = () =>
+  z.string().superRefine((value, ctx) => {
+    if (value.trim().length === 0) ctx.addIssue({ code: 'custom', message: 'is empty', params: { errcode: 86004 } });
+  });
+/** A userid list of a group chat (UserID: 1..64 bytes, DOC 90196). */
+const chatUserIds = () => z.array(userId());
+
+/** POST /cgi-bin/appchat/create — https://developer.work.weixin.qq.com/document/path/90245 */
+export const appChatCreateBodySchema = z.strictObject({
+  name: z.optional(chatName()), // DOC 90245: 否 — ≤ 50 utf8 characters, cut beyond
+  owner: z.optional(userId()), // DOC 90245: 否 — "如果不指定，系统会随机从userlist中选一人作为群主"
+  // DOC 90245: 是 — "至少2人，至多2000人"; count outside → 86006 "群成员数过多或过少" (DOC 90313).
+  userlist: chatUserIds().superRefine((list, ctx) => {
+    if (list.length < 2 || list.length > 2000) ctx.addIssue({ code: 'custom', message: `has ${list.length} members, needs 2..2000`, params: { errcode: 86006 } });
+  }),
+  chatid: z.optional(chatId()), // DOC 90245: 否 — random when omitted
+});
+
+/** POST /cgi-bin/appchat/update — https://developer.work.weixin.qq.com/document/path/98913 (formerly 90246) */
+export const appChatUpdateBodySchema = z.strictObject({
+  chatid: chatId(), // DOC 98913: 是 (missing → 86201 "参数 需要chatid", DOC 90313)
+  name: z.optional(chatName()), // DOC 98913: 否 — ≤ 50 utf8 characters, cut beyond
+  owner: z.optional(userId()), // DOC 98913: 否 — "del_user_list包含群主时本字段必填"
+  add_user_list: z.optional(chatUserIds().max(2000)), // DOC 98913: 否 — "群成员人数不可超过2000人"
+  del_user_list: z.optional(chatUserIds().max(2000)), // DOC 98913: 否
+});
+
+/** GET /cgi-bin/appchat/get — https://developer.work.weixin.qq.com/document/path/98914 (formerly 90247) */
+export const appChatGetQuerySchema = z.strictObject({
+  access_token: filled(), // DOC 98914: 是
+  chatid: chatId(), // DOC 98914: 是
+  ...debugParam,
+});
+
+/**
+ * POST /cgi-bin/appchat/send — https://developer.work.weixin.qq.com/document/path/90248. The page
+ * lists text, image, voice, video, file, textcard, news, mpnews and markdown; template_card is not
+ * among them. Only text and markdown are simulated; any other msgtype is refused with 86220 "指定的
+ * 会话参数不合法" (DOC 90313; UNCONFIRMED which code WeCom gives for template_card: 40008 is possible).
+ */
+export const appChatSendBodySchema = z.discriminatedUnion('msgtype', [
+  z.strictObject({
+    chatid: chatId(), // DOC 90248: 是
+    msgtype: z.literal('text'), // DOC 90248: 是
+    text: z.strictObject({ content: maxBytes(2048) }), // DOC 90248: 是 — "最长不超过2048个字节"
+    safe: z.optional(zeroOne()), // DOC 90248: 否 — 0 shareable (default), 1 secret
+  }),
+  z.strictObject({
+    chatid: chatId(), // DOC 90248: 是
+    msgtype: z.literal('markdown'), // DOC 90248: 是
+    // DOC 90248's markdown table was not read in full; 2048 bytes as in DOC 90236's markdown. CHOICE:
+    // no `safe` (the markdown message of DOC 90236 has none either).
+    markdown: z.strictObject({ content: maxBytes(2048) }),
+  }),
+]);
+
 // ------------------------------------------------------------------------------- the table
 
 export interface WeComRequestContract {
@@ -533,6 +602,10 @@ export const weComRequestContracts = {
   'user/getuserid': { method: 'POST', doc: `${WECOM_DOC_BASE}95402`, query: accessTokenQuerySchema, body: userIdByMobileBodySchema },
   'user/get_userid_by_email': { method: 'POST', doc: `${WECOM_DOC_BASE}95895`, query: accessTokenQuerySchema, body: userIdByEmailBodySchema },
   'user/get': { method: 'GET', doc: `${WECOM_DOC_BASE}90196`, query: userGetQuerySchema },
+  'appchat/create': { method: 'POST', doc: `${WECOM_DOC_BASE}90245`, query: accessTokenQuerySchema, body: appChatCreateBodySchema },
+  'appchat/update': { method: 'POST', doc: `${WECOM_DOC_BASE}98913`, query: accessTokenQuerySchema, body: appChatUpdateBodySchema },
+  'appchat/get': { method: 'GET', doc: `${WECOM_DOC_BASE}98914`, query: appChatGetQuerySchema },
+  'appchat/send': { method: 'POST', doc: `${WECOM_DOC_BASE}90248`, query: accessTokenQuerySchema, body: appChatSendBodySchema },
 } as const satisfies Record<string, WeComRequestContract>;
 
 export type WeComContractEndpoint = keyof typeof weComRequestContracts;
@@ -576,6 +649,11 @@ function errcodeOf({ issue, path }: FlatIssue, part: 'query' | 'body', input: un
   const custom = issue.code === 'custom' ? (issue.params as { errcode?: unknown } | undefined)?.errcode : undefined;
   if (typeof custom === 'number') return custom;
   if (part === 'body' && path === 'template_card.task_id') return 42014;
+  // appchat: a missing chatid is 86201 "参数 需要chatid", missing members 86204 "参数 需要群成员" (DOC 90313).
+  if (issue.code === 'invalid_type' && typeof input === 'object' && input !== null) {
+    if (path === 'chatid' && !('chatid' in input)) return 86201;
+    if (path === 'userlist' && !('userlist' in input)) return 86204;
+  }
   if (part === 'query' && issue.code === 'invalid_type' && typeof input === 'object' && input !== null) {
     if (path === 'corpid' && !('corpid' in input)) return 41002;
     if (path === 'corpsecret' && !('corpsecret' in input)) return 41004;

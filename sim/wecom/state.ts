@@ -74,6 +74,8 @@ export interface AppChat {
   name: string;
   owner: string;
   members: string[];
+  /** What the app posted (appchat/send), oldest first. */
+  readonly messages: { msgtype: string; content: string; at: number }[];
 }
 
 export interface OAuthCodeState {

@@ -31,6 +31,18 @@ export const WECOM_MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600;
 export const WECOM_DEFAULT_TIMEOUT_MS = 5000;
 /** text.content ≤ 2048 bytes, else errcode 45002 (wecom.md §4.9). */
 export const WECOM_TEXT_MAX_BYTES = 2048;
+/**
+ * markdown.content "最长不超过2048个字节" (DOC-90236, message/send; the simulator's contract uses the
+ * same). appchat/send's markdown table (DOC-90248) was not read in full: the same limit is assumed.
+ */
+export const WECOM_MARKDOWN_MAX_BYTES = 2048;
+/** appchat name: "最多50个utf8字符，超过将截断" (DOC-90245, DOC-98913). */
+export const WECOM_APPCHAT_NAME_MAX_CHARS = 50;
+/** appchat userlist: "至少2人，至多2000人" (DOC-90245). */
+export const WECOM_APPCHAT_MIN_MEMBERS = 2;
+export const WECOM_APPCHAT_MAX_MEMBERS = 2000;
+/** chatid: "最长32个字符。只允许字符0-9及字母a-zA-Z" (DOC-90245). */
+export const WECOM_APPCHAT_ID_PATTERN = /^[0-9a-zA-Z]{1,32}$/;
 
 export interface WeComCredentials {
   readonly corpId: string;
@@ -92,6 +104,33 @@ export interface SendTextInput {
 }
 
 
+export interface AppChatCreateInput {
+  /** 1..32 characters of 0-9 a-z A-Z; must not exist yet (86215). */
+  readonly chatId: string;
+  /** Cut to 50 characters with an ellipsis (WeCom would cut it without one, DOC-90245). */
+  readonly name: string;
+  /** Must be one of `userIds` (86207). */
+  readonly owner: string;
+  /** 2..2000 members of the corp, de-duplicated case-insensitively. */
+  readonly userIds: readonly string[];
+}
+
+export interface AppChatUpdateInput {
+  readonly chatId: string;
+  readonly name?: string;
+  /** Required by WeCom when removeUserIds holds the current owner (DOC-98913). */
+  readonly owner?: string;
+  readonly addUserIds?: readonly string[];
+  readonly removeUserIds?: readonly string[];
+}
+
+export interface AppChatInfo {
+  readonly chatId: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly userIds: string[];
+}
+
 export interface UpdateTemplateCardResult {
   readonly invalidUsers: string[];
 }
@@ -134,6 +173,21 @@ const updateResponseSchema = z.object({
   invaliduser: z.optional(z.array(z.string())),
 });
 
+const appChatCreateResponseSchema = z.object({ chatid: z.string().check(z.minLength(1)) });
+
+/** appchat/get answer (DOC-98914): chat_type 0 ordinary, 1 course group. */
+const appChatGetResponseSchema = z.object({
+  chat_info: z.object({
+    chatid: z.string().check(z.minLength(1)),
+    name: z.string(),
+    owner: z.string(),
+    userlist: z.array(z.string()),
+    chat_type: z.optional(z.number()),
+  }),
+});
+
+const okResponseSchema = z.object({});
+
 const userIdResponseSchema = z.object({ userid: z.string().check(z.minLength(1)) });
 
 const userResponseSchema = z.object({
@@ -147,7 +201,18 @@ const userResponseSchema = z.object({
 /** Lookups answer "no such member" with these (wecom.md §4.6 / §4.9). */
 const NOT_FOUND_ERRCODES = new Set([46004, 60111]);
 
-type Endpoint = 'gettoken' | 'message/send' | 'message/update_template_card' | 'user/getuserid' | 'user/get_userid_by_email' | 'user/get' | 'auth/getuserinfo';
+type Endpoint =
+  | 'gettoken'
+  | 'message/send'
+  | 'message/update_template_card'
+  | 'user/getuserid'
+  | 'user/get_userid_by_email'
+  | 'user/get'
+  | 'auth/getuserinfo'
+  | 'appchat/create'
+  | 'appchat/update'
+  | 'appchat/send'
+  | 'appchat/get';
 
 /** auth/getuserinfo: a member's `userid`, or a non-member's `openid` (wecom.md §4.7). */
 const authUserInfoSchema = z.object({ userid: z.optional(z.string()), openid: z.optional(z.string()) });
@@ -188,6 +253,26 @@ function recipientList(endpoint: Endpoint, userIds: readonly string[]): string[]
     throw invalidRequest(endpoint, `${unique.length} recipients, WeCom allows at most ${WECOM_MAX_RECIPIENTS} per call`);
   }
   return unique;
+}
+
+/** userids of an appchat call, de-duplicated case-insensitively (userid: 1..64 bytes, wecom.md §4.6). */
+function appChatUserIds(endpoint: Endpoint, field: string, userIds: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const id of userIds) {
+    if (id.length === 0 || Buffer.byteLength(id, 'utf8') > 64) {
+      throw invalidRequest(endpoint, `${field}: ${JSON.stringify(id.slice(0, 80))} is not a valid WeCom userid (1..64 bytes)`);
+    }
+    if (!seen.has(id.toLowerCase())) {
+      seen.add(id.toLowerCase());
+      unique.push(id);
+    }
+  }
+  return unique;
+}
+
+function checkChatId(endpoint: Endpoint, chatId: string): void {
+  if (!WECOM_APPCHAT_ID_PATTERN.test(chatId)) throw invalidRequest(endpoint, `chatid ${JSON.stringify(chatId.slice(0, 80))} must be 1..32 characters of 0-9 a-z A-Z (86001)`);
 }
 
 /** A request WeCom would reject: reported like WeCom's own permanent errors, before any call. */
@@ -283,6 +368,75 @@ export class WeComClient {
     const body = { touser: recipients.join('|'), msgtype: 'text', agentid: this.agentId, text: { content }, safe: 0, enable_id_trans: 0, enable_duplicate_check: 0 };
     // Best effort (a hint to one member): recipients WeCom refused are not reported back.
     await this.callWithToken({ endpoint, method: 'POST', body }, textResponseSchema);
+  }
+
+  /**
+   * appchat/create (DOC-90245). Only a self-built app whose visible range is the root department may
+   * call it (48002 otherwise); "每企业创建群数不可超过1000/天". A chatid that exists already is 86215,
+   * thrown like any failure: the caller reads the chat with appChatGet.
+   */
+  async appChatCreate(input: AppChatCreateInput): Promise<{ chatId: string }> {
+    const endpoint = 'appchat/create';
+    checkChatId(endpoint, input.chatId);
+    const userIds = appChatUserIds(endpoint, 'userIds', input.userIds);
+    if (userIds.length < WECOM_APPCHAT_MIN_MEMBERS || userIds.length > WECOM_APPCHAT_MAX_MEMBERS) {
+      throw invalidRequest(endpoint, `a group chat needs ${WECOM_APPCHAT_MIN_MEMBERS}..${WECOM_APPCHAT_MAX_MEMBERS} members, got ${userIds.length} (86006)`);
+    }
+    if (!userIds.some((id) => id.toLowerCase() === input.owner.toLowerCase())) {
+      throw invalidRequest(endpoint, `the owner ${JSON.stringify(input.owner)} is not among the members (86207)`);
+    }
+    const body = { name: this.appChatName(endpoint, input.name), owner: input.owner, userlist: userIds, chatid: input.chatId };
+    const answer = await this.callWithToken({ endpoint, method: 'POST', body }, appChatCreateResponseSchema);
+    return { chatId: answer.chatid };
+  }
+
+  /** appchat/update (DOC-98913): only chats this app created (86008); owner required when removing the owner. */
+  async appChatUpdate(input: AppChatUpdateInput): Promise<void> {
+    const endpoint = 'appchat/update';
+    checkChatId(endpoint, input.chatId);
+    const add = appChatUserIds(endpoint, 'addUserIds', input.addUserIds ?? []);
+    const del = appChatUserIds(endpoint, 'removeUserIds', input.removeUserIds ?? []);
+    const both = add.filter((id) => del.some((d) => d.toLowerCase() === id.toLowerCase()));
+    if (both.length > 0) throw invalidRequest(endpoint, `${both.join(', ')} would be both added and removed`);
+    if (add.length > WECOM_APPCHAT_MAX_MEMBERS) throw invalidRequest(endpoint, `at most ${WECOM_APPCHAT_MAX_MEMBERS} members (86006)`);
+    if (input.owner !== undefined && input.owner.length === 0) throw invalidRequest(endpoint, 'owner must not be empty');
+    const body = {
+      chatid: input.chatId,
+      ...(input.name !== undefined ? { name: this.appChatName(endpoint, input.name) } : {}),
+      ...(input.owner !== undefined ? { owner: input.owner } : {}),
+      ...(add.length > 0 ? { add_user_list: add } : {}),
+      ...(del.length > 0 ? { del_user_list: del } : {}),
+    };
+    if (Object.keys(body).length === 1) return; // nothing to change: no call (each counts against 1000 changes/hour)
+    await this.callWithToken({ endpoint, method: 'POST', body }, okResponseSchema);
+  }
+
+  /**
+   * appchat/send with msgtype markdown (DOC-90248): content cut to 2048 UTF-8 bytes with an ellipsis.
+   * Messages beyond 200/min or 10000/day per member are dropped by WeCom without an error.
+   */
+  async appChatSendMarkdown(input: { chatId: string; content: string }): Promise<void> {
+    const endpoint = 'appchat/send';
+    checkChatId(endpoint, input.chatId);
+    const content = truncateText(input.content, { maxBytes: WECOM_MARKDOWN_MAX_BYTES });
+    if (content.trim().length === 0) throw invalidRequest(endpoint, 'markdown content is empty (44004)');
+    const body = { chatid: input.chatId, msgtype: 'markdown', markdown: { content } };
+    await this.callWithToken({ endpoint, method: 'POST', body }, okResponseSchema);
+  }
+
+  /** appchat/get (DOC-98914): the chat's name, owner and members; only chats this app created. */
+  async appChatGet(chatId: string): Promise<AppChatInfo> {
+    const endpoint = 'appchat/get';
+    checkChatId(endpoint, chatId);
+    const { chat_info: info } = await this.callWithToken({ endpoint, method: 'GET', query: { chatid: chatId } }, appChatGetResponseSchema);
+    return { chatId: info.chatid, name: info.name, owner: info.owner, userIds: [...info.userlist] };
+  }
+
+  /** The name as sent: one line, at most 50 characters (cut here with an ellipsis, not by WeCom). */
+  private appChatName(endpoint: Endpoint, name: string): string {
+    const cut = truncateText(name.replace(/\s+/g, ' ').trim(), { maxChars: WECOM_APPCHAT_NAME_MAX_CHARS });
+    if (cut.length === 0) throw invalidRequest(endpoint, 'the group chat name is empty (86004)');
+    return cut;
   }
 
   /** user/get_userid_by_email (DOC-95895), enterprise mailbox; undefined when nobody matches. */

@@ -60,20 +60,48 @@ const classifications: ReadonlyMap<number, WeComErrcodeClassification> = new Map
   [93000, { kind: 'permanent', reason: 'the group robot webhook URL is invalid or the robot was removed from the group (93000)' }],
   [93004, { kind: 'permanent', reason: 'the group robot is disabled (93004)' }],
   [301002, { kind: 'permanent', reason: 'the access_token belongs to another app than the agentid (301002)' }],
-  // appchat (wecom.md §4.5).
-  [86001, { kind: 'permanent', reason: 'the chatid is not valid (86001)' }],
-  [86003, { kind: 'permanent', reason: 'the chatid does not exist (86003)' }],
+  // "chatid不存在: 会话需要先创建后，才可修改会话详情或者发起聊天" (DOC-90313).
+  [40050, { kind: 'permanent', reason: 'the group chat does not exist (40050); it must be created first' }],
+  // appchat (DOC-90245 create, DOC-98913 update, DOC-98914 get, DOC-90248 send; names from DOC-90313 via wecom.md §4.5).
+  [86001, { kind: 'permanent', reason: 'the group chat id is not valid (86001): at most 32 characters, only 0-9 a-z A-Z' }],
+  [86003, { kind: 'permanent', reason: 'the group chat does not exist (86003)' }],
   [86004, { kind: 'permanent', reason: 'the group chat name is not valid (86004)' }],
-  [86008, { kind: 'permanent', reason: 'the group chat was not created by this app (86008)' }],
-  [86207, { kind: 'permanent', reason: 'the group chat owner is not among its members (86207)' }],
-  [86215, { kind: 'permanent', reason: 'the chatid already exists (86215)' }],
-  [86216, { kind: 'permanent', reason: 'a member id does not exist or is not in the chat (86216)' }],
-  [86220, { kind: 'permanent', reason: 'the msgtype is not valid for a group chat (86220)' }],
+  [86005, { kind: 'permanent', reason: 'the group chat owner is not valid (86005)' }],
+  [86006, { kind: 'permanent', reason: 'the group chat has too few or too many members (86006): 2 to 2000' }],
+  [86007, { kind: 'permanent', reason: 'a group chat member is not valid (86007)' }],
+  [86008, { kind: 'permanent', reason: 'the group chat was created by another app; an app can only change, read or post to the chats it created (86008)' }],
+  [86201, { kind: 'permanent', reason: 'the group chat id is missing (86201)' }],
+  [86203, { kind: 'permanent', reason: 'a new group chat owner must be named when the owner is removed (86203)' }],
+  [86204, { kind: 'permanent', reason: 'the group chat members are missing (86204)' }],
+  [86205, { kind: 'permanent', reason: 'the group chat id is longer than 32 characters (86205)' }],
+  [86207, { kind: 'permanent', reason: 'the group chat owner is not one of its members (86207)' }],
+  [86215, { kind: 'permanent', reason: 'a group chat with this chatid already exists (86215); read it with appchat/get instead of creating it again' }],
+  // "添加会话成员时，指定的成员ID不存在通讯录；删除会话成员时，指定的成员ID不存在于会话中" (DOC-90313, 86216).
+  [86216, { kind: 'permanent', reason: 'a member is not in the WeCom address book, or (when removing) not in the group chat (86216)' }],
+  [86220, { kind: 'permanent', reason: 'this message type cannot be posted to an app group chat (86220); use text or markdown' }],
+]);
+
+/**
+ * Errcodes that mean something narrower on the appchat endpoints (`appchat/...`). 48002 is case 7 of
+ * DOC-90313: "应用群聊会话接口，仅支持自建应用调用，且自建应用的可见范围需要设置为根部门".
+ */
+const appchatClassifications: ReadonlyMap<number, WeComErrcodeClassification> = new Map<number, WeComErrcodeClassification>([
+  [
+    48002,
+    {
+      kind: 'permanent',
+      reason:
+        "appchat needs a self-built app whose visible range is the root department (应用可见范围需为根部门): set it in the admin console, in the app's 可见范围 (48002)",
+    },
+  ],
+  // "每企业创建群数不可超过1000/天" (DOC-90245), "每企业变更群的次数不可超过1000次/小时" (DOC-98913): the
+  // errcode of the excess is not documented; UNCONFIRMED: 45009 "接口调用超过限制" (DOC-90313) assumed.
+  [45009, { kind: 'throttled', reason: 'a WeCom group chat limit was reached (45009): at most 1000 new group chats per company a day and 1000 changes an hour' }],
 ]);
 
 /** What to do about a WeCom errcode. Unknown codes are permanent (retrying blindly could loop). */
-export function classifyWeComErrcode(errcode: number, errmsg?: string): WeComErrcodeClassification {
-  const known = classifications.get(errcode);
+export function classifyWeComErrcode(errcode: number, errmsg?: string, endpoint?: string): WeComErrcodeClassification {
+  const known = (endpoint?.startsWith('appchat/') ? appchatClassifications.get(errcode) : undefined) ?? classifications.get(errcode);
   if (known) return known;
   if (errcode >= 86000 && errcode < 87000) return { kind: 'permanent', reason: `group chat (appchat) request rejected (${errcode})${errmsg ? `: ${errmsg}` : ''}` };
   return { kind: 'permanent', reason: `unknown errcode ${errcode}: ${errmsg ?? 'no errmsg'}` };
@@ -134,7 +162,7 @@ export class WeComPermanentError extends WeComApiError {
 
 /** Builds the typed error for a non-zero errcode returned by `endpoint`. */
 export function weComErrorFromErrcode(endpoint: string, errcode: number, errmsg: string): WeComApiError {
-  const { kind, reason } = classifyWeComErrcode(errcode, errmsg);
+  const { kind, reason } = classifyWeComErrcode(errcode, errmsg, endpoint);
   const details = { endpoint, errcode, errmsg, reason };
   switch (kind) {
     case 'retry':

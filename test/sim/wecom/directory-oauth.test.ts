@@ -1,6 +1,6 @@
 import { agentId, corpId, Harness, startHarness } from './support';
 
-describe('wecom users, appchat and OAuth', () => {
+describe('wecom users and OAuth', () => {
   let h: Harness;
   beforeEach(async () => {
     h = await startHarness({ trustedDomain: 'ops.example.com:8443' });
@@ -18,27 +18,6 @@ describe('wecom users, appchat and OAuth', () => {
     expect((await h.api('user/get_userid_by_email', { email: 'lisi@example.com', email_type: 3 })).errcode).toBe(40058);
     expect(await h.api('user/get', undefined, { userid: 'carol' })).toMatchObject({ errcode: 0, userid: 'carol', name: 'Carol Wu', mobile: '+852-61234567' });
     expect((await h.api('user/get', undefined, { userid: 'ghost' })).errcode).toBe(60111);
-  });
-
-  it('creates, updates, reads and posts to an app group chat', async () => {
-    const created = await h.api('appchat/create', { name: 'INC-1 war room', owner: 'zhangsan', userlist: ['zhangsan', 'lisi'], chatid: 'inc1war' });
-    expect(created).toMatchObject({ errcode: 0, chatid: 'inc1war' });
-    expect((await h.api('appchat/create', { userlist: ['zhangsan', 'lisi'], chatid: 'inc1war' })).errcode).toBe(86215);
-    expect((await h.api('appchat/create', { userlist: ['zhangsan', 'ghost'] })).errcode).toBe(86216);
-    expect((await h.api('appchat/create', { userlist: ['zhangsan'] })).errcode).toBe(40058);
-    expect((await h.api('appchat/create', { userlist: ['zhangsan', 'lisi'], owner: 'Carol' })).errcode).toBe(86207);
-    expect((await h.api('appchat/create', { userlist: ['zhangsan', 'lisi'], name: 'x'.repeat(51) })).errcode).toBe(86004);
-    expect((await h.api('appchat/create', { userlist: ['zhangsan', 'lisi'], chatid: 'bad-id!' })).errcode).toBe(86001);
-
-    expect((await h.api('appchat/update', { chatid: 'inc1war', add_user_list: ['Carol'], del_user_list: ['zhangsan'] })).errcode).toBe(86207);
-    expect((await h.api('appchat/update', { chatid: 'inc1war', owner: 'lisi', add_user_list: ['Carol'], del_user_list: ['zhangsan'] })).errcode).toBe(0);
-    expect((await h.api('appchat/update', { chatid: 'nope' })).errcode).toBe(86003);
-    const info = await h.api('appchat/get', undefined, { chatid: 'inc1war' });
-    expect(info).toMatchObject({ errcode: 0, chat_info: { chatid: 'inc1war', name: 'INC-1 war room', owner: 'lisi', userlist: ['lisi', 'Carol'] } });
-
-    expect((await h.api('appchat/send', { chatid: 'inc1war', msgtype: 'text', text: { content: '集合' } })).errcode).toBe(0);
-    expect((await h.api('appchat/send', { chatid: 'inc1war', msgtype: 'template_card', template_card: {} })).errcode).toBe(86220);
-    expect(h.sim.conversations()).toEqual([expect.objectContaining({ conversation: 'group:inc1war', kind: 'text', text: '集合', orgId: corpId })]);
   });
 
   it('logs a member in through authorize → redirect with code → auth/getuserinfo (single use)', async () => {

@@ -249,6 +249,21 @@ describe('WeComClient against the simulator', () => {
     await expect(client.sendText({ toUsers: ['lisi'], content: ' ' })).rejects.toThrow(/44004/);
     expect(calls('message/send').length).toBe(before);
   });
+
+  it('refuses appchat requests WeCom would reject, before calling it; an update with nothing to change makes no call', async () => {
+    const appchatCalls = () => sim.calls({ platform: 'wecom' }).filter((c) => String(c.endpoint).startsWith('appchat/')).length;
+    const before = appchatCalls();
+    const chat = { chatId: 'inc1', name: 'P1', owner: 'lisi', userIds: ['lisi', 'ZhangSan'] };
+    await expect(client.appChatCreate({ ...chat, chatId: 'inc-1' })).rejects.toThrow(/86001/);
+    await expect(client.appChatCreate({ ...chat, chatId: 'a'.repeat(33) })).rejects.toThrow(WeComPermanentError);
+    await expect(client.appChatCreate({ ...chat, userIds: ['lisi', 'LISI'] })).rejects.toThrow(/86006/);
+    await expect(client.appChatCreate({ ...chat, owner: 'wangwu' })).rejects.toThrow(/86207/);
+    await expect(client.appChatCreate({ ...chat, name: ' \n ' })).rejects.toThrow(/86004/);
+    await expect(client.appChatUpdate({ chatId: 'inc1', addUserIds: ['wangwu'], removeUserIds: ['WANGWU'] })).rejects.toThrow(/both added and removed/);
+    await expect(client.appChatSendMarkdown({ chatId: 'inc1', content: '  ' })).rejects.toThrow(/44004/);
+    await client.appChatUpdate({ chatId: 'inc1', addUserIds: [], removeUserIds: [] });
+    expect(appchatCalls()).toBe(before);
+  });
 });
 
 describe('WeComClient answer handling (fake fetch)', () => {

@@ -168,6 +168,12 @@ describe('every request the WeComClient sends fits its documented schema', () =>
     expect(await attempt('mobile lookup', () => wecom.getUserIdByMobile('13800000011'))).toBe('zhangsan');
     expect(await attempt('user/get', () => wecom.getUser('ZhangSan'))).toMatchObject({ userId: 'zhangsan' });
     expect(await attempt('user/get miss', () => wecom.getUser('ghost'))).toBeUndefined();
+    // appchat (War Room): create, update (remove the owner with a successor, rename; add back), markdown, get.
+    await attempt('appchat create', () => wecom.appChatCreate({ chatId: 'conformance1', name: 'P1 conformance war room', owner: 'ZhangSan', userIds: ['ZhangSan', 'lisi'] }));
+    await attempt('appchat update del', () => wecom.appChatUpdate({ chatId: 'conformance1', name: 'P1 renamed', owner: 'lisi', removeUserIds: ['ZhangSan'] }));
+    await attempt('appchat update add', () => wecom.appChatUpdate({ chatId: 'conformance1', addUserIds: ['ZhangSan'] }));
+    await attempt('appchat markdown', () => wecom.appChatSendMarkdown({ chatId: 'conformance1', content: '**P1** 支付服务故障 '.repeat(200) }));
+    expect(await attempt('appchat get', () => wecom.appChatGet('conformance1'))).toMatchObject({ owner: 'lisi', userIds: ['lisi', 'ZhangSan'] });
     // A revoked token: the client fetches a new one (a second gettoken) and retries once.
     await control('POST', '/_sim/wecom/tokens/invalidate', { corpId: CORP, mode: 'expired' });
     await attempt('text after token refresh', () => wecom.sendText({ toUsers: ['lisi'], content: 'after a token refresh' }));

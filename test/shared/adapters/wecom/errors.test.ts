@@ -33,6 +33,20 @@ describe('classifyWeComErrcode', () => {
     expect(classifyWeComErrcode(60140).reason).toContain('72 hours');
   });
 
+  it('explains appchat errcodes to a WeCom admin, 48002 narrowed on the appchat endpoints', () => {
+    for (const code of [86001, 86003, 86004, 86005, 86006, 86008, 86201, 86203, 86205, 86207, 86215, 86216, 86220, 40050]) {
+      expect(classifyWeComErrcode(code, '', 'appchat/create')).toMatchObject({ kind: 'permanent', reason: expect.stringContaining(`(${code})`) });
+    }
+    expect(classifyWeComErrcode(48002, '', 'appchat/create').reason).toBe(
+      "appchat needs a self-built app whose visible range is the root department (应用可见范围需为根部门): set it in the admin console, in the app's 可见范围 (48002)",
+    );
+    expect(classifyWeComErrcode(48002, '', 'message/send').reason).not.toContain('root department');
+    expect(classifyWeComErrcode(45009, '', 'appchat/create')).toMatchObject({ kind: 'throttled', reason: expect.stringContaining('1000 new group chats') });
+    const error = weComErrorFromErrcode('appchat/update', 48002, 'api forbidden');
+    expect(error).toBeInstanceOf(WeComPermanentError);
+    expect(error.message).toContain('应用可见范围需为根部门');
+  });
+
   it('treats unknown codes as permanent and quotes errmsg', () => {
     expect(classifyWeComErrcode(12345, 'something odd')).toEqual({ kind: 'permanent', reason: 'unknown errcode 12345: something odd' });
     expect(classifyWeComErrcode(12345).reason).toBe('unknown errcode 12345: no errmsg');

@@ -94,14 +94,27 @@ const appchatClassifications: ReadonlyMap<number, WeComErrcodeClassification> = 
         "appchat needs a self-built app whose visible range is the root department (应用可见范围需为根部门): set it in the admin console, in the app's 可见范围 (48002)",
     },
   ],
-  // "每企业创建群数不可超过1000/天" (DOC-90245), "每企业变更群的次数不可超过1000次/小时" (DOC-98913): the
-  // errcode of the excess is not documented; UNCONFIRMED: 45009 "接口调用超过限制" (DOC-90313) assumed.
-  [45009, { kind: 'throttled', reason: 'a WeCom group chat limit was reached (45009): at most 1000 new group chats per company a day and 1000 changes an hour' }],
 ]);
+
+/**
+ * "每企业创建群数不可超过1000/天" (DOC-90245), "每企业变更群的次数不可超过1000次/小时" (DOC-98913): the
+ * errcode of the excess is not documented; UNCONFIRMED: 45009 "接口调用超过限制" (DOC-90313) assumed.
+ */
+const appchatLimitReasons: Readonly<Record<string, string>> = {
+  'appchat/create': 'a WeCom limit was reached (45009): at most 1000 new group chats per company a day; retry later',
+  'appchat/update': 'a WeCom limit was reached (45009): at most 1000 group chat changes per company an hour; retry later',
+};
+
+function appchatClassification(endpoint: string | undefined, errcode: number): WeComErrcodeClassification | undefined {
+  if (!endpoint?.startsWith('appchat/')) return undefined;
+  const limitReason = errcode === 45009 ? appchatLimitReasons[endpoint] : undefined;
+  if (limitReason) return { kind: 'throttled', reason: limitReason };
+  return appchatClassifications.get(errcode);
+}
 
 /** What to do about a WeCom errcode. Unknown codes are permanent (retrying blindly could loop). */
 export function classifyWeComErrcode(errcode: number, errmsg?: string, endpoint?: string): WeComErrcodeClassification {
-  const known = (endpoint?.startsWith('appchat/') ? appchatClassifications.get(errcode) : undefined) ?? classifications.get(errcode);
+  const known = appchatClassification(endpoint, errcode) ?? classifications.get(errcode);
   if (known) return known;
   if (errcode >= 86000 && errcode < 87000) return { kind: 'permanent', reason: `group chat (appchat) request rejected (${errcode})${errmsg ? `: ${errmsg}` : ''}` };
   return { kind: 'permanent', reason: `unknown errcode ${errcode}: ${errmsg ?? 'no errmsg'}` };

@@ -10,7 +10,7 @@ import { DynamoAccessTokenStore } from '../../../../shared/adapters/aws/access-t
 import { DynamoIntegrationRepository } from '../../../../shared/adapters/aws/integration-repository';
 import { SecretsManagerIntegrationSecrets } from '../../../../shared/adapters/aws/secrets';
 import { WeComClientAppChats } from '../../../../shared/adapters/wecom/appchats';
-import { WeComApiError, WeComPermanentError } from '../../../../shared/adapters/wecom/errors';
+import { WeComApiError, WeComPermanentError, WeComThrottledError } from '../../../../shared/adapters/wecom/errors';
 import type { WeComAppChats } from '../../../../shared/application/war-room-ports';
 import { TokenProvider } from '../../../../shared/application/token-provider';
 import type { WeComIntegration } from '../../../../shared/domain/integration';
@@ -122,12 +122,25 @@ describe('WeComClientAppChats against the simulator', () => {
     }
   });
 
+  it('the daily creation limit is a throttled failure (45009, errcode UNCONFIRMED), not a permanent one', async () => {
+    const post = (body: unknown) => fetch(`${sim.url}/_sim/wecom/appchat-limits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ corpId: corp.corpId, createsPerDay: 0 })).status).toBe(200);
+    try {
+      const error = await failure(() => chats.create({ chatId: 'inc105', name: 'x', owner: 'lisi', userIds: ['lisi', 'wangwu'] }));
+      expect(error).toBeInstanceOf(WeComThrottledError);
+      expect(error).toMatchObject({ kind: 'throttled', errcode: 45009 });
+      expect(error.reason).toContain('1000 new group chats per company a day');
+    } finally {
+      await post({ corpId: corp.corpId, createsPerDay: 1000 });
+    }
+  });
+
   it('sends only what the documented contract allows (the simulator refused nothing else)', () => {
     const refused = sim
       .calls({ platform: 'wecom' })
       .filter((c) => String(c.endpoint).startsWith('appchat/') && c.resultCode !== 0)
       .map((c) => Number(c.resultCode));
-    // 86003: get of a chat never created; 86215, 86203, 86216 ×2, 48002 ×2: the failures above.
-    expect(refused.sort()).toEqual([48002, 48002, 86003, 86203, 86215, 86216, 86216].sort());
+    // 86003: get of a chat never created; 86215, 86203, 86216 ×2, 48002 ×2, 45009: the failures above.
+    expect(refused.sort()).toEqual([45009, 48002, 48002, 86003, 86203, 86215, 86216, 86216].sort());
   });
 });

@@ -42,6 +42,8 @@ describe('classifyWeComErrcode', () => {
     );
     expect(classifyWeComErrcode(48002, '', 'message/send').reason).not.toContain('root department');
     expect(classifyWeComErrcode(45009, '', 'appchat/create')).toMatchObject({ kind: 'throttled', reason: expect.stringContaining('1000 new group chats') });
+    expect(classifyWeComErrcode(45009, '', 'appchat/update')).toMatchObject({ kind: 'throttled', reason: expect.stringContaining('1000 group chat changes') });
+    expect(classifyWeComErrcode(45009, '', 'appchat/send').reason).not.toContain('1000');
     const error = weComErrorFromErrcode('appchat/update', 48002, 'api forbidden');
     expect(error).toBeInstanceOf(WeComPermanentError);
     expect(error.message).toContain('应用可见范围需为根部门');

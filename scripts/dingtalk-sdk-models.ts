@@ -22,6 +22,9 @@ export const SDK_REQUESTS = [
   { module: 'card_1_0', request: 'RegisterCallbackRequest', operation: 'registerCallback' },
   { module: 'robot_1_0', request: 'BatchSendOTORequest', operation: 'batchSendOTO' },
   { module: 'robot_1_0', request: 'OrgGroupSendRequest', operation: 'orgGroupSend' },
+  // War Room scene groups: POST /v1.0/im/sceneGroups (the SDK has no model for member add/delete;
+  // those are written by hand in sim/dingtalk/sdk-models.ts).
+  { module: 'im_1_0', request: 'CreateSceneGroupConversationRequest', operation: 'createSceneGroupConversation' },
 ] as const;
 
 export const SDK_PACKAGE = '@alicloud/dingtalk';

@@ -53,6 +53,8 @@ export interface LedgerRecord {
   readonly outcome: LedgerOutcome;
   readonly reason?: string;
   readonly atMs: number;
+  /** What the call produced that a caller needs again, e.g. a scene group's `openConversationId`: a duplicate returns it. */
+  readonly result?: Readonly<Record<string, string>>;
 }
 
 export type LedgerClaim =
@@ -158,6 +160,8 @@ export type DispatchOutcome =
       /** Earlier unanswered attempts of a call without idempotency key: up to this many duplicates. */
       readonly possibleDuplicates?: number;
       readonly recipients?: SentRecipients;
+      /** What the call produced (also kept in the ledger record), e.g. `{openConversationId}` of a created scene group. */
+      readonly result?: Readonly<Record<string, string>>;
     }
   | { readonly kind: 'unconfirmed'; readonly reason: string; readonly unanswered: number }
   | { readonly kind: 'duplicate'; readonly previous: LedgerRecord }
@@ -194,10 +198,24 @@ export const QPS_API_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.groupMessage': 'robot/groupMessages/send',
   'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
   'dingtalk.robotWebhook': 'robot/send',
+  'dingtalk.sceneGroupCreate': 'im/sceneGroups',
+  'dingtalk.sceneGroupAddMembers': 'im/sceneGroup/member/add',
+  'dingtalk.sceneGroupRemoveMembers': 'im/sceneGroup/member/delete',
 };
 
-/** Calls DingTalk de-duplicates itself (same outTrackId; an update sets the same values): a resend is harmless. */
-const IDEMPOTENT_KINDS: ReadonlySet<OutgoingCall['kind']> = new Set(['dingtalk.createAndDeliver', 'dingtalk.updateCard', 'dingtalk.robotWebhook']); // robot: msgUuid
+/**
+ * Calls DingTalk de-duplicates itself (same outTrackId; an update sets the same values): a resend is harmless.
+ * Scene groups: creation by `uuid` ("建群去重的业务ID", create-a-scene-group); adding or removing the
+ * same members again leaves the same group (whether removing a non-member is refused is unconfirmed).
+ */
+const IDEMPOTENT_KINDS: ReadonlySet<OutgoingCall['kind']> = new Set([
+  'dingtalk.createAndDeliver',
+  'dingtalk.updateCard',
+  'dingtalk.robotWebhook', // robot: msgUuid
+  'dingtalk.sceneGroupCreate',
+  'dingtalk.sceneGroupAddMembers',
+  'dingtalk.sceneGroupRemoveMembers',
+]);
 
 /** `<key>#flow<n>`: the n-th follow-up of a call to the recipients DingTalk flow-controlled. */
 const FLOW_SUFFIX = /#flow(\d+)$/;
@@ -348,7 +366,7 @@ export class DispatchUseCase {
         if (outcome) throw new FinishedError(outcome);
         continue;
       }
-      const { followUp, refused, recipients } = performed;
+      const { followUp, refused, recipients, result } = performed;
       // DingTalk refused the call (the card already existed): not metered, like any answered refusal.
       if (refused) await this.deps.quota.refund(target.orgKey, 1, consumption.month);
       // Queued before the ledger is finished: if this throws, the message is retried, not lost; if
@@ -365,8 +383,8 @@ export class DispatchUseCase {
             : `after ${unanswered} unanswered attempt(s); harmless, DingTalk de-duplicates this call`,
       ].filter((note): note is string => note !== undefined);
       const detail = notes.length > 0 ? notes.join('; ') : undefined;
-      await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs() });
-      return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}), ...(duplicates > 0 ? { possibleDuplicates: duplicates } : {}), ...(recipients ? { recipients } : {}) };
+      await this.deps.ledger.finish(call.idempotencyKey, { outcome: 'sent', ...(detail ? { reason: detail } : {}), atMs: this.clock.nowMs(), ...(result ? { result } : {}) });
+      return { kind: 'sent', attempts: attempt, ...(detail ? { detail } : {}), ...(followUp ? { followUp } : {}), ...(duplicates > 0 ? { possibleDuplicates: duplicates } : {}), ...(recipients ? { recipients } : {}), ...(result ? { result } : {}) };
     }
   }
 
@@ -423,7 +441,7 @@ export class DispatchUseCase {
   }
 
   /** `refused`: DingTalk refused the call but the outcome is delivered (an existing card). */
-  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall; refused?: boolean; recipients?: SentRecipients }> {
+  private async perform(call: OutgoingCall, client: DingTalkMessaging): Promise<{ detail?: string; followUp?: OutgoingCall; refused?: boolean; recipients?: SentRecipients; result?: Record<string, string> }> {
     switch (call.kind) {
       case 'dingtalk.createAndDeliver': {
         const result = await client.createAndDeliverCard(call.payload);
@@ -437,6 +455,18 @@ export class DispatchUseCase {
         return {};
       case 'dingtalk.groupMessage':
         await client.sendGroupMessage(call.payload);
+        return {};
+      case 'dingtalk.sceneGroupCreate': {
+        // Metered like every non-contacts API (dingtalk.md §5.1). The id is kept in the ledger so a
+        // redelivered or repeated call returns it without calling again.
+        const { openConversationId } = await client.createSceneGroup(call.payload);
+        return { detail: `scene group ${openConversationId} (uuid ${call.payload.uuid})`, result: { openConversationId } };
+      }
+      case 'dingtalk.sceneGroupAddMembers':
+        await client.addSceneGroupMembers(call.payload);
+        return {};
+      case 'dingtalk.sceneGroupRemoveMembers':
+        await client.removeSceneGroupMembers(call.payload);
         return {};
       case 'dingtalk.robotWebhook':
         if (!this.deps.robots) throw new Error('dispatch has no custom-robot sender configured');

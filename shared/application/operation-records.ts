@@ -241,6 +241,11 @@ function dingTalkRecipients(call: OutgoingCall): { key?: string; recipient?: str
       return [{ label: `the cards of ${call.payload.outTrackId}` }];
     case 'dingtalk.robotWebhook':
       return [{ recipient: `bot:${call.payload.bot}`, label: `group bot ${call.payload.bot}` }];
+    case 'dingtalk.sceneGroupCreate':
+      return [{ label: `scene group "${call.payload.title}" (uuid ${call.payload.uuid})` }];
+    case 'dingtalk.sceneGroupAddMembers':
+    case 'dingtalk.sceneGroupRemoveMembers':
+      return [ofTarget({ type: 'group', openConversationId: call.payload.openConversationId })];
   }
 }
 
@@ -250,6 +255,9 @@ const CHANNEL_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.groupMessage': 'message',
   'dingtalk.oneToOneMessage': 'message',
   'dingtalk.robotWebhook': 'group_bot',
+  'dingtalk.sceneGroupCreate': 'war_room',
+  'dingtalk.sceneGroupAddMembers': 'war_room',
+  'dingtalk.sceneGroupRemoveMembers': 'war_room',
 };
 const REQUEST_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.createAndDeliver': 'card/instances/createAndDeliver',
@@ -257,6 +265,9 @@ const REQUEST_OF: Readonly<Record<OutgoingCall['kind'], string>> = {
   'dingtalk.groupMessage': 'robot/groupMessages/send',
   'dingtalk.oneToOneMessage': 'robot/oToMessages/batchSend',
   'dingtalk.robotWebhook': 'robot/send',
+  'dingtalk.sceneGroupCreate': 'im/sceneGroups',
+  'dingtalk.sceneGroupAddMembers': 'im/sceneGroup/member/add',
+  'dingtalk.sceneGroupRemoveMembers': 'im/sceneGroup/member/delete',
 };
 
 /** A dispatch outcome, or a call that will be tried again after this failure. */
@@ -270,7 +281,8 @@ export function spaceKey(spaceType: string, spaceId: string): string {
 /** One record per recipient (or one per card update) of a DingTalk call dispatch finished or will retry. */
 export function dispatchRecords(atMs: number, call: OutgoingCall, result: DispatchResult): OperationRecord[] {
   const ctx: OperationContext = { integrationId: call.integrationId, platform: 'dingtalk', channel: CHANNEL_OF[call.kind], requestKind: REQUEST_OF[call.kind], ...(call.incidentId ? { incidentId: call.incidentId } : {}) };
-  const what = call.kind === 'dingtalk.updateCard' ? 'card update' : call.kind === 'dingtalk.createAndDeliver' ? 'card' : 'message';
+  const sceneGroup = call.kind === 'dingtalk.sceneGroupCreate' || call.kind === 'dingtalk.sceneGroupAddMembers' || call.kind === 'dingtalk.sceneGroupRemoveMembers';
+  const what = call.kind === 'dingtalk.updateCard' ? 'card update' : call.kind === 'dingtalk.createAndDeliver' ? 'card' : sceneGroup ? 'War Room change' : 'message';
   return dingTalkRecipients(call).flatMap(({ key, recipient, label }): OperationRecord[] => {
     const record = recordFor(key, recipient, label);
     return record ? [record] : [];
@@ -309,8 +321,8 @@ export function dispatchRecords(atMs: number, call: OutgoingCall, result: Dispat
         const code = dingTalkReasonCode({ kind: 'permanent', code: result.code, message: result.reason });
         const fix = /callbackroutekey/i.test(`${String(result.code ?? '')} ${result.reason}`)
           ? `Register the card callback with DingTalk: \`npx dutybridge integrations register-callback ${call.integrationId}\``
-          : call.kind === 'dingtalk.robotWebhook'
-            ? 'The fix is in the reason' // group bot refusals name their own fix (shared/domain/group-bot.ts)
+          : call.kind === 'dingtalk.robotWebhook' || sceneGroup
+            ? 'The fix is in the reason' // group bot and scene-group refusals name their own fix (group-bot.ts, adapters/dingtalk/errors.ts)
             : capitalise(dingTalkFix(code));
         return make(atMs, ctx, 'failed', code, `${label} did not get the ${what}: DingTalk refused it (${result.reason}). ${fix}.`, {
           ...extra,

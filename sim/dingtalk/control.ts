@@ -8,6 +8,8 @@
  *   POST /_sim/dingtalk/login-code               {clientId, userId} → {code, expiresAt}
  *   GET  /_sim/dingtalk/cards/{outTrackId}       card state (public + private data, spaces)
  *   GET  /_sim/dingtalk/groups/{openConversationId}
+ *   PUT  /_sim/dingtalk/scene-group-templates/{templateId}  {corpId, robotCode, published?} (published: false = not reviewed/published)
+ *   GET  /_sim/dingtalk/scene-groups?orgId=      scene groups of an org (War Room)
  *   GET|PUT /_sim/dingtalk/switches             readings of unconfirmed platform behaviour (switches.ts)
  * and, answered by h5.ts (in-client login-free): GET /_sim/dingtalk/dingtalk.open.js,
  * GET /_sim/dingtalk/client?user=&url=, POST /_sim/dingtalk/h5/auth-code.
@@ -27,6 +29,8 @@ export interface ControlRoutes {
   loginCode(body: unknown, ctx: SimContext): unknown;
   card(outTrackId: string): unknown;
   group(openConversationId: string): unknown;
+  putSceneGroupTemplate(templateId: string, body: unknown): unknown;
+  sceneGroups(orgId: string | undefined): unknown;
   /** GET: the current readings; PUT: change some (body given). */
   switches(body: Record<string, unknown> | undefined): unknown;
 }
@@ -63,6 +67,8 @@ export async function routeControl(req: SimRequest, ctx: SimContext, routes: Con
     else if (head === 'login-code' && id === undefined && req.method === 'POST') result = routes.loginCode(needBody(), ctx);
     else if (head === 'cards' && id && tail === undefined && req.method === 'GET') result = routes.card(id);
     else if (head === 'groups' && id && tail === undefined && req.method === 'GET') result = routes.group(id);
+    else if (head === 'scene-group-templates' && id && tail === undefined && req.method === 'PUT') result = routes.putSceneGroupTemplate(id, needBody());
+    else if (head === 'scene-groups' && id === undefined && req.method === 'GET') result = routes.sceneGroups(req.query.get('orgId') ?? undefined);
     else if (head === 'switches' && id === undefined && req.method === 'GET') result = routes.switches(undefined);
     else if (head === 'switches' && id === undefined && req.method === 'PUT') result = routes.switches(needBody());
     else return { status: 404, body: { error: `no DingTalk control route ${req.method} ${req.path}` } };

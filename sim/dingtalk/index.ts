@@ -26,9 +26,11 @@ import {
   CardSpace,
   DingTalkAppInput,
   DingTalkCustomRobotInput,
+  DingTalkSceneGroupTemplateInput,
   DingTalkUsage,
   appConfigSchema,
   customRobotSchema,
+  sceneGroupTemplateSchema,
 } from './model';
 import { contactsEndpoints } from './contacts';
 import { handleH5, isH5Path } from './h5';
@@ -41,7 +43,7 @@ import type { DingTalkSwitchesInput, DingTalkSwitchesSnapshot } from './switches
 import { newHexId, newRequestId, queryRecord } from './util';
 import { demoDingTalkApp, demoUsers } from '../seed';
 
-export type { DingTalkAppInput, DingTalkCustomRobotInput, DingTalkUsage } from './model';
+export type { DingTalkAppInput, DingTalkCustomRobotInput, DingTalkSceneGroupTemplateInput, DingTalkUsage } from './model';
 export type { DingTalkEventReport, DingTalkEventRequest } from './events';
 export type { DingTalkSwitchesInput, DingTalkSwitchesSnapshot } from './switches';
 export { judgeSuccessAnswer } from './events';
@@ -67,6 +69,8 @@ export interface DingTalkModuleOptions {
 
 /** Group the demo app's robot is in (all demo users are members). */
 export const DEMO_DINGTALK_GROUP_ID = 'cidLocalDemoOncall==';
+/** Published scene-group template of the demo org and its robot (War Room), registered by `seedDemo()`. */
+export const DEMO_DINGTALK_WAR_ROOM_TEMPLATE = { templateId: 'demo-war-room-template', robotCode: 'dinglocaldemowarroom' } as const;
 
 export interface DingTalkCardSnapshot {
   readonly outTrackId: string;
@@ -86,6 +90,9 @@ export interface DingTalkGroupSnapshot {
   readonly ownerUserId?: string;
   readonly memberUserIds: readonly string[];
   readonly coolAppCode?: string;
+  /** Scene groups: the template it was made from; its robot is the one in `robotCodes`. */
+  readonly templateId?: string;
+  readonly robotCodes: readonly string[];
   readonly disbanded: boolean;
 }
 
@@ -105,6 +112,10 @@ export interface DingTalkModule extends PlatformModule {
   sendEvent(request: DingTalkEventRequest, ctx: SimContext): Promise<DingTalkEventReport>;
   card(outTrackId: string): DingTalkCardSnapshot | undefined;
   group(openConversationId: string): DingTalkGroupSnapshot | undefined;
+  /** Same as `PUT /_sim/dingtalk/scene-group-templates/{templateId}`; throws DingTalkControlError on invalid input. */
+  registerSceneGroupTemplate(templateId: string, input: DingTalkSceneGroupTemplateInput): void;
+  /** Same as `GET /_sim/dingtalk/scene-groups?orgId=`: the scene groups (War Rooms), of one org when given. */
+  sceneGroups(orgId?: string): DingTalkGroupSnapshot[];
   /** Same as `PUT /_sim/dingtalk/switches`; throws DingTalkControlError on invalid input. */
   setSwitches(input: DingTalkSwitchesInput): DingTalkSwitchesSnapshot;
 }
@@ -197,8 +208,23 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
       ...(group.ownerUserId ? { ownerUserId: group.ownerUserId } : {}),
       memberUserIds: [...group.members],
       ...(group.coolApp ? { coolAppCode: group.coolApp.coolAppCode } : {}),
+      ...(group.templateId ? { templateId: group.templateId } : {}),
+      robotCodes: [...group.robotCodes],
       disbanded: group.disbanded,
     };
+  }
+
+  function registerSceneGroupTemplate(templateId: string, input: unknown): { templateId: string; corpId: string; published: boolean } {
+    const parsed = sceneGroupTemplateSchema.safeParse(input);
+    if (!parsed.success) throw new DingTalkControlError(400, 'invalid scene-group template', zodIssues(parsed.error));
+    state.sceneGroupTemplates.set(templateId, { templateId, ...parsed.data });
+    return { templateId, corpId: parsed.data.corpId, published: parsed.data.published };
+  }
+
+  function sceneGroups(orgId?: string): DingTalkGroupSnapshot[] {
+    return [...state.groups.values()]
+      .filter((group) => group.templateId !== undefined && (orgId === undefined || group.corpId === orgId))
+      .map((group) => groupSnapshot(group.openConversationId) as DingTalkGroupSnapshot);
   }
 
   return {
@@ -235,6 +261,8 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
         },
         card: (outTrackId) => cardSnapshot(outTrackId) ?? notFound(`no card ${outTrackId}`),
         group: (openConversationId) => groupSnapshot(openConversationId) ?? notFound(`no group ${openConversationId}`),
+        putSceneGroupTemplate: (templateId, body) => registerSceneGroupTemplate(templateId, body),
+        sceneGroups: (orgId) => sceneGroups(orgId),
         switches: (body) => (body === undefined ? state.switches.snapshot() : state.switches.update(body)),
       });
     },
@@ -255,6 +283,7 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
         users: demoUsers,
         groups: [{ openConversationId: DEMO_DINGTALK_GROUP_ID, title: '值班群 On-call', ownerUserId: demoUsers[0]?.userId, memberUserIds: demoUsers.map((user) => user.userId) }],
       });
+      registerSceneGroupTemplate(DEMO_DINGTALK_WAR_ROOM_TEMPLATE.templateId, { corpId: app.corpId, robotCode: DEMO_DINGTALK_WAR_ROOM_TEMPLATE.robotCode });
     },
 
     registerApp: (input) => {
@@ -268,6 +297,10 @@ export function createDingTalkModule(options: DingTalkModuleOptions = {}): DingT
     sendEvent: (request, ctx) => startEvent(request, ctx, true),
     card: cardSnapshot,
     group: groupSnapshot,
+    registerSceneGroupTemplate: (templateId, input) => {
+      registerSceneGroupTemplate(templateId, input);
+    },
+    sceneGroups,
     setSwitches: (input) => state.switches.update(input),
   };
 }

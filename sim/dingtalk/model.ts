@@ -53,6 +53,11 @@ export const appConfigSchema = z.object({
   qps: z.number().int().positive().default(DEFAULT_QPS_PER_APP_AND_API),
   monthlyQuota: z.number().int().nonnegative().default(DEFAULT_MONTHLY_ORG_QUOTA),
   groups: z.array(groupSchema).default([]),
+  /**
+   * The app's visible range (可见范围) as userIds; absent = the whole org. A scene group's owner must
+   * be inside it ("群主不在应用可见性内", create-a-scene-group).
+   */
+  visibleUserIds: z.array(z.string().min(1)).optional(),
 });
 
 /** What `PUT /_sim/dingtalk/apps/{clientId}` and `registerApp()` accept. */
@@ -66,6 +71,22 @@ export const customRobotSchema = z.object({
   openConversationId: z.string().min(1),
 });
 export type DingTalkCustomRobotInput = z.input<typeof customRobotSchema>;
+
+/**
+ * A scene-group template of an org (developer console → 场景群 → 群模板). It must be reviewed and
+ * published before groups can be created from it (dingtalk.md §4.5); its robot joins every group
+ * made from it and posts with its own robotCode.
+ */
+export const sceneGroupTemplateSchema = z.object({
+  corpId: z.string().min(1),
+  robotCode: z.string().min(1),
+  /** false: not (yet) reviewed and published, or taken offline → groupTemplate.notFound. */
+  published: z.boolean().default(true),
+});
+export type DingTalkSceneGroupTemplateInput = z.input<typeof sceneGroupTemplateSchema>;
+export interface SceneGroupTemplateState extends z.output<typeof sceneGroupTemplateSchema> {
+  readonly templateId: string;
+}
 
 export interface CardRoute {
   readonly callbackUrl: string;
@@ -93,6 +114,8 @@ export interface GroupState {
   coolApp?: { readonly coolAppCode: string; readonly robotCode: string };
   /** True when the group came from a server API (scene group): the only groups chat/get knows. */
   readonly createdByApi: boolean;
+  /** The scene-group template it was created from. */
+  readonly templateId?: string;
   disbanded: boolean;
 }
 

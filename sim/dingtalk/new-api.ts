@@ -9,13 +9,12 @@ import { newApiRejection } from './errors';
 import { AppState, CardParamMap, CardSpace, CardState, GroupState } from './model';
 import { ApiCall, EndpointDefinition } from './pipeline';
 import { parseRobotMessage } from './robot-messages';
+import { isTemplateRobotOf, sceneGroupEndpoints } from './scene-groups';
 import { DingTalkState, cardKey } from './state';
 import { isRecord, newHexId } from './util';
 
 /** "每次最多传20个" (chatbots-send-one-on-one-chat-messages-in-batches). */
 export const BATCH_SEND_MAX_USERS = 20;
-/** Scene group title ≤ 30 characters (create-a-scene-group-v2). */
-export const SCENE_GROUP_TITLE_MAX_CHARS = 30;
 
 function requireString(body: Record<string, unknown>, field: string, code = `Missing${field}`): string {
   const value = body[field];
@@ -112,8 +111,10 @@ export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
       const body = bodyRecord(call);
       const robotCode = requireString(body, 'robotCode');
       const openConversationId = requireString(body, 'openConversationId');
-      if (robotCode !== call.app.config.robotCode) {
-        throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${robotCode} is not the robot of app ${call.app.config.clientId}`);
+      // The app's robot, or the robot of one of the org's scene-group templates (it posts into the
+      // groups made from its template, dingtalk.md §4.5).
+      if (robotCode !== call.app.config.robotCode && !isTemplateRobotOf(state, call.app, robotCode)) {
+        throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${robotCode} is neither the robot of app ${call.app.config.clientId} nor a scene-group template robot of org ${call.app.config.corpId}`);
       }
       const group = groupOf(state, call.app, openConversationId);
       if (!group.robotCodes.has(robotCode) && group.coolApp?.robotCode !== robotCode) {
@@ -199,94 +200,7 @@ export function newApiEndpoints(state: DingTalkState): EndpointDefinition[] {
     run: (call) => updateCardInstance(state, call),
   };
 
-  const sceneGroupCreate: EndpointDefinition = {
-    family: 'new',
-    method: 'POST',
-    path: '/v1.0/im/sceneGroup/create',
-    endpoint: 'im/sceneGroup/create',
-    metered: true,
-    run: (call) => createSceneGroup(state, call),
-  };
-
-  const sceneGroupAddMembers: EndpointDefinition = {
-    family: 'new',
-    method: 'POST',
-    path: '/v1.0/im/sceneGroup/member/add',
-    endpoint: 'im/sceneGroup/member/add',
-    metered: true,
-    run: (call) => {
-      const body = bodyRecord(call);
-      rejectCamelCase(body, { openConversationId: 'open_conversation_id', userIds: 'user_ids' });
-      const openConversationId = requireString(body, 'open_conversation_id');
-      const group = groupOf(state, call.app, openConversationId);
-      const userIds = body.user_ids;
-      if (!stringArray(userIds) || userIds.length === 0) {
-        throw newApiRejection(400, 'invalidParameter.user_ids', 'user_ids必须是非空数组', 'user_ids must be a non-empty JSON array of userIds (not a comma-separated string)');
-      }
-      const unknown = userIds.filter((userId) => !state.findUser(call.app, call.ctx, userId));
-      if (unknown.length > 0) throw newApiRejection(400, 'member.notFound', '成员不存在', `not in org ${call.app.config.corpId}: ${unknown.join(', ')}`);
-      for (const userId of userIds) group.members.add(userId);
-      return { success: true };
-    },
-  };
-
-  return [accessToken, batchSend, groupSend, registerCallback, createAndDeliver, updateCard, sceneGroupCreate, sceneGroupAddMembers];
-}
-
-/** Scene-group bodies are snake_case; a camelCase key is a classic mistake worth naming. */
-function rejectCamelCase(body: Record<string, unknown>, mapping: Record<string, string>): void {
-  for (const [camel, snake] of Object.entries(mapping)) {
-    if (body[camel] !== undefined && body[snake] === undefined) {
-      throw newApiRejection(400, `Missing${snake}`, `${snake} is mandatory for this action.`, `body uses camelCase ${camel}; scene-group APIs take snake_case ${snake}`);
-    }
-  }
-}
-
-function createSceneGroup(state: DingTalkState, call: ApiCall): unknown {
-  const body = bodyRecord(call);
-  rejectCamelCase(body, { ownerUserId: 'owner_user_id', userIds: 'user_ids', templateId: 'template_id' });
-  const title = requireString(body, 'title');
-  if ([...title].length > SCENE_GROUP_TITLE_MAX_CHARS) {
-    throw newApiRejection(400, 'invalidParameter.title', `群名称最长${SCENE_GROUP_TITLE_MAX_CHARS}个字符`, `title has ${[...title].length} characters (limit ${SCENE_GROUP_TITLE_MAX_CHARS})`);
-  }
-  const templateId = requireString(body, 'template_id');
-  const ownerUserId = requireString(body, 'owner_user_id');
-  if (!state.findUser(call.app, call.ctx, ownerUserId)) {
-    throw newApiRejection(400, 'permession.checkFailed', '群主不在应用可见性内', `owner ${ownerUserId} is not in org ${call.app.config.corpId}`);
-  }
-  const userIds = body.user_ids ?? [];
-  if (!stringArray(userIds)) {
-    throw newApiRejection(400, 'invalidParameter.user_ids', 'user_ids必须是数组', 'user_ids must be a JSON array of userIds (the legacy comma-separated string is not accepted)');
-  }
-  const unknown = userIds.filter((userId) => !state.findUser(call.app, call.ctx, userId));
-  if (unknown.length > 0) throw newApiRejection(400, 'member.notFound', '成员不存在', `not in org ${call.app.config.corpId}: ${unknown.join(', ')}`);
-  const uuid = body.uuid;
-  if (uuid !== undefined && typeof uuid !== 'string') throw newApiRejection(400, 'invalidParameter.uuid', 'uuid必须是字符串', 'uuid must be a string');
-  if (uuid) {
-    const existingId = call.app.sceneGroupsByUuid.get(uuid);
-    const existing = existingId ? state.groups.get(existingId) : undefined;
-    if (existing) {
-      call.note(`uuid ${uuid} seen before; returned the group created then`);
-      return { open_conversation_id: existing.openConversationId, chat_id: existing.chatId };
-    }
-  }
-  const openConversationId = `cid${Buffer.from(newHexId(), 'hex').toString('base64')}`;
-  const group: GroupState = {
-    openConversationId,
-    chatId: `chat${newHexId()}`,
-    corpId: call.app.config.corpId,
-    title,
-    ownerUserId,
-    members: new Set([ownerUserId, ...userIds]),
-    // The scene-group template robot (bound to the template) is the app robot in the simulator.
-    robotCodes: new Set([call.app.config.robotCode]),
-    createdByApi: true,
-    disbanded: false,
-  };
-  state.groups.set(openConversationId, group);
-  if (uuid) call.app.sceneGroupsByUuid.set(uuid, openConversationId);
-  call.note(`scene group from template ${templateId}`);
-  return { open_conversation_id: group.openConversationId, chat_id: group.chatId };
+  return [accessToken, batchSend, groupSend, registerCallback, createAndDeliver, updateCard, ...sceneGroupEndpoints(state)];
 }
 
 /**
@@ -375,8 +289,9 @@ function createAndDeliverCard(state: DingTalkState, call: ApiCall): unknown {
     if (!groupModel || typeof groupModel.robotCode !== 'string') {
       throw newApiRejection(400, 'param.imGroupOpenDeliverModelInvalid', 'imGroupOpenDeliverModel.robotCode不能为空', 'IM_GROUP delivery needs imGroupOpenDeliverModel.robotCode');
     }
-    if (groupModel.robotCode !== call.app.config.robotCode) {
-      throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${groupModel.robotCode} is not the robot of app ${call.app.config.clientId}`);
+    // The app's robot, or a scene-group template robot of the org (War Room cards in scene groups).
+    if (groupModel.robotCode !== call.app.config.robotCode && !isTemplateRobotOf(state, call.app, groupModel.robotCode)) {
+      throw newApiRejection(400, 'invalidParameter.robotCode.auth', '此应用appkey和机器人robotCode不匹配', `robotCode ${groupModel.robotCode} is neither the robot of app ${call.app.config.clientId} nor a scene-group template robot of org ${call.app.config.corpId}`);
     }
   }
   if (spaces.some((space) => space.kind === 'robot') && robotModel?.spaceType !== 'IM_ROBOT') {

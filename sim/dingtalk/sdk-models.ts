@@ -74,9 +74,89 @@ export const GET_BY_MOBILE_MODEL: SdkRequestModel = {
   },
 };
 
-/** Every request model the simulator validates with: the SDK snapshot plus the oapi ones. */
+const str = { kind: 'string' } as const;
+const int = { kind: 'number' } as const;
+const strings = { kind: 'array', items: str } as const;
+
+/**
+ * Scene-group members, POST https://api.dingtalk.com/v1.0/im/sceneGroup/member/add and …/delete,
+ * from the official pages "添加场景群成员" https://open.dingtalk.com/document/development/api-addscenegroupmember
+ * and "删除场景群成员" https://open.dingtalk.com/document/development/api-removescenegroupmember: body
+ * `open_conversation_id` (String, 是), `user_ids` and `union_ids` (Array of String, 否), answer
+ * `{"success": true}`. npm @alicloud/dingtalk 2.2.27 has no model for them; the Java/C# SDK's
+ * AddSceneGroupMemberRequest / RemoveSceneGroupMemberRequest map the same snake_case keys. The
+ * casing of the path is as both pages write it (`sceneGroup`; an index of the delete page writes
+ * `scenegroup`): the simulator serves the pages' casing only.
+ */
+function sceneGroupMembersModel(verb: 'add' | 'delete'): SdkRequestModel {
+  return {
+    name: `im_1_0.${verb === 'add' ? 'AddSceneGroupMemberRequest' : 'RemoveSceneGroupMemberRequest'}`,
+    family: 'new',
+    method: 'POST',
+    path: `/v1.0/im/sceneGroup/member/${verb}`,
+    fields: {
+      open_conversation_id: { required: true, type: str },
+      user_ids: { required: false, type: strings },
+      union_ids: { required: false, type: strings },
+    },
+  };
+}
+export const SCENE_GROUP_MEMBER_ADD_MODEL = sceneGroupMembersModel('add');
+export const SCENE_GROUP_MEMBER_DELETE_MODEL = sceneGroupMembersModel('delete');
+
+/**
+ * The snake_case create variant, POST https://api.dingtalk.com/v1.0/im/sceneGroup/create, from the
+ * official page "创建场景群" https://open.dingtalk.com/document/development/create-a-scene-group
+ * (title, template_id, owner_user_id required; the Java SDK's CreateSceneGroupRequest). dutybridge
+ * sends the npm SDK's CreateSceneGroupConversationRequest (POST /v1.0/im/sceneGroups) instead; this
+ * one is served so both documented variants are checked.
+ */
+export const SCENE_GROUP_CREATE_SNAKE_MODEL: SdkRequestModel = {
+  name: 'im_1_0.CreateSceneGroupRequest',
+  family: 'new',
+  method: 'POST',
+  path: '/v1.0/im/sceneGroup/create',
+  fields: {
+    title: { required: true, type: str },
+    icon: { required: false, type: str },
+    template_id: { required: true, type: str },
+    owner_user_id: { required: true, type: str },
+    user_ids: { required: false, type: strings },
+    subadmin_ids: { required: false, type: strings },
+    uuid: { required: false, type: str },
+    management_options: {
+      required: false,
+      type: {
+        kind: 'object',
+        model: 'CreateSceneGroupRequestManagementOptions',
+        fields: Object.fromEntries(
+          [
+            'mention_all_authority',
+            'show_history_type',
+            'validation_type',
+            'searchable',
+            'chat_banned_type',
+            'management_type',
+            'only_admin_can_ding',
+            'all_members_can_create_mcs_conf',
+            'all_members_can_create_calendar',
+            'group_email_disabled',
+            'only_admin_can_set_msg_top',
+            'add_friend_forbidden',
+            'group_live_switch',
+            'members_to_admin_chat',
+            'not_quit_when_emp_leave',
+            'only_admin_can_add_mem',
+          ].map((key) => [key, { required: false, type: int }]),
+        ),
+      },
+    },
+  },
+};
+
+/** Every request model the simulator validates with: the SDK snapshot plus the hand-written ones. */
 export function requestModels(): readonly SdkRequestModel[] {
-  return [...sdkModelSnapshot.requests, GET_BY_MOBILE_MODEL, USER_GET_MODEL, GET_BY_UNIONID_MODEL];
+  return [...sdkModelSnapshot.requests, GET_BY_MOBILE_MODEL, USER_GET_MODEL, GET_BY_UNIONID_MODEL, SCENE_GROUP_CREATE_SNAKE_MODEL, SCENE_GROUP_MEMBER_ADD_MODEL, SCENE_GROUP_MEMBER_DELETE_MODEL];
 }
 
 export function requestModelFor(family: 'new' | 'oapi', method: string, path: string): SdkRequestModel | undefined {

@@ -8,6 +8,7 @@ import {
   EventReportState,
   GroupState,
   LoginCode,
+  SceneGroupTemplateState,
   OrgUsage,
   TokenGrant,
   UserAuthCode,
@@ -24,6 +25,8 @@ export class DingTalkState {
   readonly apps = new Map<string, AppState>();
   readonly tokens = new Map<string, TokenGrant>();
   readonly groups = new Map<string, GroupState>();
+  /** Scene-group templates by templateId (control route `PUT /_sim/dingtalk/scene-group-templates/{id}`). */
+  readonly sceneGroupTemplates = new Map<string, SceneGroupTemplateState>();
   /** Keyed by `cardKey(clientId, outTrackId)`. */
   readonly cards = new Map<string, CardState>();
   readonly loginCodes = new Map<string, LoginCode>();
@@ -44,7 +47,7 @@ export class DingTalkState {
 
   /** Forget everything (`POST /_sim/reset`). */
   clear(): void {
-    for (const map of [this.apps, this.tokens, this.groups, this.cards, this.loginCodes, this.customRobots, this.events, this.userAuthCodes, this.userTokens, this.userRefreshTokens, this.usageByCorp, this.qpsWindows]) {
+    for (const map of [this.apps, this.tokens, this.groups, this.sceneGroupTemplates, this.cards, this.loginCodes, this.customRobots, this.events, this.userAuthCodes, this.userTokens, this.userRefreshTokens, this.usageByCorp, this.qpsWindows]) {
       (map as Map<unknown, unknown>).clear();
     }
     this.switches.reset();

@@ -7,16 +7,16 @@
  * one the simulator applies: sim/dingtalk/sdk-models.ts.
  */
 import { SDK_REQUESTS, sdkRequestModel } from '../../scripts/dingtalk-sdk-models';
-import { GET_BY_MOBILE_MODEL, conformanceIssues, type ConformanceIssue, type SdkRequestModel } from '../../sim/dingtalk/sdk-models';
+import { GET_BY_MOBILE_MODEL, SCENE_GROUP_MEMBER_ADD_MODEL, SCENE_GROUP_MEMBER_DELETE_MODEL, conformanceIssues, type ConformanceIssue, type SdkRequestModel } from '../../sim/dingtalk/sdk-models';
 
 export type { ConformanceIssue, SdkRequestModel };
 export { conformanceIssues };
 
 let cached: Promise<SdkRequestModel[]> | undefined;
 
-/** The SDK's request models for every endpoint dutybridge calls, plus getbymobile. */
+/** The SDK's request models for every endpoint dutybridge calls, plus the ones written from official pages (getbymobile, scene-group members). */
 export function liveRequestModels(): Promise<SdkRequestModel[]> {
-  cached ??= Promise.all(SDK_REQUESTS.map((spec) => sdkRequestModel(spec))).then((models) => [...models, GET_BY_MOBILE_MODEL]);
+  cached ??= Promise.all(SDK_REQUESTS.map((spec) => sdkRequestModel(spec))).then((models) => [...models, GET_BY_MOBILE_MODEL, SCENE_GROUP_MEMBER_ADD_MODEL, SCENE_GROUP_MEMBER_DELETE_MODEL]);
   return cached;
 }
 

@@ -57,14 +57,15 @@ export class DynamoDispatchLedger implements DispatchLedger {
     const item = out.Item;
     if (!item) return this.begin(idempotencyKey, leaseMs); // abandoned between the put and the get
     if (item.state === IN_FLIGHT) return { kind: 'busy', retryAfterMs: Math.max(1000, Number(item.leaseUntil) - nowMs) };
-    return { kind: 'finished', record: { outcome: item.state as LedgerOutcome, ...(typeof item.reason === 'string' ? { reason: item.reason } : {}), atMs: Number(item.atMs) } };
+    return { kind: 'finished', record: { outcome: item.state as LedgerOutcome, ...(typeof item.reason === 'string' ? { reason: item.reason } : {}), atMs: Number(item.atMs), ...(isStringMap(item.result) ? { result: item.result } : {}) } };
   }
 
   async finish(idempotencyKey: string, record: LedgerRecord): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...ledgerKey(idempotencyKey), state: record.outcome, reason: record.reason, atMs: record.atMs, expiresAt: Math.floor(record.atMs / 1000) + LEDGER_RETENTION_SECONDS },
+        // `result` (e.g. a scene group's openConversationId) is kept so a duplicate call returns it.
+        Item: { ...ledgerKey(idempotencyKey), state: record.outcome, reason: record.reason, atMs: record.atMs, ...(record.result ? { result: record.result } : {}), expiresAt: Math.floor(record.atMs / 1000) + LEDGER_RETENTION_SECONDS },
       }),
     );
   }
@@ -107,6 +108,10 @@ export class DynamoDispatchLedger implements DispatchLedger {
       throw error;
     }
   }
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
 }
 
 /** Window starts are zero-padded so the sort key orders them numerically. */

@@ -56,6 +56,23 @@ const NEW_API_TOKEN_CODES = new Set(['invalidauthentication', 'invalidaccesstoke
 export const CARD_ALREADY_EXISTS_CODE = 'param.cardAlreadyExist';
 const NEW_API_BUSY_CODES = new Set(['system.busy', 'ServiceUnavailable', 'InternalError', 'GatewayTimeout']);
 
+/**
+ * Scene-group refusals (War Room), in plain words. Codes from the error tables of the official
+ * pages create-a-scene-group ("群模板不存在或者已下线", "不存在的员工 … 请确认群主的userid是否正确",
+ * "群成员数量超出限制", "企业未在模板灰度名单内", "群主不在应用可见性内") and api-addscenegroupmember.
+ * Every one is permanent: the docs give no retry advice except for `500 system.error`, which the
+ * HTTP status already makes a retry.
+ */
+const SCENE_GROUP_REASONS: Readonly<Record<string, string>> = {
+  'groupTemplate.notFound': 'the scene-group template id is wrong, or the template is not reviewed and published (or was taken offline)',
+  'member.notFound': 'a userid is not an employee of the org (the owner\'s or a member\'s)',
+  'member.exceed': 'the group would pass its member limit (1000 members)',
+  'permession.checkFailed': "permission check failed: typically the group owner is outside the app's visible range",
+  'groupTemplate.permessionDenied.orgNotInGrayList': "the org is not on the scene-group template's gray list (DingTalk has not enabled the template for it)",
+  'groupTemplate.permessionDenied.appNotInstalled': 'the app is not installed in the org the template belongs to',
+  'groupTemplate.permessionDenied.orgNotConsistent': "an internal app's template cannot be used in another org",
+};
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -152,6 +169,8 @@ function classifyNewApiError(httpStatus: number, code: string, said: string): Di
   if (httpStatus === 429 || httpStatus >= 500 || NEW_API_BUSY_CODES.has(code)) {
     return { kind: 'retry', code, reason: `${said}: retry later`, retryAfterMs: httpStatus === 429 ? THROTTLE_RETRY_AFTER_MS : BUSY_RETRY_AFTER_MS };
   }
+  const sceneGroup = Object.hasOwn(SCENE_GROUP_REASONS, code) ? SCENE_GROUP_REASONS[code] : undefined;
+  if (sceneGroup) return { kind: 'permanent', code, reason: `${said}: ${sceneGroup}` };
   return { kind: 'permanent', code, reason: `${said}: the request was refused` };
 }
 

@@ -189,6 +189,7 @@ describe('DispatchUseCase', () => {
     updateCard: async () => undefined,
     sendGroupMessage: async () => ({ processQueryKey: 'k' }),
     batchSendOto: async () => ({ processQueryKey: 'k', invalidUserIds: [], flowControlledUserIds }),
+    createSceneGroup: async () => ({ openConversationId: 'cid' }), addSceneGroupMembers: async () => undefined, removeSceneGroupMembers: async () => undefined,
   });
   const batch = (userIds: string[], content = 'x') => call({ kind: 'dingtalk.oneToOneMessage', payload: { userIds, msgKey: 'sampleText', msgParam: JSON.stringify({ content }) } });
 
@@ -353,6 +354,7 @@ describe('card updates that waited their turn', () => {
       updateCard: async (input) => void puts.push({ outTrackId: input.outTrackId, title: input.cardParamMap?.title }),
       sendGroupMessage: async () => ({ processQueryKey: 'k' }),
       batchSendOto: async () => ({ processQueryKey: 'k', invalidUserIds: [], flowControlledUserIds: [] }),
+      createSceneGroup: async () => ({ openConversationId: 'cid' }), addSceneGroupMembers: async () => undefined, removeSceneGroupMembers: async () => undefined,
     };
     const r = rig({ client });
     const update = (version: number) =>

@@ -207,6 +207,7 @@ describe('the use cases append', () => {
         updateCard: async () => undefined,
         sendGroupMessage: async () => ({ processQueryKey: 'q' }),
         batchSendOto: async () => ({ processQueryKey: 'q', invalidUserIds: [], flowControlledUserIds: [] }),
+        createSceneGroup: async () => ({ openConversationId: 'cid' }), addSceneGroupMembers: async () => undefined, removeSceneGroupMembers: async () => undefined,
       },
     };
     const dispatch = new DispatchUseCase({

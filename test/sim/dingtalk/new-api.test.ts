@@ -214,31 +214,4 @@ describe('DingTalk sim: cards', () => {
   });
 });
 
-describe('DingTalk sim: scene groups', () => {
-  it('creates a group from a snake_case body, idempotent on uuid, and adds members', async () => {
-    const h = makeHarness();
-    const body = { title: 'INC-42 war room', template_id: 'tpl1', owner_user_id: 'alice', user_ids: ['bob'], uuid: 'inc-42' };
-    const created = await h.api('POST', '/v1.0/im/sceneGroup/create', body);
-    expect(created.status).toBe(200);
-    expect(created.body).toEqual({ open_conversation_id: expect.stringMatching(/^cid/), chat_id: expect.stringMatching(/^chat/) });
-    const again = await h.api('POST', '/v1.0/im/sceneGroup/create', body);
-    expect(again.body).toEqual(created.body);
-    const cid = created.body.open_conversation_id as string;
-    const added = await h.api('POST', '/v1.0/im/sceneGroup/member/add', { open_conversation_id: cid, user_ids: ['carol'] });
-    expect(added.body).toEqual({ success: true });
-    expect(h.sim.group(cid)?.memberUserIds.slice().sort()).toEqual(['alice', 'bob', 'carol']);
-  });
-
-  it('rejects camelCase keys, long titles, string user_ids and unknown users', async () => {
-    const h = makeHarness();
-    const camel = await h.api('POST', '/v1.0/im/sceneGroup/create', { title: 't', template_id: 'tpl1', ownerUserId: 'alice' });
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/snake_case owner_user_id/);
-    expect(camel.status).toBe(400);
-    await h.api('POST', '/v1.0/im/sceneGroup/create', { title: '一'.repeat(31), template_id: 'tpl1', owner_user_id: 'alice' });
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/31 characters/);
-    await h.api('POST', '/v1.0/im/sceneGroup/create', { title: 't', template_id: 'tpl1', owner_user_id: 'alice', user_ids: 'bob,carol' });
-    expect(h.ctx.records.at(-1)?.reason).toMatch(/comma-separated/);
-    const ghost = await h.api('POST', '/v1.0/im/sceneGroup/create', { title: 't', template_id: 'tpl1', owner_user_id: 'alice', user_ids: ['ghost'] });
-    expect(ghost.body.code).toBe('member.notFound');
-  });
-});
+// Scene groups: test/sim/dingtalk/scene-groups.test.ts

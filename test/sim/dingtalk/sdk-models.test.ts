@@ -29,6 +29,7 @@ describe('the SDK model snapshot', () => {
       'POST /v1.0/card/callbacks/register card_1_0.RegisterCallbackRequest',
       'POST /v1.0/robot/oToMessages/batchSend robot_1_0.BatchSendOTORequest',
       'POST /v1.0/robot/groupMessages/send robot_1_0.OrgGroupSendRequest',
+      'POST /v1.0/im/sceneGroups im_1_0.CreateSceneGroupConversationRequest',
     ]);
   });
 });
@@ -52,6 +53,11 @@ describe('the simulator accepts exactly what the request models allow', () => {
     'oapi.topapi/v2/user/getbymobile': { mobile: '13800000004' },
     'oapi.topapi/v2/user/get': { userid: 'alice', language: 'en_US' },
     'oapi.topapi/user/getbyunionid': { unionid: 'unionAlice' },
+    'im_1_0.CreateSceneGroupConversationRequest': { groupName: 'War Room', templateId: 'tpl-wr', groupOwnerId: 'alice', userIdList: ['bob'], uuid: 'u1' },
+    // Hand-written from the official pages (sdk-models.ts); open_conversation_id is filled in with a fresh scene group.
+    'im_1_0.CreateSceneGroupRequest': { title: 'War Room', template_id: 'tpl-wr', owner_user_id: 'alice', user_ids: ['bob'], uuid: 'u2', management_options: { searchable: 0 } },
+    'im_1_0.AddSceneGroupMemberRequest': { open_conversation_id: '', user_ids: ['carol'] },
+    'im_1_0.RemoveSceneGroupMemberRequest': { open_conversation_id: '', user_ids: ['bob'] },
   };
 
   /** A fresh code from the browser OAuth page (GET /oauth2/auth), signed in as alice. */
@@ -75,6 +81,11 @@ describe('the simulator accepts exactly what the request models allow', () => {
         if (name === 'card_1_0.UpdateCardRequest') expect((await send(h, 'card_1_0.CreateAndDeliverRequest', valid['card_1_0.CreateAndDeliverRequest'])).status).toBe(200);
       }
       if (name === 'oauth2_1_0.GetUserTokenRequest') valid[name] = { ...valid[name], code: await userCode(h) };
+      if (name.includes('SceneGroup')) h.sim.registerSceneGroupTemplate('tpl-wr', { corpId: 'dingcorp0001', robotCode: 'wrRobot' });
+      if (name.endsWith('SceneGroupMemberRequest')) {
+        const created = await send(h, 'im_1_0.CreateSceneGroupConversationRequest', { ...valid['im_1_0.CreateSceneGroupConversationRequest'], uuid: `for-${name}` });
+        valid[name] = { ...valid[name], open_conversation_id: created.body.openConversationId };
+      }
       const refused = await send(h, name, { ...valid[name], surplus: true });
       if (name.startsWith('oapi.')) expect(refused.body).toMatchObject({ errcode: 400002, errmsg: '无效的参数' });
       else expect(refused).toMatchObject({ status: 400, body: { code: 'invalidParameter.unknownField', message: '未知参数: surplus' } });

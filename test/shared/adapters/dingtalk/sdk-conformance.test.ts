@@ -54,6 +54,12 @@ describe('the DingTalk client sends what the official SDK models allow', () => {
     await client.sendGroupMessage({ openConversationId: GROUP, msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'Digest', text: 'two incidents' }) });
     await client.sendGroupMessage({ openConversationId: COOL_GROUP, coolAppCode: COOL_APP, msgKey: 'sampleText', msgParam: '{"content":"x"}' });
     await client.batchSendOto({ userIds: ['alice', 'bob'], msgKey: 'sampleText', msgParam: '{"content":"hi"}' });
+    // War Room: a scene group from a template, its members, a post by the template's robot.
+    app.sim.dingtalk.registerSceneGroupTemplate('tpl-sdk', { corpId: APP.corpId, robotCode: 'sdkTemplateRobot' });
+    const { openConversationId } = await client.createSceneGroup({ title: 'INC-sdk', templateId: 'tpl-sdk', ownerUserId: 'alice', userIds: [], uuid: 'sdk-1' });
+    await client.addSceneGroupMembers({ openConversationId, userIds: ['bob'] });
+    await client.removeSceneGroupMembers({ openConversationId, userIds: ['bob'] });
+    await client.sendGroupMessage({ openConversationId, robotCode: 'sdkTemplateRobot', msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'War Room', text: 'x' }) });
     expect(await client.getUserIdByMobile('13800000005')).toBe('bob');
     // Browser OAuth: a code from the simulator's login page (signed in as alice), exchanged once.
     const login = await fetch(`${app.sim.url}/oauth2/auth?${new URLSearchParams({ client_id: APP.clientId, redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'openid corpid', sim_userid: 'alice' })}`, { redirect: 'manual' });
@@ -80,7 +86,7 @@ describe('the DingTalk client sends what the official SDK models allow', () => {
     const group = sent.find((r) => r.path === '/v1.0/card/instances/createAndDeliver' && (r.body as { outTrackId: string }).outTrackId === 'sdk-group');
     expect((group?.body as { imGroupOpenDeliverModel: unknown }).imGroupOpenDeliverModel).toEqual({ robotCode: APP.robotCode, atUserIds: { bob: 'Bob Smith' } });
     const groupMessages = sent.filter((r) => r.path === '/v1.0/robot/groupMessages/send');
-    expect(groupMessages).toHaveLength(2);
+    expect(groupMessages).toHaveLength(3);
     for (const message of groupMessages) expect(Object.keys(message.body as object).filter((key) => /^(at|isAtAll)/.test(key))).toEqual([]);
   });
 });

@@ -147,6 +147,8 @@ export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
   dispatch: 5,
   // One-time code mails: a handful at a time is plenty, and it spares the SMTP server.
   'send-link-code': 2,
+  // War Rooms: rooms open at human pace, and their DingTalk calls share dispatch's QPS slots.
+  'war-room': 2,
 };
 
 /** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */

@@ -21,7 +21,9 @@ import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
 import { linkPromptNote, type LinkPrompts } from './link-prompt';
-import { isDingTalkCallFailure } from './dispatch-ports';
+import { DingTalkMobileResolver, dingTalkMobile } from './dingtalk-mobile-resolver';
+
+export { MOBILE_LOOKUP_HIT_TTL_SECONDS, MOBILE_LOOKUP_MISS_TTL_SECONDS, dingTalkMobile } from './dingtalk-mobile-resolver';
 import { dropDetails, unlinkedClickDetails } from './drops';
 import type {
   Clock,
@@ -43,11 +45,6 @@ import type {
 const CARD_VALUE_MAX_BYTES = 1024;
 /** createAndDeliver takes several spaces joined with `;`; dutybridge puts at most 20 in one call. */
 const SPACES_PER_CALL = 20;
-/** How long a getbymobile answer is trusted: a found userId, and "no such user" / "invalid mobile". */
-export const MOBILE_LOOKUP_HIT_TTL_SECONDS = 7 * 86_400;
-export const MOBILE_LOOKUP_MISS_TTL_SECONDS = 86_400;
-/** getbymobile errcode for a malformed mobile ("企业中无效的手机号", query-users-by-phone-number). */
-const INVALID_MOBILE_ERRCODE = 40104;
 
 /** Why a responder could not be @mentioned, with the fix. */
 const MENTION_REASONS: Readonly<Record<UnmentionedResponder['reason'], string>> = {
@@ -58,10 +55,6 @@ const MENTION_REASONS: Readonly<Record<UnmentionedResponder['reason'], string>> 
   lookup_failed: 'the mobile lookup failed; it is tried again with the next card',
 };
 
-/** The mobile as getbymobile takes it: mainland numbers without the country code, others keep it ("+1-…"). */
-export function dingTalkMobile(mobile: string): string {
-  return mobile.trim().replace(/^\+86-?/, '');
-}
 
 export interface DingTalkCardFlowDeps {
   readonly incidents: IncidentRepository;
@@ -108,7 +101,11 @@ export function callbackRouteKey(integrationId: string): string {
 }
 
 export class DingTalkCardFlow implements CardClickPort {
-  constructor(private readonly deps: DingTalkCardFlowDeps) {}
+  private readonly mobiles: DingTalkMobileResolver;
+
+  constructor(private readonly deps: DingTalkCardFlowDeps) {
+    this.mobiles = new DingTalkMobileResolver(deps);
+  }
 
   /** The template's title/status/description for this incident's card, or undefined for the fixed text. */
   private async cardText(integrationId: string, incident: Incident, logChannel: string): Promise<IncidentCardOptions['text']> {
@@ -278,33 +275,9 @@ export class DingTalkCardFlow implements CardClickPort {
     });
   }
 
-  /** getbymobile through the cache; hits and definite misses are cached, failures are not. */
+  /** getbymobile through the cache (dingtalk-mobile-resolver.ts). */
   async userIdByMobile(integration: DingTalkIntegration, mobile: string): Promise<{ userId: string } | Omit<UnmentionedResponder, 'email'>> {
-    const cached = await this.deps.mobileLookups.get(integration.id, mobile);
-    if (cached?.userId) return { userId: cached.userId };
-    if (cached?.miss) return { reason: cached.miss };
-    const lookedUpAt = this.deps.clock.nowMs();
-    try {
-      const lookup = await this.deps.userLookups.forIntegration(integration);
-      const userId = await lookup.getUserIdByMobile(mobile);
-      if (userId) {
-        await this.deps.mobileLookups.put(integration.id, mobile, { userId, lookedUpAt }, MOBILE_LOOKUP_HIT_TTL_SECONDS);
-        return { userId };
-      }
-      await this.deps.mobileLookups.put(integration.id, mobile, { miss: 'not_found', lookedUpAt }, MOBILE_LOOKUP_MISS_TTL_SECONDS);
-      return { reason: 'not_found' };
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      if (isDingTalkCallFailure(error) && error.kind === 'permanent') {
-        if (error.code === INVALID_MOBILE_ERRCODE) {
-          await this.deps.mobileLookups.put(integration.id, mobile, { miss: 'invalid_mobile', lookedUpAt }, MOBILE_LOOKUP_MISS_TTL_SECONDS);
-          return { reason: 'invalid_mobile', detail };
-        }
-        // A missing contacts permission lands here: recorded, not cached, so granting it helps at once.
-        return { reason: 'lookup_refused', detail };
-      }
-      return { reason: 'lookup_failed', detail };
-    }
+    return this.mobiles.userIdByMobile(integration, mobile);
   }
 
   /** One PUT per outTrackId per visible change; a burst of changes renders once (version check). */

@@ -19,6 +19,8 @@ export interface CreateAndDeliverCardInput {
   readonly targets: readonly ConversationTarget[];
   /** Group delivery: userId → display name to @ (imGroupOpenDeliverModel.atUserIds). */
   readonly atUserIds?: Readonly<Record<string, string>>;
+  /** Group delivery by another robot than the app's (the War Room template's robot). */
+  readonly robotCode?: string;
 }
 
 export interface DeliverResult {
@@ -44,6 +46,23 @@ export interface GroupMessageInput {
   readonly msgKey: string;
   /** JSON text (≤ 15000 bytes). */
   readonly msgParam: string;
+  /** The robot that posts; absent = the app's robot. A scene group holds its template's robot. */
+  readonly robotCode?: string;
+}
+
+/** Scene group (War Room) creation: the template decides the robot and the group settings. */
+export interface CreateSceneGroupInput {
+  readonly title: string;
+  readonly templateId: string;
+  readonly ownerUserId: string;
+  readonly userIds: readonly string[];
+  /** DingTalk de-duplicates creation by it: the same uuid returns the first group. */
+  readonly uuid: string;
+}
+
+export interface SceneGroupMembersInput {
+  readonly openConversationId: string;
+  readonly userIds: readonly string[];
 }
 
 export interface BatchSendInput {
@@ -75,6 +94,9 @@ export interface DingTalkMessaging {
   updateCard(input: UpdateCardInput): Promise<void>;
   sendGroupMessage(input: GroupMessageInput): Promise<{ processQueryKey: string }>;
   batchSendOto(input: BatchSendInput): Promise<BatchSendResult>;
+  createSceneGroup(input: CreateSceneGroupInput): Promise<{ openConversationId: string }>;
+  addSceneGroupMembers(input: SceneGroupMembersInput): Promise<void>;
+  removeSceneGroupMembers(input: SceneGroupMembersInput): Promise<void>;
 }
 
 /** What the caller should do about a failed DingTalk call (the client classifies every answer). */

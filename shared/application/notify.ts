@@ -8,7 +8,7 @@ import type { IncidentEvent } from '../domain/incident-events';
 import type { DingTalkIntegration, WeComIntegration } from '../domain/integration';
 import type { DingTalkCardFlow } from './dingtalk-card-flow';
 import type { IncidentClicks } from './incident-clicks';
-import { ConcurrentUpdateError, type CardRefreshQueue, type IncidentCardIndex, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
+import { ConcurrentUpdateError, type WarRoomCardRequest, type CardRefreshQueue, type IncidentCardIndex, type Clock, type IncidentRepository, type IntegrationRepository, type MemberDirectory } from './ports';
 import type { WeComCardsUseCase } from './wecom-cards';
 import { dropDetails } from './drops';
 import { isBotPostedEvent } from '../domain/group-bot';
@@ -177,7 +177,7 @@ export interface RefreshDeps {
 export class RefreshCardsUseCase {
   constructor(private readonly deps: RefreshDeps) {}
 
-  async process(message: { incidentId: string; notBefore?: number }): Promise<'deferred' | 'refreshed' | 'unknown_incident'> {
+  async process(message: { incidentId: string; notBefore?: number; warRoomCard?: WarRoomCardRequest }): Promise<'deferred' | 'refreshed' | 'unknown_incident'> {
     const nowMs = this.deps.clock.nowMs();
     if (message.notBefore && nowMs < message.notBefore) {
       // SQS delays are at most 15 minutes: wait in hops until the snooze ends.
@@ -187,6 +187,12 @@ export class RefreshCardsUseCase {
     const incident = await this.deps.incidents.get(message.incidentId);
     if (!incident) return 'unknown_incident';
     await this.deps.clicks.flushPending(incident);
+    if (message.warRoomCard) {
+      // A War Room's scene group (issue 14): the card goes in, then is refreshed with the others.
+      const { integrationId, openConversationId, robotCode } = message.warRoomCard;
+      const integration = await this.deps.integrations.get(integrationId);
+      if (integration?.platform === 'dingtalk') await this.deps.dingTalkCards.deliverToWarRoom(integration as DingTalkIntegration, incident, openConversationId, robotCode);
+    }
     for (const { integrationId } of await this.deps.cards.cardsOfIncident(incident.incidentId)) {
       const integration = await this.deps.integrations.get(integrationId);
       if (integration?.platform === 'wecom') await this.deps.weComCards.refresh(integration as WeComIntegration, incident);

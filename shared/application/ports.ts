@@ -158,9 +158,16 @@ export interface WeComCardStore {
   consumeCode(taskId: string, code: string): Promise<boolean>;
 }
 
+/** A War Room's DingTalk scene group that should get the incident card (card-refresh.ts). */
+export interface WarRoomCardRequest {
+  readonly integrationId: string;
+  readonly openConversationId: string;
+  readonly robotCode: string;
+}
+
 /** Asks for the cards of an incident to be refreshed after a short delay (coalescing bursts). */
 export interface CardRefreshQueue {
-  request(incidentId: string, options?: { delaySeconds?: number; notBefore?: number }): Promise<void>;
+  request(incidentId: string, options?: { delaySeconds?: number; notBefore?: number; warRoomCard?: WarRoomCardRequest }): Promise<void>;
 }
 
 /** What a failed WeCom call tells the caller (WeComApiError implements it): what to do and the errcode. */

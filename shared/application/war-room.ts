@@ -29,6 +29,7 @@ import {
   type WarRoom,
 } from '../domain/war-room';
 import { warRoomClosing, warRoomStatusLine, warRoomSummary, type WarRoomMarkdown } from '../domain/war-room-messages';
+import { dingTalkMobile } from './dingtalk-mobile-resolver';
 import { isDingTalkCallFailure } from './dispatch-ports';
 import { isWeComCallFailure, type ActionPublisher, type Clock, type IncidentRepository, type IntegrationRepository, type LinkStore, type MemberDirectory, type OperationLog } from './ports';
 import type { DingTalkWarRoomCalls, WarRoomJob, WarRoomStore, WeComAppChatsFactory } from './war-room-ports';
@@ -51,7 +52,10 @@ export interface WarRoomDeps {
   readonly rooms: WarRoomStore;
   readonly weCom: WeComAppChatsFactory;
   readonly dingTalk: DingTalkWarRoomCalls;
-  /** DingTalk: the incident card delivered into the room and refreshed with the others. */
+  /**
+   * DingTalk: the incident card delivered into the room and refreshed with the others. The worker
+   * only asks (card-refresh queue): rendering cards stays with the functions that carry templates.
+   */
   readonly dingTalkCards?: { deliverToWarRoom(integration: DingTalkIntegration, incident: Incident, openConversationId: string, robotCode: string): Promise<void> };
   readonly actions: Pick<ActionPublisher, 'publish'>;
   readonly operationLog: Pick<OperationLog, 'append'>;
@@ -329,7 +333,7 @@ export class WarRoomUseCase {
       if (!userId && integration.platform === 'dingtalk' && this.deps.dingTalkMobiles) {
         const member = await this.deps.members.get(email);
         if (member?.mobile) {
-          const found = await this.deps.dingTalkMobiles.userIdByMobile(integration as DingTalkIntegration, member.mobile);
+          const found = await this.deps.dingTalkMobiles.userIdByMobile(integration as DingTalkIntegration, dingTalkMobile(member.mobile));
           if ('userId' in found) userId = found.userId;
           else {
             unresolved.push({ email, reason: `not linked, and not found on DingTalk by mobile (${found.reason})` });

@@ -348,11 +348,20 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     memoryMb: 512,
     access: {
       // shared/war-room-composition.ts: the rooms, the incident, links and the member directory
-      // (mobiles), the integration list (which have War Room enabled), WeCom appchat (its token),
-      // the DingTalk card path (mobile lookups, the card in the room) and dispatch's path in process
-      // (QPS, quota, ledger); incident.war_room to the actions queue, the card's call to outgoing-im.
-      state: [keySpaces.integrationList, keySpaces.warRooms, keySpaces.weComTokens, ...dingTalkCardPath, ...dispatchPath],
-      sendsTo: [incidentActionsQueue, outgoingImQueue, warRoomQueue],
+      // (mobiles, getbymobile cache), the integration list (which have War Room enabled), WeCom
+      // appchat (its token), dispatch's path in process (QPS, quota, ledger; parked calls to the
+      // outgoing-im DLQ); incident.war_room to the actions queue, the room's card to card-refresh.
+      state: [
+        keySpaces.integrationList,
+        keySpaces.warRooms,
+        keySpaces.incidents,
+        keySpaces.links,
+        keySpaces.membersRead,
+        keySpaces.mobileLookups,
+        keySpaces.weComTokens,
+        ...dispatchPath,
+      ],
+      sendsTo: [incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [warRoomQueue, outgoingImQueue],
       secretsOf: ['wecom', 'dingtalk'],
     },

@@ -6,6 +6,14 @@ export const cardRefreshMessageSchema = z.object({
   requestedAt: z.number(),
   /** Epoch ms before which the refresh must not run (a snooze ending); re-queued until then. */
   notBefore: z.optional(z.number()),
+  /** War Room (issue 14): first deliver the incident card into this DingTalk scene group, by its template's robot. */
+  warRoomCard: z.optional(
+    z.object({
+      integrationId: z.string().check(z.minLength(1), z.maxLength(63)),
+      openConversationId: z.string().check(z.minLength(1), z.maxLength(256)),
+      robotCode: z.string().check(z.minLength(1), z.maxLength(128)),
+    }),
+  ),
 });
 export type CardRefreshMessage = z.infer<typeof cardRefreshMessageSchema>;
 

@@ -44,6 +44,8 @@ export const createAndDeliverCallSchema = z.object({
     targets: z.array(conversationTargetSchema).check(z.minLength(1), z.maxLength(20)),
     /** Group delivery: userId → display name to @ with the card (imGroupOpenDeliverModel.atUserIds). */
     atUserIds: z.optional(stringMap),
+    /** Group delivery by another robot than the app's (a War Room's scene-group template robot, issue 14). */
+    robotCode: z.optional(nonEmpty(128)),
   }),
 });
 
@@ -67,6 +69,12 @@ export const groupMessageCallSchema = z.object({
   payload: z.object({
     openConversationId: nonEmpty(256),
     coolAppCode: z.optional(nonEmpty(256)),
+    /**
+     * The robot that posts (OrgGroupSendRequest.robotCode); absent = the app's own robot. A scene
+     * group holds its template's robot, not the app robot (dingtalk.md §4.5), so War Room posts
+     * name the template robot here.
+     */
+    robotCode: z.optional(nonEmpty(128)),
     msgKey: nonEmpty(64),
     msgParam: z.string().check(z.minLength(2), z.maxLength(15_000)),
     // No @ fields: groupMessages/send has none (SDK OrgGroupSendRequest). Groups are @-ed by the
@@ -101,7 +109,52 @@ export const robotWebhookCallSchema = z.object({
   }),
 });
 
-export const outgoingCallSchema = z.discriminatedUnion('kind', [createAndDeliverCallSchema, updateCardCallSchema, groupMessageCallSchema, oneToOneMessageCallSchema, robotWebhookCallSchema]);
+/**
+ * Scene groups (War Room, dingtalk.md §4.5): metered API calls like every non-contacts API (§5.1).
+ * Legacy oapi scenegroup/member/add: "多个userid之间使用英文逗号分隔，最多传100个" (add-people-to-scene-group);
+ * the new api-addscenegroupmember page states no per-call limit, only "群成员人数上限1000" for the
+ * group, so the documented 100 is kept per call.
+ */
+export const SCENE_GROUP_MEMBERS_PER_CALL = 100;
+/** A group holds at most 1000 members ("群成员人数上限1000", api-addscenegroupmember). */
+export const SCENE_GROUP_MAX_MEMBERS = 1000;
+const userIdList = (min: number, max: number) => z.array(nonEmpty(128)).check(z.minLength(min), z.maxLength(max));
+
+/** POST /v1.0/im/sceneGroups (SDK im_1_0.CreateSceneGroupConversationRequest); `uuid` makes it idempotent. */
+export const sceneGroupCreateCallSchema = z.object({
+  kind: z.literal('dingtalk.sceneGroupCreate'),
+  ...envelope,
+  payload: z.object({
+    /** Group name; ≤ 30 characters (create-a-scene-group-v2). */
+    title: z.string().check(z.minLength(1), z.maxLength(30)),
+    templateId: nonEmpty(256),
+    ownerUserId: nonEmpty(128),
+    userIds: userIdList(0, SCENE_GROUP_MAX_MEMBERS - 1),
+    /** DingTalk's idempotency key: the same uuid returns the group created first. */
+    uuid: nonEmpty(128),
+  }),
+});
+
+const sceneGroupMembersPayload = z.object({
+  openConversationId: nonEmpty(256),
+  userIds: userIdList(1, SCENE_GROUP_MEMBERS_PER_CALL),
+});
+
+/** POST /v1.0/im/sceneGroup/member/add (api-addscenegroupmember). */
+export const sceneGroupAddMembersCallSchema = z.object({ kind: z.literal('dingtalk.sceneGroupAddMembers'), ...envelope, payload: sceneGroupMembersPayload });
+/** POST /v1.0/im/sceneGroup/member/delete (api-removescenegroupmember). */
+export const sceneGroupRemoveMembersCallSchema = z.object({ kind: z.literal('dingtalk.sceneGroupRemoveMembers'), ...envelope, payload: sceneGroupMembersPayload });
+
+export const outgoingCallSchema = z.discriminatedUnion('kind', [
+  createAndDeliverCallSchema,
+  updateCardCallSchema,
+  groupMessageCallSchema,
+  oneToOneMessageCallSchema,
+  robotWebhookCallSchema,
+  sceneGroupCreateCallSchema,
+  sceneGroupAddMembersCallSchema,
+  sceneGroupRemoveMembersCallSchema,
+]);
 
 export type OutgoingCall = z.infer<typeof outgoingCallSchema>;
 /** What producers write (defaults such as updateByKey may be left out). */
@@ -137,11 +190,17 @@ export function digestTargetsOf(call: OutgoingCall): ConversationTarget[] {
     case 'dingtalk.createAndDeliver':
       return call.payload.targets;
     case 'dingtalk.groupMessage':
+      // A message from another robot (a scene group's template robot) has no digest: the digest is
+      // sent by the app robot, which is not in that group.
+      if (call.payload.robotCode) return [];
       return [{ type: 'group', openConversationId: call.payload.openConversationId, ...(call.payload.coolAppCode ? { coolAppCode: call.payload.coolAppCode } : {}) }];
     case 'dingtalk.oneToOneMessage':
       return call.payload.userIds.map((userId) => ({ type: 'user', userId }));
     case 'dingtalk.updateCard':
     case 'dingtalk.robotWebhook': // held back into the bot's own digest (shared/application/group-bots.ts)
+    case 'dingtalk.sceneGroupCreate': // group management is not a message: nothing to digest
+    case 'dingtalk.sceneGroupAddMembers':
+    case 'dingtalk.sceneGroupRemoveMembers':
       return [];
   }
 }

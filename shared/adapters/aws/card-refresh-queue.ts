@@ -1,7 +1,7 @@
 /** Writes refresh requests to the card-refresh queue, delayed to coalesce bursts of changes. */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_SQS_DELAY_SECONDS, type CardRefreshMessage } from '../../domain/card-refresh';
-import type { CardRefreshQueue } from '../../application/ports';
+import type { CardRefreshQueue, WarRoomCardRequest } from '../../application/ports';
 
 export class SqsCardRefreshQueue implements CardRefreshQueue {
   constructor(
@@ -10,8 +10,13 @@ export class SqsCardRefreshQueue implements CardRefreshQueue {
     private readonly defaultDelaySeconds: number,
   ) {}
 
-  async request(incidentId: string, options: { delaySeconds?: number; notBefore?: number } = {}): Promise<void> {
-    const message: CardRefreshMessage = { incidentId, requestedAt: Date.now(), ...(options.notBefore ? { notBefore: options.notBefore } : {}) };
+  async request(incidentId: string, options: { delaySeconds?: number; notBefore?: number; warRoomCard?: WarRoomCardRequest } = {}): Promise<void> {
+    const message: CardRefreshMessage = {
+      incidentId,
+      requestedAt: Date.now(),
+      ...(options.notBefore ? { notBefore: options.notBefore } : {}),
+      ...(options.warRoomCard ? { warRoomCard: options.warRoomCard } : {}),
+    };
     const delay = Math.max(0, Math.min(MAX_SQS_DELAY_SECONDS, Math.round(options.delaySeconds ?? this.defaultDelaySeconds)));
     await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
   }

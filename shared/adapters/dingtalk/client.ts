@@ -10,6 +10,8 @@ import type {
   BatchSendInput,
   BatchSendResult,
   CreateAndDeliverCardInput,
+  CreateSceneGroupInput,
+  SceneGroupMembersInput,
   CreateAndDeliverResult,
   DeliverResult,
   DingTalkMessaging,
@@ -77,6 +79,10 @@ const createAndDeliverAnswerSchema = z.object({
 });
 const updateAnswerSchema = z.object({ success: z.optional(z.boolean()), result: z.optional(z.boolean()) });
 const groupSendAnswerSchema = z.object({ processQueryKey: z.string() });
+// CreateSceneGroupConversationResponseBody (SDK im_1_0): openConversationId, required.
+const sceneGroupCreateAnswerSchema = z.object({ openConversationId: z.string().check(z.minLength(1)) });
+// api-addscenegroupmember / api-removescenegroupmember: `{"success": true}`; success:false is refused by errors.ts.
+const sceneGroupMembersAnswerSchema = z.object({ success: z.optional(z.boolean()) });
 const batchSendAnswerSchema = z.object({
   processQueryKey: z.string(),
   invalidStaffIdList: z._default(z.array(z.string()), []),
@@ -184,7 +190,8 @@ export class DingTalkClient implements DingTalkMessaging {
       body.imGroupOpenDeliverModel = {
         // Internal-app robot in an ordinary group: robotCode is the AppKey (§4.4). The card API
         // documents no coolAppCode field, so a target's coolAppCode only matters for robot messages.
-        robotCode: this.credentials.robotCode,
+        // A War Room's scene group (issue 14) holds its template's robot instead.
+        robotCode: input.robotCode ?? this.credentials.robotCode,
         ...(input.atUserIds && Object.keys(input.atUserIds).length > 0 ? { atUserIds: input.atUserIds } : {}),
       };
     }
@@ -228,7 +235,8 @@ export class DingTalkClient implements DingTalkMessaging {
   /** POST /v1.0/robot/groupMessages/send. */
   async sendGroupMessage(input: GroupMessageInput): Promise<{ processQueryKey: string }> {
     const body: Record<string, unknown> = {
-      robotCode: this.credentials.robotCode,
+      // A scene group holds its template's robot, named by the caller (War Room); else the app's robot.
+      robotCode: input.robotCode ?? this.credentials.robotCode,
       openConversationId: input.openConversationId,
       msgKey: input.msgKey,
       msgParam: input.msgParam,
@@ -253,6 +261,53 @@ export class DingTalkClient implements DingTalkMessaging {
       authenticated: true,
     });
     return { processQueryKey: answer.processQueryKey, invalidUserIds: answer.invalidStaffIdList, flowControlledUserIds: answer.flowControlledStaffIdList };
+  }
+
+  /**
+   * Creates a scene group from a template (dingtalk.md §4.5). Sent as the official SDK models it:
+   * `im_1_0.CreateSceneGroupConversationRequest`, POST /v1.0/im/sceneGroups with camelCase keys
+   * (@alicloud/dingtalk 2.2.27, the newest on npm) → `{openConversationId}`. Two more variants are
+   * documented: POST /v1.0/im/sceneGroup/create with a snake_case body (title, template_id,
+   * owner_user_id, user_ids, uuid → open_conversation_id, chat_id; page create-a-scene-group and the
+   * Java SDK's CreateSceneGroupRequest), and the legacy oapi topapi/im/chat/scenegroup/create
+   * ("不支持新增申请": closed to new apps). `uuid` makes a retry return the first group.
+   */
+  async createSceneGroup(input: CreateSceneGroupInput): Promise<{ openConversationId: string }> {
+    const answer = await this.call({
+      family: 'new',
+      method: 'POST',
+      path: '/v1.0/im/sceneGroups',
+      body: { groupName: input.title, templateId: input.templateId, groupOwnerId: input.ownerUserId, userIdList: [...input.userIds], uuid: input.uuid },
+      schema: sceneGroupCreateAnswerSchema,
+      authenticated: true,
+    });
+    return { openConversationId: answer.openConversationId };
+  }
+
+  /**
+   * POST /v1.0/im/sceneGroup/member/add (api-addscenegroupmember): snake_case keys, user_ids an
+   * array (the legacy oapi took a comma-separated string). The npm SDK has no model for it; the Java
+   * SDK's AddSceneGroupMemberRequest maps the same keys.
+   */
+  async addSceneGroupMembers(input: SceneGroupMembersInput): Promise<void> {
+    await this.sceneGroupMembers('/v1.0/im/sceneGroup/member/add', input);
+  }
+
+  /** POST /v1.0/im/sceneGroup/member/delete (api-removescenegroupmember), same body as member/add. */
+  async removeSceneGroupMembers(input: SceneGroupMembersInput): Promise<void> {
+    await this.sceneGroupMembers('/v1.0/im/sceneGroup/member/delete', input);
+  }
+
+  private async sceneGroupMembers(path: string, input: SceneGroupMembersInput): Promise<void> {
+    if (input.userIds.length === 0) throw new DingTalkPermanentError('no userIds given', { endpoint: `new:${path}`, answered: false });
+    await this.call({
+      family: 'new',
+      method: 'POST',
+      path,
+      body: { open_conversation_id: input.openConversationId, user_ids: [...input.userIds] },
+      schema: sceneGroupMembersAnswerSchema,
+      authenticated: true,
+    });
   }
 
   /** oapi POST /topapi/v2/user/getbymobile (free; active employees only). Undefined when not found (60121). */

@@ -11,6 +11,7 @@ import { handler as notify } from '../functions/notify/handler';
 import { handler as processInbound } from '../functions/process-inbound/handler';
 import { handler as refreshCard } from '../functions/refresh-card/handler';
 import { handler as sendLinkCode } from '../functions/send-link-code/handler';
+import { handler as warRoom } from '../functions/war-room/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -28,6 +29,7 @@ export const localHandlers: Record<string, AnyHandler> = {
   'send-link-code': sendLinkCode as AnyHandler,
   'link-pages': linkPages as AnyHandler,
   'auto-link': autoLink as AnyHandler,
+  'war-room': warRoom as AnyHandler,
 };
 
 let invocation = 0;

@@ -62,6 +62,8 @@ export const keySpaces = {
   groupsWrite: { partitionKeys: ['INTEGRATION#*'], actions: ['PutItem', 'UpdateItem'] },
   /** incident-repository: `INCIDENT#<id>`. */
   incidents: { partitionKeys: ['INCIDENT#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+  /** incident-repository get() alone (the war-room worker reads the incident, never writes it). */
+  incidentsRead: { partitionKeys: ['INCIDENT#*'], actions: ['GetItem'] },
   /** incident-card-index: `INCIDENT#<id>` / `CARD#…`. */
   incidentCardIndex: { partitionKeys: ['INCIDENT#*'], actions: ['Query'] },
   /** wecom-card-store: cards, tasks, response codes and their incident index entries. */
@@ -354,7 +356,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       state: [
         keySpaces.integrationList,
         keySpaces.warRooms,
-        keySpaces.incidents,
+        keySpaces.incidentsRead,
         keySpaces.links,
         keySpaces.membersRead,
         keySpaces.mobileLookups,

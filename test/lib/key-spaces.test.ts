@@ -78,6 +78,7 @@ describe('state-table key spaces', () => {
     'quota-meter.ts': [keySpaces.quota],
     'rate-limit-counters.ts': [keySpaces.clickRateLimits, keySpaces.robotRateLimits, keySpaces.linkRateLimits],
     'template-store.ts': [keySpaces.templates],
+    'war-room-store.ts': [keySpaces.warRooms, keySpaces.warRoomsRead],
     'token-claims.ts': [keySpaces.linkClaims],
     'wecom-card-store.ts': [keySpaces.weComCards],
   };

@@ -299,11 +299,12 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           PutItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'DTMOBILE#*', 'INCIDENT#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'OPLOG#*', 'OUTTRACK#*', 'TASK#wecom#*'], ['BOTDIGEST#*', 'OUTCALL#*']),
           UpdateItem: union(['CARD#dingtalk#*', 'CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'OUTTRACK#*', 'TASK#wecom#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'], ['OUTCALL#*', 'RATE#robot:*']),
           DeleteItem: union(['MEMBER#*', 'MEMBERMOBILE#*'], ['BOTDIGEST#*']),
-          Query: union(['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'], ['BOT#*', 'BOTDIGEST#*']),
+          // War Rooms (WARROOM#): whether an incident has rooms to keep in step.
+          Query: union(['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'TASK#wecom#*'], ['BOT#*', 'BOTDIGEST#*', 'WARROOM#*']),
           BatchGetItem: ['LINK#*', 'MAPPING#*'],
         },
         index: [],
-        sends: ['card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im'],
+        sends: ['card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
         consumes: 'incident-events',
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
@@ -319,6 +320,23 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         index: [],
         sends: ['card-refresh', 'dlq:card-refresh', 'incident-actions.fifo', 'outgoing-im'],
         consumes: 'card-refresh',
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        deniedSecrets: [],
+      },
+      'war-room': {
+        // War Rooms (issue 14): the rooms (WARROOM#), the incident read only, links, members and the
+        // getbymobile cache, both tokens, dispatch's path in process; lists integrations (gsi1).
+        table: {
+          GetItem: ['BOT#*', 'DTMOBILE#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'MEMBER#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*', 'WARROOM#*'],
+          PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'DTMOBILE#*', 'OPLOG#*', 'OUTCALL#*', 'WARROOM#*'],
+          UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          DeleteItem: ['BOTDIGEST#*', 'DIGEST#*'],
+          Query: ['BOT#*', 'BOTDIGEST#*', 'DIGEST#*', 'LINK#*', 'WARROOM#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: ['dynamodb:Query'],
+        sends: ['card-refresh', 'dlq:outgoing-im', 'dlq:war-room', 'incident-actions.fifo', 'war-room'],
+        consumes: 'war-room',
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },

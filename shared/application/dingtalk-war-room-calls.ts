@@ -62,7 +62,7 @@ export class DispatchWarRoomCalls implements DingTalkWarRoomCalls {
     const title = [...input.title].slice(0, SCENE_GROUP_TITLE_MAX_CHARS).join('');
     const outcome = await this.run({
       kind: 'dingtalk.sceneGroupCreate',
-      ...this.envelope(integration, incidentId, `warroom:create:${integration.id}:${incidentId}`, `War Room "${title}" created`),
+      ...this.envelope(integration, incidentId, `warroom:create:${integration.id}:${incidentId}${input.attempt && input.attempt > 1 ? `#${input.attempt}` : ''}`, `War Room "${title}" created`),
       payload: { title, templateId: input.templateId, ownerUserId: input.ownerUserId, userIds: [...input.userIds], uuid: input.uuid },
     });
     const openConversationId = outcome.kind === 'sent' ? outcome.result?.openConversationId : outcome.kind === 'duplicate' ? outcome.previous.result?.openConversationId : undefined;

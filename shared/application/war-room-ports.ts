@@ -41,6 +41,11 @@ export interface CreateSceneGroupInput {
   readonly userIds: readonly string[];
   /** Idempotency key: the same uuid never creates a second group. */
   readonly uuid: string;
+  /**
+   * Which request for the room this is (1, 2, …): after a refusal (template not published…) a new
+   * request is a new dispatch call, while the uuid still guards against a second group.
+   */
+  readonly attempt?: number;
 }
 
 /**

@@ -151,9 +151,12 @@ export class WarRoomUseCase {
       closingPosted: false,
       createdAt: previous?.createdAt ?? nowMs,
       updatedAt: nowMs,
+      attempts: previous?.state === 'failed' ? (previous.attempts ?? 1) + 1 : (previous?.attempts ?? 1),
       ...(integration.platform === 'wecom' ? { chatId: weComWarRoomChatId(integration.id, incident.incidentId) } : { uuid: dingTalkWarRoomUuid(integration.id, incident.incidentId) }),
     };
-    let room = await this.save({ ...(previous ?? {}), ...base, chatId: previous?.chatId ?? base.chatId }, previous?.revision ?? 0);
+    // A room that failed before starts over (its failure cleared); its chatid or uuid stays the same.
+    const { failure: _failure, ...kept } = previous ?? ({} as Partial<StoredRoom>);
+    let room = await this.save({ ...kept, ...base, chatId: previous?.chatId ?? base.chatId }, previous?.revision ?? 0);
     try {
       room =
         integration.platform === 'wecom'
@@ -213,7 +216,7 @@ export class WarRoomUseCase {
       if (people.userIds.length === 0) throw new WarRoomRefusedError('too_few_members', 'no responder could be found on DingTalk (linked, or by mobile), so there is nobody to own the scene group');
       const owner = people.userIds[0]!;
       const created = await dingTalkCall(() =>
-        this.deps.dingTalk.createSceneGroup(integration, incident.incidentId, { title: room.name, templateId: settings.templateId!, ownerUserId: owner, userIds: people.userIds, uuid: room.uuid! }),
+        this.deps.dingTalk.createSceneGroup(integration, incident.incidentId, { title: room.name, templateId: settings.templateId!, ownerUserId: owner, userIds: people.userIds, uuid: room.uuid!, attempt: room.attempts ?? 1 }),
       );
       room = await this.save({ ...room, chatId: created.openConversationId, owner, members: people.userIds, memberEmails: people.emailOf, updatedAt: this.deps.clock.nowMs() }, room.revision);
     }
@@ -407,6 +410,10 @@ async function weComCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (isWeComCallFailure(error) && error.kind === 'permanent') throw new WarRoomRefusedError(String(error.errcode ?? 'permanent'), error.reason);
+    // 45009 on appchat: the corp's 1,000 new chats a day or 1,000 changes an hour (DOC-90245) are
+    // used up. Waiting in the queue for a day would only dead-letter the job: recorded instead; the
+    // next request (or change) tries again.
+    if (isWeComCallFailure(error) && error.errcode === 45009) throw new WarRoomRefusedError('45009', `${error.reason}; ask again later (incident.war_room_requested) or wait for the next change`);
     throw error;
   }
 }

@@ -37,6 +37,8 @@ export interface WarRoom {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly failure?: { readonly code: string; readonly reason: string };
+  /** Requests that tried to open the room; a refused room is tried again by the next request. */
+  readonly attempts?: number;
 }
 
 /** WeCom appchat name: "最多50个utf8字符，超过将截断" (DOC-90245); DingTalk title kept to 30 characters (dingtalk.md §4.5). */

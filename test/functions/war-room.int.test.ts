@@ -180,3 +180,30 @@ it('a refusal retrying cannot fix (WeCom 48002: visible range not the root depar
   expect(first.filter((r) => r.reasonCode === 'war_room_opened').map((r) => r.integrationId).sort()).toEqual([DINGTALK, WECOM]);
   expect(first.filter((r) => r.reasonCode === 'war_room_invited').map((r) => r.recipient).sort()).toEqual(['di@example.com', 'di@example.com']);
 });
+
+it('a DingTalk template that is not published is refused; once published, the next request opens the room', async () => {
+  const template = async (published: boolean) =>
+    expect(
+      (
+        await fetch(`${sim.url}/_sim/dingtalk/scene-group-templates/${TEMPLATE.id}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ corpId: app.corpId, robotCode: TEMPLATE.robotCode, published }),
+        })
+      ).status,
+    ).toBe(200);
+  await template(false);
+  const id = 'INC-WR-3';
+  await publish({ type: 'incident.triggered', ...base(1, people.slice(0, 2).map((p) => p.email)), incidentId: id, targets: [{ integrationId: DINGTALK }] });
+  await publish({ type: 'incident.war_room_requested', incidentId: id });
+  const log = new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  const store = new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  await eventually(async () => expect(await store.get(id, DINGTALK)).toMatchObject({ state: 'failed' }), 30_000);
+  expect((await log.query({ incidentId: id })).some((r) => r.reasonCode === 'war_room_refused' && /template/i.test(r.reason))).toBe(true);
+  const groupsBefore = (await sceneGroups()).length;
+
+  await template(true);
+  await publish({ type: 'incident.war_room_requested', incidentId: id });
+  await eventually(async () => expect(await store.get(id, DINGTALK)).toMatchObject({ state: 'open', attempts: 2 }), 30_000);
+  expect(await sceneGroups()).toHaveLength(groupsBefore + 1);
+});

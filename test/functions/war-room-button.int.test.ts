@@ -2,7 +2,8 @@
  * "Open War Room" on the WeCom card (issue 14) end to end on the local stack and the simulator: a
  * WeCom integration with War Room on sends its card with the button; a linked responder clicks it
  * in the simulator → process-inbound queues a war-room job → the worker opens one appchat with the
- * responders. The click publishes no incident.action; a second click makes no second room.
+ * responders. The click publishes no incident.action; a second click makes no second room. The same
+ * on DingTalk: the click on the card (callback answered synchronously) opens one scene group.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getDocumentClient } from '../../shared/adapters/aws/clients';
@@ -12,6 +13,7 @@ import { WarRoomAdmin } from '../../shared/application/war-room-admin';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import type { AppChatSnapshot } from '../../sim/wecom/appchat';
 import { createSimulator, type Simulator } from '../../sim/server';
+import { addDingTalkIntegration, simDingTalkApp } from '../support/dingtalk-app';
 import { linkPeople } from '../support/links';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 import { addWeComIntegration, putSimWeComCorp } from '../support/wecom-corp';
@@ -28,6 +30,9 @@ const people = [
   { email: 'cy@example.com', name: 'Cy', userId: 'cy', mobile: '+86-13800000023' },
 ];
 const INCIDENT = 'INC-WRB-1';
+const DINGTALK = 'wrb-ding';
+const app = { corpId: 'dingwrbcorp', clientId: 'dingwrbclient', clientSecret: 'wrb-ding-secret', token: 'WrbTok2', aesKey: 'q1w0aum42yaptlz8alnhwikjd3jenzt9cb9wmzptgus', robotCode: 'dingwrbclient' };
+const TEMPLATE = { id: 'wrb-scene-template', robotCode: 'wrb-template-robot' };
 let t: TestStack;
 let sim: Simulator;
 
@@ -49,6 +54,13 @@ beforeAll(async () => {
   await addWeComIntegration(t, sim, { id: WECOM, corp });
   await new WarRoomAdmin(new DynamoIntegrationRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME)).set(WECOM, { enabled: true });
   await linkPeople(t, WECOM, people.map((p) => ({ email: p.email, userId: p.userId })));
+
+  await simDingTalkApp(sim, app, { eventsUrl: `${t.url}/dingtalk/${DINGTALK}/events`, users: people.map((p) => ({ ...p, userId: `d-${p.userId}`, unionId: `u-${p.userId}` })) });
+  await addDingTalkIntegration(t, sim, { id: DINGTALK, app, cardApiSecret: 'wrb-card-api-secret' });
+  const put = await fetch(`${sim.url}/_sim/dingtalk/scene-group-templates/${TEMPLATE.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ corpId: app.corpId, robotCode: TEMPLATE.robotCode }) });
+  expect(put.status).toBe(200);
+  await new WarRoomAdmin(new DynamoIntegrationRepository(getDocumentClient(), t.stack.env.STATE_TABLE_NAME)).set(DINGTALK, { enabled: true, templateId: TEMPLATE.id, robotCode: TEMPLATE.robotCode, allowMultiple: true });
+  await linkPeople(t, DINGTALK, people.map((p) => ({ email: p.email, userId: `d-${p.userId}` })));
 });
 afterAll(async () => {
   await sim?.stop();
@@ -96,4 +108,43 @@ it('a linked responder clicks Open War Room: one appchat with the responders, no
   // Not an incident transition: only the room's own incident.war_room message, no incident.action.
   const messages = (await t.take(t.queueUrl('incident-actions.fifo'), 1000)).map((m) => JSON.parse(m.Body!) as { type: string });
   expect(messages.filter((m) => m.type === 'incident.action')).toEqual([]);
+});
+
+it('DingTalk: a linked responder clicks Open War Room on their card: one scene group with the responders, no incident.action', async () => {
+  const id = 'INC-WRB-2';
+  await publish({
+    type: 'incident.triggered',
+    incidentId: id,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    title: 'Inventory sync stalled',
+    severity: 'Warning',
+    responders: people.map((p) => p.email),
+    targets: [{ integrationId: DINGTALK }],
+  });
+  const dingCard = () => (sim.conversations() as ConversationItem[]).filter((i) => i.platform === 'dingtalk' && i.conversation === 'user:d-bo' && i.card && JSON.stringify(i.card).includes('Inventory sync')).pop()?.card;
+  const cardId = await eventually(async () => {
+    expect(dingCard()?.buttons.map((b) => b.key)).toContain('war_room');
+    return dingCard()!.cardId;
+  }, 20_000);
+  await t.take(t.queueUrl('incident-actions.fifo'), 200);
+
+  const clicked = await fetch(`${sim.url}/_sim/click`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ platform: 'dingtalk', orgId: app.corpId, userId: 'd-bo', cardId, buttonKey: 'war_room', conversation: 'user:d-bo' }) });
+  expect(clicked.status).toBe(200);
+  expect(((await clicked.json()) as { status: number }).status).toBe(200);
+  const sceneGroups = async () => (await (await fetch(`${sim.url}/_sim/dingtalk/scene-groups?orgId=${app.corpId}`)).json()) as { memberUserIds: string[] }[];
+  await eventually(async () => {
+    const groups = await sceneGroups();
+    expect(groups).toHaveLength(1);
+    expect([...groups[0]!.memberUserIds].sort()).toEqual(['d-ana', 'd-bo', 'd-cy']);
+  }, 40_000);
+  const log = new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
+  await eventually(
+    async () => expect((await log.query({ incidentId: id })).filter((r) => r.reasonCode === 'war_room_requested')).toEqual([expect.objectContaining({ integrationId: DINGTALK, platform: 'dingtalk', recipient: 'bo@example.com' })]),
+    10_000,
+  );
+  const messages = (await t.take(t.queueUrl('incident-actions.fifo'), 1000)).map((m) => JSON.parse(m.Body!) as { type: string });
+  expect(messages.filter((m) => m.type === 'incident.action')).toEqual([]);
+  // The WeCom incident's room is untouched: the request opened rooms for this incident's integration only.
+  expect(await appchats()).toHaveLength(1);
 });

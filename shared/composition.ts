@@ -134,6 +134,8 @@ export const dingTalkCards = /* @__PURE__ */ once(
       clock: systemClock,
       record,
       templates: notificationTemplates(),
+      // "Open War Room" clicks (dingtalk-cards) queue their request; the other paths only render the button.
+      warRoom: { jobs: warRoomJobs(), integrations: integrations() },
       clickLimits: {
         counters: new DynamoRateLimitCounters(getDocumentClient(), table()),
         perUserPerMinute: positiveEnv('CARD_CLICKS_PER_USER_PER_MINUTE', DEFAULT_CLICKS_PER_USER_PER_MINUTE),
@@ -170,6 +172,8 @@ const weComCards = /* @__PURE__ */ once(
       // Only clicks (process-inbound) count link prompts; the other paths never call it.
       promptCounters: new DynamoRateLimitCounters(getDocumentClient(), table()),
       templates: notificationTemplates(),
+      // "Open War Room" clicks (process-inbound) queue their request; the other paths only render the button.
+      warRoomJobs: warRoomJobs(),
     }),
 );
 
@@ -216,9 +220,12 @@ export const notifyUseCase = /* @__PURE__ */ once(
       clock: systemClock,
       record,
       groupBots: createGroupBotAlerts(operationLog()),
-      warRooms: { jobs: new SqsWarRoomJobs(getSqsClient(), config().queueUrls[warRoomQueue.id]), rooms: warRoomStore() },
+      warRooms: { jobs: warRoomJobs(), rooms: warRoomStore() },
     }),
 );
+
+/** The war-room queue (issue 14): notify and the card clicks ask the war-room worker for rooms. */
+const warRoomJobs = /* @__PURE__ */ once(() => new SqsWarRoomJobs(getSqsClient(), config().queueUrls[warRoomQueue.id]));
 
 /** War Room records (issue 14): notify reads them to know whether an incident has rooms to keep in step. */
 export const warRoomStore = /* @__PURE__ */ once(() => new DynamoWarRoomStore(getDocumentClient(), table()));

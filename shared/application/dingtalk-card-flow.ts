@@ -15,8 +15,10 @@
 import { createHash } from 'node:crypto';
 import { incidentCardParams, type IncidentCardOptions } from '../domain/dingtalk-card';
 import type { NotificationTemplates } from './notification-templates';
-import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident } from '../domain/incident';
-import type { DingTalkIntegration } from '../domain/integration';
+import { effectiveStatus, parseActionKey, renderVersion, WAR_ROOM_ACTION_KEY, type Actor, type Incident } from '../domain/incident';
+import type { DingTalkIntegration, Integration } from '../domain/integration';
+import { enabledWarRoom } from '../domain/war-room-settings';
+import type { WarRoomJobs } from './war-room-ports';
 import type { ConversationTarget } from '../domain/outgoing-call';
 import type { CardCallbackAnswer, CardClick, CardClickPort } from './dingtalk-cards';
 import type { IncidentClicks } from './incident-clicks';
@@ -78,6 +80,11 @@ export interface DingTalkCardFlowDeps {
   readonly clickLimits?: { readonly counters: RateLimitCounters; readonly perUserPerMinute: number; readonly perIncidentPerMinute: number };
   /** The integration's `dingtalk.card` template (issue 13); absent: the fixed card text. */
   readonly templates?: Pick<NotificationTemplates, 'fields'>;
+  /**
+   * "Open War Room" (issue 14): the war-room queue its clicks ask, and the integrations, read by a
+   * click to render the button (integration settings). Absent: no button.
+   */
+  readonly warRoom?: { readonly jobs: WarRoomJobs; readonly integrations: Pick<IntegrationRepository, 'get'> };
 }
 
 /** Default click limits: a person clicks a few times a minute; a whole team on one incident, more. */
@@ -175,7 +182,7 @@ export class DingTalkCardFlow implements CardClickPort {
       createdAt: nowMs,
     });
 
-    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card') });
+    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card'), warRoom: this.warRoomOn(integration) });
     const summary = `[${incident.severity}] ${incident.title}`.slice(0, 600);
     // The operation log names each 1:1 recipient by the linked member's email (dispatch records it).
     const emailOfUser = new Map([...links.values()].map((l) => [l.userId, l.email]));
@@ -268,7 +275,7 @@ export class DingTalkCardFlow implements CardClickPort {
         outTrackId,
         cardTemplateId: templateId,
         callbackRouteKey: callbackRouteKey(integration.id),
-        cardParamMap: incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'group_card') }),
+        cardParamMap: incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'group_card'), warRoom: this.warRoomOn(integration) }),
         targets: [{ type: 'group', openConversationId }],
         robotCode,
       },
@@ -287,7 +294,7 @@ export class DingTalkCardFlow implements CardClickPort {
     const nowMs = this.deps.clock.nowMs();
     const version = renderVersion(incident, nowMs);
     if (card.renderedVersion >= version) return 0;
-    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card_update') });
+    const cardParamMap = incidentCardParams(incident, nowMs, { text: await this.cardText(integration.id, incident, 'card_update'), warRoom: this.warRoomOn(integration) });
     // Queue first, then record: a crash in between re-queues on redelivery (same idempotency keys),
     // where recording first would lose the update.
     for (const outTrackId of card.outTrackIds) {
@@ -331,8 +338,13 @@ export class DingTalkCardFlow implements CardClickPort {
   /** The card callback port: apply the click, answer with the clicker's card (dingtalk.md §3.3). */
   async onClick(click: CardClick): Promise<CardCallbackAnswer> {
     const nowMs = this.deps.clock.nowMs();
-    // Both reads depend only on the request: made together, they are one round trip of DingTalk's 2 s.
-    const [card, link] = await Promise.all([this.deps.cards.findOutTrack(click.integrationId, click.outTrackId), this.deps.links.byUserId(click.integrationId, click.userId)]);
+    // The reads depend only on the request: made together, they are one round trip of DingTalk's 2 s.
+    const [card, link, integration] = await Promise.all([
+      this.deps.cards.findOutTrack(click.integrationId, click.outTrackId),
+      this.deps.links.byUserId(click.integrationId, click.userId),
+      // The answer re-renders the card: whether it offers Open War Room is the integration's setting.
+      this.deps.warRoom?.integrations.get(click.integrationId),
+    ]);
     if (!card) {
       this.deps.record('click_unknown_card', { integrationId: click.integrationId, outTrackId: click.outTrackId });
       return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
@@ -364,13 +376,44 @@ export class DingTalkCardFlow implements CardClickPort {
       return { kind: 'update', userPrivateParamMap: { note: 'Your DingTalk account is not linked to the incident system yet; ask an administrator to link it.' } };
     }
     const key = typeof click.params.action === 'string' ? click.params.action : click.actionIds[0];
-    const action = parseActionKey(key ?? '');
-    if (!action) return { kind: 'noChange' };
     const actor: Actor = { email: link.email, platform: 'dingtalk', userId: click.userId };
+    const warRoom = integration?.platform === 'dingtalk' && this.warRoomOn(integration);
+    // Open War Room is no incident action: applied as Refresh (nothing changes, no incident.action,
+    // the card answered like any no-change click), then the room is asked of the war-room worker.
+    const action = key === WAR_ROOM_ACTION_KEY ? ({ kind: 'refresh' } as const) : parseActionKey(key ?? '');
+    if (!action) return { kind: 'noChange' };
     const outcome = await this.deps.clicks.apply(card.incidentId, action, actor, click.clickKey);
     if (outcome.kind === 'unknown_incident') return { kind: 'update', userPrivateParamMap: { note: 'Incident not found' } };
+    if (key === WAR_ROOM_ACTION_KEY) await this.requestWarRoom(click.integrationId, outcome.incident, actor.email, warRoom, nowMs);
     // A click by a linked person clears what an earlier answer left on their card only (a link
     // prompt from before they linked, a slow-down note): empty values hide the template's note and link.
-    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs, { text: await this.cardText(click.integrationId, outcome.incident, 'card_update') }), userPrivateParamMap: { note: '', linkUrl: '' } };
+    return { kind: 'update', cardParamMap: incidentCardParams(outcome.incident, nowMs, { text: await this.cardText(click.integrationId, outcome.incident, 'card_update'), warRoom }), userPrivateParamMap: { note: '', linkUrl: '' } };
+  }
+
+  /** Open War Room is on the card: the integration has War Room on and this deployment can queue the request. */
+  private warRoomOn(integration: Integration): boolean {
+    return this.deps.warRoom !== undefined && enabledWarRoom(integration) !== undefined;
+  }
+
+  /**
+   * Queues the War Room request of a linked clicker (a repeated click queues another job: the worker
+   * reconciles and never makes a second room). A stale card's click (incident closed, War Room since
+   * turned off) queues nothing and says why in the operation log.
+   */
+  private async requestWarRoom(integrationId: string, incident: Incident, email: string, warRoomOn: boolean, nowMs: number): Promise<void> {
+    const where = { incidentId: incident.incidentId, integrationId, platform: 'dingtalk' as const, channel: 'war_room', requestKind: 'card_action', recipient: email };
+    const closed = effectiveStatus(incident, nowMs) === 'Closed';
+    if (closed || !warRoomOn || !this.deps.warRoom) {
+      const why = closed ? 'the incident is closed' : `War Room is off on ${integrationId}`;
+      this.deps.record('war_room_not_requested', dropDetails('war_room_refused', `${email} pressed Open War Room on an old card, but ${why}: no War Room was requested`, where));
+      return;
+    }
+    await this.deps.warRoom.jobs.request({ incidentId: incident.incidentId, reason: 'requested', requestedBy: email });
+    this.deps.record('war_room_requested', {
+      result: 'done',
+      reasonCode: 'war_room_requested',
+      reason: `${email} pressed Open War Room on the DingTalk card: the War Room was requested (an open room is kept, never made twice)`,
+      ...where,
+    });
   }
 }

@@ -5,7 +5,9 @@
  * into incident transitions and exactly one incident.action each.
  */
 import { renderWeComClosedReplacement, renderWeComIncidentCard, snoozeMinutesFromSelection, weComTaskId, type WeComCardText } from '../domain/wecom-card';
-import { effectiveStatus, parseActionKey, renderVersion, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { effectiveStatus, parseActionKey, renderVersion, WAR_ROOM_ACTION_KEY, type Actor, type Incident, type IncidentAction } from '../domain/incident';
+import { enabledWarRoom } from '../domain/war-room-settings';
+import type { WarRoomJobs } from './war-room-ports';
 import { IncidentClicks } from './incident-clicks';
 import { LINK_FIRST_BUTTON_TEXT, type LinkPrompts } from './link-prompt';
 import type { WeComCallbackEvent } from '../domain/inbound';
@@ -14,6 +16,7 @@ import { batchRecipients, pickCode, type WeComCardBatch, type WeComCardRecord } 
 import { dropDetails, unlinkedClickDetails } from './drops';
 import { fieldsDigest, type NotificationTemplates } from './notification-templates';
 import { isWeComCallFailure, type Clock, type IncidentRepository, type LinkStore, type OperationLog, type RateLimitCounters, type WeComCardStore, type WeComMessengers } from './ports';
+import type { OperationRecord } from '../domain/operation-log';
 import { weComAlreadyDeliveredRecords, weComFailureRecords, weComSendRecords, weComUpdateRecord, type OperationContext } from './operation-records';
 
 /**
@@ -67,12 +70,14 @@ export interface WeComCardsDeps {
   readonly promptCounters?: RateLimitCounters;
   /** The integration's `wecom.card` template (issue 13); absent: the fixed card text. */
   readonly templates?: Pick<NotificationTemplates, 'fields'>;
+  /** The war-room queue (issue 14): an "Open War Room" click asks for the room there. Absent: no button. */
+  readonly warRoomJobs?: WarRoomJobs;
 }
 
 /** Link-prompt texts per unlinked person per 10 minutes; their card says "link first" regardless. */
 export const LINK_PROMPT_TEXTS = 3;
 
-export type ClickOutcome = 'transition' | 'no_change' | 'already_applied' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh';
+export type ClickOutcome = 'transition' | 'no_change' | 'already_applied' | 'not_linked' | 'unknown_card' | 'unknown_incident' | 'unknown_action' | 'refresh' | 'war_room_requested';
 
 export class WeComCardsUseCase {
   constructor(private readonly deps: WeComCardsDeps) {}
@@ -132,7 +137,7 @@ export class WeComCardsUseCase {
         const sent = await withWeComRetries(() =>
           messenger.sendTemplateCard({
             toUsers: [...batch.userIds],
-            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text: cardText }),
+            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text: cardText, warRoom: this.warRoomOn(integration) }),
           }),
         );
         if (sent.responseCode) {
@@ -240,7 +245,7 @@ export class WeComCardsUseCase {
             messenger.updateTemplateCard({
               userIds: [...batch.userIds],
               responseCode: code.code,
-              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text }),
+              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text, warRoom: this.warRoomOn(integration) }),
               ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
             }),
           );
@@ -300,6 +305,7 @@ export class WeComCardsUseCase {
       await messenger.sendText({ toUsers: [event.fromUserName], content: help });
       return 'not_linked';
     }
+    if (event.eventKey === WAR_ROOM_ACTION_KEY) return this.requestWarRoom(integration, task.incidentId, { email: link.email, platform: 'wecom', userId: event.fromUserName }, clickKey, tellClicker);
     const action = this.actionOf(event);
     if (!action) {
       this.deps.record('click_unknown_action', { integrationId: integration.id, eventKey: event.eventKey });
@@ -316,6 +322,40 @@ export class WeComCardsUseCase {
       default:
         return outcome.kind;
     }
+  }
+
+  /** Open War Room is on the card: the integration has War Room on and this deployment can queue the request. */
+  private warRoomOn(integration: WeComIntegration): boolean {
+    return this.deps.warRoomJobs !== undefined && enabledWarRoom(integration) !== undefined;
+  }
+
+  /**
+   * "Open War Room" by a linked person: not a transition. It is applied as Refresh Status (nothing
+   * changes on the incident, no incident.action; the card catches up like any no-change click) and
+   * a war-room job is queued. A repeated click queues another job: the worker reconciles and never
+   * makes a second room. A stale card's click (incident closed, War Room since turned off) queues
+   * nothing and says why in the operation log.
+   */
+  private async requestWarRoom(integration: WeComIntegration, incidentId: string, actor: Actor, clickKey: string, tellClicker: (text: string) => Promise<void>): Promise<ClickOutcome> {
+    const outcome = await this.deps.clicks.apply(incidentId, { kind: 'refresh' }, actor, clickKey);
+    if (outcome.kind === 'unknown_incident') {
+      await tellClicker('Incident not found');
+      return 'unknown_incident';
+    }
+    const nowMs = this.deps.clock.nowMs();
+    const ctx: OperationContext = { incidentId, integrationId: integration.id, platform: 'wecom', channel: 'war_room', requestKind: 'card_action' };
+    const closed = effectiveStatus(outcome.incident, nowMs) === 'Closed';
+    if (closed || !this.warRoomOn(integration)) {
+      const why = closed ? 'the incident is closed' : `War Room is off on ${integration.id}`;
+      await this.deps.operationLog?.append([weComWarRoomRequestRecord(nowMs, ctx, actor.email, 'dropped', 'war_room_refused', `${actor.email} pressed Open War Room on an old card, but ${why}: no War Room was requested`)]);
+      return 'no_change';
+    }
+    await this.deps.warRoomJobs!.request({ incidentId, reason: 'requested', requestedBy: actor.email });
+    this.deps.record('war_room_requested', { integrationId: integration.id, incidentId, requestedBy: actor.email, platform: 'wecom' });
+    await this.deps.operationLog?.append([
+      weComWarRoomRequestRecord(nowMs, ctx, actor.email, 'done', 'war_room_requested', `${actor.email} pressed Open War Room on the WeCom card: the War Room was requested (an open room is kept, never made twice)`),
+    ]);
+    return 'war_room_requested';
   }
 
   /**
@@ -361,4 +401,8 @@ export class WeComCardsUseCase {
     }
     return action;
   }
+}
+
+function weComWarRoomRequestRecord(atMs: number, ctx: OperationContext, email: string, result: 'done' | 'dropped', reasonCode: 'war_room_requested' | 'war_room_refused', reason: string): OperationRecord {
+  return { atMs, result, reasonCode, reason, incidentId: ctx.incidentId, integrationId: ctx.integrationId, platform: ctx.platform, channel: ctx.channel, requestKind: ctx.requestKind, recipient: email };
 }

@@ -280,7 +280,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       // Answers the click itself: the DingTalk card path and IncidentClicks, no inbound queue;
       // the card signatures it has seen (dedupe) and the click rate limits.
       state: [keySpaces.integrations, keySpaces.dingTalkDedupe, keySpaces.clickRateLimits, ...dingTalkCardPath],
-      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      // war-room: an "Open War Room" card click queues its request (issue 14).
+      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [],
       secretsOf: ['dingtalk'],
     },
@@ -295,7 +296,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       // Group registry, clicks through WeComCardsUseCase and IncidentClicks (no DingTalk calls);
       // the link prompts an unlinked clicker is texted are counted (RATE#click:prompt:…).
       state: [keySpaces.integrations, keySpaces.groupsWrite, keySpaces.membersRead, keySpaces.clickRateLimits, ...weComCardPath],
-      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      // war-room: an "Open War Room" card click queues its request (issue 14).
+      sendsTo: [incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [inboundCallbacksQueue],
       secretsOf: ['wecom'],
     },

@@ -6,10 +6,13 @@
  * shared/adapters/dingtalk/card-template/ reads exactly the keys produced here: title, severity,
  * status, assignee, description, detailUrl, triggeredAt, incidentId and `buttons`
  * (JSON `[{key,text,disabled?,params}]`, `params.action` is what the click callback carries).
+ * "Open War Room" (`war_room`, issue 14) is one more item of `buttons`, so the template needs no
+ * change: it is in the list only while the integration has War Room on and the incident is open.
  */
 import {
   SNOOZE_BUTTON_MINUTES,
   SNOOZE_MENU_MINUTES,
+  WAR_ROOM_ACTION_KEY,
   effectiveStatus,
   type Incident,
   type IncidentStatus,
@@ -31,11 +34,12 @@ export interface CardButton {
   readonly params: Readonly<Record<string, string>>;
 }
 
-const LABELS: Record<CardLocale, { acknowledge: string; resolve: string; refresh: string; snooze: (minutes: number) => string; unassigned: string; status: Record<IncidentStatus, string>; severity: Record<Severity, string> }> = {
+const LABELS: Record<CardLocale, { acknowledge: string; resolve: string; refresh: string; warRoom: string; snooze: (minutes: number) => string; unassigned: string; status: Record<IncidentStatus, string>; severity: Record<Severity, string> }> = {
   en: {
     acknowledge: 'Start Processing',
     resolve: 'Close',
     refresh: 'Refresh',
+    warRoom: 'Open War Room',
     snooze: (minutes) => `Snooze ${minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`}`,
     unassigned: 'Unassigned',
     status: { Triggered: 'Triggered', Processing: 'Processing', Snoozed: 'Snoozed', Closed: 'Closed' },
@@ -45,6 +49,7 @@ const LABELS: Record<CardLocale, { acknowledge: string; resolve: string; refresh
     acknowledge: '开始处理',
     resolve: '关闭',
     refresh: '刷新',
+    warRoom: '开启作战室',
     snooze: (minutes) => `暂缓${minutes % 60 === 0 ? `${minutes / 60}小时` : `${minutes}分钟`}`,
     unassigned: '未分配',
     status: { Triggered: '待处理', Processing: '处理中', Snoozed: '已暂缓', Closed: '已关闭' },
@@ -72,8 +77,12 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return out + ellipsis;
 }
 
-/** Buttons for the incident's current status; impossible actions stay visible but disabled. */
-export function incidentCardButtons(status: IncidentStatus, locale: CardLocale = 'en'): CardButton[] {
+/**
+ * Buttons for the incident's current status; impossible actions stay visible but disabled.
+ * `warRoom` (the integration has War Room on): Open War Room, left out of a closed incident's card
+ * rather than disabled (a closed incident gets no new room).
+ */
+export function incidentCardButtons(status: IncidentStatus, locale: CardLocale = 'en', warRoom = false): CardButton[] {
   const labels = LABELS[locale];
   const closed = status === 'Closed';
   const button = (key: string, text: string, disabled: boolean): CardButton => ({ key, text, ...(disabled ? { disabled: true } : {}), params: { action: key } });
@@ -82,6 +91,7 @@ export function incidentCardButtons(status: IncidentStatus, locale: CardLocale =
     button('resolve', labels.resolve, closed),
     button(`snooze:${SNOOZE_BUTTON_MINUTES}`, labels.snooze(SNOOZE_BUTTON_MINUTES), closed),
     ...SNOOZE_MENU_MINUTES.map((minutes) => button(`snooze:${minutes}`, labels.snooze(minutes), closed)),
+    ...(warRoom && !closed ? [button(WAR_ROOM_ACTION_KEY, labels.warRoom, false)] : []),
     button('refresh', labels.refresh, false),
   ];
 }
@@ -100,6 +110,8 @@ export interface IncidentCardOptions {
    * replaces the title, status and description values; ids, buttons and links stay in code.
    */
   readonly text?: { readonly title: string; readonly status: string; readonly description: string };
+  /** The integration has War Room on (war-room-settings.ts enabledWarRoom): offer Open War Room. */
+  readonly warRoom?: boolean;
 }
 
 /** Incident → public cardParamMap; every value a string within 1 KB. */
@@ -118,7 +130,7 @@ export function incidentCardParams(incident: Incident, nowMs: number, options: I
     assignee: fit(owner ? owner.name ?? owner.email : labels.unassigned),
     description: fit(incident.description),
     triggeredAt: formatChinaTime(incident.triggeredAt),
-    buttons: JSON.stringify(incidentCardButtons(status, locale)),
+    buttons: JSON.stringify(incidentCardButtons(status, locale, options.warRoom === true)),
   };
   // A link cut short is a broken link: leave it out rather than truncate it.
   if (incident.detailUrl !== undefined && utf8Bytes(incident.detailUrl) <= CARD_VALUE_MAX_BYTES) params.detailUrl = incident.detailUrl;

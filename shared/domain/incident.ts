@@ -217,6 +217,12 @@ export function parseActionKey(key: string): IncidentAction | undefined {
   return undefined;
 }
 
+/**
+ * The card action "Open War Room" (issue 14). Not an IncidentAction: it changes nothing on the
+ * incident and publishes no incident.action; the click asks the war-room worker for the room.
+ */
+export const WAR_ROOM_ACTION_KEY = 'war_room';
+
 export function actionKey(action: IncidentAction): string {
   return action.kind === 'snooze' ? `snooze:${action.minutes}` : action.kind;
 }

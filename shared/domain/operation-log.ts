@@ -66,6 +66,8 @@ export const operationReasonCodes = [
   'war_room_posted',
   'war_room_closed',
   'war_room_refused',
+  // A linked person pressed "Open War Room" on a card: the request was queued for the worker.
+  'war_room_requested',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 

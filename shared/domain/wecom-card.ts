@@ -10,7 +10,10 @@
  * - horizontal_content_list: Severity, Status, Assignee / Closed by, Triggered (China time, UTC+8),
  *   Labels (at most 6 rows);
  * - buttons: Start Processing (`acknowledge`), Close Directly (`resolve`), Snooze 2h (`snooze:120`);
- *   buttons that no longer apply are left out (no Start Processing while Processing);
+ *   buttons that no longer apply are left out (no Start Processing while Processing); Open War Room
+ *   (`war_room`, issue 14) last, only when the integration has War Room on (`warRoom`) and the
+ *   incident is not Closed. At most 4 buttons and keys of a few bytes, within button_list's 6
+ *   buttons and 1024-byte keys (DOC-90236, wecom.md §4.2), so the card is never refused for it;
  * - action_menu (WeCom allows 1..3 entries, DOC-90236): Refresh Status (`refresh`) and the two
  *   shortest other snooze lengths (30 min, 4 h). 12 h and 24 h do not fit, so the card also has a
  *   `button_selection` dropdown (question_key `snooze`, options `snooze:<minutes>` for every offered
@@ -32,6 +35,7 @@ import {
   actionKey,
   effectiveStatus,
   parseActionKey,
+  WAR_ROOM_ACTION_KEY,
   type Actor,
   type Incident,
   type IncidentStatus,
@@ -96,6 +100,8 @@ export interface WeComCardOptions {
    * shared/domain/channel-limits.ts. Only text: buttons, keys, task_id and the menu stay in code.
    */
   readonly text?: WeComCardText;
+  /** The integration has War Room on (war-room-settings.ts enabledWarRoom): show Open War Room. */
+  readonly warRoom?: boolean;
 }
 
 /** Rendered `wecom.card` template fields. */
@@ -227,7 +233,15 @@ const snoozeButton: Button = {
   key: actionKey({ kind: 'snooze', minutes: SNOOZE_BUTTON_MINUTES }),
 };
 
-function buttonsFor(status: IncidentStatus): Button[] {
+const openWarRoom: Button = { text: 'Open War Room', style: 4, key: WAR_ROOM_ACTION_KEY };
+
+function buttonsFor(status: IncidentStatus, warRoom: boolean): Button[] {
+  const buttons = incidentButtons(status);
+  // A closed incident gets no new room; its one greyed button stays Close Directly.
+  return warRoom && status !== 'Closed' && buttons.length < WECOM_CARD_LIMITS.buttons ? [...buttons, openWarRoom] : buttons;
+}
+
+function incidentButtons(status: IncidentStatus): Button[] {
   switch (status) {
     case 'Triggered':
       return [startProcessing, closeDirectly, snoozeButton];
@@ -315,7 +329,7 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
   card.action_menu = actionMenu(status);
   card.task_id = options.taskId;
   if (!closed && WECOM_CARD_NEEDS_SNOOZE_DROPDOWN) card.button_selection = snoozeSelection();
-  card.button_list = buttonsFor(status).map((b) => ({ text: b.text, style: b.style, key: b.key }));
+  card.button_list = buttonsFor(status, options.warRoom === true).map((b) => ({ text: b.text, style: b.style, key: b.key }));
   if (closed) card.replace_text = renderWeComClosedReplacement(incident);
   return card;
 }

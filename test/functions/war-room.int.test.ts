@@ -148,13 +148,19 @@ it('invites a responder added by incident.updated, and on resolve posts the clos
     expect(group.disbanded).toBe(false);
     expect(dingGroupItems(group.openConversationId).some((i) => (i.text ?? JSON.stringify(i)).includes('War Room closed'))).toBe(true);
   }, 30_000);
-  const rooms = await new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).listForIncident(INCIDENT);
-  expect(rooms.map((r) => r.state)).toEqual(['closed', 'closed']);
+  // The closing message is posted before the room is saved as closed: wait for the record too.
+  await eventually(async () => {
+    const rooms = await new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).listForIncident(INCIDENT);
+    expect(rooms.map((r) => r.state)).toEqual(['closed', 'closed']);
+  }, 15_000);
   expect(await appchats()).toHaveLength(1);
 
-  const actions: Message[] = await t.take(t.queueUrl('incident-actions.fifo'), 1000);
-  const warRoomMessages = actions.map((m) => JSON.parse(m.Body!) as { type: string; state?: string; integrationId?: string }).filter((m) => m.type === 'incident.war_room');
-  expect(warRoomMessages.map((m) => `${m.integrationId}:${m.state}`).sort()).toEqual([`${DINGTALK}:closed`, `${DINGTALK}:open`, `${WECOM}:closed`, `${WECOM}:open`]);
+  const warRoomMessages: { type: string; state?: string; integrationId?: string }[] = [];
+  await eventually(async () => {
+    const actions: Message[] = await t.take(t.queueUrl('incident-actions.fifo'), 500);
+    warRoomMessages.push(...actions.map((m) => JSON.parse(m.Body!) as { type: string; state?: string; integrationId?: string }).filter((m) => m.type === 'incident.war_room'));
+    expect(warRoomMessages.map((m) => `${m.integrationId}:${m.state}`).sort()).toEqual([`${DINGTALK}:closed`, `${DINGTALK}:open`, `${WECOM}:closed`, `${WECOM}:open`]);
+  }, 15_000);
 });
 
 it('a refusal retrying cannot fix (WeCom 48002: visible range not the root department) is recorded in plain words, not retried', async () => {

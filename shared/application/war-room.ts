@@ -30,6 +30,7 @@ import {
 } from '../domain/war-room';
 import { warRoomClosing, warRoomStatusLine, warRoomSummary, type WarRoomMarkdown } from '../domain/war-room-messages';
 import { dingTalkMobile } from './dingtalk-mobile-resolver';
+import { WarRoomCallRefusedError } from './dingtalk-war-room-calls';
 import { isDingTalkCallFailure } from './dispatch-ports';
 import { isWeComCallFailure, type ActionPublisher, type Clock, type IncidentRepository, type IntegrationRepository, type LinkStore, type MemberDirectory, type OperationLog } from './ports';
 import type { DingTalkWarRoomCalls, WarRoomJob, WarRoomStore, WeComAppChatsFactory } from './war-room-ports';
@@ -424,8 +425,7 @@ async function dingTalkCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (isDingTalkCallFailure(error) && (error.kind === 'permanent' || error.kind === 'quota')) throw new WarRoomRefusedError(String(error.code ?? error.kind), error.message);
-    const refused = error as { name?: string; code?: string; reason?: string };
-    if (refused?.name === 'WarRoomCallRefusedError') throw new WarRoomRefusedError(String(refused.code ?? 'refused'), String(refused.reason ?? (error as Error).message));
+    if (error instanceof WarRoomCallRefusedError) throw new WarRoomRefusedError(String(error.code ?? error.outcome), error.reason);
     throw error;
   }
 }

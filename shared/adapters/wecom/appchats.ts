@@ -1,6 +1,6 @@
 /**
  * WeComAppChats: the War Room's group chats on WeCom (appchat, wecom.md §4.5), one WeComClient per
- * integration built like WeComClientMessengers (credentials from Secrets Manager, base URL from the
+ * integration from WeComClientMessengers' client cache (credentials from Secrets Manager, base URL from the
  * integration, one shared token provider). Failures are the client's classified WeComApiErrors;
  * `get` alone turns "no such chat" into undefined.
  */
@@ -10,6 +10,7 @@ import type { WeComAppChatInfo, WeComAppChats, WeComAppChatsFactory } from '../.
 import type { WeComIntegration } from '../../domain/integration';
 import { WeComClient } from './client';
 import { WeComApiError } from './errors';
+import { WeComClientMessengers } from './messengers';
 
 /** "参数 chatid 不存在" 86003, and the global "chatid不存在" 40050 (DOC-90313). */
 const CHAT_NOT_FOUND_ERRCODES = new Set([86003, 40050]);
@@ -40,24 +41,14 @@ class ClientAppChats implements WeComAppChats {
 }
 
 export class WeComClientAppChats implements WeComAppChatsFactory {
-  private readonly clients = new Map<string, WeComAppChats>();
+  /** The same per-integration client cache as the card messengers (a rotated secret gets a new client). */
+  private readonly clients: WeComClientMessengers;
 
-  constructor(
-    private readonly secrets: IntegrationSecretsReader,
-    private readonly tokens: TokenProvider,
-  ) {}
+  constructor(secrets: IntegrationSecretsReader, tokens: TokenProvider) {
+    this.clients = new WeComClientMessengers(secrets, tokens);
+  }
 
   async forIntegration(integration: WeComIntegration): Promise<WeComAppChats> {
-    const secrets = await this.secrets.weCom(integration);
-    const { apiBase, corpId, agentId } = integration.settings;
-    // A rotated secret or a moved API base gets a new client (same key as WeComClientMessengers).
-    const key = `${integration.id}\u0000${apiBase}\u0000${corpId}\u0000${agentId}\u0000${secrets.secret}`;
-    let chats = this.clients.get(key);
-    if (!chats) {
-      const client = new WeComClient({ corpId, agentId, secret: secrets.secret, apiBase }, { tokens: this.tokens, timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000) });
-      chats = new ClientAppChats(client);
-      this.clients.set(key, chats);
-    }
-    return chats;
+    return new ClientAppChats(await this.clients.client(integration));
   }
 }

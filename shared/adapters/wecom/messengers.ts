@@ -16,6 +16,11 @@ export class WeComClientMessengers implements WeComMessengers {
   ) {}
 
   async forIntegration(integration: WeComIntegration): Promise<WeComMessenger> {
+    return this.client(integration);
+  }
+
+  /** The integration's client, built once per credentials (also behind the War Room's appchats). */
+  async client(integration: WeComIntegration): Promise<WeComClient> {
     const secrets = await this.secrets.weCom(integration);
     const key = `${integration.id}\u0000${integration.settings.apiBase}\u0000${integration.settings.corpId}\u0000${integration.settings.agentId}\u0000${secrets.secret}`;
     let client = this.clients.get(key);

@@ -149,6 +149,8 @@ export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
   'send-link-code': 2,
   // War Rooms: rooms open at human pace, and their DingTalk calls share dispatch's QPS slots.
   'war-room': 2,
+  // Model answers are slow; a burst of questions must not take the account's concurrency.
+  'bot-replies': 4,
 };
 
 /** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */

@@ -11,6 +11,7 @@ import {
   linkMailQueue,
   outgoingImQueue,
   warRoomQueue,
+  botRepliesQueue,
 } from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -136,6 +137,14 @@ export const keySpaces = {
   warRooms: { partitionKeys: ['WARROOM#*'], actions: ['GetItem', 'PutItem', 'Query'] },
   /** war-room-store listForIncident() alone: notify asks for a sync only when an incident has rooms. */
   warRoomsRead: { partitionKeys: ['WARROOM#*'], actions: ['Query'] },
+  /** war-room-store save() keeps the chat → incident index: `WARROOMCHAT#<integrationId>#<chatId>`. */
+  warRoomChatsWrite: { partitionKeys: ['WARROOMCHAT#*'], actions: ['PutItem'] },
+  /** war-room chat index incidentFor(): a smart bot message in a War Room implies its incident. */
+  warRoomChatsRead: { partitionKeys: ['WARROOMCHAT#*'], actions: ['GetItem'] },
+  /** bot-stream-store (issue 15): a smart bot reply being written, `BOTSTREAM#<integrationId>#<streamId>` (TTL). */
+  botStreams: { partitionKeys: ['BOTSTREAM#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+  /** operation-log query() by incident (the bot's post-mortem draft): `OPLOG#incident#<id>`. */
+  operationLogByIncident: { partitionKeys: ['OPLOG#incident#*'], actions: ['Query'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -363,11 +372,57 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.membersRead,
         keySpaces.mobileLookups,
         keySpaces.weComTokens,
+        // The chat → incident index the smart bot reads (issue 15).
+        keySpaces.warRoomChatsWrite,
         ...dispatchPath,
       ],
       sendsTo: [incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [warRoomQueue, outgoingImQueue],
       secretsOf: ['wecom', 'dingtalk'],
+    },
+  },
+  {
+    name: 'wecom-bot',
+    description: 'WeCom smart bot callback: URL verification, messages (opens a stream and queues the reply), stream refreshes, events',
+    routes: [
+      { method: 'GET', path: '/wecom/{integrationId}/bot' },
+      { method: 'POST', path: '/wecom/{integrationId}/bot' },
+    ],
+    timeoutSeconds: 5,
+    memoryMb: 512,
+    access: {
+      // shared/bot-composition.ts: the integration, its secret (bot Token and key), the streams.
+      state: [keySpaces.integrations, keySpaces.botStreams],
+      sendsTo: [botRepliesQueue],
+      deadLettersFor: [],
+      secretsOf: ['wecom'],
+    },
+  },
+  {
+    name: 'bot-replies',
+    description: 'Writes smart bot replies: commands (status, ack, close, snooze, who, timeline, post-mortem), the model’s streamed answer, media',
+    queue: botRepliesQueue,
+    // A model answer may take up to its timeout (default 30 s, at most 300 s is refused by the window).
+    timeoutSeconds: 100,
+    memoryMb: 512,
+    access: {
+      // The stream; who asks (links, members); which incident (War Room chat index); commands change
+      // the incident through IncidentClicks (CAS, outbox to the actions queue, card refresh); the
+      // post-mortem draft reads the rooms and the incident's operation log; the bot's own records.
+      state: [
+        keySpaces.integrations,
+        keySpaces.botStreams,
+        keySpaces.links,
+        keySpaces.membersRead,
+        keySpaces.warRoomChatsRead,
+        keySpaces.warRoomsRead,
+        keySpaces.incidents,
+        keySpaces.operationLog,
+        keySpaces.operationLogByIncident,
+      ],
+      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      deadLettersFor: [botRepliesQueue],
+      secretsOf: ['wecom'],
     },
   },
   {

@@ -157,7 +157,26 @@ export const warRoomQueue: QueueDefinition = {
   dlqEnvKey: 'WAR_ROOM_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue] as const;
+/**
+ * Smart bot replies (issue 15): the bot callback answers WeCom at once with an open stream and queues
+ * the reply here; the worker runs the responders (commands, the model) and writes the stream, which
+ * WeCom's refresh callbacks read. A reply older than WeCom's 6-minute window is finished, not redone.
+ */
+export const botRepliesQueue: QueueDefinition = {
+  id: 'bot-replies',
+  description: 'Smart bot replies to write (commands, model answers), from the WeCom smart bot callback',
+  fifo: false,
+  // Six times the worker's 100 s timeout.
+  visibilityTimeoutSeconds: 600,
+  maxReceiveCount: 5,
+  retentionDays: 1,
+  batchSize: 1,
+  maxMessageAgeSeconds: 120,
+  envKey: 'BOT_REPLIES_QUEUE_URL',
+  dlqEnvKey: 'BOT_REPLIES_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue, botRepliesQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {

@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { dingTalkLinkingSchema, weComLinkingSchema } from './linking-settings';
 import { dingTalkWarRoomSchema, weComWarRoomSchema } from './war-room-settings';
+import { aiSettingsSchema, smartBotSettingsSchema } from './smart-bot-settings';
 
 export const platforms = ['wecom', 'dingtalk'] as const;
 export type Platform = (typeof platforms)[number];
@@ -28,6 +29,10 @@ export const weComSettingsSchema = z.object({
   linking: z.optional(weComLinkingSchema),
   /** War Room, a group chat per incident (shared/domain/war-room-settings.ts); absent = off. */
   warRoom: z.optional(weComWarRoomSchema),
+  /** Smart bot in API mode (shared/domain/smart-bot-settings.ts); absent = off. */
+  smartBot: z.optional(smartBotSettingsSchema),
+  /** OpenAI-compatible model for summaries and analyses; absent = off. */
+  ai: z.optional(aiSettingsSchema),
 });
 export type WeComSettings = z.infer<typeof weComSettingsSchema>;
 
@@ -54,6 +59,8 @@ export const dingTalkSettingsSchema = z.object({
   linking: z.optional(dingTalkLinkingSchema),
   /** War Room, a scene group per incident (shared/domain/war-room-settings.ts); absent = off. */
   warRoom: z.optional(dingTalkWarRoomSchema),
+  /** OpenAI-compatible model for the War Room's first analysis; absent = off. */
+  ai: z.optional(aiSettingsSchema),
 });
 export type DingTalkSettings = z.infer<typeof dingTalkSettingsSchema>;
 
@@ -65,12 +72,17 @@ const aesKey43 = z.string().check(z.regex(/^[A-Za-z0-9]{43}$/, 'AES key must be 
 const linkingSecrets = {
   oidcClientSecret: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   smtpUrl: z.optional(z.string().check(z.regex(/^smtps?:\/\/\S+$/, 'smtpUrl must be smtp://user:pass@host:port or smtps://…'))),
+  /** Bearer key of the integration's OpenAI-compatible model (settings.ai). */
+  modelApiKey: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 };
 
 export const weComSecretsSchema = z.object({
   secret: z.string().check(z.minLength(1), z.maxLength(256)),
   token: callbackToken,
   encodingAesKey: aesKey43,
+  /** The smart bot's own callback Token and EncodingAESKey (settings.smartBot, DOC-100719). */
+  botToken: z.optional(callbackToken),
+  botEncodingAesKey: z.optional(aesKey43),
   ...linkingSecrets,
 });
 export type WeComSecrets = z.infer<typeof weComSecretsSchema>;
@@ -123,9 +135,15 @@ export function maskSecret(value: string): string {
  * Paths served by the gateway for an integration (relative to the API base URL) that go into the
  * platform's console: the callbacks, and the app homepage (the account-linking page).
  */
-export function callbackPaths(integration: Pick<Integration, 'id' | 'platform'>): Record<string, string> {
+export function callbackPaths(integration: Pick<Integration, 'id' | 'platform'> & { readonly settings?: object }): Record<string, string> {
+  const smartBot = integration.settings && 'smartBot' in integration.settings ? (integration.settings.smartBot as { enabled?: boolean } | undefined) : undefined;
   const homepage = `/link/${integration.platform}/${integration.id}`;
   return integration.platform === 'wecom'
-    ? { callback: `/wecom/${integration.id}/callback`, homepage }
+    ? {
+        callback: `/wecom/${integration.id}/callback`,
+        // The smart bot's own callback URL (DOC-100719), once the bot is set up (issue 15).
+        ...(smartBot?.enabled ? { bot: `/wecom/${integration.id}/bot` } : {}),
+        homepage,
+      }
     : { events: `/dingtalk/${integration.id}/events`, cards: `/dingtalk/${integration.id}/cards`, homepage };
 }

@@ -13,7 +13,7 @@ import { SecretsManagerIntegrationSecrets, secretsManagerWriter } from '../share
 import { IntegrationAdmin, InvalidIntegrationInputError, integrationIdWithSuffix } from '../shared/application/integration-admin';
 import { NotFoundError, RequestRejectedError } from '../shared/domain/errors';
 import { severitySchema } from '../shared/domain/incident-events';
-import { dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
+import { callbackPaths, dingTalkSecretsSchema, integrationIdSchema } from '../shared/domain/integration';
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
 import { botsCommand } from './bots';
@@ -28,6 +28,7 @@ import { DynamoIncidentRepository } from '../shared/adapters/aws/incident-reposi
 import { DynamoMappingTables } from '../shared/adapters/aws/mapping-tables';
 import { DynamoMemberDirectory } from '../shared/adapters/aws/member-directory';
 import { oplogCommand } from './oplog';
+import { postmortemCommand, postmortemStores } from './postmortem';
 import { DynamoOperationLog } from '../shared/adapters/aws/operation-log';
 import { actionsTail } from './actions';
 import { guardEventTargets } from './event-targets';
@@ -36,6 +37,7 @@ import { INTEGRATIONS_SET_USAGE, parseIntegrationsSet } from './integrations-set
 import { LinkingAdmin } from '../shared/application/linking-admin';
 import { describeWarRoom, WarRoomAdmin, WECOM_APPCHAT_VISIBILITY_HINT } from '../shared/application/war-room-admin';
 import { WeComAppChatProbe } from './war-room-probe';
+import { describeModel, describeSmartBot, SmartBotAdmin, WECOM_SMART_BOT_CONSOLE_HINT } from '../shared/application/smart-bot-admin';
 import { cardCallbackUrl, registerDingTalkCardCallback } from './register-card-callback';
 import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoints } from './safety';
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
@@ -63,6 +65,9 @@ commands:
                    [--strict]      targets naming no integration of the stack: warned about; --strict refuses (exit 2)
   incidents show ID                state, version, cards per platform and their freshness, timeline of events, clicks, actions
   actions tail [--follow]          the incident.action messages published (the local stack's copy: nothing taken from the queue)
+  postmortem ID [--out FILE] [--force] [--locale en|zh]
+                                   a post-mortem draft (markdown): summary, timeline, actions, War Rooms, delivery
+                                   history, sections to fill in; to stdout, or FILE (an existing FILE only with --force)
   demo-incident [--title T] [--severity Critical|Warning|Info]   a demo incident for the local demo integrations
   links set --integration ID --email ADDRESS --user-id USERID
   links list --integration ID [--linked|--unlinked] [--search TEXT] [--json]
@@ -149,6 +154,12 @@ const options = {
   'war-room-robot-code': { type: 'string' },
   'war-room-close-on-resolve': { type: 'string' },
   'allow-multiple-war-rooms': { type: 'boolean' },
+  'smart-bot': { type: 'string' },
+  'bot-id': { type: 'string' },
+  model: { type: 'string' },
+  'model-base-url': { type: 'string' },
+  'model-name': { type: 'string' },
+  'model-timeout': { type: 'string' },
   'oapi-base': { type: 'string' },
   integration: { type: 'string' },
   edition: { type: 'string' },
@@ -190,6 +201,8 @@ const options = {
   by: { type: 'string' },
   locale: { type: 'string' },
   'template-version': { type: 'string' },
+  out: { type: 'string' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -219,10 +232,12 @@ async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'demo-incident') positionals.splice(1, 0, 'publish');
   if (positionals[0] === 'oplog') positionals.splice(1, 0, 'show');
   if (positionals[0] === 'test-alert') positionals.splice(1, 0, 'publish');
+  if (positionals[0] === 'postmortem') positionals.splice(1, 0, 'draft');
   const [group, action, arg] = positionals;
   const known = new Set(['events publish', 'demo-incident publish', 'integrations add', 'integrations register-callback', 'integrations list', 'integrations show', 'integrations remove', 'groups list', 'links set', 'links list', 'links remove', 'incidents show', 'actions tail']);
   known.add('oplog show');
   known.add('integrations set');
+  known.add('postmortem draft');
   for (const action of ['add', 'list', 'remove']) known.add(`bots ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   for (const a of TEMPLATE_ACTIONS) known.add(`templates ${a}`);
@@ -282,8 +297,13 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'integrations list': {
         const all = await admin.list();
-        const rows = all.map((i) => `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.settings.warRoom?.enabled ? 'on' : 'off'}\t${i.name ?? ''}`);
-        print(json, all, rows.length ? ['ID\tPLATFORM\tAPP\tWAR_ROOM\tNAME', ...rows].join('\n') : `no integrations (${target.description})`);
+        const rows = all.map(
+          (i) =>
+            `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.settings.warRoom?.enabled ? 'on' : 'off'}\t` +
+            // Smart bot: WeCom only ("-" on DingTalk); model: on/off (its settings in integrations show).
+            `${i.platform === 'wecom' ? (i.settings.smartBot?.enabled ? 'on' : 'off') : '-'}\t${i.settings.ai?.enabled ? 'on' : 'off'}\t${i.name ?? ''}`,
+        );
+        print(json, all, rows.length ? ['ID\tPLATFORM\tAPP\tWAR_ROOM\tSMART_BOT\tMODEL\tNAME', ...rows].join('\n') : `no integrations (${target.description})`);
         return 0;
       }
       case 'integrations show': {
@@ -291,18 +311,23 @@ async function main(argv: string[]): Promise<number> {
         const d = await admin.describe(arg, target.apiUrl);
         const lines = [
           `${d.integration.id} (${d.integration.platform})${d.integration.name ? ` — ${d.integration.name}` : ''}`,
-          ...Object.entries(d.integration.settings).filter(([k]) => k !== 'warRoom').map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+          ...Object.entries(d.integration.settings)
+            .filter(([k]) => k !== 'warRoom' && k !== 'smartBot' && k !== 'ai')
+            .map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
           `  War Room: ${describeWarRoom(d.integration)}`,
+          `  smart bot: ${describeSmartBot(d.integration)}`,
+          `  model: ${describeModel(d.integration)}`,
           '  secrets:',
           ...(d.secretsUnreadable ? [`    (not readable here: ${d.secretsUnreadable})`] : Object.entries(d.secrets).map(([k, v]) => `    ${k}: ${v}`)),
           'callback URLs to paste into the console:',
           ...Object.entries(d.callbackUrls).map(([k, v]) => `  ${k}: ${v}`),
+          ...(d.callbackUrls.bot ? [`  (bot: ${WECOM_SMART_BOT_CONSOLE_HINT})`] : []),
         ];
         print(json, d, lines.join('\n'));
         return 0;
       }
       case 'integrations set': {
-        const { id, patch, secrets: linkingSecrets, warRoom, secretSources, warnings } = linkingSettings!;
+        const { id, patch, secrets: linkingSecrets, warRoom, smartBot, model, botSecrets, secretSources, warnings } = linkingSettings!;
         for (const w of warnings) process.stderr.write(`dutybridge: warning: ${w}\n`);
         if (secretSources.length) process.stderr.write(`secrets taken from: ${secretSources.join(', ')}\n`);
         const warned = new Set<string>();
@@ -313,14 +338,23 @@ async function main(argv: string[]): Promise<number> {
         });
         // War Room refusals (another integration has it, a DingTalk template missing) come before linking is written.
         if (warRoom) await warRooms.plan(id, warRoom);
+        const smartBots = new SmartBotAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId }));
+        const smartBotChange = smartBot || model || Object.keys(botSecrets).length ? { smartBot, model, secrets: botSecrets } : undefined;
+        // So are the smart bot's and the model's (a DingTalk integration, a key missing from the secret).
+        if (smartBotChange) await smartBots.plan(id, smartBotChange);
         const linkingGiven = Object.keys(patch).length > 0 || Object.keys(linkingSecrets).length > 0;
         let updated = linkingGiven ? await new LinkingAdmin(repo, secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId })).set(id, patch, linkingSecrets) : undefined;
         if (warRoom) updated = await warRooms.set(id, warRoom);
+        if (smartBotChange) updated = await smartBots.set(id, smartBotChange);
         const base = target.apiUrl.replace(/\/+$/, '');
         const lines = [
           ...(linkingGiven ? [`${id}: account linking ${JSON.stringify(updated!.settings.linking ?? {})}`, `homepage to paste into the ${updated!.platform === 'wecom' ? 'WeCom console (app homepage)' : 'DingTalk app (home page URL)'}: ${base}/link/${updated!.platform}/${id}`] : []),
           ...(warRoom ? [`${id}: War Room ${describeWarRoom(updated!)}`] : []),
           ...(warRoom && updated!.platform === 'wecom' && updated!.settings.warRoom?.enabled ? [`note: ${WECOM_APPCHAT_VISIBILITY_HINT}`] : []),
+          ...(smartBot ? [`${id}: smart bot ${describeSmartBot(updated!)}`] : []),
+          ...(smartBot && callbackPaths(updated!).bot ? [`bot callback URL: ${base}${callbackPaths(updated!).bot}`, `note: ${WECOM_SMART_BOT_CONSOLE_HINT}`] : []),
+          ...(model ? [`${id}: model ${describeModel(updated!)}`] : []),
+          ...(smartBotChange && !smartBot && !model ? [`${id}: secret updated (${Object.keys(botSecrets).join(', ')})`] : []),
         ];
         print(json, updated, lines.join('\n'));
         return 0;
@@ -360,6 +394,8 @@ async function main(argv: string[]): Promise<number> {
         return await incidentsShow(arg, target.tableName, json, print);
       case 'actions tail':
         return await actionsTail(target, { follow: values.follow === true, json });
+      case 'postmortem draft':
+        return await postmortemCommand(positionals.slice(2), values, postmortemStores(target.tableName));
       case 'oplog show':
         return await oplogCommand(values, new DynamoOperationLog(getDocumentClient(), target.tableName), print);
       case 'links set':

@@ -22,6 +22,7 @@ export const SECRETS_KEY_ARN_OUTPUT_KEY = 'SecretsKeyArn';
  */
 export const CALLBACK_URL_TEMPLATE_OUTPUTS = [
   { outputKey: 'WeComCallbackUrlTemplate', functionName: 'wecom-callback' },
+  { outputKey: 'WeComBotCallbackUrlTemplate', functionName: 'wecom-bot' },
   { outputKey: 'DingTalkEventsUrlTemplate', functionName: 'dingtalk-events' },
   { outputKey: 'DingTalkCardsUrlTemplate', functionName: 'dingtalk-cards' },
 ] as const;

@@ -60,6 +60,10 @@ export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrott
   'POST /wecom/{integrationId}/callback': { rateLimit: 50, burstLimit: 100 },
   'POST /dingtalk/{integrationId}/events': { rateLimit: 50, burstLimit: 100 },
   'POST /dingtalk/{integrationId}/cards': { rateLimit: 50, burstLimit: 100 },
+  // Smart bot (issue 15): messages plus WeCom's stream refresh polls (about one a second per open
+  // stream, and a person has at most 3 in flight per bot, DOC-100719).
+  'GET /wecom/{integrationId}/bot': { rateLimit: 5, burstLimit: 10 },
+  'POST /wecom/{integrationId}/bot': { rateLimit: 50, burstLimit: 100 },
   // Account-linking pages: people, not platforms, open them (a few per person, once).
   'GET /link/wecom/{integrationId}': { rateLimit: 10, burstLimit: 20 },
   'GET /link/dingtalk/{integrationId}': { rateLimit: 10, burstLimit: 20 },

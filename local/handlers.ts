@@ -12,6 +12,8 @@ import { handler as processInbound } from '../functions/process-inbound/handler'
 import { handler as refreshCard } from '../functions/refresh-card/handler';
 import { handler as sendLinkCode } from '../functions/send-link-code/handler';
 import { handler as warRoom } from '../functions/war-room/handler';
+import { handler as weComBot } from '../functions/wecom-bot/handler';
+import { handler as botReplies } from '../functions/bot-replies/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -30,6 +32,8 @@ export const localHandlers: Record<string, AnyHandler> = {
   'link-pages': linkPages as AnyHandler,
   'auto-link': autoLink as AnyHandler,
   'war-room': warRoom as AnyHandler,
+  'wecom-bot': weComBot as AnyHandler,
+  'bot-replies': botReplies as AnyHandler,
 };
 
 let invocation = 0;

@@ -48,7 +48,7 @@ import { logger, metrics } from './runtime/observability';
 import { createGroupBotAlerts } from './bot-composition';
 import { countingDrops } from './runtime/drop-metric';
 
-function once<T>(create: () => T): () => T {
+export function once<T>(create: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= create());
 }
@@ -92,7 +92,7 @@ const positiveEnv = (name: string, fallback: number): number => {
   return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
-const incidentClicks = /* @__PURE__ */ once(
+export const incidentClicks = /* @__PURE__ */ once(
   () =>
     new IncidentClicks({
       incidents: incidents(),
@@ -106,7 +106,7 @@ const incidentClicks = /* @__PURE__ */ once(
 
 export const links = /* @__PURE__ */ once(() => new DynamoLinkStore(getDocumentClient(), table()));
 /** The link prompt of an unlinked click; none without PUBLIC_API_URL (then the old help text). */
-const linkPrompts = (): LinkPrompts | undefined => {
+export const linkPrompts = (): LinkPrompts | undefined => {
   const publicApiUrl = readPublicApiUrl();
   return publicApiUrl === undefined ? undefined : new LinkPrompts({ secrets: secrets(), publicApiUrl, clock: systemClock });
 };

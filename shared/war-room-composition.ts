@@ -14,6 +14,8 @@ import { WeComClientAppChats } from './adapters/wecom/appchats';
 import { DispatchWarRoomCalls } from './application/dingtalk-war-room-calls';
 import { systemClock } from './application/ports';
 import { WarRoomUseCase } from './application/war-room';
+import { WarRoomFirstAnalysis } from './application/war-room-analysis';
+import { IntegrationChatModels } from './adapters/model/chat-models';
 import { config, incidents, integrations, links, members, operationLog, secrets, tokens, warRoomStore } from './composition';
 import { cardRefreshQueue, incidentActionsQueue } from './config/resources';
 import { dispatchUseCase } from './dispatch-composition';
@@ -39,6 +41,9 @@ export function warRoomUseCase(): WarRoomUseCase {
     actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
     operationLog: operationLog(),
     clock: systemClock,
+    // The first analysis once a room is open (issue 15); the model only with settings.ai. The worker's
+    // timeout is 60 s: the model gets at most 30 of them.
+    firstAnalysis: new WarRoomFirstAnalysis({ models: new IntegrationChatModels({ secrets: secrets() }), clock: systemClock, maxModelMs: 30_000 }),
   });
   return useCase;
 }

@@ -22,6 +22,7 @@ import { DingTalkModule, createDingTalkModule } from './dingtalk';
 import { Mailbox, startSmtp } from './mail/mailbox';
 import { OidcProvider, createOidcProvider } from './oidc/provider';
 import { previewTemplate } from './view/template-preview';
+import { FakeModel } from './model/fake-model';
 
 export const DEFAULT_SIM_PORT = 8788;
 /** WeCom drops the connection after 5 s (DOC-90930). */
@@ -81,6 +82,8 @@ export interface Simulator {
   readonly mailbox: Mailbox;
   /** The OpenID Connect provider at `<url>/oidc` (sim/oidc). */
   readonly oidc: OidcProvider;
+  /** The fake OpenAI-compatible model at `<url>/_model/v1` (sim/model). */
+  readonly model: FakeModel;
   /** The context handed to platform modules (tests may call module methods directly). */
   readonly context: SimContext;
   calls(filter?: CallFilter): CallRecord[];
@@ -127,6 +130,32 @@ function send(res: ServerResponse, response: SimResponse): void {
   res.end(payload);
 }
 
+/**
+ * A response whose body is written over time (SimResponse.stream): headers now, then chunks as the
+ * handler writes them; the handler's signal aborts when the client closes the connection or the
+ * simulator stops.
+ */
+async function sendStream(res: ServerResponse, response: SimResponse, stopSignal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  res.on('close', abort);
+  stopSignal.addEventListener('abort', abort, { once: true });
+  try {
+    res.writeHead(response.status, response.headers ?? {});
+    res.flushHeaders();
+    await response.stream!((chunk) => {
+      if (!res.destroyed) res.write(chunk);
+    }, controller.signal);
+  } catch (error) {
+    log(`[sim] streamed response failed: ${(error as Error).message}`);
+    res.destroy();
+  } finally {
+    res.off('close', abort);
+    stopSignal.removeEventListener('abort', abort);
+    if (!res.destroyed) res.end();
+  }
+}
+
 function parseJsonObject(body: Buffer): Record<string, unknown> {
   const parsed: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('body must be a JSON object');
@@ -157,6 +186,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const mailbox = new Mailbox();
   let simUrl = '';
   const oidc = createOidcProvider(() => `${simUrl}/oidc`);
+  const model = new FakeModel();
 
   const context: SimContext = {
     clock,
@@ -314,6 +344,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       directory.clear();
       mailbox.clear();
       oidc.reset();
+      model.reset();
       for (const module of modules) module.reset?.();
       seed();
       return { status: 200, body: { ok: true } };
@@ -350,6 +381,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       }
     }
     if (path.startsWith('/_sim/oidc/')) return oidc.handleControl(req);
+    if (path === '/_sim/model' || path.startsWith('/_sim/model/')) return model.handleControl(req, () => parseJsonObject(req.body));
     const platformMatch = /^\/_sim\/(wecom|dingtalk)\//.exec(path);
     if (platformMatch) {
       const module = modules.find((m) => m.platform === platformMatch[1]);
@@ -372,6 +404,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     }
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    const answer = (response: SimResponse): Promise<void> | void =>
+      response.stream ? sendStream(res, response, stopController.signal, log) : send(res, response);
     const simRequest: SimRequest = {
       method: req.method ?? 'GET',
       path,
@@ -389,7 +423,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       }
       if (path.startsWith('/_sim/')) {
         const response = await handleSim(simRequest);
-        send(res, response ?? { status: 404, body: { error: `unknown simulator control route ${simRequest.method} ${path}` } });
+        await answer(response ?? { status: 404, body: { error: `unknown simulator control route ${simRequest.method} ${path}` } });
+        return;
+      }
+      const modelResponse = model.handle(simRequest, context);
+      if (modelResponse) {
+        await answer(modelResponse);
         return;
       }
       const oidcResponse = await oidc.handle(simRequest, context);
@@ -406,7 +445,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
           return;
         }
         if (response) {
-          send(res, response);
+          await answer(response);
           return;
         }
       }
@@ -456,6 +495,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     smtpPort: smtp.port,
     mailbox,
     oidc,
+    model,
     context,
     calls: (filter) => callLog.list(filter),
     conversations: () => store.list(),

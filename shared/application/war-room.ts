@@ -61,6 +61,11 @@ export interface WarRoomDeps {
   readonly actions: Pick<ActionPublisher, 'publish'>;
   readonly operationLog: Pick<OperationLog, 'append'>;
   readonly clock: Clock;
+  /**
+   * The first analysis posted once a room is open (issue 15): the incident's summary and recent
+   * timeline and, with the integration's model, a first analysis. Absent = none.
+   */
+  readonly firstAnalysis?: { compose(integration: Integration, incident: Incident): Promise<WarRoomMarkdown> };
 }
 
 export type WarRoomOutcome =
@@ -169,6 +174,7 @@ export class WarRoomUseCase {
       await this.log([this.record(where, 'failed', 'war_room_refused', `no War Room on ${integration.id}: ${error.reason}`, { platformCode: error.code })]);
       return { kind: 'failed', integrationId: integration.id, code: error.code, reason: error.reason };
     }
+    room = await this.postFirstAnalysis(integration, incident, room);
     const records = [
       this.record(where, 'done', 'war_room_opened', `War Room "${room.name}" open on ${integration.id} (${room.chatId}) with ${room.members.length} member(s)`, { recipient: room.chatId }),
       ...people.unresolved.map((p) => this.record(where, 'dropped', 'war_room_not_invited', `${p.email} was not invited to the War Room: ${p.reason}`, { recipient: p.email })),
@@ -238,6 +244,8 @@ export class WarRoomUseCase {
     const closeOnResolve = warRoomSettings(integration)?.closeOnResolve !== false;
     const why = job.reason === 'dismissed' ? 'dismissed' : incident.status === 'Closed' && closeOnResolve ? 'closed' : undefined;
     try {
+      // A job that died after the room opened but before its first analysis was posted finishes it here.
+      if (!why) room = await this.postFirstAnalysis(integration, incident, room);
       if (why) return await this.close(integration, incident, room, why);
       return await this.sync(integration, incident, room);
     } catch (error) {
@@ -303,6 +311,19 @@ export class WarRoomUseCase {
     ]);
     await this.publish(room, 'closed');
     return { kind: 'closed', integrationId: integration.id, chatId: room.chatId };
+  }
+
+  /** Posts the first analysis once per room (recorded on the room, so a retry does not post it twice). */
+  private async postFirstAnalysis(integration: Integration, incident: Incident, room: StoredRoom): Promise<StoredRoom> {
+    if (!this.deps.firstAnalysis || room.analysisPosted || room.state !== 'open') return room;
+    const message = await this.deps.firstAnalysis.compose(integration, incident);
+    await this.post(integration, room, message, 'analysis');
+    await this.log([
+      this.record({ incidentId: incident.incidentId, integrationId: integration.id, platform: integration.platform }, 'sent', 'war_room_posted', `first analysis posted to the War Room ${room.chatId}`, {
+        recipient: room.chatId,
+      }),
+    ]);
+    return this.save({ ...room, analysisPosted: true, updatedAt: this.deps.clock.nowMs() }, room.revision);
   }
 
   private async post(integration: Integration, room: StoredRoom, message: WarRoomMarkdown, key: string): Promise<void> {

@@ -8,11 +8,17 @@
  *   and the template engine (liquidjs, ~79 KB minified as one prebuilt file that esbuild cannot
  *   tree-shake). Measured 2026-12-01: 315 KB; its cold import (bench:startup) stayed below that of
  *   refresh-card (287 KB), because the AWS SDK clients, not our bytes, dominate the import.
+ * - `refresh-card` carries both platforms' card flows and liquidjs too (every copy of a card is
+ *   re-rendered with the integration's template). Issue 15's integration settings (smart bot and
+ *   model schemas, the bot-replies queue definition) took it from 299.98 KB to 300.6 KB
+ *   (307,839 B, measured 2026-12-01); notify went to 330.7 KB the same way. Both get 10 KB of room
+ *   rather than a split of the shared integration schema that every function parses.
  */
 export const DEFAULT_BUNDLE_BUDGET_BYTES = 300 * 1024;
 
 const budgets: Readonly<Record<string, number>> = {
-  notify: 330 * 1024,
+  notify: 340 * 1024,
+  'refresh-card': 310 * 1024,
 };
 
 /** The budget of one function's minified bundle. */

@@ -391,7 +391,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     timeoutSeconds: 5,
     memoryMb: 512,
     access: {
-      // shared/bot-composition.ts: the integration, its secret (bot Token and key), the streams.
+      // shared/smart-bot-composition.ts: the integration, its secret (bot Token and key), the streams.
       state: [keySpaces.integrations, keySpaces.botStreams],
       sendsTo: [botRepliesQueue],
       deadLettersFor: [],

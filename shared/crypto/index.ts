@@ -22,3 +22,4 @@ export {
   verifyDingTalkRobotSign,
 } from './dingtalk-signatures';
 export { MAX_MESSAGE_BYTES, MAX_CIPHERTEXT_BASE64_CHARS } from './callback-cipher';
+export { decryptWeComMedia, encryptWeComMedia, WeComMediaDecryptError, type WeComMediaFault } from './wecom-media';

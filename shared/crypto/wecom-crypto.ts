@@ -116,10 +116,14 @@ export class WeComCrypto {
     );
   }
 
-  /** JSON envelope {"encrypt","msgsignature","timestamp","nonce"} (smart bot / JSON callbacks). */
-  encryptReplyJson(message: string, timestamp: string, nonce: string, random16?: Buffer): string {
+  /**
+   * JSON envelope {"encrypt","msgsignature","timestamp","nonce"} (smart bot / JSON callbacks).
+   * `numericTimestamp`: the smart bot's reply example (DOC-101031) writes the timestamp as a JSON
+   * number ("要求为秒级别的"); the JSON library samples write a string. The signature is the same.
+   */
+  encryptReplyJson(message: string, timestamp: string, nonce: string, random16?: Buffer, options: { numericTimestamp?: boolean } = {}): string {
     const { encrypt, msgSignature } = this.sealAndSign(message, timestamp, nonce, random16);
-    return JSON.stringify({ encrypt, msgsignature: msgSignature, timestamp, nonce });
+    return JSON.stringify({ encrypt, msgsignature: msgSignature, timestamp: options.numericTimestamp ? Number(timestamp) : timestamp, nonce });
   }
 
   /** What WeCom POSTs to a callback URL: the XML body <xml><ToUserName/><Encrypt/><AgentID/></xml> and the query signature. Used by the simulator and tests. */

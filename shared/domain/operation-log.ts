@@ -68,6 +68,11 @@ export const operationReasonCodes = [
   'war_room_refused',
   // A linked person pressed "Open War Room" on a card: the request was queued for the worker.
   'war_room_requested',
+  // Smart bot (issue 15): a command or question answered (the reason names the command, never the
+  // words asked), the model failed or timed out and the deterministic answer was given, media refused.
+  'bot_answered',
+  'bot_model_fallback',
+  'bot_media_refused',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 

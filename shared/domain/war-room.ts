@@ -31,6 +31,8 @@ export interface WarRoom {
   /** The incident status last posted to the room. */
   readonly postedStatus?: IncidentStatus;
   readonly summaryPosted: boolean;
+  /** The first analysis (summary, recent timeline, the model's first take) was posted (issue 15). */
+  readonly analysisPosted?: boolean;
   readonly closingPosted: boolean;
   /** Join link (DingTalk group URL), when the platform gives one. */
   readonly joinUrl?: string;

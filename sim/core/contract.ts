@@ -27,6 +27,13 @@ export interface SimResponse {
    * client: the server holds it for the timeout-fault delay and then drops the connection.
    */
   readonly lost?: boolean;
+  /**
+   * A body written over time (server-sent events of the fake model, sim/model): the core sends
+   * `status` and `headers` at once, then calls this; `write` sends one chunk as it is; `signal`
+   * aborts when the client goes away or the simulator stops. The response ends when the promise
+   * settles. `body` is ignored when this is set.
+   */
+  readonly stream?: (write: (chunk: string) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** Controllable clock: tests move time forward to expire tokens, response codes, windows. */

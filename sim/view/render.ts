@@ -339,13 +339,13 @@ export function renderCallDetail(call: CallRecord): string {
 /** The fragment swapped in by the poller. */
 export function renderApp(model: ViewModel): string {
   const tabs = platforms.map((p) => `<button class="tab" data-tab="${p.id}">${p.label}</button>`).join('');
-  return `<nav class="tabs">${tabs}</nav><main>${platforms.map((p) => renderPlatform(p.id, model)).join('')}${renderCalls(model)}</main>`;
+  return `<nav class="tabs">${tabs}<a class="tab" href="/_sim/wecom/bots/view">WeCom smart bot</a></nav><main>${platforms.map((p) => renderPlatform(p.id, model)).join('')}${renderCalls(model)}</main>`;
 }
 
 const css = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#ededed;color:#191919}
 .tabs{display:flex;gap:4px;background:#2e3238;padding:6px 8px}.tab{background:none;border:0;color:#bbb;padding:6px 14px;font-size:14px;cursor:pointer;border-radius:4px}
-.tab.active{background:#07c160;color:#fff}main{display:flex;height:calc(100vh - 42px)}
+.tab.active{background:#07c160;color:#fff}a.tab{margin-left:auto;text-decoration:none}main{display:flex;height:calc(100vh - 42px)}
 .platform{display:none;flex:1;min-width:0}.platform.active{display:flex}
 .convs{list-style:none;margin:0;padding:0;width:220px;background:#f7f7f7;border-right:1px solid #ddd;overflow:auto}
 .conv{padding:10px 12px;border-bottom:1px solid #eee;cursor:pointer}.conv.active{background:#dcdcdc}.conv .name{font-weight:600}.conv .preview{color:#888;font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}

@@ -18,6 +18,7 @@ import { WeComApiError, wecomErrorBody } from './errors';
 import { validateTemplateCard } from './template-card';
 import { contractViolation, isContractEndpoint, weComRequestContracts, type WeComContractEndpoint } from './request-schemas';
 import { WeComAppChatSim } from './appchat';
+import { WeComSmartBotSim } from './smart-bot';
 import {
   AccessTokenState,
   CardTask,
@@ -109,6 +110,8 @@ export class WeComModule implements PlatformModule {
   private responseCodes = new Map<string, ResponseCodeState>();
   /** appchat/create|update|get|send and their switches (appchat.ts). */
   readonly appchats = new WeComAppChatSim();
+  /** The smart bot (智能机器人, API mode): its users, callbacks and stream polling (smart-bot.ts). */
+  readonly smartBots = new WeComSmartBotSim();
   private oauthCodes = new Map<string, OAuthCodeState>();
   private sendWindows = new Map<string, number[]>();
   private messageSeq = 0;
@@ -211,6 +214,7 @@ export class WeComModule implements PlatformModule {
     this.tasks.clear();
     this.responseCodes.clear();
     this.appchats.reset();
+    this.smartBots.reset();
     this.oauthCodes.clear();
     this.sendWindows.clear();
   }
@@ -219,6 +223,8 @@ export class WeComModule implements PlatformModule {
 
   async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
     if (req.path === '/connect/oauth2/authorize') return this.authorize(req, ctx);
+    // A smart bot's response_url carries its own single-use code, no access_token (DOC-101138).
+    if (req.path === '/cgi-bin/aibot/response') return this.smartBots.handleResponseUrl(req, ctx);
     if (!req.path.startsWith('/cgi-bin/')) return undefined;
     const endpoint = req.path.slice('/cgi-bin/'.length);
     const remote = normaliseIp(req.remoteAddress);
@@ -845,6 +851,8 @@ export class WeComModule implements PlatformModule {
       }
       const appchatControl = this.appchats.handleControl(req, ctx, (corpId) => this.corps.has(corpId), parse);
       if (appchatControl) return appchatControl;
+      const botControl = await this.smartBots.handleControl(req, ctx, parse);
+      if (botControl) return botControl;
       if (req.path === '/_sim/wecom/oauth/login' && req.method === 'POST') {
         const body = parse();
         const corp = this.corps.get(String(body.corpId));

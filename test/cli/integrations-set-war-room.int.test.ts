@@ -55,7 +55,7 @@ it('turns War Room on for a WeCom integration, with the visible-range hint, in o
   expect(r.stdout).toContain("appchat needs the app's visible range to be the root department (48002 otherwise)");
   expect(settings('acme')).toMatchObject({ linking: { autoMatch: false }, warRoom: { enabled: true, closeOnResolve: true } });
   expect(cli(['integrations', 'show', 'acme']).stdout).toContain('  War Room: on (closes when the incident closes');
-  expect(cli(['integrations', 'list']).stdout).toMatch(/^ID\tPLATFORM\tAPP\tWAR_ROOM\tNAME\n(.*\n)*acme\twecom\twwacme01\ton\t/m);
+  expect(cli(['integrations', 'list']).stdout).toMatch(/^ID\tPLATFORM\tAPP\tWAR_ROOM\tSMART_BOT\tMODEL\tNAME\n(.*\n)*acme\twecom\twwacme01\ton\toff\toff\t/m);
 });
 
 it('refuses DingTalk without --war-room-template-id, and a second integration naming the first; nothing changes', () => {

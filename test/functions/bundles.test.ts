@@ -2,7 +2,7 @@
  * Every Lambda function in shared/config/functions.ts bundles with esbuild the way the CDK construct
  * bundles it (lib/constructs/dutybridge-function.ts: minified CJS for node22 with an external source
  * map; the AWS SDK v3, and with cdk.json's sdkV3ExcludeSmithyPackages flag Smithy too, left to the
- * Lambda runtime), each within its budget (shared/config/bundle-budgets.ts: 300 KB, notify 330 KB, as the
+ * Lambda runtime), each within its budget (shared/config/bundle-budgets.ts: 300 KB; notify 340 KB, refresh-card 310 KB, as the
  * README and `npm run bench:startup` say), loads and
  * exports `handler`, and carries none of the repository's non-Lambda code or dev dependencies.
  * All bundles are built in parallel into a temporary folder under .build/ (so that the externals
@@ -70,8 +70,8 @@ it('keeps every bundle within its budget', () => {
   const sizes = Object.fromEntries(bundles.map((b) => [b.name, b.bytes]));
   const over = Object.entries(sizes).filter(([name, bytes]) => bytes > bundleBudgetBytes(name));
   expect(over).toEqual([]);
-  // Only notify (both senders, group bots, the template engine) has more than the default.
-  expect(functionDefinitions.filter((f) => bundleBudgetBytes(f.name) !== DEFAULT_BUNDLE_BUDGET_BYTES).map((f) => f.name)).toEqual(['notify']);
+  // Only notify and refresh-card (both card flows, the template engine; notify also group bots) have more than the default.
+  expect(functionDefinitions.filter((f) => bundleBudgetBytes(f.name) !== DEFAULT_BUNDLE_BUDGET_BYTES).map((f) => f.name)).toEqual(['notify', 'refresh-card']);
   // Sanity: real bundles (healthz is tiny; the callback functions carry crypto, zod, Powertools).
   for (const bytes of Object.values(sizes)) expect(bytes).toBeGreaterThan(200);
   expect(sizes['wecom-callback']).toBeGreaterThan(20 * 1024);

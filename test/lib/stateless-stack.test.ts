@@ -328,7 +328,8 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         // getbymobile cache, both tokens, dispatch's path in process; lists integrations (gsi1).
         table: {
           GetItem: ['BOT#*', 'DTMOBILE#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'MEMBER#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*', 'WARROOM#*'],
-          PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'DTMOBILE#*', 'OPLOG#*', 'OUTCALL#*', 'WARROOM#*'],
+          // The War Room chat index (WARROOMCHAT#) the smart bot reads (issue 15).
+          PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'DTMOBILE#*', 'OPLOG#*', 'OUTCALL#*', 'WARROOM#*', 'WARROOMCHAT#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           DeleteItem: ['BOTDIGEST#*', 'DIGEST#*'],
           Query: ['BOT#*', 'BOTDIGEST#*', 'DIGEST#*', 'LINK#*', 'WARROOM#*'],
@@ -339,6 +340,34 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         consumes: 'war-room',
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
+      },
+      'wecom-bot': {
+        // Smart bot callback (issue 15): the integration, its streams (BOTSTREAM#); queues the reply.
+        table: {
+          GetItem: ['BOTSTREAM#*', 'INTEGRATION#*'],
+          PutItem: ['BOTSTREAM#*'],
+          UpdateItem: ['BOTSTREAM#*'],
+        },
+        index: [],
+        sends: ['bot-replies'],
+        secrets: ['integrations/*', 'integrations/wecom/*'],
+        deniedSecrets: ['integrations/dingtalk/*'],
+      },
+      'bot-replies': {
+        // Smart bot replies (issue 15): streams, who asks, the War Room chat index, the incident
+        // (CAS through IncidentClicks), the rooms and the incident's log for the post-mortem draft.
+        table: {
+          GetItem: ['BOTSTREAM#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'MEMBER#*', 'WARROOMCHAT#*'],
+          PutItem: ['BOTSTREAM#*', 'INCIDENT#*', 'OPLOG#*'],
+          UpdateItem: ['BOTSTREAM#*', 'INCIDENT#*'],
+          Query: ['LINK#*', 'OPLOG#incident#*', 'WARROOM#*'],
+          BatchGetItem: ['LINK#*'],
+        },
+        index: [],
+        sends: ['card-refresh', 'dlq:bot-replies', 'incident-actions.fifo'],
+        consumes: 'bot-replies',
+        secrets: ['integrations/*', 'integrations/wecom/*'],
+        deniedSecrets: ['integrations/dingtalk/*'],
       },
       dispatch: {
         table: {
@@ -522,7 +551,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
 
   describe('isolation', () => {
     it('reserves concurrency for each callback function and for no other', () => {
-      const callbacks = ['wecom-callback', 'dingtalk-events', 'dingtalk-cards'];
+      const callbacks = ['wecom-callback', 'dingtalk-events', 'dingtalk-cards', 'wecom-bot'];
       expect(DEFAULT_CALLBACK_RESERVED_CONCURRENCY).toBe(20);
       for (const definition of functionDefinitions) {
         expect(functionResource(definition.name).Properties.ReservedConcurrentExecutions).toBe(
@@ -661,6 +690,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
     const expectedKeys = [
       'ApiUrl',
       'WeComCallbackUrlTemplate',
+      'WeComBotCallbackUrlTemplate',
       'DingTalkEventsUrlTemplate',
       'DingTalkCardsUrlTemplate',
       ...resourceEnvironmentKeys().map(outputKeyForEnv),
@@ -675,6 +705,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
 
   it.each([
     ['WeComCallbackUrlTemplate', '/wecom/{integrationId}/callback'],
+    ['WeComBotCallbackUrlTemplate', '/wecom/{integrationId}/bot'],
     ['DingTalkEventsUrlTemplate', '/dingtalk/{integrationId}/events'],
     ['DingTalkCardsUrlTemplate', '/dingtalk/{integrationId}/cards'],
   ])('%s is the API URL followed by %s', (outputKey, suffix) => {

@@ -9,6 +9,7 @@ import { ConcurrentUpdateError } from '../../application/ports';
 import type { WarRoomStore } from '../../application/war-room-ports';
 import type { WarRoom } from '../../domain/war-room';
 import { queryAll } from './query-pages';
+import { DynamoWarRoomChatIndex } from './war-room-chat-index';
 
 type Stored = WarRoom & { readonly revision: number };
 
@@ -54,6 +55,12 @@ export class DynamoWarRoomStore implements WarRoomStore {
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(`${room.incidentId} war room ${room.integrationId}`);
       throw e;
+    }
+    // The chat → incident index the smart bot reads (issue 15). Written after the room (a room
+    // without its index only means "@bot status" there asks for the incident id); idempotent, so
+    // every save that knows the chat id may write it.
+    if (room.chatId) {
+      await new DynamoWarRoomChatIndex(this.client, this.tableName).remember(room.integrationId, room.chatId, room.incidentId);
     }
     return revision;
   }

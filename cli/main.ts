@@ -17,6 +17,8 @@ import { callbackPaths, dingTalkSecretsSchema, integrationIdSchema } from '../sh
 import { checkEvent, demoIncident, publishEvent, readEventFile } from './events';
 import { linksCommand } from './links';
 import { botsCommand } from './bots';
+import { SOURCES_USAGE, sourcesCommand } from './sources';
+import { DynamoAlertSourceRepository } from '../shared/adapters/aws/alert-source-repository';
 import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
 import { linksAutoCommand, parseLinksAutoFlags } from './links-auto';
 import { checkMappingsArgs, mappingsCommand } from './mappings';
@@ -81,6 +83,7 @@ commands:
                                    the webhook URL and sign secret go to Secrets Manager and are only shown masked
   bots list --integration ID
   bots remove --integration ID --name NAME [--yes]
+${SOURCES_USAGE}
   links auto --integration ID [--dry-run] [--max-miss-ratio 0.1] [--headcount N] [--json]
                                    One-Click Link: each unlinked member is looked up by mobile (WeCom user/getuserid,
                                    then user/get_userid_by_email; DingTalk getbymobile) and linked (how: one-click);
@@ -202,6 +205,11 @@ const options = {
   locale: { type: 'string' },
   'template-version': { type: 'string' },
   out: { type: 'string' },
+  grouping: { type: 'string' },
+  auth: { type: 'string' },
+  'severity-label': { type: 'string' },
+  'alertmanager-url': { type: 'string' },
+  routes: { type: 'string' },
   force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -239,6 +247,7 @@ async function main(argv: string[]): Promise<number> {
   known.add('integrations set');
   known.add('postmortem draft');
   for (const action of ['add', 'list', 'remove']) known.add(`bots ${action}`);
+  for (const action of ['add', 'set-routes', 'list', 'show', 'remove']) known.add(`sources ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   for (const a of TEMPLATE_ACTIONS) known.add(`templates ${a}`);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
@@ -441,6 +450,25 @@ async function main(argv: string[]): Promise<number> {
             mappingTableExists: async (name) => (await new DynamoMappingTables(getDocumentClient(), target.tableName).summary(name)) !== undefined,
             confirm: (name, question) => confirmByTypingId(name, question, process.stdin, process.stderr),
             warn: (line) => void process.stderr.write(`${line}\n`),
+          },
+          print,
+        );
+      case 'sources add':
+      case 'sources set-routes':
+      case 'sources list':
+      case 'sources show':
+      case 'sources remove':
+        return await sourcesCommand(
+          action,
+          arg,
+          values,
+          {
+            sources: new DynamoAlertSourceRepository(getDocumentClient(), target.tableName),
+            secrets: secretsManagerWriter(getSecretsManagerClient(), { kmsKeyId: target.secretsKmsKeyId }),
+            secretNamePrefix: target.secretNamePrefix,
+            apiUrl: target.apiUrl,
+            readText: (p) => readFileSync(p === '-' ? 0 : p, 'utf8'),
+            nowIso: () => new Date().toISOString(),
           },
           print,
         );

@@ -22,6 +22,7 @@ import {
   SECRET_PREFIX_ENV,
   TableDefinition,
   integrationSecretsPath,
+  alertSourceSecretsPath,
   queues,
   tables,
 } from '../shared/config/resources';
@@ -64,6 +65,11 @@ export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrott
   // stream, and a person has at most 3 in flight per bot, DOC-100719).
   'GET /wecom/{integrationId}/bot': { rateLimit: 5, burstLimit: 10 },
   'POST /wecom/{integrationId}/bot': { rateLimit: 50, burstLimit: 100 },
+  // Alert webhooks (issue 18): Alertmanager sends one request per group and interval (a burst of
+  // alerts is one large request, not many); events from an incident system may come faster.
+  'POST /ingest/alertmanager/{sourceId}': { rateLimit: 20, burstLimit: 50 },
+  'POST /ingest/grafana/{sourceId}': { rateLimit: 20, burstLimit: 50 },
+  'POST /ingest/events/{sourceId}': { rateLimit: 50, burstLimit: 100 },
   // Account-linking pages: people, not platforms, open them (a few per person, once).
   'GET /link/wecom/{integrationId}': { rateLimit: 10, burstLimit: 20 },
   'GET /link/dingtalk/{integrationId}': { rateLimit: 10, burstLimit: 20 },
@@ -155,6 +161,9 @@ export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
   'war-room': 2,
   // Model answers are slow; a burst of questions must not take the account's concurrency.
   'bot-replies': 4,
+  // Alert groups: a storm of alerts must not take the card workers' concurrency.
+  'alert-incidents': 4,
+  'alert-silences': 2,
 };
 
 /** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */
@@ -610,6 +619,27 @@ export class StatelessStack extends Stack {
       }
     }
 
+    // Alert sources' secrets (issue 18): only the functions that authenticate webhooks or call a
+    // source's Alertmanager read `sources/*`.
+    if (access.sourceSecrets === true) {
+      const path = alertSourceSecretsPath();
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${this.secretNamePrefix}${path}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          ],
+        }),
+      );
+      acknowledgements.push({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretNamePrefix}${path}*]`,
+        reason: `${definition.name} reads the secret of the alert source named in the request (sources/<id>, suffixed by Secrets Manager); sources are added at run time, so the names are not known at deploy time`,
+      });
+      if (props.secretsKey !== undefined) {
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.secretsKey.keyArn], conditions: this.viaService('secretsmanager') }));
+      }
+    }
+
     // Amazon SES: only functions declaring `sesSend` (the mail worker), only SendEmail, only on the
     // identities named by `sesIdentities` (the From addresses are integration settings, unknown here).
     if (access.sesSend === true) {
@@ -742,10 +772,13 @@ export class StatelessStack extends Stack {
         });
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
-          reason:
-            'WeCom and DingTalk call these URLs without any API Gateway credentials; each request is ' +
-            'authenticated inside the handler by the platform signature (WeCom msg_signature, DingTalk ' +
-            'timestamp+sign) and the health probe exposes nothing.',
+          reason: route.path.startsWith('/ingest/')
+            ? 'Alertmanager, Grafana and incident systems post here with the source’s own credential ' +
+              '(Authorization: Bearer, or an HMAC-SHA256 signature with a timestamp), checked inside the ' +
+              'handler against the source’s secret; API Gateway authorizers cannot read per-source secrets.'
+            : 'WeCom and DingTalk call these URLs without any API Gateway credentials; each request is ' +
+              'authenticated inside the handler by the platform signature (WeCom msg_signature, DingTalk ' +
+              'timestamp+sign) and the health probe exposes nothing.',
         });
         const throttle = routeThrottles[`${route.method} ${route.path}`];
         if (throttle !== undefined) {

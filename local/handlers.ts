@@ -14,6 +14,9 @@ import { handler as sendLinkCode } from '../functions/send-link-code/handler';
 import { handler as warRoom } from '../functions/war-room/handler';
 import { handler as weComBot } from '../functions/wecom-bot/handler';
 import { handler as botReplies } from '../functions/bot-replies/handler';
+import { handler as ingest } from '../functions/ingest/handler';
+import { handler as alertIncidents } from '../functions/alert-incidents/handler';
+import { handler as alertSilences } from '../functions/alert-silences/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
@@ -34,6 +37,9 @@ export const localHandlers: Record<string, AnyHandler> = {
   'war-room': warRoom as AnyHandler,
   'wecom-bot': weComBot as AnyHandler,
   'bot-replies': botReplies as AnyHandler,
+  ingest: ingest as AnyHandler,
+  'alert-incidents': alertIncidents as AnyHandler,
+  'alert-silences': alertSilences as AnyHandler,
 };
 
 let invocation = 0;

@@ -4,6 +4,8 @@
  */
 import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
 import { SqsActionPublisher } from './adapters/aws/action-publisher';
+import { SqsAlertSilenceJobs } from './adapters/aws/alert-queues';
+import { AlertAwareActionPublisher } from './application/alert-action-fanout';
 import { SqsCardRefreshQueue } from './adapters/aws/card-refresh-queue';
 import { getDocumentClient, getSecretsManagerClient, getSqsClient } from './adapters/aws/clients';
 import { DynamoDedupeStore } from './adapters/aws/dedupe-store';
@@ -40,7 +42,7 @@ import { readPublicApiUrl, readRuntimeConfig, type RuntimeConfig } from './confi
 import { LinkPrompts } from './application/link-prompt';
 import { PendingActions } from './application/pending-actions';
 import { DynamoTokenClaims } from './adapters/aws/token-claims';
-import { cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, warRoomQueue, type QueueDefinition } from './config/resources';
+import { alertSilencesQueue, cardRefreshQueue, inboundCallbacksQueue, incidentActionsQueue, incidentEventsQueue, outgoingImQueue, warRoomQueue, type QueueDefinition } from './config/resources';
 import { SqsWarRoomJobs } from './adapters/aws/war-room-jobs';
 import { DynamoWarRoomStore } from './adapters/aws/war-room-store';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -96,7 +98,11 @@ export const incidentClicks = /* @__PURE__ */ once(
   () =>
     new IncidentClicks({
       incidents: incidents(),
-      actions: new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
+      // Snooze / Close on alert incidents also reach the silence worker (issue 18).
+      actions: new AlertAwareActionPublisher(
+        new SqsActionPublisher(getSqsClient(), config().queueUrls[incidentActionsQueue.id]),
+        new SqsAlertSilenceJobs(getSqsClient(), config().queueUrls[alertSilencesQueue.id]),
+      ),
       refresh: refreshQueue(),
       members: members(),
       clock: systemClock,

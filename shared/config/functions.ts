@@ -7,6 +7,8 @@ import {
   cardRefreshQueue,
   inboundCallbacksQueue,
   incidentActionsQueue,
+  alertIngestQueue,
+  alertSilencesQueue,
   incidentEventsQueue,
   linkMailQueue,
   outgoingImQueue,
@@ -145,6 +147,10 @@ export const keySpaces = {
   botStreams: { partitionKeys: ['BOTSTREAM#*'], actions: ['GetItem', 'PutItem', 'UpdateItem'] },
   /** operation-log query() by incident (the bot's post-mortem draft): `OPLOG#incident#<id>`. */
   operationLogByIncident: { partitionKeys: ['OPLOG#incident#*'], actions: ['Query'] },
+  /** alert-source-repository get() (issue 18); put/delete/list are the CLI's. */
+  alertSources: { partitionKeys: ['ALERTSOURCE#*'], actions: ['GetItem'] },
+  /** alert-state-store: the version stream and silence of each alert incident, `ALERTSTATE#<incidentId>`. */
+  alertStates: { partitionKeys: ['ALERTSTATE#*'], actions: ['GetItem', 'PutItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -161,6 +167,8 @@ export interface FunctionAccess {
   readonly deadLettersFor: readonly QueueDefinition[];
   /** Platforms whose integration secrets it reads. */
   readonly secretsOf: readonly Platform[];
+  /** Reads alert sources' secrets (`sources/<id>`: webhook token or HMAC secret, Alertmanager token); default false. */
+  readonly sourceSecrets?: boolean;
   /**
    * Sends mail through Amazon SES (`ses:SendEmail`), for integrations whose one-time codes go out
    * by SES rather than their SMTP server. Only the mail worker has it.
@@ -290,7 +298,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       // the card signatures it has seen (dedupe) and the click rate limits.
       state: [keySpaces.integrations, keySpaces.dingTalkDedupe, keySpaces.clickRateLimits, ...dingTalkCardPath],
       // war-room: an "Open War Room" card click queues its request (issue 14).
-      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue, warRoomQueue],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [],
       secretsOf: ['dingtalk'],
     },
@@ -306,7 +314,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       // the link prompts an unlinked clicker is texted are counted (RATE#click:prompt:…).
       state: [keySpaces.integrations, keySpaces.groupsWrite, keySpaces.membersRead, keySpaces.clickRateLimits, ...weComCardPath],
       // war-room: an "Open War Room" card click queues its request (issue 14).
-      sendsTo: [incidentActionsQueue, cardRefreshQueue, warRoomQueue],
+      sendsTo: [incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [inboundCallbacksQueue],
       secretsOf: ['wecom'],
     },
@@ -320,7 +328,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     access: {
       state: [keySpaces.integrations, ...groupBotPath, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath, keySpaces.warRoomsRead],
       // War Room requests, dismissals and syncs go to the war-room worker (issue 14).
-      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue, warRoomQueue],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [incidentEventsQueue],
       secretsOf: ['wecom', 'dingtalk'],
     },
@@ -333,7 +341,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     memoryMb: 512,
     access: {
       state: [keySpaces.integrations, keySpaces.incidentCardIndex, ...weComCardPath, ...dingTalkCardPath],
-      sendsTo: [outgoingImQueue, incidentActionsQueue, cardRefreshQueue],
+      sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue],
       deadLettersFor: [cardRefreshQueue],
       secretsOf: ['wecom', 'dingtalk'],
     },
@@ -420,9 +428,57 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.operationLog,
         keySpaces.operationLogByIncident,
       ],
-      sendsTo: [incidentActionsQueue, cardRefreshQueue],
+      sendsTo: [incidentActionsQueue, alertSilencesQueue, cardRefreshQueue],
       deadLettersFor: [botRepliesQueue],
       secretsOf: ['wecom'],
+    },
+  },
+  {
+    name: 'ingest',
+    description: 'Alert webhooks: Alertmanager and Grafana payloads (queued as alert groups) and incident events over HTTP',
+    routes: [
+      { method: 'POST', path: '/ingest/alertmanager/{sourceId}' },
+      { method: 'POST', path: '/ingest/grafana/{sourceId}' },
+      { method: 'POST', path: '/ingest/events/{sourceId}' },
+    ],
+    // Alertmanager's webhook waits for the answer; a 1,000-alert burst is a few SQS batches.
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    access: {
+      // shared/alert-composition.ts: the source and its secret; alert groups to the worker, events to notify.
+      state: [keySpaces.alertSources],
+      sendsTo: [alertIngestQueue, incidentEventsQueue],
+      deadLettersFor: [],
+      secretsOf: [],
+      sourceSecrets: true,
+    },
+  },
+  {
+    name: 'alert-incidents',
+    description: 'Turns queued alert groups into incident events (triggered / updated / resolved / reopened, one version stream per incident)',
+    queue: alertIngestQueue,
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    access: {
+      state: [keySpaces.alertSources, keySpaces.alertStates, keySpaces.operationLog],
+      sendsTo: [incidentEventsQueue],
+      deadLettersFor: [alertIngestQueue],
+      secretsOf: [],
+    },
+  },
+  {
+    name: 'alert-silences',
+    description: 'Snooze / Close on alert incidents: creates or expires the Alertmanager silence and shows it on the card',
+    queue: alertSilencesQueue,
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    access: {
+      // The source (its Alertmanager URL and token), the alert state, the update event, the log.
+      state: [keySpaces.alertSources, keySpaces.alertStates, keySpaces.operationLog],
+      sendsTo: [incidentEventsQueue],
+      deadLettersFor: [alertSilencesQueue],
+      secretsOf: [],
+      sourceSecrets: true,
     },
   },
   {
@@ -491,7 +547,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.linkRateLimits,
         keySpaces.operationLog,
       ],
-      sendsTo: [incidentActionsQueue, cardRefreshQueue, linkMailQueue],
+      sendsTo: [incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, linkMailQueue],
       deadLettersFor: [],
       secretsOf: ['wecom', 'dingtalk'],
     },

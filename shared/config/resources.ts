@@ -176,7 +176,41 @@ export const botRepliesQueue: QueueDefinition = {
   dlqEnvKey: 'BOT_REPLIES_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue, botRepliesQueue] as const;
+/**
+ * Alert groups from the alert webhooks (issue 18): the webhook answers Alertmanager at once and the
+ * alert-incidents worker turns each message's groups into incident events. A burst of 1,000
+ * alerts is a handful of messages (whole groups, ≤ 200 KiB each).
+ */
+export const alertIngestQueue: QueueDefinition = {
+  id: 'alert-ingest',
+  description: 'Alert groups from Alertmanager / Grafana webhooks, to become incident events',
+  fifo: false,
+  // Six times the worker's 30 s timeout.
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 5,
+  maxMessageAgeSeconds: 300,
+  envKey: 'ALERT_INGEST_QUEUE_URL',
+  dlqEnvKey: 'ALERT_INGEST_DLQ_URL',
+};
+
+/** Card actions on alert incidents (Snooze, Close), for the silence worker (issue 18). */
+export const alertSilencesQueue: QueueDefinition = {
+  id: 'alert-silences',
+  description: 'Snooze / Close on alert incidents: Alertmanager silences to create or expire',
+  fifo: false,
+  // Six times the worker's 30 s timeout.
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 5,
+  maxMessageAgeSeconds: 300,
+  envKey: 'ALERT_SILENCES_QUEUE_URL',
+  dlqEnvKey: 'ALERT_SILENCES_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue, botRepliesQueue, alertIngestQueue, alertSilencesQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {
@@ -194,6 +228,11 @@ export const SECRET_PREFIX_ENV = 'SECRET_NAME_PREFIX';
  */
 export function integrationSecretsPath(platform?: 'wecom' | 'dingtalk'): string {
   return platform === undefined ? 'integrations/' : `integrations/${platform}/`;
+}
+
+/** Where alert sources' secrets live below the deployment's prefix (issue 18): `sources/<id>`. */
+export function alertSourceSecretsPath(): string {
+  return 'sources/';
 }
 
 /** Secrets Manager name of an integration's secret. */

@@ -73,6 +73,12 @@ export const operationReasonCodes = [
   'bot_answered',
   'bot_model_fallback',
   'bot_media_refused',
+  // Alert sources (issue 18): alerts that no route sends anywhere, silences created / expired for a
+  // card's Snooze / Close, and a silence Alertmanager refused or could not be reached for.
+  'alert_unrouted',
+  'alert_silenced',
+  'alert_silence_expired',
+  'alert_silence_failed',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 

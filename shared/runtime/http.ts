@@ -15,15 +15,26 @@ import { logger, logOutcome, metrics } from './observability';
 /** Callback bodies above this are refused with 413; the platforms' callbacks are a few KB. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export function toCallbackRequest(event: APIGatewayProxyEventV2): CallbackRequest {
+/** How a route names the id in its path and how large a body it takes. */
+export interface RouteShape {
+  /** Path parameter holding the integration (or source) id; default `integrationId`. */
+  readonly idParameter?: string;
+  /** Default MAX_BODY_BYTES. */
+  readonly maxBodyBytes?: number;
+}
+
+export function toCallbackRequest(event: APIGatewayProxyEventV2, shape: RouteShape = {}): CallbackRequest {
   const raw = event.body ?? '';
+  const maxBodyBytes = shape.maxBodyBytes ?? MAX_BODY_BYTES;
+  // Checked on the raw size first, so an oversized body is never decoded.
+  if (raw.length > (event.isBase64Encoded ? Math.ceil((maxBodyBytes * 4) / 3) + 4 : maxBodyBytes * 4)) throw new PayloadTooLargeError(maxBodyBytes);
   const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  if (body.length > maxBodyBytes) throw new PayloadTooLargeError(maxBodyBytes);
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
   return {
     method: event.requestContext?.http?.method ?? 'GET',
-    integrationId: event.pathParameters?.integrationId ?? '',
+    integrationId: event.pathParameters?.[shape.idParameter ?? 'integrationId'] ?? '',
     rawQuery: event.rawQueryString ?? '',
     headers,
     body,
@@ -52,15 +63,16 @@ export function toResult(response: CallbackResponse): APIGatewayProxyStructuredR
 /** Wraps a callback use case as a Lambda handler. */
 export function callbackHandler(
   route: string,
-  run: (request: CallbackRequest) => Promise<{ response: CallbackResponse; outcome: string }>,
+  run: (request: CallbackRequest, event: APIGatewayProxyEventV2) => Promise<{ response: CallbackResponse; outcome: string }>,
+  shape: RouteShape = {},
 ): (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2> {
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const integrationId = event.pathParameters?.integrationId;
+    const integrationId = event.pathParameters?.[shape.idParameter ?? 'integrationId'];
     // A warm instance keeps the logger: drop the previous request's keys before adding this one's.
     logger.resetKeys();
     logger.appendKeys({ integrationId, route });
     try {
-      const { response, outcome } = await run(toCallbackRequest(event));
+      const { response, outcome } = await run(toCallbackRequest(event, shape), event);
       logOutcome({ source: route, message: 'callback handled', outcome, status: response.statusCode, integrationId });
       metrics.addMetric(`Callback_${outcome}`, MetricUnit.Count, 1);
       return toResult(response);

@@ -12,6 +12,7 @@ import { WeComCrypto } from '../../shared/crypto';
 import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
 import { ClickRejectedError } from '../core/errors';
 import { sendCallbackWithRetries } from '../core/callback-sender';
+import { urlCheckRequest } from './url-check';
 import { openInClient, parseCookies } from '../core/sign-in';
 import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
 import { WeComApiError, wecomErrorBody } from './errors';
@@ -896,18 +897,10 @@ export class WeComModule implements PlatformModule {
     if (!corp) throw new WeComConfigError(`unknown corp ${corpId}`);
     if (!corp.callbackUrl) throw new WeComConfigError(`corp ${corpId} has no callbackUrl`);
     const crypto = this.cryptoFor(corp);
-    const expected = String(randomInt(1, 2 ** 47)) + String(randomInt(100000, 999999));
-    const timestamp = String(Math.floor(ctx.clock.now() / 1000));
-    const nonce = String(randomInt(100000000, 999999999));
-    const echostr = crypto.encrypt(expected);
-    const url = new URL(corp.callbackUrl);
-    url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, echostr));
-    url.searchParams.set('timestamp', timestamp);
-    url.searchParams.set('nonce', nonce);
-    url.searchParams.set('echostr', echostr);
+    const { url, expected } = urlCheckRequest(crypto, corp.callbackUrl, ctx.clock.now());
     const started = Date.now();
     const outcome = await sendCallbackWithRetries({
-      fetch: ctx.fetch, url: url.toString(), method: 'GET', timeoutMs: Math.min(ctx.callbackTimeoutMs ?? 1000, 1000), maxRetries: 0, retryOnHttpError: false,
+      fetch: ctx.fetch, url, method: 'GET', timeoutMs: Math.min(ctx.callbackTimeoutMs ?? 1000, 1000), maxRetries: 0, retryOnHttpError: false,
     });
     const elapsedMs = Date.now() - started;
     let reason: string | undefined;
@@ -915,7 +908,7 @@ export class WeComModule implements PlatformModule {
     else if (outcome.status !== 200) reason = `HTTP ${outcome.status}`;
     else if (outcome.body !== expected) reason = `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
     ctx.record({
-      platform: 'wecom', endpoint: 'callback/verify-url', method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams),
+      platform: 'wecom', endpoint: 'callback/verify-url', method: 'GET', path: new URL(url).pathname, query: Object.fromEntries(new URL(url).searchParams),
       requestBody: undefined, status: outcome.status, resultCode: reason ? outcome.status || 'failed' : 0, responseBody: outcome.body, reason,
     });
     return { ok: reason === undefined, status: outcome.status, reply: outcome.body, expected, elapsedMs, ...(reason ? { reason } : {}) };

@@ -23,6 +23,7 @@
 import { createCipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
 import { WeComCrypto } from '../../shared/crypto';
 import { sendCallbackWithRetries } from '../core/callback-sender';
+import { urlCheckRequest } from './url-check';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
 import { BotSummary, renderBotConversations, renderBotConversationsPage } from '../view/bot-conversations';
 
@@ -277,24 +278,16 @@ export class WeComSmartBotSim {
   async verifyUrl(botId: string, ctx: SimContext): Promise<{ ok: boolean; status: number; reply: string; expected: string; reason?: string }> {
     const bot = this.requireBot(botId);
     const crypto = this.cryptoFor(bot);
-    const expected = String(randomInt(1, 2 ** 47)) + String(randomInt(100000, 999999));
-    const timestamp = String(Math.floor(ctx.clock.now() / 1000));
-    const nonce = String(randomInt(100000000, 999999999));
-    const echostr = crypto.encrypt(expected);
-    const url = new URL(bot.callbackUrl);
-    url.searchParams.set('msg_signature', crypto.signature(timestamp, nonce, echostr));
-    url.searchParams.set('timestamp', timestamp);
-    url.searchParams.set('nonce', nonce);
-    url.searchParams.set('echostr', echostr);
+    const { url, expected } = urlCheckRequest(crypto, bot.callbackUrl, ctx.clock.now());
     const outcome = await sendCallbackWithRetries({
-      fetch: ctx.fetch, url: url.toString(), method: 'GET', timeoutMs: ctx.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS, maxRetries: 0, retryOnHttpError: false,
+      fetch: ctx.fetch, url, method: 'GET', timeoutMs: ctx.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS, maxRetries: 0, retryOnHttpError: false,
     });
     let reason: string | undefined;
     if (outcome.attempts[0]?.error) reason = outcome.attempts[0].error;
     else if (outcome.status !== 200) reason = `HTTP ${outcome.status}`;
     else if (outcome.body !== expected) reason = `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
     ctx.record({
-      platform: 'wecom', endpoint: 'aibot/verify-url', method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams),
+      platform: 'wecom', endpoint: 'aibot/verify-url', method: 'GET', path: new URL(url).pathname, query: Object.fromEntries(new URL(url).searchParams),
       requestBody: undefined, status: outcome.status, resultCode: reason ? outcome.status || 'failed' : 0, responseBody: outcome.body, reason,
     });
     return { ok: reason === undefined, status: outcome.status, reply: outcome.body, expected, ...(reason ? { reason } : {}) };

@@ -84,6 +84,7 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/dingtalk/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/wecom/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/sources/*]',
         // send-link-code mails through SES From addresses that are integration settings.
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         'AwsSolutions::AwsSolutions-L1',
@@ -103,10 +104,11 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
       const role = synthesized.stateless.functions[definition.name].role;
       const own = found.filter((acknowledgement) => acknowledgement.construct === role);
       const ids = own.map((acknowledgement) => acknowledgement.id.replace(/^.*-IAM5\[/, '').replace(/\]$/, '')).sort();
-      const secretIds = definition.access.secretsOf.length === 0 ? [] : [
+      const secretIds: string[] = definition.access.secretsOf.length === 0 ? [] : [
         ...definition.access.secretsOf.map((platform) => `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/${platform}/*`),
         'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*',
       ];
+      if (definition.access.sourceSecrets === true) secretIds.push('Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/sources/*');
       const keyIds = definition.access.state.length === 0 ? [] : ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'];
       const sesIds = definition.access.sesSend === true ? ['Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*'] : [];
       expect(ids).toEqual([...secretIds, ...keyIds, ...sesIds].sort());

@@ -58,6 +58,8 @@ describe('state-table key spaces', () => {
     'access-token-store.ts': [keySpaces.weComTokens, keySpaces.dingTalkTokens],
     'bot-digests.ts': [keySpaces.botDigests],
     'bot-registry.ts': [keySpaces.bots],
+    'alert-source-repository.ts': [keySpaces.alertSources],
+    'alert-state-store.ts': [keySpaces.alertStates],
     'bot-stream-store.ts': [keySpaces.botStreams],
     'dedupe-store.ts': [keySpaces.weComDedupe, keySpaces.dingTalkDedupe],
     'dingtalk-card-store.ts': [keySpaces.dingTalkCards],
@@ -87,6 +89,7 @@ describe('state-table key spaces', () => {
   /** Operations only the CLI performs (integration records and links are written by operators). */
   const CLI_ONLY: Record<string, string[]> = {
     'bot-registry.ts': ['PutItem', 'DeleteItem'],
+    'alert-source-repository.ts': ['PutItem', 'DeleteItem', 'Query'],
     'integration-repository.ts': ['PutItem', 'DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
     'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],

@@ -274,7 +274,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
+        sends: ['alert-silences', 'card-refresh', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
         secrets: ['integrations/*', 'integrations/dingtalk/*'],
         deniedSecrets: ['integrations/wecom/*'],
       },
@@ -287,7 +287,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'dlq:inbound-callbacks', 'incident-actions.fifo', 'war-room'],
+        sends: ['alert-silences', 'card-refresh', 'dlq:inbound-callbacks', 'incident-actions.fifo', 'war-room'],
         consumes: 'inbound-callbacks',
         secrets: ['integrations/*', 'integrations/wecom/*'],
         deniedSecrets: ['integrations/dingtalk/*'],
@@ -304,7 +304,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*', 'MAPPING#*'],
         },
         index: [],
-        sends: ['card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
+        sends: ['alert-silences', 'card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
         consumes: 'incident-events',
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
@@ -318,7 +318,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'dlq:card-refresh', 'incident-actions.fifo', 'outgoing-im'],
+        sends: ['alert-silences', 'card-refresh', 'dlq:card-refresh', 'incident-actions.fifo', 'outgoing-im'],
         consumes: 'card-refresh',
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
@@ -364,10 +364,37 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'dlq:bot-replies', 'incident-actions.fifo'],
+        sends: ['alert-silences', 'card-refresh', 'dlq:bot-replies', 'incident-actions.fifo'],
         consumes: 'bot-replies',
         secrets: ['integrations/*', 'integrations/wecom/*'],
         deniedSecrets: ['integrations/dingtalk/*'],
+      },
+      ingest: {
+        // Alert webhooks (issue 18): the source and its secret (sources/), alert groups to the
+        // worker, events of an `events` source to notify.
+        table: { GetItem: ['ALERTSOURCE#*'] },
+        index: [],
+        sends: ['alert-ingest', 'incident-events'],
+        secrets: ['sources/*'],
+        deniedSecrets: [],
+      },
+      'alert-incidents': {
+        // Alert groups → incident events: the source, the alert state (CAS), the log.
+        table: { GetItem: ['ALERTSOURCE#*', 'ALERTSTATE#*'], PutItem: ['ALERTSTATE#*', 'OPLOG#*'] },
+        index: [],
+        sends: ['dlq:alert-ingest', 'incident-events'],
+        consumes: 'alert-ingest',
+        secrets: [],
+        deniedSecrets: [],
+      },
+      'alert-silences': {
+        // Snooze / Close → Alertmanager silences: the source (URL, token in sources/), the state, the log.
+        table: { GetItem: ['ALERTSOURCE#*', 'ALERTSTATE#*'], PutItem: ['ALERTSTATE#*', 'OPLOG#*'] },
+        index: [],
+        sends: ['dlq:alert-silences', 'incident-events'],
+        consumes: 'alert-silences',
+        secrets: ['sources/*'],
+        deniedSecrets: [],
       },
       dispatch: {
         table: {
@@ -410,7 +437,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           BatchGetItem: ['LINK#*'],
         },
         index: [],
-        sends: ['card-refresh', 'incident-actions.fifo', 'link-mail'],
+        sends: ['alert-silences', 'card-refresh', 'incident-actions.fifo', 'link-mail'],
         secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
         deniedSecrets: [],
       },
@@ -499,7 +526,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           reads.filter((statement) => statement.Effect === effect).flatMap(resourcesOf).map(secretPath).sort();
         expect(paths('Allow')).toEqual(expected[name].secrets);
         expect(paths('Deny')).toEqual(expected[name].deniedSecrets);
-        for (const arn of reads.flatMap(resourcesOf)) expect(arn).toMatch(/^arn:.*:secretsmanager:.*:secret:dutybridge\/DutyBridge\/integrations\//);
+        for (const arn of reads.flatMap(resourcesOf)) expect(arn).toMatch(/^arn:.*:secretsmanager:.*:secret:dutybridge\/DutyBridge\/(integrations|sources)\//);
       });
 
       it('uses each KMS key only through the service that needs it (kms:ViaService)', () => {

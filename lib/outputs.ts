@@ -10,6 +10,19 @@ import { SECRET_PREFIX_ENV, queues, tables } from '../shared/config/resources';
 export const API_URL_OUTPUT_KEY = 'ApiUrl';
 
 /**
+ * Output holding the comma-joined public IPs the egress functions call out from (fixedEgress), or
+ * the Elastic IP allocation ids when they were given: the addresses to allow-list on WeCom
+ * (企业可信IP) and DingTalk (服务器出口IP).
+ */
+export const EGRESS_IPS_OUTPUT_KEY = 'EgressIps';
+
+/**
+ * Output holding the regional API Gateway host name the custom domain must point to (CNAME) when
+ * its DNS is not in Route 53.
+ */
+export const CUSTOM_DOMAIN_TARGET_OUTPUT_KEY = 'CustomDomainTarget';
+
+/**
  * Output holding the ARN of the KMS key integration secrets are encrypted with; the CLI passes it
  * as KmsKeyId when it creates a secret (absent on stacks deployed before the key existed).
  */

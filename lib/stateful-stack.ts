@@ -21,8 +21,16 @@ export interface StatefulStackProps extends StackProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * What happens to the state table when it leaves the stack (stack deletion, replacement).
+   * Incidents, links, integrations and the operation log live there; DESTROY suits throw-away
+   * test deployments only. The KMS key is kept whenever the table is, whatever `removalPolicy`
+   * says, so a retained table stays readable.
+   * @default - `removalPolicy` (RemovalPolicy.RETAIN)
+   */
+  readonly stateTableRemovalPolicy?: RemovalPolicy;
+  /**
    * DynamoDB deletion protection on the tables.
-   * @default true when `removalPolicy` is RETAIN, false otherwise
+   * @default true when the state table is retained (`stateTableRemovalPolicy`), false otherwise
    */
   readonly deletionProtection?: boolean;
   /**
@@ -93,12 +101,14 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps = {}) {
     super(scope, id, { ...props, terminationProtection: props.terminationProtection ?? true });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const deletionProtection = props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN;
+    const tableRemovalPolicy = props.stateTableRemovalPolicy ?? removalPolicy;
+    const deletionProtection = props.deletionProtection ?? tableRemovalPolicy === RemovalPolicy.RETAIN;
 
     this.encryptionKey = new kms.Key(this, 'EncryptionKey', {
       description: `dutybridge data key (${this.stackName}): DynamoDB, SQS, alarm SNS topic`,
       enableKeyRotation: true,
-      removalPolicy,
+      // Deleting the key of a table that survives would leave its data unreadable.
+      removalPolicy: tableRemovalPolicy === RemovalPolicy.DESTROY ? removalPolicy : RemovalPolicy.RETAIN,
     });
     // CloudWatch publishes alarm notifications into the encrypted topic, so it needs the data
     // key operations on this key (SNS SSE requirement for AWS service publishers).
@@ -138,7 +148,7 @@ export class StatefulStack extends Stack {
     });
 
     this.tables = Object.fromEntries(
-      tables.map((definition) => [definition.id, this.createTable(definition, removalPolicy, deletionProtection)]),
+      tables.map((definition) => [definition.id, this.createTable(definition, tableRemovalPolicy, deletionProtection)]),
     );
 
     const queuesById: Record<string, sqs.Queue> = {};

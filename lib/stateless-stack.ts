@@ -1,4 +1,5 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigatewayv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -27,11 +28,16 @@ import {
   tables,
 } from '../shared/config/resources';
 import { PUBLIC_API_URL_ENV, readPublicApiUrl } from '../shared/config/runtime-config';
+import { WECOM_VERIFY_FILE_ENV, WECOM_VERIFY_FILE_PATTERN } from '../shared/config/wecom-verify-file';
+import { ApiCustomDomain, CustomDomainProps, validateCustomDomain } from './constructs/api-custom-domain';
 import { DutyBridgeFunction } from './constructs/dutybridge-function';
+import { FixedEgress, FixedEgressProps } from './constructs/fixed-egress';
 import { constructIdFor } from './naming';
 import {
   API_URL_OUTPUT_KEY,
   CALLBACK_URL_TEMPLATE_OUTPUTS,
+  CUSTOM_DOMAIN_TARGET_OUTPUT_KEY,
+  EGRESS_IPS_OUTPUT_KEY,
   SECRETS_KEY_ARN_OUTPUT_KEY,
   callbackRoutePath,
   outputKeyForEnv,
@@ -210,9 +216,34 @@ export interface StatelessStackProps extends StackProps {
   /**
    * Public base URL of the HTTP API (e.g. a custom domain, `https://oncall.example.com`), given to
    * every function as PUBLIC_API_URL for the links it builds (the account-linking prompt).
-   * @default - the HTTP API's own endpoint, `https://<api id>.execute-api.<region>.<url suffix>`
+   * @default - `https://<customDomain.domainName>` with a custom domain, else the HTTP API's own
+   *   endpoint, `https://<api id>.execute-api.<region>.<url suffix>`
    */
   readonly publicApiUrl?: string;
+  /**
+   * Fixed outbound IPs: a VPC with NAT gateways on Elastic IPs, and the functions that call WeCom,
+   * DingTalk, the model, SMTP or Alertmanager (`FunctionDefinition.egress`) in its private
+   * subnets. Webhook receivers stay outside. Adds the EgressIps output (the IPs to allow-list).
+   * Costs about $36.5 a month per NAT gateway and IP at global list prices, plus per-GB processing.
+   * @default - no VPC: functions call out from Lambda's shared, changing addresses
+   */
+  readonly fixedEgress?: FixedEgressProps;
+  /**
+   * Serve the HTTP API at the root of your own domain (REGIONAL endpoint, ACM certificate) and
+   * switch the `execute-api` endpoint off: in China, callbacks reach API Gateway only through an
+   * ICP-filed custom domain, and WeCom wants the callback and trusted domain to be the verified
+   * company's; the default endpoint would offer a way around both. The ApiUrl and callback URL
+   * outputs then use `https://<domainName>/`; CustomDomainTarget is the name to CNAME to.
+   * @default - the API is reached at its `execute-api` endpoint only
+   */
+  readonly customDomain?: CustomDomainProps;
+  /**
+   * The WeCom trusted-domain verification file the admin console hands out, e.g.
+   * `WW_verify_AbCdEf123.txt`: served by the healthz function at `https://<domainName>/<file>`
+   * with the code as its content. Needs `customDomain`, since WeCom checks the domain's root.
+   * @default - no verification route
+   */
+  readonly wecomVerifyFile?: string;
   /**
    * SES identities (verified domains or addresses) the mail worker may send one-time codes from,
    * when an integration mails them through Amazon SES (`linking.emailCode.ses`). Name them to narrow
@@ -303,6 +334,14 @@ export class InvalidIsolationSettingError extends Error {
   }
 }
 
+/** Thrown at synthesis when `wecomVerifyFile` is malformed or given without `customDomain`. */
+export class InvalidWeComVerifyFileError extends Error {
+  override readonly name = 'InvalidWeComVerifyFileError';
+}
+
+/** Throttle of the WeCom verification route: the console fetches the file once per check. */
+export const WECOM_VERIFY_ROUTE_THROTTLE: Required<ApiThrottleProps> = { rateLimit: 1, burstLimit: 5 };
+
 /** Key operations DynamoDB performs with a customer-managed table key on the caller's behalf. */
 const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 
@@ -344,6 +383,20 @@ export class StatelessStack extends Stack {
     this.functionRolePath = functionRolePath(this.stackName);
     this.alarmTopics = props.alarmTopics ?? [];
     this.alarms = this.alarmsById;
+    if (props.customDomain !== undefined) validateCustomDomain(props.customDomain, this.region);
+    if (props.wecomVerifyFile !== undefined) {
+      if (!WECOM_VERIFY_FILE_PATTERN.test(props.wecomVerifyFile)) {
+        throw new InvalidWeComVerifyFileError(
+          `wecomVerifyFile must be the file name the WeCom console gives, WW_verify_<letters and digits>.txt; got ${JSON.stringify(props.wecomVerifyFile)}`,
+        );
+      }
+      if (props.customDomain === undefined) {
+        throw new InvalidWeComVerifyFileError(
+          'wecomVerifyFile needs customDomain: WeCom fetches the file from the root of the trusted domain, which the execute-api endpoint is not',
+        );
+      }
+    }
+    const fixedEgress = props.fixedEgress === undefined ? undefined : new FixedEgress(this, 'FixedEgress', props.fixedEgress);
 
     const tableBindings = tables.map((definition) => ({
       definition,
@@ -393,8 +446,10 @@ export class StatelessStack extends Stack {
         // A failed run is not retried: the schedule runs it again a minute later, and the failure
         // goes to the dead-letter queue (alarmed) instead of overlapping the next run.
         retryAttempts: definition.everyMinutes === undefined ? undefined : 0,
+        vpcPlacement: definition.egress === true ? fixedEgress?.placement : undefined,
         codeOverrideForTests: props.codeOverrideForTests,
       });
+      if (definition.egress === true) fixedEgress?.grantNetworkInterfaces(dutyBridgeFunction.role);
       this.grantAccess(dutyBridgeFunction, definition, tableBindings, queueBindings, props, scheduleDeadLetterQueue);
       if (definition.queue !== undefined) {
         this.subscribeToQueue(dutyBridgeFunction, definition, queueBindings, maxConcurrency[definition.name]);
@@ -413,23 +468,47 @@ export class StatelessStack extends Stack {
 
     const { httpApi, defaultStage } = this.createHttpApi(props);
     this.httpApi = httpApi;
+    // One dashboard and the alarms that go with it, beside the resources they watch (issue 17).
+    new OperationsDashboard(this, 'OperationsDashboard', {
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
+      httpApi,
+      queues: props.queues,
+      deadLetterQueues: props.deadLetterQueues,
+      alarmTopics: this.alarmTopics,
+    });
     this.defaultStage = defaultStage;
+    const customDomain =
+      props.customDomain === undefined
+        ? undefined
+        : new ApiCustomDomain(this, 'CustomDomain', { ...props.customDomain, api: httpApi, stage: defaultStage });
+    const apiUrl = customDomain?.url ?? defaultStage.url;
     // Every function may build a link to the API (the account-linking prompt). The API resource
     // itself does not depend on the functions (only its routes and integrations do), so its
     // endpoint in their environment makes no dependency cycle.
     // A bad custom URL fails synthesis (ConfigurationError), not every function's first invocation.
-    const publicApiUrl = props.publicApiUrl === undefined ? httpApi.apiEndpoint : readPublicApiUrl({ [PUBLIC_API_URL_ENV]: props.publicApiUrl }) ?? httpApi.apiEndpoint;
+    // With a custom domain the execute-api endpoint is switched off, so links must use the domain.
+    const defaultPublicApiUrl = props.customDomain === undefined ? httpApi.apiEndpoint : `https://${props.customDomain.domainName}`;
+    const publicApiUrl = props.publicApiUrl === undefined ? defaultPublicApiUrl : readPublicApiUrl({ [PUBLIC_API_URL_ENV]: props.publicApiUrl }) ?? defaultPublicApiUrl;
     for (const fn of Object.values(functionsByName)) fn.function.addEnvironment(PUBLIC_API_URL_ENV, publicApiUrl);
 
     new CfnOutput(this, API_URL_OUTPUT_KEY, {
       description: 'Base URL of the dutybridge HTTP API',
-      value: defaultStage.url,
+      value: apiUrl,
     });
     for (const { outputKey, functionName } of CALLBACK_URL_TEMPLATE_OUTPUTS) {
       new CfnOutput(this, outputKey, {
         description: `Callback URL of ${functionName}; replace {integrationId}`,
-        value: `${defaultStage.url}${callbackRoutePath(functionName)}`,
+        value: `${apiUrl}${callbackRoutePath(functionName)}`,
       });
+    }
+    if (customDomain !== undefined) {
+      new CfnOutput(this, CUSTOM_DOMAIN_TARGET_OUTPUT_KEY, {
+        description: `Regional API Gateway name ${props.customDomain?.domainName} must point to (CNAME) when its DNS is not in Route 53`,
+        value: customDomain.domainName.regionalDomainName,
+      });
+    }
+    if (fixedEgress !== undefined) {
+      new CfnOutput(this, EGRESS_IPS_OUTPUT_KEY, { description: fixedEgress.egressIpsDescription, value: fixedEgress.egressIps });
     }
     for (const [envKey, value] of Object.entries(resourceEnvironment)) {
       new CfnOutput(this, outputKeyForEnv(envKey), { description: `Value of ${envKey}`, value });
@@ -443,12 +522,32 @@ export class StatelessStack extends Stack {
   }
 
   /**
+   * Two zones from `Fn::GetAZs`, also when the stack has a concrete env: the fixedEgress VPC would
+   * otherwise need the `availability-zones` context, which synthesis looks up with AWS credentials
+   * and `cdk synth -c` cannot pass (strings only). The template stays valid in every region.
+   */
+  public override get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
+  }
+
+  /**
    * A reference to a stateful queue that carries no KMS key: CDK's queue grants would otherwise
    * add the key's operations without a `kms:ViaService` condition. The key grants are made
    * explicitly, through SQS only.
    */
   private reference(queue: sqs.IQueue, id: string): sqs.IQueue {
     return sqs.Queue.fromQueueAttributes(this, `${id}Ref`, { queueArn: queue.queueArn, queueUrl: queue.queueUrl });
+  }
+
+  /**
+   * How cdk-nag writes this stack's region and account in a finding's ARN: the placeholders for an
+   * environment-agnostic stack (bin/app.ts), the literals when the stack has a concrete env (the
+   * China synth, `npm run synth`). An acknowledgement must name the finding exactly.
+   */
+  private nagRegionAccount(): string {
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
+    return `${region}:${account}`;
   }
 
   private viaService(service: string): Record<string, Record<string, string>> {
@@ -604,7 +703,7 @@ export class StatelessStack extends Stack {
       }
       for (const path of paths) {
         acknowledgements.push({
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretNamePrefix}${path}*]`,
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${this.nagRegionAccount()}:secret:${this.secretNamePrefix}${path}*]`,
           reason: secretReason(definition.name, path, access.secretsOf),
         });
       }
@@ -632,7 +731,7 @@ export class StatelessStack extends Stack {
         }),
       );
       acknowledgements.push({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretNamePrefix}${path}*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${this.nagRegionAccount()}:secret:${this.secretNamePrefix}${path}*]`,
         reason: `${definition.name} reads the secret of the alert source named in the request (sources/<id>, suffixed by Secrets Manager); sources are added at run time, so the names are not known at deploy time`,
       });
       if (props.secretsKey !== undefined) {
@@ -650,7 +749,7 @@ export class StatelessStack extends Stack {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: identityArns }));
       if (identities.includes('*')) {
         acknowledgements.push({
-          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${this.nagRegionAccount()}:identity/*]`,
           reason:
             `${definition.name} mails one-time codes From addresses that are integration settings, so the identity is ` +
             'not known at deploy time; only ses:SendEmail, in this account and region (narrow it with sesIdentities).',
@@ -724,6 +823,9 @@ export class StatelessStack extends Stack {
       apiName: this.stackName,
       description: 'dutybridge: WeCom and DingTalk callbacks, health probe',
       createDefaultStage: false,
+      // With a custom domain, only the domain may reach the API (ICP in China, WeCom's verified
+      // domain): the execute-api URL would bypass it. Left unset otherwise (template unchanged).
+      disableExecuteApiEndpoint: props.customDomain === undefined ? undefined : true,
     });
     const accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -758,12 +860,14 @@ export class StatelessStack extends Stack {
 
     const cfnStage = defaultStage.node.defaultChild as apigatewayv2.CfnStage;
     const routeSettings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
+    const integrations: Record<string, HttpLambdaIntegration> = {};
     for (const definition of functionDefinitions) {
       if (definition.routes === undefined || definition.routes.length === 0) continue;
       const integration = new HttpLambdaIntegration(
         `${constructIdFor(definition.name)}Integration`,
         this.functions[definition.name].function,
       );
+      integrations[definition.name] = integration;
       for (const route of definition.routes) {
         const [httpRoute] = httpApi.addRoutes({
           path: route.path,
@@ -790,6 +894,28 @@ export class StatelessStack extends Stack {
           defaultStage.node.addDependency(httpRoute);
         }
       }
+    }
+    if (props.wecomVerifyFile !== undefined) {
+      // A literal path: API Gateway path variables are whole segments, so `WW_verify_{code}.txt`
+      // cannot be a pattern, and a catch-all `/{file}` would send every probe to a function.
+      const routeKey = `GET /${props.wecomVerifyFile}`;
+      const [verifyRoute] = httpApi.addRoutes({
+        path: `/${props.wecomVerifyFile}`,
+        methods: [apigatewayv2.HttpMethod.GET],
+        integration: integrations.healthz,
+      });
+      Validations.of(verifyRoute).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          'WeCom fetches its domain verification file anonymously; the route answers one fixed, public code ' +
+          '(the one the WeCom console shows) and nothing else.',
+      });
+      this.functions.healthz.function.addEnvironment(WECOM_VERIFY_FILE_ENV, props.wecomVerifyFile);
+      routeSettings[routeKey] = {
+        ThrottlingRateLimit: WECOM_VERIFY_ROUTE_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: WECOM_VERIFY_ROUTE_THROTTLE.burstLimit,
+      };
+      defaultStage.node.addDependency(verifyRoute);
     }
     cfnStage.addPropertyOverride('RouteSettings', routeSettings);
 

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -70,6 +71,17 @@ export interface DutyBridgeFunctionProps {
    */
   readonly tracing?: lambda.Tracing;
   /**
+   * Run the function in these VPC subnets with these security groups (fixed egress IPs through
+   * NAT, see FixedEgress). The role is explicit, so the caller also grants the network-interface
+   * permissions Lambda needs (`FixedEgress.grantNetworkInterfaces`).
+   * @default - outside any VPC (Lambda's shared outbound addresses)
+   */
+  readonly vpcPlacement?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    readonly securityGroups: readonly ec2.ISecurityGroup[];
+  };
+  /**
    * TEST-ONLY: deploy this code instead of the esbuild bundle of the handler entry. Lets
    * infrastructure tests assert on the template without bundling every function. Never set it
    * in bin/app.ts.
@@ -126,6 +138,9 @@ export class DutyBridgeFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts,
       code: props.codeOverrideForTests,
+      vpc: props.vpcPlacement?.vpc,
+      vpcSubnets: props.vpcPlacement?.subnets,
+      securityGroups: props.vpcPlacement === undefined ? undefined : [...props.vpcPlacement.securityGroups],
       bundling: {
         forceDockerBundling: false,
         minify: true,

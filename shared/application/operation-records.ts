@@ -351,10 +351,25 @@ export function operationFromDetails(details: Record<string, unknown>, atMs: num
   return parsed.success ? parsed.data : undefined;
 }
 
+type RecordsListener = (records: readonly OperationRecord[]) => void;
+const recordsListeners = new Set<RecordsListener>();
+
+/**
+ * Tells `listener` of every record any OperationRecorder of this process takes, before it is
+ * written (a delivery happened even when its log write fails). The runtime counts deliveries per
+ * platform from them (shared/runtime/observability.ts), so the use cases need no metrics port.
+ * Returns the unsubscribe function; a listener that throws never affects the recorder.
+ */
+export function onOperationRecords(listener: RecordsListener): () => void {
+  recordsListeners.add(listener);
+  return () => recordsListeners.delete(listener);
+}
+
 /**
  * The operation log as the use cases see it: `append` writes and is awaited by the caller; the
  * `record` sink forwards every call to the next sink and starts writing those that carry operation
- * details; `settle()` waits for every write started so far. Failed writes go to `onError`.
+ * details; `settle()` waits for every write started so far. Failed writes go to `onError`. Every
+ * record is also shown to the `onOperationRecords` listeners.
  */
 export class OperationRecorder implements OperationLog {
   private readonly inFlight = new Set<Promise<void>>();
@@ -374,6 +389,13 @@ export class OperationRecorder implements OperationLog {
 
   append(records: readonly OperationRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
+    for (const listener of recordsListeners) {
+      try {
+        listener(records);
+      } catch {
+        // Counting is best effort: it never fails a delivery or its record.
+      }
+    }
     const write: Promise<void> = this.log.append(records).catch((error: unknown) => this.onError(error, records));
     this.inFlight.add(write);
     void write.finally(() => this.inFlight.delete(write));

@@ -234,6 +234,13 @@ export interface FunctionDefinition {
   readonly memoryMb: number;
   /** Everything the function's role is granted beyond writing its own log group. */
   readonly access: FunctionAccess;
+  /**
+   * Calls the platforms' APIs from the fixed egress IPs when fixedEgress is set: WeCom and
+   * DingTalk (their 企业可信IP / 服务器出口IP allow-lists), the model endpoint, SMTP servers and
+   * Alertmanager. Such a function runs in the egress VPC's private subnets behind the NAT
+   * gateways; functions that only receive webhooks stay out of it. Default false.
+   */
+  readonly egress?: boolean;
 }
 
 /** The account-linking pages' routes (issue 11): the homepage per platform, then the flow's steps. */
@@ -293,6 +300,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/dingtalk/{integrationId}/cards' }],
     timeoutSeconds: 3,
     memoryMb: 512,
+    // Calls out: DingTalk card updates and mobile lookups while answering the click.
+    egress: true,
     access: {
       // Answers the click itself: the DingTalk card path and IncidentClicks, no inbound queue;
       // the card signatures it has seen (dedupe) and the click rate limits.
@@ -309,6 +318,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: inboundCallbacksQueue,
     timeoutSeconds: 30,
     memoryMb: 512,
+    // Calls out: WeCom card updates and link prompts.
+    egress: true,
     access: {
       // Group registry, clicks through WeComCardsUseCase and IncidentClicks (no DingTalk calls);
       // the link prompts an unlinked clicker is texted are counted (RATE#click:prompt:…).
@@ -325,6 +336,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: incidentEventsQueue,
     timeoutSeconds: 50,
     memoryMb: 512,
+    // Calls out: WeCom and DingTalk cards, group bots.
+    egress: true,
     access: {
       state: [keySpaces.integrations, ...groupBotPath, keySpaces.membersWrite, keySpaces.memberMobilesWrite, ...weComCardPath, ...dingTalkCardPath, keySpaces.warRoomsRead],
       // War Room requests, dismissals and syncs go to the war-room worker (issue 14).
@@ -339,6 +352,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: cardRefreshQueue,
     timeoutSeconds: 30,
     memoryMb: 512,
+    // Calls out: WeCom and DingTalk card updates.
+    egress: true,
     access: {
       state: [keySpaces.integrations, keySpaces.incidentCardIndex, ...weComCardPath, ...dingTalkCardPath],
       sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue],
@@ -352,6 +367,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: outgoingImQueue,
     timeoutSeconds: 45,
     memoryMb: 512,
+    // Calls out: DingTalk APIs and custom robots.
+    egress: true,
     access: {
       // Flow-control follow-ups go back on its own queue; parked calls go to its DLQ.
       state: dispatchPath,
@@ -367,6 +384,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     // appchat calls answer in well under a second; a DingTalk call may wait for a QPS slot in process.
     timeoutSeconds: 60,
     memoryMb: 512,
+    // Calls out: WeCom appchat, DingTalk scene groups, the model (first analysis).
+    egress: true,
     access: {
       // shared/war-room-composition.ts: the rooms, the incident, links and the member directory
       // (mobiles, getbymobile cache), the integration list (which have War Room enabled), WeCom
@@ -413,6 +432,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     // A model answer may take up to its timeout (default 30 s, at most 300 s is refused by the window).
     timeoutSeconds: 100,
     memoryMb: 512,
+    // Calls out: the model, WeCom media downloads.
+    egress: true,
     access: {
       // The stream; who asks (links, members); which incident (War Room chat index); commands change
       // the incident through IncidentClicks (CAS, outbox to the actions queue, card refresh); the
@@ -472,6 +493,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     queue: alertSilencesQueue,
     timeoutSeconds: 30,
     memoryMb: 256,
+    // Calls out: the sources’ Alertmanager API.
+    egress: true,
     access: {
       // The source (its Alertmanager URL and token), the alert state, the update event, the log.
       state: [keySpaces.alertSources, keySpaces.alertStates, keySpaces.operationLog],
@@ -487,6 +510,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     everyMinutes: 1,
     timeoutSeconds: 60,
     memoryMb: 256,
+    // Calls out: DingTalk digests, WeCom robots.
+    egress: true,
     access: {
       // The dispatch worker's path, plus the integration listing and the group bots' digests
       // (WeCom robots are posted from here; DingTalk ones are queued for dispatch).
@@ -502,6 +527,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     everyMinutes: 1440,
     timeoutSeconds: 900,
     memoryMb: 256,
+    // Calls out: both platforms’ user lookups.
+    egress: true,
     access: {
       // shared/auto-link-composition.ts: the integrations and their settings, the member list, links
       // read and written, the shared miss counter, both platforms' lookups (their tokens), the operation log.
@@ -528,6 +555,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     routes: linkPageRoutes,
     timeoutSeconds: 15,
     memoryMb: 512,
+    // Calls out: both platforms’ OAuth and contacts, OIDC providers.
+    egress: true,
     access: {
       // shared/link-composition.ts: login codes and contacts through both platforms' clients
       // (their tokens), links read and written, the member directory, single-use claims, one-time
@@ -559,6 +588,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     // SMTP's connection, greeting and socket timeouts are 10 s each (smtp-mailer.ts).
     timeoutSeconds: 30,
     memoryMb: 256,
+    // Calls out: SMTP servers (and the SES API).
+    egress: true,
     access: {
       // shared/link-mail-composition.ts: the integration and its secret (mail settings, smtpUrl,
       // the app secret keying the code hashes), the code item, the operation log.

@@ -4,9 +4,10 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { isDrop } from '../application/drops';
+import { DELIVERIES_DROPPED_METRIC } from './delivery-metrics';
 import { metrics } from './observability';
 
-export const DELIVERIES_DROPPED_METRIC = 'DeliveriesDropped';
+export { DELIVERIES_DROPPED_METRIC };
 
 type RecordSink = (outcome: string, details: Record<string, unknown>) => void;
 

@@ -10,7 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { onOperationRecords } from '../application/operation-records';
+import type { OperationRecord } from '../domain/operation-log';
+import { PLATFORM_DIMENSION, deliveryCounts, quotaUsedPercent } from './delivery-metrics';
 
 const EMAIL = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const HAS_EMAIL = new RegExp(EMAIL.source);
@@ -72,6 +75,30 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'dutybridge',
   logger: metricsLogger,
 });
+
+/**
+ * Deliveries per platform (shared/runtime/delivery-metrics.ts) from a batch of operation records:
+ * one EMF line per platform and metric, through a single-metric instance so `platform` is a
+ * dimension of that line only (`metrics.addDimension` would put it on every metric of the
+ * invocation and move them off the service-only dimension set the stacks alarm on).
+ */
+export function publishDeliveryCounts(records: readonly OperationRecord[], target: Pick<Metrics, 'singleMetric'> = metrics): void {
+  for (const { platform, metricName, count } of deliveryCounts(records)) {
+    target.singleMetric().addDimension(PLATFORM_DIMENSION, platform).addMetric(metricName, MetricUnit.Count, count);
+  }
+}
+
+// Every record the process's operation recorder takes is counted: the use cases need no metrics port.
+onOperationRecords((records) => publishDeliveryCounts(records));
+
+/**
+ * The share of a DingTalk quota used after a counted call (DynamoQuotaMeter): buffered like the
+ * other metrics of the invocation (dimension service only), so a CLI that never publishes prints nothing.
+ */
+export function reportQuotaUsage(usage: { readonly org: string; readonly used: number; readonly quota: number }, target: Pick<Metrics, 'addMetric'> = metrics): void {
+  const { metricName, percent } = quotaUsedPercent(usage);
+  target.addMetric(metricName, MetricUnit.Percent, percent);
+}
 
 /** One outcome of a function: what happened to one record or request, and to which incident and integration. */
 export interface Outcome {

@@ -118,11 +118,14 @@ it('opens one room per enabled platform with the responders, posts the summary, 
     expect(items.some((i) => i.card)).toBe(true);
   }, 40_000);
 
-  const rooms = await new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).listForIncident(INCIDENT);
-  expect(rooms.map((r) => [r.integrationId, r.state]).sort()).toEqual([
-    [DINGTALK, 'open'],
-    [WECOM, 'open'],
-  ]);
+  // The summary is posted before the room is saved open (and the first analysis after it): wait for the record.
+  await eventually(async () => {
+    const rooms = await new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME).listForIncident(INCIDENT);
+    expect(rooms.map((r) => [r.integrationId, r.state]).sort()).toEqual([
+      [DINGTALK, 'open'],
+      [WECOM, 'open'],
+    ]);
+  }, 15_000);
 
   // Asked again: nothing new.
   const createsBefore = sim.calls().filter((c) => c.endpoint === 'appchat/create' || /sceneGroups?(\/create)?$/.test(c.endpoint)).length;

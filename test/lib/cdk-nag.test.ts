@@ -127,6 +127,50 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
   });
 });
 
+describe('cdk-nag with the production props (fixed egress, custom domain, WeCom file)', () => {
+  let synthesized: SynthesizedApp;
+
+  beforeAll(() => {
+    synthesized = synthApp({
+      context: {
+        fixedEgressNatGateways: '2',
+        customDomainName: 'oncall.example.com',
+        customDomainCertificateArn: 'arn:aws-cn:acm:cn-north-1:111111111111:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab',
+        wecomVerifyFile: 'WW_verify_AbCdEf123.txt',
+      },
+    });
+  });
+  afterAll(() => removeOutdir(synthesized));
+
+  it('reports no unacknowledged finding', () => {
+    const report = readValidationReport(synthesized.outdir);
+    const awsSolutions = report.pluginReports.filter((pluginReport) => pluginReport.pluginName === 'AwsSolutions');
+    expect(awsSolutions.flatMap((pluginReport) => pluginReport.violations)).toEqual([]);
+  });
+
+  it('acknowledges only the VPC flow logs and the ENI wildcard beyond the defaults, each once, on the egress construct', () => {
+    const found = acknowledgements(synthesized.app);
+    const defaultApp = buildApp();
+    const defaults = new Set(acknowledgements(defaultApp.app).map((acknowledgement) => acknowledgement.id));
+    removeOutdir(defaultApp);
+    const added = found.filter((acknowledgement) => !defaults.has(acknowledgement.id));
+    expect(added.map((acknowledgement) => acknowledgement.id).sort()).toEqual([
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions::AwsSolutions-VPC7',
+    ]);
+    for (const acknowledgement of added) {
+      expect(acknowledgement.construct.node.path).toMatch(/^DutyBridge\/FixedEgress\/(Vpc|NetworkInterfacesPolicy)$/);
+      expect(acknowledgement.reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('acknowledges APIG4 on the WeCom verification route as well', () => {
+    const routeCount = functionDefinitions.reduce((count, definition) => count + (definition.routes?.length ?? 0), 0);
+    const apig4 = acknowledgements(synthesized.app).filter((acknowledgement) => acknowledgement.id.endsWith('-APIG4'));
+    expect(apig4).toHaveLength(routeCount + 1);
+  });
+});
+
 describe('cdk-nag with tracing switched on', () => {
   it('accepts the X-Ray wildcard only because it is acknowledged on each role', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dutybridge-nag-'));

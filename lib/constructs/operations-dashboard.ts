@@ -19,7 +19,7 @@ export interface CallbackDeadline {
   readonly rule: string;
 }
 
-/** The deadlines of shared/research (wecom.md §1.7, dingtalk.md §1.9), by callback function. */
+/** The platforms' answer deadlines by callback function (WeCom DOC-90930, DingTalk card callbacks answered within 2 s). */
 export const CALLBACK_DEADLINES: Readonly<Record<string, CallbackDeadline>> = {
   'wecom-callback': { platform: 'WeCom', deadlineMs: 5000, rule: 'WeCom drops the connection after 5 s and retries up to 3 times, and may discard callbacks of a slow server (DOC-90930)' },
   'wecom-bot': { platform: 'WeCom', deadlineMs: 5000, rule: 'WeCom drops a smart bot callback after 5 s; template-card events are sent once and then lost (DOC-101027)' },

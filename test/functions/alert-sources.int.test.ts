@@ -80,6 +80,15 @@ function weComCards(userId: string): RenderedCard[] {
 }
 const dingGroupCard = () => (sim.conversations() as ConversationItem[]).filter((i) => i.platform === 'dingtalk' && i.conversation === `group:${GROUP}` && i.card).pop()?.card;
 const text = (card: RenderedCard | undefined) => JSON.stringify(card ?? {});
+/** What `dutybridge sources …` is given on the test stack; `readText` answers for the routes file. */
+const sourceDeps = (readText: () => string) => ({
+  sources: new DynamoAlertSourceRepository(getDocumentClient(), table),
+  secrets: secretsManagerWriter(getSecretsManagerClient()),
+  secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX,
+  apiUrl: t.url,
+  readText,
+  nowIso: () => new Date().toISOString(),
+});
 
 describeWithAlertmanager('Alertmanager → cards → silences', () => {
   beforeAll(async () => {
@@ -100,14 +109,7 @@ describeWithAlertmanager('Alertmanager → cards → silences', () => {
 
     // Alertmanager first (its URL goes into the source), with a placeholder receiver until the token exists.
     const printed: string[] = [];
-    const deps = {
-      sources: new DynamoAlertSourceRepository(getDocumentClient(), table),
-      secrets: secretsManagerWriter(getSecretsManagerClient()),
-      secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX,
-      apiUrl: t.url,
-      readText: () => ROUTES,
-      nowIso: () => new Date().toISOString(),
-    };
+    const deps = sourceDeps(() => ROUTES);
     // The source's Alertmanager URL is only known once it runs: add the source, start Alertmanager with its token, then point the source at it.
     expect(await sourcesCommand('add', 'alertmanager', { id: SOURCE, routes: 'routes.yaml', json: true }, deps, (_json, value) => void printed.push(JSON.stringify(value)))).toBe(0);
     const added = JSON.parse(printed[0]!) as { generated: string; webhookUrl: string };
@@ -246,14 +248,7 @@ describeWithAlertmanager('Alertmanager → cards → silences', () => {
 
   it('a Grafana webhook (the documentation’s example payload) becomes one incident per alert in fingerprint mode', async () => {
     const printed: string[] = [];
-    const deps = {
-      sources: new DynamoAlertSourceRepository(getDocumentClient(), table),
-      secrets: secretsManagerWriter(getSecretsManagerClient()),
-      secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX,
-      apiUrl: t.url,
-      readText: () => `- match: { team: blue }\n  targets: [{ integrationId: ${WECOM}, persons: [ana@example.com] }]\n`,
-      nowIso: () => new Date().toISOString(),
-    };
+    const deps = sourceDeps(() => `- match: { team: blue }\n  targets: [{ integrationId: ${WECOM}, persons: [ana@example.com] }]\n`);
     expect(await sourcesCommand('add', 'grafana', { id: 'grafana-main', grouping: 'fingerprint', routes: 'r.yaml', json: true }, deps, (_j, v) => void printed.push(JSON.stringify(v)))).toBe(0);
     const grafanaToken = (JSON.parse(printed[0]!) as { generated: string }).generated;
     const fixture = readFileSync(path.join(__dirname, '../fixtures/grafana-webhook.json'), 'utf8');
@@ -268,14 +263,7 @@ describeWithAlertmanager('Alertmanager → cards → silences', () => {
 
   it('an events source takes the incident event contract over HTTP, signed with HMAC', async () => {
     const printed: string[] = [];
-    const deps = {
-      sources: new DynamoAlertSourceRepository(getDocumentClient(), table),
-      secrets: secretsManagerWriter(getSecretsManagerClient()),
-      secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX,
-      apiUrl: t.url,
-      readText: () => '',
-      nowIso: () => new Date().toISOString(),
-    };
+    const deps = sourceDeps(() => '');
     expect(await sourcesCommand('add', 'events', { id: 'itsm', auth: 'hmac', json: true }, deps, (_j, v) => void printed.push(JSON.stringify(v)))).toBe(0);
     const secret = (JSON.parse(printed[0]!) as { generated: string }).generated;
     const body = JSON.stringify({ type: 'incident.triggered', incidentId: 'itsm-7', version: 1, occurredAt: new Date().toISOString(), title: 'ITSM ticket 7: VPN down', severity: 'Warning', responders: ['bo@example.com'], targets: [{ integrationId: WECOM, persons: ['bo@example.com'] }] });

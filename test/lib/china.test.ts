@@ -3,7 +3,7 @@
  * cn-north-1 and cn-northwest-1 with CloudFormation Validate's per-region schemas as errors and
  * cdk-nag on, then the feature gaps the validator does not know about. Sources for the gaps:
  * docs.amazonaws.cn Lambda page (no Function URLs, no X-Ray, no AsyncEvent* metrics), SNS page
- * (no SMS), botocore endpoints (no SES in aws-cn); see shared/research/aws-deploy.md §1-2.
+ * (no SMS), botocore endpoints (no SES in aws-cn).
  */
 import * as fs from 'fs';
 import * as os from 'os';

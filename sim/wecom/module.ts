@@ -12,7 +12,7 @@ import { WeComCrypto } from '../../shared/crypto';
 import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
 import { ClickRejectedError } from '../core/errors';
 import { sendCallbackWithRetries } from '../core/callback-sender';
-import { urlCheckRequest } from './url-check';
+import { urlCheckFailure, urlCheckRequest } from './url-check';
 import { openInClient, parseCookies } from '../core/sign-in';
 import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
 import { WeComApiError, wecomErrorBody } from './errors';
@@ -903,10 +903,7 @@ export class WeComModule implements PlatformModule {
       fetch: ctx.fetch, url, method: 'GET', timeoutMs: Math.min(ctx.callbackTimeoutMs ?? 1000, 1000), maxRetries: 0, retryOnHttpError: false,
     });
     const elapsedMs = Date.now() - started;
-    let reason: string | undefined;
-    if (outcome.attempts[0]?.error) reason = outcome.attempts[0].error;
-    else if (outcome.status !== 200) reason = `HTTP ${outcome.status}`;
-    else if (outcome.body !== expected) reason = `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
+    const reason = urlCheckFailure(outcome, expected);
     ctx.record({
       platform: 'wecom', endpoint: 'callback/verify-url', method: 'GET', path: new URL(url).pathname, query: Object.fromEntries(new URL(url).searchParams),
       requestBody: undefined, status: outcome.status, resultCode: reason ? outcome.status || 'failed' : 0, responseBody: outcome.body, reason,

@@ -23,7 +23,7 @@
 import { createCipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
 import { WeComCrypto } from '../../shared/crypto';
 import { sendCallbackWithRetries } from '../core/callback-sender';
-import { urlCheckRequest } from './url-check';
+import { urlCheckFailure, urlCheckRequest } from './url-check';
 import { SimContext, SimRequest, SimResponse } from '../core/contract';
 import { BotSummary, renderBotConversations, renderBotConversationsPage } from '../view/bot-conversations';
 
@@ -282,10 +282,7 @@ export class WeComSmartBotSim {
     const outcome = await sendCallbackWithRetries({
       fetch: ctx.fetch, url, method: 'GET', timeoutMs: ctx.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS, maxRetries: 0, retryOnHttpError: false,
     });
-    let reason: string | undefined;
-    if (outcome.attempts[0]?.error) reason = outcome.attempts[0].error;
-    else if (outcome.status !== 200) reason = `HTTP ${outcome.status}`;
-    else if (outcome.body !== expected) reason = `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
+    const reason = urlCheckFailure(outcome, expected);
     ctx.record({
       platform: 'wecom', endpoint: 'aibot/verify-url', method: 'GET', path: new URL(url).pathname, query: Object.fromEntries(new URL(url).searchParams),
       requestBody: undefined, status: outcome.status, resultCode: reason ? outcome.status || 'failed' : 0, responseBody: outcome.body, reason,

@@ -18,3 +18,11 @@ export function urlCheckRequest(crypto: WeComCrypto, callbackUrl: string, nowMs:
   url.searchParams.set('echostr', echostr);
   return { url: url.toString(), expected };
 }
+
+/** Why an answer to the URL check fails (undefined when it is right): no answer, not 200, or not the bare plaintext. */
+export function urlCheckFailure(outcome: { readonly status: number; readonly body: string; readonly attempts: readonly { readonly error?: string }[] }, expected: string): string | undefined {
+  if (outcome.attempts[0]?.error) return outcome.attempts[0].error;
+  if (outcome.status !== 200) return `HTTP ${outcome.status}`;
+  if (outcome.body !== expected) return `reply was ${JSON.stringify(outcome.body.slice(0, 80))}, expected the bare echostr plaintext`;
+  return undefined;
+}

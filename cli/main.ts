@@ -45,6 +45,16 @@ import { cardCallbackRefusal, checkEndpoints, confirmByTypingId, effectiveEndpoi
 import { resolveSecrets, secretsHelp, type ResolvedSecrets } from './secrets';
 import { CliUsageError, resolveTarget, type CliTarget } from './target';
 import { EXIT_CODES_HELP, EXIT_FAILED, EXIT_USAGE, explainIntegrationProblems, explainParseError, refuseUnknownCommand, version } from './usage';
+import { addSuiteIntegrationCommand, checkSuiteIntegrationFlags, parseSuitesAdd, SUITE_INTEGRATION_USAGE, SUITES_USAGE, suitesCommand } from './suites';
+import { LICENSES_USAGE, licensesCommand } from './licenses';
+import { SuiteAdmin, SuiteNotReadyError } from '../shared/application/suite-admin';
+import { SuiteTokens } from '../shared/application/suite-tokens';
+import { TokenProvider } from '../shared/application/token-provider';
+import { systemClock } from '../shared/application/ports';
+import { DynamoSuiteStore } from '../shared/adapters/aws/suite-store';
+import { SecretsManagerSuiteSecrets } from '../shared/adapters/aws/suite-secrets';
+import { DynamoAccessTokenStore } from '../shared/adapters/aws/access-token-store';
+import { weComSuiteApiFactory } from '../shared/adapters/wecom/suite-client';
 
 const USAGE = `usage: dutybridge <command> [options]
 
@@ -54,6 +64,7 @@ commands:
                             [--robot-code CODE] [--card-template-id ID] [--api-base URL] [--oapi-base URL] [--name NAME] [--replace]
                             [--corp-id CORPID] [--edition standard|professional] [--development-add-ons N] [--qps N] [--monthly-quota N]
                             [--monthly-webhook-quota N]   (group bots' Webhook & Stream quota; default by edition: 3,000 / 50,000)
+${SUITE_INTEGRATION_USAGE}
   (without --id an integration gets <platform>-<10 random characters>: its callback URLs cannot be guessed)
   integrations register-callback ID   (DingTalk: register the card callback URL with DingTalk again)
   integrations list
@@ -84,6 +95,8 @@ commands:
   bots list --integration ID
   bots remove --integration ID --name NAME [--yes]
 ${SOURCES_USAGE}
+${SUITES_USAGE}
+${LICENSES_USAGE}
   links auto --integration ID [--dry-run] [--max-miss-ratio 0.1] [--headcount N] [--json]
                                    One-Click Link: each unlinked member is looked up by mobile (WeCom user/getuserid,
                                    then user/get_userid_by_email; DingTalk getbymobile) and linked (how: one-click);
@@ -131,6 +144,11 @@ const options = {
   id: { type: 'string' },
   name: { type: 'string' },
   'corp-id': { type: 'string' },
+  suite: { type: 'string' },
+  'suite-id': { type: 'string' },
+  'suite-secret-file': { type: 'string' },
+  'provider-corp-id': { type: 'string' },
+  'provider-secret-file': { type: 'string' },
   'agent-id': { type: 'string' },
   secret: { type: 'string' },
   token: { type: 'string' },
@@ -250,6 +268,7 @@ async function main(argv: string[]): Promise<number> {
   for (const action of ['add', 'set-routes', 'list', 'show', 'remove']) known.add(`sources ${action}`);
   for (const c of ['links auto', 'mappings create', 'mappings list', 'mappings show', 'mappings delete', 'mappings import', 'mappings export', 'test-alert publish']) known.add(c);
   for (const a of TEMPLATE_ACTIONS) known.add(`templates ${a}`);
+  for (const c of ['suites add', 'suites list', 'suites show', 'licenses show']) known.add(c);
   if (!known.has(`${group} ${action}`)) refuseUnknownCommand(positionals, known, USAGE);
   // Everything that can be refused from the flags alone is refused before anything is opened or started.
   if (values.region !== undefined && values.stack === undefined) {
@@ -264,7 +283,16 @@ async function main(argv: string[]): Promise<number> {
           fileMode: (p) => (process.platform === 'win32' ? undefined : statSync(p).mode),
         })
       : undefined;
-  const secrets = `${group} ${action}` === 'integrations add' ? gatherSecrets(arg, values) : undefined;
+  // `integrations add wecom --suite …`: a corp of a third-party app; its secret comes from the authorization, none is gathered.
+  const suiteIntegration = `${group} ${action}` === 'integrations add' && (values.suite !== undefined || values['suite-id'] !== undefined);
+  if (suiteIntegration) {
+    if (values.suite === undefined) throw new CliUsageError('integrations add takes the suite as --suite SUITE_ID (--suite-id is for suites add)');
+    checkSuiteIntegrationFlags(arg, values);
+    const id = values.id === undefined ? undefined : integrationIdSchema.safeParse(values.id);
+    if (id && !id.success) throw new CliUsageError(`--id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  const suiteToAdd = `${group} ${action}` === 'suites add' ? parseSuitesAdd(arg, values, { readText: readSecretText, targetKind }) : undefined;
+  const secrets = `${group} ${action}` === 'integrations add' && !suiteIntegration ? gatherSecrets(arg, values) : undefined;
   if (secrets) checkEndpoints(arg as 'wecom' | 'dingtalk', values, targetKind, values['allow-real-credentials-locally'] === true);
   if (`${group} ${action}` === 'bots remove' && values.yes !== true && !process.stdin.isTTY) {
     throw new CliUsageError('bots remove stops the bot posting at once (and schedules its secret\u2019s deletion), and standard input is not a terminal to confirm on: pass --yes to remove without asking');
@@ -294,7 +322,14 @@ async function main(argv: string[]): Promise<number> {
     const json = values.json === true;
     switch (`${group} ${action}`) {
       case 'integrations add':
+        if (suiteIntegration) return await addSuiteIntegrationCommand(values, { admin: suiteAdmin(target, repo) }, print);
         return await add(admin, arg, values, secrets!, target, json);
+      case 'suites add':
+      case 'suites list':
+      case 'suites show':
+        return await suitesCommand(action, arg, suiteToAdd, values, { admin: suiteAdmin(target, repo) }, print);
+      case 'licenses show':
+        return await licensesCommand(action, values, { admin: suiteAdmin(target, repo) }, print);
       case 'integrations register-callback': {
         if (!arg) throw new CliUsageError('integrations register-callback needs an ID');
         const integration = await repo.get(arg);
@@ -501,6 +536,35 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Suite administration on the target: suite state and provider tokens in its table (shared with the functions), secrets in its Secrets Manager. */
+function suiteAdmin(target: CliTarget, repo: DynamoIntegrationRepository): SuiteAdmin {
+  const suites = new DynamoSuiteStore(getDocumentClient(), target.tableName);
+  const writeOptions = { kmsKeyId: target.secretsKmsKeyId };
+  const tokens = new SuiteTokens({
+    suites,
+    secrets: new SecretsManagerSuiteSecrets(getSecretsManagerClient(), target.secretNamePrefix, writeOptions),
+    api: weComSuiteApiFactory,
+    // The functions' token cache: WeCom throttles frequent provider-token fetches (DOC-91200).
+    tokens: new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), target.tableName) }),
+    clock: systemClock,
+  });
+  return new SuiteAdmin({
+    suites,
+    secrets: secretsManagerWriter(getSecretsManagerClient(), writeOptions),
+    integrations: repo,
+    tokens,
+    clock: systemClock,
+    secretNamePrefix: target.secretNamePrefix,
+    apiUrl: target.apiUrl,
+  });
+}
+
+/** A secret file of `suites add`, or standard input for `-` (with a hint on a terminal). */
+function readSecretText(path: string): string {
+  if (path === '-' && process.stdin.isTTY) process.stderr.write('reading the secret from standard input; end with Ctrl-D\n');
+  return readFileSync(path === '-' ? 0 : path, 'utf8');
+}
+
 /** The event file of `events publish`: a file that cannot be read is named with the argument as typed. */
 function readEventFileOrExplain(file: string): unknown {
   try {
@@ -619,7 +683,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`dutybridge: ${error.message}\n`);
       if (error instanceof CliUsageError) process.stderr.write('run `dutybridge --help` for usage\n');
       // Nothing by that id: the command was right and found nothing (as `integrations remove` of an unknown id).
-      process.exit(error instanceof NotFoundError ? EXIT_FAILED : EXIT_USAGE);
+      // A corp that has not installed the suite yet: right too, WeCom's side is not ready.
+      process.exit(error instanceof NotFoundError || error instanceof SuiteNotReadyError ? EXIT_FAILED : EXIT_USAGE);
     }
     process.stderr.write(`dutybridge: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -38,6 +38,9 @@ export const CALLBACK_URL_TEMPLATE_OUTPUTS = [
   { outputKey: 'WeComBotCallbackUrlTemplate', functionName: 'wecom-bot' },
   { outputKey: 'DingTalkEventsUrlTemplate', functionName: 'dingtalk-events' },
   { outputKey: 'DingTalkCardsUrlTemplate', functionName: 'dingtalk-cards' },
+  // WeCom suite (issue 16): `{suiteId}` stays in these for `suites add` to fill in.
+  { outputKey: 'WeComSuiteCommandUrlTemplate', functionName: 'wecom-suite-command' },
+  { outputKey: 'WeComSuiteDataUrlTemplate', functionName: 'wecom-suite-data' },
 ] as const;
 
 export type CallbackUrlTemplateOutputKey = (typeof CALLBACK_URL_TEMPLATE_OUTPUTS)[number]['outputKey'];

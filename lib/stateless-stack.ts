@@ -24,6 +24,7 @@ import {
   TableDefinition,
   integrationSecretsPath,
   alertSourceSecretsPath,
+  suiteSecretsPath,
   queues,
   tables,
 } from '../shared/config/resources';
@@ -71,6 +72,14 @@ export const DEFAULT_ROUTE_THROTTLES: Readonly<Record<string, Required<ApiThrott
   // stream, and a person has at most 3 in flight per bot, DOC-100719).
   'GET /wecom/{integrationId}/bot': { rateLimit: 5, burstLimit: 10 },
   'POST /wecom/{integrationId}/bot': { rateLimit: 50, burstLimit: 100 },
+  // WeCom suite (issue 16): tickets every 10 minutes and authorization events are rare; the data
+  // callback carries every authorized corp's clicks, so it gets the custom callback's room.
+  'GET /wecom-suite/{suiteId}/command': { rateLimit: 5, burstLimit: 10 },
+  'POST /wecom-suite/{suiteId}/command': { rateLimit: 20, burstLimit: 50 },
+  'GET /wecom-suite/{suiteId}/data': { rateLimit: 5, burstLimit: 10 },
+  'POST /wecom-suite/{suiteId}/data': { rateLimit: 50, burstLimit: 100 },
+  'GET /wecom-suite/{suiteId}/install': { rateLimit: 5, burstLimit: 10 },
+  'GET /wecom-suite/{suiteId}/installed': { rateLimit: 5, burstLimit: 10 },
   // Alert webhooks (issue 18): Alertmanager sends one request per group and interval (a burst of
   // alerts is one large request, not many); events from an incident system may come faster.
   'POST /ingest/alertmanager/{sourceId}': { rateLimit: 20, burstLimit: 50 },
@@ -170,6 +179,8 @@ export const DEFAULT_QUEUE_MAX_CONCURRENCY: Readonly<Record<string, number>> = {
   // Alert groups: a storm of alerts must not take the card workers' concurrency.
   'alert-incidents': 4,
   'alert-silences': 2,
+  // Authorizations are rare (installs, changes, removals); two at a time keeps WeCom's token calls calm.
+  'wecom-suite-auth': 2,
 };
 
 /** AWS's advice for a Lambda event source: visibility at least six times the function timeout. */
@@ -736,6 +747,36 @@ export class StatelessStack extends Stack {
       });
       if (props.secretsKey !== undefined) {
         role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.secretsKey.keyArn], conditions: this.viaService('secretsmanager') }));
+      }
+    }
+
+    // WeCom suites' secrets (issue 16): read for suite tokens and callback decryption; the
+    // functions that apply authorizations also write the per-corp permanent codes.
+    if (access.suiteSecrets !== undefined) {
+      const path = suiteSecretsPath();
+      const suiteArn = (resourceName: string) =>
+        this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [suiteArn(`${this.secretNamePrefix}${path}*`)] }));
+      acknowledgements.push({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${this.nagRegionAccount()}:secret:${this.secretNamePrefix}${path}*]`,
+        reason: `${definition.name} reads the secret of the WeCom suite named in the request or integration (suites/<suiteId>, and its corps' permanent codes); suites and corps are added at run time`,
+      });
+      if (access.suiteSecrets === 'write') {
+        const corpPattern = `${this.secretNamePrefix}${path}*/corps/*`;
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:RestoreSecret'], resources: [suiteArn(corpPattern)] }),
+        );
+        acknowledgements.push({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${this.nagRegionAccount()}:secret:${corpPattern}]`,
+          reason: `${definition.name} stores the permanent code of a corp that authorized the suite (suites/<suiteId>/corps/<corpId>); corps authorize at run time`,
+        });
+      }
+      // kms:Decrypt through Secrets Manager comes with the integration secrets when the function has
+      // them; writing a new corp secret also needs a data key.
+      const readsIntegrationSecrets = access.secretsOf.length > 0 || access.sourceSecrets === true;
+      if (props.secretsKey !== undefined && (access.suiteSecrets === 'write' || !readsIntegrationSecrets)) {
+        const actions = access.suiteSecrets === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'];
+        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [props.secretsKey.keyArn], conditions: this.viaService('secretsmanager') }));
       }
     }
 

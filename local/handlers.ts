@@ -18,6 +18,11 @@ import { handler as ingest } from '../functions/ingest/handler';
 import { handler as alertIncidents } from '../functions/alert-incidents/handler';
 import { handler as alertSilences } from '../functions/alert-silences/handler';
 import { handler as wecomCallback } from '../functions/wecom-callback/handler';
+import { handler as wecomSuiteCommand } from '../functions/wecom-suite-command/handler';
+import { handler as wecomSuiteData } from '../functions/wecom-suite-data/handler';
+import { handler as wecomSuiteInstall } from '../functions/wecom-suite-install/handler';
+import { handler as wecomSuiteAuth } from '../functions/wecom-suite-auth/handler';
+import { handler as wecomLicenses } from '../functions/wecom-licenses/handler';
 
 export type AnyHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -40,6 +45,11 @@ export const localHandlers: Record<string, AnyHandler> = {
   ingest: ingest as AnyHandler,
   'alert-incidents': alertIncidents as AnyHandler,
   'alert-silences': alertSilences as AnyHandler,
+  'wecom-suite-command': wecomSuiteCommand as AnyHandler,
+  'wecom-suite-data': wecomSuiteData as AnyHandler,
+  'wecom-suite-install': wecomSuiteInstall as AnyHandler,
+  'wecom-suite-auth': wecomSuiteAuth as AnyHandler,
+  'wecom-licenses': wecomLicenses as AnyHandler,
 };
 
 let invocation = 0;

@@ -38,6 +38,10 @@ import { TokenProvider } from './application/token-provider';
 import { WeComCallbackUseCase } from './application/wecom-callback';
 import { weComCallbackXml } from './adapters/wecom/callback-xml';
 import { WeComCardsUseCase } from './application/wecom-cards';
+import { DynamoSuiteStore } from './adapters/aws/suite-store';
+import { SecretsManagerSuiteSecrets } from './adapters/aws/suite-secrets';
+import { weComSuiteApiFactory } from './adapters/wecom/suite-client';
+import { SuiteTokens } from './application/suite-tokens';
 import { readPublicApiUrl, readRuntimeConfig, type RuntimeConfig } from './config/runtime-config';
 import { LinkPrompts } from './application/link-prompt';
 import { PendingActions } from './application/pending-actions';
@@ -60,14 +64,20 @@ const table = () => config().stateTableName;
 
 export const integrations = /* @__PURE__ */ once(() => new CachedIntegrationRepository(new DynamoIntegrationRepository(getDocumentClient(), table())));
 export const secrets = /* @__PURE__ */ once(() => new SecretsManagerIntegrationSecrets(getSecretsManagerClient()));
-const dedupe = /* @__PURE__ */ once(() => new DynamoDedupeStore(getDocumentClient(), table()));
-const inbound = /* @__PURE__ */ once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
+export const dedupe = /* @__PURE__ */ once(() => new DynamoDedupeStore(getDocumentClient(), table()));
+export const inbound = /* @__PURE__ */ once(() => new SqsInboundCallbackQueue(getSqsClient(), config().queueUrls[inboundCallbacksQueue.id]));
 export const incidents = /* @__PURE__ */ once(() => new DynamoIncidentRepository(getDocumentClient(), table()));
 const weComCardStore = /* @__PURE__ */ once(() => new DynamoWeComCardStore(getDocumentClient(), table()));
 /** Seconds a refresh waits so that a burst of changes spends one update code (coalescing). */
 const refreshDelaySeconds = () => Number(process.env.CARD_REFRESH_DELAY_SECONDS ?? 3);
 const refreshQueue = /* @__PURE__ */ once(() => new SqsCardRefreshQueue(getSqsClient(), config().queueUrls[cardRefreshQueue.id], refreshDelaySeconds()));
 export const tokens = /* @__PURE__ */ once(() => new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }));
+/** WeCom suites (issue 16): their state, secrets and the suite / provider / corp tokens. */
+export const suiteStore = /* @__PURE__ */ once(() => new DynamoSuiteStore(getDocumentClient(), table()));
+export const suiteSecrets = /* @__PURE__ */ once(() => new SecretsManagerSuiteSecrets(getSecretsManagerClient(), config().secretNamePrefix));
+export const suiteTokens = /* @__PURE__ */ once(
+  () => new SuiteTokens({ suites: suiteStore(), secrets: suiteSecrets(), api: weComSuiteApiFactory, tokens: tokens(), clock: systemClock }),
+);
 
 let recorder: OperationRecorder | undefined;
 /**
@@ -87,7 +97,7 @@ export async function settleOperationLog(): Promise<void> {
   await recorder?.settle();
 }
 /** Outcomes to the log and the operation log; drops (shared/application/drops.ts) are also counted (DeliveriesDropped). */
-const record = countingDrops((outcome: string, details: Record<string, unknown>): void => operationLog().record(outcome, details));
+export const record = countingDrops((outcome: string, details: Record<string, unknown>): void => operationLog().record(outcome, details));
 /** A positive number from the environment, or the default. */
 const positiveEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -169,7 +179,7 @@ const weComCards = /* @__PURE__ */ once(
       incidents: incidents(),
       links: links(),
       cards: weComCardStore(),
-      messengers: new WeComClientMessengers(secrets(), tokens()),
+      messengers: new WeComClientMessengers(secrets(), tokens(), suiteTokens()),
       clicks: incidentClicks(),
       clock: systemClock,
       record,

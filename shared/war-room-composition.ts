@@ -16,7 +16,7 @@ import { systemClock } from './application/ports';
 import { WarRoomUseCase } from './application/war-room';
 import { WarRoomFirstAnalysis } from './application/war-room-analysis';
 import { IntegrationChatModels } from './adapters/model/chat-models';
-import { config, incidents, integrations, links, members, operationLog, secrets, tokens, warRoomStore } from './composition';
+import { config, incidents, integrations, links, members, operationLog, secrets, tokens, warRoomStore, suiteTokens } from './composition';
 import { cardRefreshQueue, incidentActionsQueue } from './config/resources';
 import { dispatchUseCase } from './dispatch-composition';
 
@@ -31,7 +31,7 @@ export function warRoomUseCase(): WarRoomUseCase {
     members: members(),
     dingTalkMobiles: new DingTalkMobileResolver({ userLookups: new DingTalkClients(secrets(), tokens()), mobileLookups: new DynamoMobileLookupCache(getDocumentClient(), config().stateTableName), clock: systemClock }),
     rooms: warRoomStore(),
-    weCom: new WeComClientAppChats(secrets(), tokens()),
+    weCom: new WeComClientAppChats(secrets(), tokens(), suiteTokens()),
     dingTalk: new DispatchWarRoomCalls(dispatchUseCase()),
     // The card is rendered by refresh-card (templates live there), asked through its queue.
     dingTalkCards: {

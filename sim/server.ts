@@ -335,6 +335,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       const { ms } = parseJsonObject(req.body);
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return { status: 400, body: { error: 'ms must be a non-negative number' } };
       clock.advance(ms);
+      // Pushes that fell due on the new time (WeCom suite_ticket every N s) go out before the answer.
+      await wecom.suites.tick(context);
       return { status: 200, body: { ok: true, now: clock.now() } };
     }
     if (method === 'POST' && path === '/_sim/reset') {
@@ -502,6 +504,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         stopController.abort();
+        wecom.suites.stop();
         for (const release of [...heldResponses]) release();
         let open = 2;
         const done = () => {

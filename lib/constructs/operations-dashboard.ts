@@ -24,6 +24,9 @@ export const CALLBACK_DEADLINES: Readonly<Record<string, CallbackDeadline>> = {
   'wecom-callback': { platform: 'WeCom', deadlineMs: 5000, rule: 'WeCom drops the connection after 5 s and retries up to 3 times, and may discard callbacks of a slow server (DOC-90930)' },
   'wecom-bot': { platform: 'WeCom', deadlineMs: 5000, rule: 'WeCom drops a smart bot callback after 5 s; template-card events are sent once and then lost (DOC-101027)' },
   'dingtalk-events': { platform: 'DingTalk', deadlineMs: 2500, rule: 'DingTalk expects HTTP-push events answered within 2.5 s and retries at +10 s and +30 s' },
+  // Suite authorization events must be answered `success` within 1000 ms (DOC-100964).
+  'wecom-suite-command': { platform: 'WeCom', deadlineMs: 1000, rule: 'WeCom wants the literal success within 1000 ms for suite authorization events, else it logs an error and retries (DOC-100964, DOC-90613)' },
+  'wecom-suite-data': { platform: 'WeCom', deadlineMs: 5000, rule: 'A suite data callback is answered like the custom app’s: within 5 s, else WeCom retries up to 3 times (DOC-91116)' },
   'dingtalk-cards': { platform: 'DingTalk', deadlineMs: 2000, rule: 'DingTalk wants a card click answered within 2 s ("请在 2 秒内完成业务处理并响应"), or the clicker sees an error' },
 };
 

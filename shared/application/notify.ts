@@ -142,6 +142,14 @@ export class NotifyUseCase {
         );
         continue;
       }
+      if (integration.disabled) {
+        // A suite authorization the customer cancelled (issue 16): say so instead of failing on WeCom.
+        this.deps.record(
+          'integration_disabled',
+          dropDetails('integration_disabled', `integration ${integration.id} is disabled: ${integration.disabled.reason}`, { incidentId: incident.incidentId, integrationId: integration.id }),
+        );
+        continue;
+      }
       if (integration.platform === 'wecom') await this.deps.weComCards.deliver(integration as WeComIntegration, incident);
       else await this.deps.dingTalkCards.deliver(integration as DingTalkIntegration, incident);
       // Bots post this version once (a redelivery of it finishes what a failed attempt left).

@@ -128,7 +128,7 @@ export function weComSendRecords(atMs: number, ctx: OperationContext, userIds: r
     const who = email ? `${email} (WeCom userid ${userId})` : `WeCom userid ${userId}`;
     const recipient = email ?? userId;
     if (unlicensed.has(userId.toLowerCase())) {
-      return make(atMs, ctx, 'failed', 'not_licensed', `${who} did not get the card: WeCom answered that the member has no license (unlicenseduser). Assign them an account license (WeCom admin console → 账号许可) and the next card reaches them.`, { recipient });
+      return make(atMs, ctx, 'failed', 'not_licensed', `WeCom license not activated: ${who} did not get the card (message/send listed them in unlicenseduser). Activate an API access license (基础账号) for them: for a third-party app the provider does it (provider console → 接口调用许可; \`dutybridge licenses show --integration ${ctx.integrationId}\` lists the active accounts and the trial end), otherwise the corp's admin (账号许可). The next card then reaches them.`, { recipient });
     }
     if (invalid.has(userId.toLowerCase())) {
       return make(atMs, ctx, 'failed', 'invalid_user', `${who} did not get the card: WeCom listed the userid as invalid (invaliduser). ${capitalise(weComFix('invalid_user', ctx.integrationId))}.`, { recipient });

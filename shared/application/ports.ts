@@ -37,7 +37,7 @@ export interface DedupeStore {
 
 /** Reads WeCom callback XML: the outer envelope and the decrypted event (typed 4xx errors on bad XML). */
 export interface WeComCallbackXml {
-  parseEnvelope(xml: string): { readonly encrypt: string };
+  parseEnvelope(xml: string): { readonly encrypt: string; readonly toUserName?: string };
   parseEvent(xml: string): WeComCallbackEvent;
 }
 

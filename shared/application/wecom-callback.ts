@@ -35,6 +35,34 @@ export function weComDedupeKey(integrationId: string, event: WeComCallbackEvent)
   return `wecom:${integrationId}:event:${createHash('sha256').update(composite).digest('hex')}`;
 }
 
+/**
+ * Recognised events are de-duplicated and queued for process-inbound; anything else is answered
+ * 200 and dropped (WeCom would retry an error). Shared by the custom app's callback and the
+ * suite's data callback: after decryption both carry the same events (DOC-90376).
+ */
+export async function enqueueWeComEvent(
+  deps: Pick<WeComCallbackDeps, 'dedupe' | 'inbound' | 'clock' | 'record'>,
+  integration: WeComIntegration,
+  event: WeComCallbackEvent,
+): Promise<{ response: CallbackResponse; outcome: 'enqueued' | 'duplicate' | 'ignored' }> {
+  const kind = event.msgType === 'event' ? (event.event ?? '') : event.msgType;
+  if (event.msgType !== 'event' || !recognisedWeComEvents.has(kind)) {
+    deps.record?.('ignored', { integrationId: integration.id, msgType: event.msgType, event: event.event });
+    return { response: emptyOk, outcome: 'ignored' };
+  }
+  const dedupeKey = weComDedupeKey(integration.id, event);
+  const result = await onceOnly(deps.dedupe, dedupeKey, () =>
+    deps.inbound.publish({
+      kind: 'wecom.event',
+      integrationId: integration.id,
+      dedupeKey,
+      receivedAt: new Date(deps.clock.nowMs()).toISOString(),
+      event,
+    }),
+  );
+  return { response: emptyOk, outcome: result.kind === 'duplicate' ? 'duplicate' : 'enqueued' };
+}
+
 export class WeComCallbackUseCase {
   private readonly cryptos = new PerKeyCache<WeComCrypto>();
 
@@ -83,22 +111,7 @@ export class WeComCallbackUseCase {
   }
 
   private async accept(integration: WeComIntegration, event: WeComCallbackEvent) {
-    const kind = event.msgType === 'event' ? (event.event ?? '') : event.msgType;
-    if (event.msgType !== 'event' || !recognisedWeComEvents.has(kind)) {
-      this.deps.record?.('ignored', { integrationId: integration.id, msgType: event.msgType, event: event.event });
-      return { response: emptyOk, outcome: 'ignored' as const };
-    }
-    const dedupeKey = weComDedupeKey(integration.id, event);
-    const result = await onceOnly(this.deps.dedupe, dedupeKey, () =>
-      this.deps.inbound.publish({
-        kind: 'wecom.event',
-        integrationId: integration.id,
-        dedupeKey,
-        receivedAt: new Date(this.deps.clock.nowMs()).toISOString(),
-        event,
-      }),
-    );
-    return { response: emptyOk, outcome: result.kind === 'duplicate' ? ('duplicate' as const) : ('enqueued' as const) };
+    return enqueueWeComEvent(this.deps, integration, event);
   }
 
   private async cryptoFor(integration: WeComIntegration): Promise<WeComCrypto> {

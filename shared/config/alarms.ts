@@ -49,7 +49,16 @@ export const metricAlarms: readonly MetricAlarmDefinition[] = [
     statistic: 'Maximum',
     threshold: 900,
   },
+  {
+    id: 'WeComLicenseTrialEnding',
+    metricName: 'WeComLicenseTrialsEnding',
+    description:
+      'The daily check found a WeCom suite integration whose API access license trial ends within the warning window (default 7 days, WeCom asks providers to warn then): buy licenses for the members who get cards; see license_trial_ending in the operation log',
+  },
 ];
+
+/** Emitted by the daily license check (wecom-licenses): suite integrations whose trial ends soon. */
+export const LICENSE_TRIALS_ENDING_METRIC = 'WeComLicenseTrialsEnding';
 
 /** The metric the dispatch worker emits when an org crosses a quota threshold (80, 95 or 100 %). */
 export function quotaThresholdMetric(threshold: 80 | 95 | 100): string {

@@ -13,12 +13,16 @@
  *   model schemas, the bot-replies queue definition) took it from 299.98 KB to 300.6 KB
  *   (307,839 B, measured 2026-12-01); notify went to 330.7 KB the same way. Both get 10 KB of room
  *   rather than a split of the shared integration schema that every function parses.
+ * - Issue 16 (WeCom suite mode) put the suite token source on the WeCom card path of both: a suite
+ *   integration's corp token is get_corp_token with the suite token (suite-client 7.7 KB, suite
+ *   store 2.5 KB, suite tokens 2.0 KB, domain and secrets 2.6 KB, the suite errcodes in errors.ts).
+ *   Measured 2026-12-02: notify 359,828 B, refresh-card 328,792 B; each gets ~5 KB of room again.
  */
 export const DEFAULT_BUNDLE_BUDGET_BYTES = 300 * 1024;
 
 const budgets: Readonly<Record<string, number>> = {
-  notify: 340 * 1024,
-  'refresh-card': 310 * 1024,
+  notify: 356 * 1024,
+  'refresh-card': 326 * 1024,
 };
 
 /** The budget of one function's minified bundle. */

@@ -14,6 +14,7 @@ import {
   outgoingImQueue,
   warRoomQueue,
   botRepliesQueue,
+  suiteAuthQueue,
 } from './resources';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -151,6 +152,17 @@ export const keySpaces = {
   alertSources: { partitionKeys: ['ALERTSOURCE#*'], actions: ['GetItem'] },
   /** alert-state-store: the version stream and silence of each alert incident, `ALERTSTATE#<incidentId>`. */
   alertStates: { partitionKeys: ['ALERTSTATE#*'], actions: ['GetItem', 'PutItem'] },
+  /**
+   * suite-store reads (issue 16): `SUITE#<suiteId>` / `META` (the suite), `TICKET` (the newest
+   * suite_ticket, for suite tokens) and `CORP#<corpId>` (an authorization). The CLI writes META.
+   */
+  suitesRead: { partitionKeys: ['SUITE#*'], actions: ['GetItem'] },
+  /** suite-store saveTicketIfNewer() / putAuthorization() / listAuthorizations(). */
+  suitesWrite: { partitionKeys: ['SUITE#*'], actions: ['PutItem', 'Query'] },
+  /** suite-store claimAuthCode() / releaseAuthCode(): `SUITECODE#<suiteId>#<sha256>` (TTL). */
+  suiteCodes: { partitionKeys: ['SUITECODE#*'], actions: ['PutItem', 'DeleteItem'] },
+  /** integration-repository put(): the suite-auth worker disables / re-enables a suite corp's integration. */
+  integrationsWrite: { partitionKeys: ['INTEGRATION#*'], actions: ['GetItem', 'PutItem'] },
 } as const satisfies Record<string, KeySpace>;
 
 /**
@@ -170,6 +182,12 @@ export interface FunctionAccess {
   /** Reads alert sources' secrets (`sources/<id>`: webhook token or HMAC secret, Alertmanager token); default false. */
   readonly sourceSecrets?: boolean;
   /**
+   * WeCom suites' secrets (`suites/<suiteId>…`, issue 16): `read` for suite tokens and callback
+   * decryption; `write` also creates and updates the per-corp permanent codes
+   * (`suites/<suiteId>/corps/<corpId>`). Default none.
+   */
+  readonly suiteSecrets?: 'read' | 'write';
+  /**
    * Sends mail through Amazon SES (`ses:SendEmail`), for integrations whose one-time codes go out
    * by SES rather than their SMTP server. Only the mail worker has it.
    */
@@ -177,7 +195,16 @@ export interface FunctionAccess {
 }
 
 /** State of the WeCom card path (WeComCardsUseCase with its messengers). */
-const weComCardPath = [keySpaces.incidents, keySpaces.links, keySpaces.weComCards, keySpaces.weComTokens, keySpaces.operationLog, keySpaces.templates] as const;
+const weComCardPath = [
+  keySpaces.incidents,
+  keySpaces.links,
+  keySpaces.weComCards,
+  keySpaces.weComTokens,
+  keySpaces.operationLog,
+  keySpaces.templates,
+  // Third-party (suite) integrations' corp tokens come from the suite's token and ticket (issue 16).
+  keySpaces.suitesRead,
+] as const;
 /** State of the DingTalk card path (DingTalkCardFlow with its clients). */
 const dingTalkCardPath = [
   keySpaces.incidents,
@@ -282,6 +309,92 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     },
   },
   {
+    name: 'wecom-suite-command',
+    description: 'WeCom suite command callback: suite_ticket (stored, newest wins), authorization events queued; answers `success` within 1000 ms',
+    routes: [
+      { method: 'GET', path: '/wecom-suite/{suiteId}/command' },
+      { method: 'POST', path: '/wecom-suite/{suiteId}/command' },
+    ],
+    timeoutSeconds: 3,
+    memoryMb: 512,
+    access: {
+      // shared/suite-composition.ts: the suite and its ticket, single use of auth codes, the log.
+      state: [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.suiteCodes, keySpaces.operationLog],
+      sendsTo: [suiteAuthQueue],
+      deadLettersFor: [],
+      secretsOf: [],
+      suiteSecrets: 'read',
+    },
+  },
+  {
+    name: 'wecom-suite-data',
+    description: 'WeCom suite data callback: card events of every authorized corp, routed to its integration; unlicensed_notify to the operation log',
+    routes: [
+      { method: 'GET', path: '/wecom-suite/{suiteId}/data' },
+      { method: 'POST', path: '/wecom-suite/{suiteId}/data' },
+    ],
+    timeoutSeconds: 5,
+    memoryMb: 512,
+    access: {
+      state: [keySpaces.suitesRead, keySpaces.integrations, keySpaces.weComDedupe, keySpaces.operationLog],
+      sendsTo: [inboundCallbacksQueue],
+      deadLettersFor: [],
+      secretsOf: [],
+      suiteSecrets: 'read',
+    },
+  },
+  {
+    name: 'wecom-suite-install',
+    description: 'WeCom suite install page (pre-auth code, signed state, redirect to WeCom) and its return URL (auth code exchanged)',
+    routes: [
+      { method: 'GET', path: '/wecom-suite/{suiteId}/install' },
+      { method: 'GET', path: '/wecom-suite/{suiteId}/installed' },
+    ],
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    // Calls out: WeCom's service API (pre-auth code, permanent code, auth info).
+    egress: true,
+    access: {
+      state: [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.suiteCodes, keySpaces.weComTokens, keySpaces.integrationsWrite, keySpaces.operationLog],
+      sendsTo: [],
+      deadLettersFor: [],
+      secretsOf: [],
+      suiteSecrets: 'write',
+    },
+  },
+  {
+    name: 'wecom-suite-auth',
+    description: 'Applies WeCom suite authorizations: permanent code exchange, auth info, cancellation (disables the integration)',
+    queue: suiteAuthQueue,
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    // Calls out: WeCom's service API.
+    egress: true,
+    access: {
+      state: [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.weComTokens, keySpaces.integrationsWrite, keySpaces.operationLog],
+      sendsTo: [],
+      deadLettersFor: [suiteAuthQueue],
+      secretsOf: [],
+      suiteSecrets: 'write',
+    },
+  },
+  {
+    name: 'wecom-licenses',
+    description: 'Once a day: the API access license trial of every suite integration; trials ending within the warning window go to the operation log and the LicenseTrialsEnding metric',
+    everyMinutes: 1440,
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    // Calls out: WeCom license API (provider token).
+    egress: true,
+    access: {
+      state: [keySpaces.integrationList, keySpaces.suitesRead, keySpaces.weComTokens, keySpaces.operationLog],
+      sendsTo: [],
+      deadLettersFor: [],
+      secretsOf: [],
+      suiteSecrets: 'read',
+    },
+  },
+  {
     name: 'dingtalk-events',
     description: 'DingTalk HTTP-push event subscription (check_url, group and cool-app events)',
     routes: [{ method: 'POST', path: '/dingtalk/{integrationId}/events' }],
@@ -328,6 +441,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [inboundCallbacksQueue],
       secretsOf: ['wecom'],
+      // Suite integrations: the suite's secret for its token (issue 16).
+      suiteSecrets: 'read',
     },
   },
   {
@@ -344,6 +459,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [incidentEventsQueue],
       secretsOf: ['wecom', 'dingtalk'],
+      // Suite integrations: the suite's secret for its token (issue 16).
+      suiteSecrets: 'read',
     },
   },
   {
@@ -359,6 +476,8 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
       sendsTo: [outgoingImQueue, incidentActionsQueue, alertSilencesQueue, cardRefreshQueue],
       deadLettersFor: [cardRefreshQueue],
       secretsOf: ['wecom', 'dingtalk'],
+      // Suite integrations: the suite's secret for its token (issue 16).
+      suiteSecrets: 'read',
     },
   },
   {
@@ -401,11 +520,14 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.weComTokens,
         // The chat → incident index the smart bot reads (issue 15).
         keySpaces.warRoomChatsWrite,
+        // Suite integrations' appchat token comes from the suite (issue 16).
+        keySpaces.suitesRead,
         ...dispatchPath,
       ],
       sendsTo: [incidentActionsQueue, cardRefreshQueue, warRoomQueue],
       deadLettersFor: [warRoomQueue, outgoingImQueue],
       secretsOf: ['wecom', 'dingtalk'],
+      suiteSecrets: 'read',
     },
   },
   {

@@ -210,7 +210,21 @@ export const alertSilencesQueue: QueueDefinition = {
   dlqEnvKey: 'ALERT_SILENCES_DLQ_URL',
 };
 
-export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue, botRepliesQueue, alertIngestQueue, alertSilencesQueue] as const;
+export const suiteAuthQueue: QueueDefinition = {
+  id: 'wecom-suite-auth',
+  description: 'WeCom suite authorizations (create_auth, change_auth, cancel_auth, reset_permanent_code) to exchange or apply, queued by the command callback to answer within 1000 ms',
+  fifo: false,
+  // Six times the worker's 30 s timeout.
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  retentionDays: 4,
+  batchSize: 5,
+  maxMessageAgeSeconds: 300,
+  envKey: 'SUITE_AUTH_QUEUE_URL',
+  dlqEnvKey: 'SUITE_AUTH_DLQ_URL',
+};
+
+export const queues = [incidentEventsQueue, inboundCallbacksQueue, incidentActionsQueue, outgoingImQueue, cardRefreshQueue, linkMailQueue, warRoomQueue, botRepliesQueue, alertIngestQueue, alertSilencesQueue, suiteAuthQueue] as const;
 
 /** Name of a dead-letter queue for a queue id (keeps the .fifo suffix last, as SQS requires). */
 export function deadLetterQueueName(queue: QueueDefinition): string {
@@ -234,6 +248,9 @@ export function integrationSecretsPath(platform?: 'wecom' | 'dingtalk'): string 
 export function alertSourceSecretsPath(): string {
   return 'sources/';
 }
+
+/** Where WeCom suites' secrets live below the deployment's prefix (issue 16); see shared/domain/wecom-suite.ts. */
+export { suiteSecretsPath } from '../domain/wecom-suite';
 
 /** Secrets Manager name of an integration's secret. */
 export function integrationSecretName(prefix: string, platform: 'wecom' | 'dingtalk', integrationId: string): string {

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { dingTalkLinkingSchema, weComLinkingSchema } from './linking-settings';
 import { dingTalkWarRoomSchema, weComWarRoomSchema } from './war-room-settings';
 import { aiSettingsSchema, smartBotSettingsSchema } from './smart-bot-settings';
+import { suiteIdSchema } from './wecom-suite';
 
 export const platforms = ['wecom', 'dingtalk'] as const;
 export type Platform = (typeof platforms)[number];
@@ -33,6 +34,19 @@ export const weComSettingsSchema = z.object({
   smartBot: z.optional(smartBotSettingsSchema),
   /** OpenAI-compatible model for summaries and analyses; absent = off. */
   ai: z.optional(aiSettingsSchema),
+  /**
+   * Third-party (suite) mode (issue 16): the app is the operator's suite, installed by this corp;
+   * corpId is the id WeCom gives the suite (encrypted for newer corps) and the secret holds the
+   * permanent code. Absent = the corp's own self-built app.
+   */
+  suite: z.optional(
+    z.object({
+      suiteId: suiteIdSchema,
+      kind: z.enum(['third-party', 'developer-hosted']),
+      /** The Corp ID the operator pasted (shown back; not used on the wire). */
+      pastedCorpId: z.optional(z.string()),
+    }),
+  ),
 });
 export type WeComSettings = z.infer<typeof weComSettingsSchema>;
 
@@ -97,6 +111,13 @@ export const dingTalkSecretsSchema = z.object({
 });
 export type DingTalkSecrets = z.infer<typeof dingTalkSecretsSchema>;
 
+/**
+ * Set when dutybridge stopped using an integration on its own (a suite authorization the customer
+ * cancelled, DOC-100964): nothing is sent through it and its callbacks are refused, until the
+ * operator re-adds it.
+ */
+const disabledSchema = z.object({ reason: z.string().check(z.maxLength(500)), atMs: z.number() });
+
 export const integrationSchema = z.discriminatedUnion('platform', [
   z.object({
     id: integrationIdSchema,
@@ -105,6 +126,7 @@ export const integrationSchema = z.discriminatedUnion('platform', [
     settings: weComSettingsSchema,
     secretName: z.string().check(z.minLength(1)),
     createdAt: z.string(),
+    disabled: z.optional(disabledSchema),
   }),
   z.object({
     id: integrationIdSchema,
@@ -113,6 +135,7 @@ export const integrationSchema = z.discriminatedUnion('platform', [
     settings: dingTalkSettingsSchema,
     secretName: z.string().check(z.minLength(1)),
     createdAt: z.string(),
+    disabled: z.optional(disabledSchema),
   }),
 ]);
 export type Integration = z.infer<typeof integrationSchema>;

@@ -79,6 +79,17 @@ export const operationReasonCodes = [
   'alert_silenced',
   'alert_silence_expired',
   'alert_silence_failed',
+  // WeCom third-party (suite) mode (issue 16): a corp authorized / changed / cancelled the app, a
+  // suite_ticket older than the stored one, an unlicensed member opened the app (unlicensed_notify),
+  // a trial about to end, an integration disabled because its authorization was cancelled.
+  'suite_authorized',
+  'suite_authorization_changed',
+  'suite_authorization_cancelled',
+  'suite_ticket_stale',
+  'suite_refused',
+  'license_unlicensed_notify',
+  'license_trial_ending',
+  'integration_disabled',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];
 

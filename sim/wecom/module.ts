@@ -20,6 +20,7 @@ import { validateTemplateCard } from './template-card';
 import { contractViolation, isContractEndpoint, weComRequestContracts, type WeComContractEndpoint } from './request-schemas';
 import { WeComAppChatSim } from './appchat';
 import { WeComSmartBotSim } from './smart-bot';
+import { WeComSuiteSim } from './suite';
 import {
   AccessTokenState,
   CardTask,
@@ -28,6 +29,7 @@ import {
   WeComCorpConfig,
   WeComRobot,
   TaskIdReuse,
+  ThirdPartyAppInfo,
   findUser,
   taskIdReuseReadings,
 } from './state';
@@ -66,6 +68,8 @@ export interface WeComCorpInput {
   readonly users?: readonly SimUser[];
   /** How a reused task_id is answered (default `reject`); see TaskIdReuse. */
   readonly taskIdReuse?: TaskIdReuse;
+  /** Set by the suite simulator for a corp that installed a provider's app (suite.ts). */
+  readonly thirdParty?: ThirdPartyAppInfo;
 }
 
 export class WeComConfigError extends Error {
@@ -94,6 +98,11 @@ function cdata(value: string): string {
   return `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
+/** Plain userids come back lower-cased (wecom.md §8.9); encrypted ones are case-sensitive and stay as they are (DOC-96516). */
+function userIdOut(corp: WeComCorpConfig, userId: string): string {
+  return corp.thirdParty?.encryptedIds ? userId : userId.toLowerCase();
+}
+
 /** Refuses a query or body that does not fit the documented contract of `endpoint` (request-schemas.ts). */
 function conform(endpoint: WeComContractEndpoint, part: 'query' | 'body', input: unknown): void {
   const contract = weComRequestContracts[endpoint];
@@ -113,6 +122,8 @@ export class WeComModule implements PlatformModule {
   readonly appchats = new WeComAppChatSim();
   /** The smart bot (智能机器人, API mode): its users, callbacks and stream polling (smart-bot.ts). */
   readonly smartBots = new WeComSmartBotSim();
+  /** The service-provider side: suites, customer corps, installs, licenses (suite.ts). */
+  readonly suites = new WeComSuiteSim(this, WECOM_CLIENT_COOKIE);
   private oauthCodes = new Map<string, OAuthCodeState>();
   private sendWindows = new Map<string, number[]>();
   private messageSeq = 0;
@@ -156,6 +167,7 @@ export class WeComModule implements PlatformModule {
       trustedDomain: input.trustedDomain,
       robots,
       taskIdReuse,
+      ...(input.thirdParty ? { thirdParty: input.thirdParty } : {}),
     };
     this.corps.set(corpId, config);
     if (input.users) {
@@ -185,6 +197,26 @@ export class WeComModule implements PlatformModule {
       }
     }
     return count;
+  }
+
+  /**
+   * A corp token for an installed third-party app (service/get_corp_token): "本质上是一样的" as the
+   * token gettoken gives (DOC-90605).
+   */
+  issueAccessToken(corpId: string, ctx: SimContext): { accessToken: string; expiresIn: number } {
+    const corp = this.corps.get(corpId);
+    if (!corp || corp.retired) throw new WeComConfigError(`no live corp ${corpId}`);
+    const token = randomBytes(48).toString('base64url');
+    this.tokens.set(token, { corpId, agentId: corp.agentId, expiresAt: ctx.clock.now() + corp.tokenTtlSeconds * 1000 });
+    return { accessToken: token, expiresIn: corp.tokenTtlSeconds };
+  }
+
+  /** The corp removed the app (cancel_auth): tokens die (40014), its cards can no longer be clicked. */
+  retireCorp(corpId: string): void {
+    const corp = this.corps.get(corpId);
+    if (!corp) return;
+    this.invalidateTokens(corpId, 'invalid');
+    this.corps.set(corpId, { ...corp, retired: true });
   }
 
   /** Chooses how the corp's reused task_ids are answered (the docs allow two readings; see TaskIdReuse). */
@@ -218,11 +250,15 @@ export class WeComModule implements PlatformModule {
     this.smartBots.reset();
     this.oauthCodes.clear();
     this.sendWindows.clear();
+    this.suites.reset();
   }
 
   // ---------------------------------------------------------------- API routing
 
   async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | undefined> {
+    // Provider calls (/cgi-bin/service|license), the install page, third-party OAuth (suite-api.ts).
+    const suiteResponse = await this.suites.handle(req, ctx);
+    if (suiteResponse) return suiteResponse;
     if (req.path === '/connect/oauth2/authorize') return this.authorize(req, ctx);
     // A smart bot's response_url carries its own single-use code, no access_token (DOC-101138).
     if (req.path === '/cgi-bin/aibot/response') return this.smartBots.handleResponseUrl(req, ctx);
@@ -311,6 +347,10 @@ export class WeComModule implements PlatformModule {
     ];
     if (!known.includes(endpoint)) return undefined;
     const auth = this.authenticate(req, body, ctx, remote);
+    // "应用群聊会话接口，仅支持自建应用调用" (DOC-90455 48002 item 7).
+    if (endpoint.startsWith('appchat/') && auth.corp.thirdParty && !auth.corp.thirdParty.developerHosted) {
+      throw new WeComApiError(48002, 'appchat is for self-built apps only (DOC-90455 48002 item 7)');
+    }
     if (endpoint.startsWith('appchat/')) this.appchats.checkAccess(auth.corp);
     if (isContractEndpoint(endpoint)) conform(endpoint, 'query', Object.fromEntries(req.query));
     switch (endpoint) {
@@ -355,6 +395,11 @@ export class WeComModule implements PlatformModule {
     const secret = req.query.get('corpsecret') ?? '';
     const corp = this.corps.get(corpId);
     if (!corp) throw new WeComApiError(40013, `unknown corpid "${corpId}"`);
+    // A third-party app has no corpsecret: its corp token comes from service/get_corp_token (DOC-90605).
+    // Which errcode WeCom gives is UNCONFIRMED; 40001 "不合法的secret参数" is played. 代开发 apps do use gettoken (DOC-97164).
+    if (corp.thirdParty && !corp.thirdParty.developerHosted) throw new WeComApiError(40001, `${corpId} runs a third-party app: get its token from service/get_corp_token (DOC-90605)`);
+    // A removed app is "应用已经停用" (DOC-90455 40001 item 3).
+    if (corp.retired) throw new WeComApiError(40001, 'the app was removed from this corp');
     if (secret !== corp.secret) throw new WeComApiError(40001, 'corpsecret does not match the app secret');
     const token = randomBytes(48).toString('base64url');
     this.tokens.set(token, { corpId, agentId: corp.agentId, expiresAt: ctx.clock.now() + corp.tokenTtlSeconds * 1000 });
@@ -401,7 +446,7 @@ export class WeComModule implements PlatformModule {
     const invalidUsers: string[] = [];
     const recipients: SimUser[] = [];
     for (const id of requested) {
-      const user = findUser(users, id);
+      const user = findUser(users, id, corp.thirdParty?.encryptedIds);
       if (!user) invalidUsers.push(id.toLowerCase());
       else if (!recipients.includes(user)) recipients.push(user);
     }
@@ -440,7 +485,8 @@ export class WeComModule implements PlatformModule {
           defaultSelections: card.defaultSelections,
         };
         this.tasks.set(taskKey, task);
-        for (const user of recipients) {
+        // Unlicensed members never get the card, so they cannot click it either.
+        for (const user of recipients.filter((u) => !u.unlicensed)) {
           task.recipients.add(user.userId);
           task.cardByUser.set(user.userId, rendered);
         }
@@ -450,13 +496,18 @@ export class WeComModule implements PlatformModule {
       throw new WeComApiError(40008, `msgtype "${String(msgtype)}" is not simulated (text, markdown, template_card)`);
     }
     if (recipients.length === 0) throw new WeComApiError(81013, `no valid recipient (invalid: ${[...invalidUsers, ...invalidParty, ...invalidTag].join('|') || 'none'})`);
+    // "如果全部接收人无权限或不存在，则本次调用返回失败，errcode为81013"; a missing license is 无权限 (DOC-90372).
+    if (recipients.every((u) => u.unlicensed)) {
+      throw new WeComApiError(81013, `no deliverable recipient: unlicensed ${recipients.map((u) => u.userId).join('|')}${invalidUsers.length > 0 ? `, invalid ${invalidUsers.join('|')}` : ''}`);
+    }
     if (reused) return this.acceptReusedTask(corp, reused, invalidUsers, invalidParty, invalidTag, ctx);
     createTask?.();
     const dropped: string[] = [];
-    // Members without an account license get nothing and are listed in unlicenseduser (DOC-90236).
+    // Members without an account license get nothing and are listed in unlicenseduser, lower-cased
+    // like every userid of the answer ("统一转为小写", DOC-90372), encrypted ones included.
     const unlicensed: string[] = [];
     for (const user of recipients) {
-      if (user.unlicensed) unlicensed.push(user.userId);
+      if (user.unlicensed) unlicensed.push(user.userId.toLowerCase());
       else if (this.overMemberLimit(`${corp.corpId}/${corp.agentId}/${user.userId}`, ctx.clock.now())) dropped.push(user.userId);
       else ctx.deliver(deliverable(user.userId));
     }
@@ -563,8 +614,9 @@ export class WeComModule implements PlatformModule {
     const targets: string[] = [];
     const invalid: string[] = [];
     if (atAll) targets.push(...task.recipients);
+    const caseSensitive = corp.thirdParty?.encryptedIds === true;
     for (const id of requested) {
-      const recipient = [...task.recipients].find((r) => r.toLowerCase() === id.toLowerCase());
+      const recipient = [...task.recipients].find((r) => (caseSensitive ? r === id : r.toLowerCase() === id.toLowerCase()));
       if (recipient) {
         if (!targets.includes(recipient)) targets.push(recipient);
       } else invalid.push(id.toLowerCase());
@@ -619,7 +671,7 @@ export class WeComModule implements PlatformModule {
       return stored === normalised || (stored.startsWith('+86-') && stored.slice(4) === normalised);
     });
     if (!user) throw new WeComApiError(46004, `no member with mobile ${mobile}`);
-    return { endpoint: 'user/getuserid', body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase() } };
+    return { endpoint: 'user/getuserid', body: { errcode: 0, errmsg: 'ok', userid: userIdOut(auth.corp, user.userId) } };
   }
 
   private userByEmail(auth: { corp: WeComCorpConfig }, body: Json, ctx: SimContext): Handled {
@@ -627,16 +679,16 @@ export class WeComModule implements PlatformModule {
     const email = body.email as string;
     const user = ctx.users(auth.corp.corpId).find((u) => u.email.toLowerCase() === email.toLowerCase());
     if (!user) throw new WeComApiError(46004, `no member with email ${email}`);
-    return { endpoint: 'user/get_userid_by_email', body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase() } };
+    return { endpoint: 'user/get_userid_by_email', body: { errcode: 0, errmsg: 'ok', userid: userIdOut(auth.corp, user.userId) } };
   }
 
   private userGet(auth: { corp: WeComCorpConfig }, req: SimRequest, ctx: SimContext): Handled {
     const userId = req.query.get('userid') ?? ''; // required by the contract (checked in route)
-    const user = findUser(ctx.users(auth.corp.corpId), userId);
+    const user = findUser(ctx.users(auth.corp.corpId), userId, auth.corp.thirdParty?.encryptedIds);
     if (!user) throw new WeComApiError(60111, `userid ${userId} not found`);
     return {
       endpoint: 'user/get',
-      body: { errcode: 0, errmsg: 'ok', userid: user.userId.toLowerCase(), name: user.name, mobile: user.mobile, email: user.email, status: 1 },
+      body: { errcode: 0, errmsg: 'ok', userid: userIdOut(auth.corp, user.userId), name: user.name, mobile: user.mobile, email: user.email, status: 1 },
     };
   }
 
@@ -736,7 +788,7 @@ export class WeComModule implements PlatformModule {
     if (state.used) throw new WeComApiError(40029, 'code already used (single use)');
     if (ctx.clock.now() >= state.expiresAt) throw new WeComApiError(40029, 'code expired (5 minutes)');
     state.used = true;
-    return { endpoint: 'auth/getuserinfo', body: { errcode: 0, errmsg: 'ok', userid: state.userId.toLowerCase() } };
+    return { endpoint: 'auth/getuserinfo', body: { errcode: 0, errmsg: 'ok', userid: userIdOut(auth.corp, state.userId) } };
   }
 
   // ---------------------------------------------------------------- group robot webhook
@@ -828,6 +880,8 @@ export class WeComModule implements PlatformModule {
       return parsed as Json;
     };
     try {
+      const suiteControl = await this.suites.handleControl(req, ctx);
+      if (suiteControl) return suiteControl;
       const corpMatch = /^\/_sim\/wecom\/corps\/([^/]+)$/.exec(req.path);
       if (corpMatch && req.method === 'PUT') {
         const corpId = decodeURIComponent(corpMatch[1]!);
@@ -875,7 +929,11 @@ export class WeComModule implements PlatformModule {
       }
       if (req.path === '/_sim/wecom/client' && req.method === 'GET') {
         // "Open the page inside the WeCom client as <user>" (cookie sim_wecom_user, then 302).
-        return openInClient(WECOM_CLIENT_COOKIE, req.query, (userId) => [...this.corps.keys()].some((corpId) => findUser(ctx.users(corpId), userId) !== undefined));
+        return openInClient(
+          WECOM_CLIENT_COOKIE,
+          req.query,
+          (userId) => [...this.corps.keys()].some((corpId) => findUser(ctx.users(corpId), userId) !== undefined) || this.suites.isCustomerUser(userId),
+        );
       }
       if (req.path === '/_sim/wecom/verify-url' && req.method === 'POST') {
         const body = parse();
@@ -920,6 +978,7 @@ export class WeComModule implements PlatformModule {
   async click(request: ClickRequest, ctx: SimContext): Promise<{ status: number; body: string }> {
     const corp = this.corps.get(request.orgId);
     if (!corp) throw new ClickRejectedError(`unknown WeCom corp ${request.orgId}`, 404);
+    if (corp.retired) throw new ClickRejectedError(`the app was removed from ${corp.corpId} (cancel_auth)`, 409);
     const user = findUser(ctx.users(corp.corpId), request.userId);
     if (!user) throw new ClickRejectedError(`user ${request.userId} is not a member of ${corp.corpId}`, 404);
     const task = this.tasks.get(`${corp.corpId}/${corp.agentId}/${request.cardId}`);

@@ -584,6 +584,122 @@ export const appChatSendBodySchema = z.discriminatedUnion('msgtype', [
   }),
 ]);
 
+// ------------------------------------------------------ service provider (third-party app, "suite")
+
+/*
+ * The service-provider side (sim/wecom/suite*.ts), read from the third-party folder of the docs:
+ *   DOC 91200 get_provider_token · DOC 90600 get_suite_token · DOC 90601 get_pre_auth_code ·
+ *   DOC 90602 set_session_info · DOC 100776 v2/get_permanent_code · DOC 100779 v2/get_auth_info ·
+ *   DOC 90605 get_corp_token · DOC 97061 corpid_to_opencorpid · DOC 91121 auth/getuserinfo3rd ·
+ *   DOC 95844 license/get_app_license_info · DOC 95544 license/list_actived_account ·
+ *   DOC 90597 the install page · DOC 90455 the third-party error codes.
+ * Missing credentials get the codes DOC 90455 names (41022, 41023, 41024, 41025, 84054; see errcodeOf).
+ */
+
+/** Only `?debug=1` in the URL: the token-fetching calls carry their credentials in the body. */
+export const noTokenQuerySchema = z.strictObject({ ...debugParam });
+
+/** `?suite_access_token=` — "最长为512字节" (DOC 90600, DOC 90601). */
+export const suiteTokenQuerySchema = z.strictObject({
+  suite_access_token: maxBytes(512), // DOC 90601: 是
+  ...debugParam,
+});
+
+/** `?provider_access_token=` — "最长为512字节" (DOC 91200). */
+export const providerTokenQuerySchema = z.strictObject({
+  provider_access_token: maxBytes(512), // DOC 97061 / 95844 / 95544: 是
+  ...debugParam,
+});
+
+/** POST /cgi-bin/service/get_provider_token — https://developer.work.weixin.qq.com/document/path/91200 */
+export const getProviderTokenBodySchema = z.strictObject({
+  corpid: filled(), // DOC 91200: 是 — the provider's corpid
+  provider_secret: filled(), // DOC 91200: 是
+});
+
+/** POST /cgi-bin/service/get_suite_token — https://developer.work.weixin.qq.com/document/path/90600 */
+export const getSuiteTokenBodySchema = z.strictObject({
+  suite_id: filled(), // DOC 90600: 是 — ww/wx (legacy tj) app id, dk template id
+  suite_secret: filled(), // DOC 90600: 是
+  suite_ticket: maxBytes(512), // DOC 90600: 是; DOC 90628: "最长为512字节"
+});
+
+/** POST /cgi-bin/service/set_session_info — https://developer.work.weixin.qq.com/document/path/90602 */
+export const setSessionInfoBodySchema = z.strictObject({
+  pre_auth_code: filled(), // DOC 90602: 是
+  session_info: z.strictObject({
+    appid: z.optional(z.array(z.number().int())), // DOC 90602: 否 — old multi-app suites only
+    auth_type: z.optional(zeroOne()), // DOC 90602: 否 — 0 formal (default), 1 test
+  }), // DOC 90602: 是
+});
+
+/**
+ * POST /cgi-bin/service/v2/get_permanent_code — https://developer.work.weixin.qq.com/document/path/100776.
+ * auth_code: "长度为64至512个字节"; a code outside that length cannot be one WeCom issued: 40078
+ * "不合法的auth_code参数" (DOC 90455).
+ */
+export const getPermanentCodeBodySchema = z.strictObject({
+  auth_code: z.string().superRefine((value, ctx) => {
+    const size = utf8Bytes(value);
+    if (size < 64 || size > 512) ctx.addIssue({ code: 'custom', message: `is ${size} bytes, must be 64..512`, params: { errcode: 40078 } });
+  }),
+});
+
+/** get_auth_info (DOC 100779) and get_corp_token (DOC 90605) take the same pair. */
+export const corpCredentialBodySchema = z.strictObject({
+  auth_corpid: filled(), // DOC 100779 / 90605: 是
+  permanent_code: maxBytes(512), // DOC 100779 / 90605: 是 — DOC 100776: "最长为512字节"
+});
+
+/** POST /cgi-bin/service/corpid_to_opencorpid — https://developer.work.weixin.qq.com/document/path/97061 */
+export const corpIdToOpenCorpIdBodySchema = z.strictObject({
+  corpid: filled(), // DOC 97061: 是 — the plain corpid
+});
+
+/** GET /cgi-bin/service/auth/getuserinfo3rd — https://developer.work.weixin.qq.com/document/path/91121 */
+export const getUserInfo3rdQuerySchema = z.strictObject({
+  suite_access_token: maxBytes(512), // DOC 91121: 是
+  code: maxBytes(512), // DOC 91121: 是 — "最大为512字节"
+  ...debugParam,
+});
+
+/** POST /cgi-bin/license/get_app_license_info — https://developer.work.weixin.qq.com/document/path/95844 */
+export const appLicenseInfoBodySchema = z.strictObject({
+  corpid: filled(), // DOC 95844: 是
+  suite_id: filled(), // DOC 95844: 是
+  appid: z.optional(z.number().int()), // DOC 95844: 否 — old multi-app suites only
+});
+
+/** POST /cgi-bin/license/list_actived_account — https://developer.work.weixin.qq.com/document/path/95544 */
+export const listActivedAccountBodySchema = z.strictObject({
+  corpid: filled(), // DOC 95544: 是
+  // DOC 95544: 否 — "整型，最大值1000，默认值500"; over 1000: 701101 "limit大小超过上限1000" (DOC 90455).
+  limit: z.optional(
+    z
+      .number()
+      .int()
+      .min(1)
+      .superRefine((value, ctx) => {
+        if (value > 1000) ctx.addIssue({ code: 'custom', message: `is ${value}, at most 1000`, params: { errcode: 701101 } });
+      }),
+  ),
+  cursor: z.optional(z.string()), // DOC 95544: 否 — from the previous answer
+});
+
+/** state of the install link: "a-zA-Z0-9的参数值（不超过128个字节）" (DOC 90597). */
+export const INSTALL_STATE_PATTERN = /^[a-zA-Z0-9]{0,128}$/;
+
+/** GET https://open.work.weixin.qq.com/3rdapp/install — https://developer.work.weixin.qq.com/document/path/90597 */
+export const installPageQuerySchema = z.strictObject({
+  suite_id: filled(), // DOC 90597
+  pre_auth_code: filled(), // DOC 90597
+  redirect_uri: url(), // DOC 90597 — urlencoded once
+  state: z.optional(z.string().regex(INSTALL_STATE_PATTERN, 'must be 0..128 characters of a-zA-Z0-9')), // DOC 90597
+});
+
+/** The simulated install page's "Authorize" form: the link's fields plus the corp the admin belongs to (simulator only). */
+export const installFormSchema = installPageQuerySchema.extend({ corpid: filled() });
+
 // ------------------------------------------------------------------------------- the table
 
 export interface WeComRequestContract {
@@ -609,6 +725,30 @@ export const weComRequestContracts = {
 } as const satisfies Record<string, WeComRequestContract>;
 
 export type WeComContractEndpoint = keyof typeof weComRequestContracts;
+
+/**
+ * Every request a service provider's backend sends (suite*.ts checks them). A separate table: the
+ * conformance test of the self-built WeComClient covers `weComRequestContracts` exactly.
+ */
+export const weComSuiteRequestContracts = {
+  'service/get_provider_token': { method: 'POST', doc: `${WECOM_DOC_BASE}91200`, query: noTokenQuerySchema, body: getProviderTokenBodySchema },
+  'service/get_suite_token': { method: 'POST', doc: `${WECOM_DOC_BASE}90600`, query: noTokenQuerySchema, body: getSuiteTokenBodySchema },
+  'service/get_pre_auth_code': { method: 'GET', doc: `${WECOM_DOC_BASE}90601`, query: suiteTokenQuerySchema },
+  'service/set_session_info': { method: 'POST', doc: `${WECOM_DOC_BASE}90602`, query: suiteTokenQuerySchema, body: setSessionInfoBodySchema },
+  'service/v2/get_permanent_code': { method: 'POST', doc: `${WECOM_DOC_BASE}100776`, query: suiteTokenQuerySchema, body: getPermanentCodeBodySchema },
+  'service/v2/get_auth_info': { method: 'POST', doc: `${WECOM_DOC_BASE}100779`, query: suiteTokenQuerySchema, body: corpCredentialBodySchema },
+  'service/get_corp_token': { method: 'POST', doc: `${WECOM_DOC_BASE}90605`, query: suiteTokenQuerySchema, body: corpCredentialBodySchema },
+  'service/corpid_to_opencorpid': { method: 'POST', doc: `${WECOM_DOC_BASE}97061`, query: providerTokenQuerySchema, body: corpIdToOpenCorpIdBodySchema },
+  'service/auth/getuserinfo3rd': { method: 'GET', doc: `${WECOM_DOC_BASE}91121`, query: getUserInfo3rdQuerySchema },
+  'license/get_app_license_info': { method: 'POST', doc: `${WECOM_DOC_BASE}95844`, query: providerTokenQuerySchema, body: appLicenseInfoBodySchema },
+  'license/list_actived_account': { method: 'POST', doc: `${WECOM_DOC_BASE}95544`, query: providerTokenQuerySchema, body: listActivedAccountBodySchema },
+} as const satisfies Record<string, WeComRequestContract>;
+
+export type WeComSuiteContractEndpoint = keyof typeof weComSuiteRequestContracts;
+
+export function isSuiteContractEndpoint(endpoint: string): endpoint is WeComSuiteContractEndpoint {
+  return Object.prototype.hasOwnProperty.call(weComSuiteRequestContracts, endpoint);
+}
 
 export function isContractEndpoint(endpoint: string): endpoint is WeComContractEndpoint {
   return Object.prototype.hasOwnProperty.call(weComRequestContracts, endpoint);
@@ -645,6 +785,12 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
  * (42027..42051); CHOICE: those are answered as 40058 (the docs do not say which one wins when
  * several match, and dutybridge treats all of them alike).
  */
+/** "缺少…参数" codes of the service-provider calls (DOC 90455). */
+const missingCredentialErrcodes: Readonly<Record<'query' | 'body', Readonly<Record<string, number>>>> = {
+  query: { suite_access_token: 41022 },
+  body: { suite_ticket: 41023, suite_secret: 41024, provider_secret: 41004, permanent_code: 41025, auth_corpid: 84054 },
+};
+
 function errcodeOf({ issue, path }: FlatIssue, part: 'query' | 'body', input: unknown): number {
   const custom = issue.code === 'custom' ? (issue.params as { errcode?: unknown } | undefined)?.errcode : undefined;
   if (typeof custom === 'number') return custom;
@@ -657,6 +803,11 @@ function errcodeOf({ issue, path }: FlatIssue, part: 'query' | 'body', input: un
   if (part === 'query' && issue.code === 'invalid_type' && typeof input === 'object' && input !== null) {
     if (path === 'corpid' && !('corpid' in input)) return 41002;
     if (path === 'corpsecret' && !('corpsecret' in input)) return 41004;
+  }
+  // Service-provider calls: a missing credential has its own "缺少…参数" code (DOC 90455).
+  if (issue.code === 'invalid_type' && typeof input === 'object' && input !== null && !(path in input)) {
+    const missing = missingCredentialErrcodes[part][path];
+    if (missing !== undefined) return missing;
   }
   return 40058;
 }

@@ -39,6 +39,24 @@ export interface WeComCorpConfig {
   readonly robots: readonly WeComRobot[];
   /** How a reused task_id is answered (see TaskIdReuse). */
   readonly taskIdReuse: TaskIdReuse;
+  /** Set when the corp is a customer that authorized a service provider's app (suite.ts); absent for self-built apps. */
+  readonly thirdParty?: ThirdPartyAppInfo;
+  /** The customer removed the app (cancel_auth): its tokens are dead and nobody can click its cards. */
+  readonly retired?: boolean;
+}
+
+/**
+ * What makes a corp registered by the suite simulator different from a self-built app's corp.
+ * The corp id is the one the app sees: encrypted for corps new to the provider, plain for
+ * historical ones (DOC-96516).
+ */
+export interface ThirdPartyAppInfo {
+  readonly suiteId: string;
+  readonly providerCorpId: string;
+  /** 代开发: the corp token comes from gettoken with permanent_code as corpsecret (DOC-97164). */
+  readonly developerHosted: boolean;
+  /** Encrypted ids are case-sensitive, plain ones are not (DOC-96516). */
+  readonly encryptedIds: boolean;
 }
 
 export interface AccessTokenState {
@@ -85,7 +103,9 @@ export interface OAuthCodeState {
   used: boolean;
 }
 
-export function findUser(users: readonly SimUser[], userId: string): SimUser | undefined {
+export function findUser(users: readonly SimUser[], userId: string, caseSensitive = false): SimUser | undefined {
+  // Encrypted ids (third-party apps, corps new to the provider) are case-sensitive (DOC-96516).
+  if (caseSensitive) return users.find((u) => u.userId === userId);
   // WeCom userids are case-insensitive and come back lower-cased (wecom.md §8.9).
   const wanted = userId.toLowerCase();
   return users.find((u) => u.userId.toLowerCase() === wanted);

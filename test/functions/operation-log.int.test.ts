@@ -80,7 +80,7 @@ it('WeCom: sent, App Not Linked, not licensed and invalid user, one record each,
     ['carol@example.com', 'failed', 'not_licensed'],
     ['dave@example.com', 'failed', 'invalid_user'],
   ]);
-  expect(records.find((r) => r.recipient === 'carol@example.com')!.reason).toMatch(/no license .*Assign them an account license/);
+  expect(records.find((r) => r.recipient === 'carol@example.com')!.reason).toMatch(/^WeCom license not activated: carol@example.com .*unlicenseduser.*Activate an API access license/);
   for (const r of records) expect(r).toMatchObject({ integrationId: WECOM, platform: 'wecom', incidentId: 'oplog-1' });
   expect(records.find((r) => r.recipient === 'bob@example.com')!.reason).toMatch(/links set/);
   expect(records.find((r) => r.recipient === 'dave@example.com')).toMatchObject({ requestKind: 'message/send', reason: expect.stringMatching(/ghost.*invalid/) });

@@ -85,6 +85,9 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/dingtalk/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/wecom/*]',
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/sources/*]',
+        // WeCom suites (issue 16): suite secrets read, corps' permanent codes written by the auth path.
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/suites/*]',
+        'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/suites/*/corps/*]',
         // send-link-code mails through SES From addresses that are integration settings.
         'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         'AwsSolutions::AwsSolutions-L1',
@@ -109,6 +112,8 @@ describe('cdk-nag AwsSolutions on the deployed app', () => {
         'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/integrations/*',
       ];
       if (definition.access.sourceSecrets === true) secretIds.push('Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/sources/*');
+      if (definition.access.suiteSecrets !== undefined) secretIds.push('Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/suites/*');
+      if (definition.access.suiteSecrets === 'write') secretIds.push('Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:dutybridge/DutyBridge/suites/*/corps/*');
       const keyIds = definition.access.state.length === 0 ? [] : ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'];
       const sesIds = definition.access.sesSend === true ? ['Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*'] : [];
       expect(ids).toEqual([...secretIds, ...keyIds, ...sesIds].sort());

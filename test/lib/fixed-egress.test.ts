@@ -28,8 +28,12 @@ const EGRESS_FUNCTIONS = [
   'refresh-card',
   'send-link-code',
   'war-room',
+  // WeCom suite (issue 16): the service API (pre-auth and permanent codes, licenses).
+  'wecom-licenses',
+  'wecom-suite-auth',
+  'wecom-suite-install',
 ];
-const WEBHOOK_ONLY_FUNCTIONS = ['alert-incidents', 'dingtalk-events', 'healthz', 'ingest', 'wecom-bot', 'wecom-callback'];
+const WEBHOOK_ONLY_FUNCTIONS = ['alert-incidents', 'dingtalk-events', 'healthz', 'ingest', 'wecom-bot', 'wecom-callback', 'wecom-suite-command', 'wecom-suite-data'];
 
 function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);

@@ -11,7 +11,7 @@ import { stateTable } from '../../shared/config/resources';
 
 const ADAPTERS = path.resolve(__dirname, '../../shared/adapters/aws');
 /** Prefixes the adapters use only in sort keys (or in the incident index's sk). */
-const SORT_KEY_ONLY = ['CURRENT#', 'EMAIL#', 'GROUP#', 'MONTH#', 'USER#', 'V#'];
+const SORT_KEY_ONLY = ['CORP#', 'CURRENT#', 'EMAIL#', 'GROUP#', 'MONTH#', 'USER#', 'V#'];
 
 function keyLiteralPrefixes(source: string): string[] {
   return [...source.matchAll(/[`'"]([A-Z][A-Z_]*#)/g)].map((match) => match[1]);
@@ -68,7 +68,8 @@ describe('state-table key spaces', () => {
     'incident-card-index.ts': [keySpaces.incidentCardIndex],
     'incident-repository.ts': [keySpaces.incidents],
     'incident-retention.ts': [keySpaces.incidents, keySpaces.incidentCardIndex, keySpaces.weComCards, keySpaces.dingTalkCards],
-    'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList],
+    'integration-repository.ts': [keySpaces.integrations, keySpaces.integrationList, keySpaces.integrationsWrite],
+    'suite-store.ts': [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.suiteCodes],
     'link-store.ts': [keySpaces.links],
     'one-time-codes.ts': [keySpaces.linkCodes],
     'lookup-miss-counter.ts': [keySpaces.lookupMisses],
@@ -90,7 +91,7 @@ describe('state-table key spaces', () => {
   const CLI_ONLY: Record<string, string[]> = {
     'bot-registry.ts': ['PutItem', 'DeleteItem'],
     'alert-source-repository.ts': ['PutItem', 'DeleteItem', 'Query'],
-    'integration-repository.ts': ['PutItem', 'DeleteItem'],
+    'integration-repository.ts': ['DeleteItem'],
     'link-store.ts': ['PutItem', 'DeleteItem'],
     'mapping-tables.ts': ['PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     'member-directory.ts': ['Query'],

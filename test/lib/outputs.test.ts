@@ -55,12 +55,13 @@ describe('callbackRoutePath', () => {
     expect(callbackRoutePath('dingtalk-cards')).toBe('dingtalk/{integrationId}/cards');
   });
 
-  it('resolves every declared template to a route path with the integrationId placeholder', () => {
+  it('resolves every declared template to a route path with the integrationId (or, for the WeCom suite, suiteId) placeholder', () => {
     for (const { functionName } of CALLBACK_URL_TEMPLATE_OUTPUTS) {
       const definition = functionDefinitions.find((candidate) => candidate.name === functionName);
       expect(definition?.routes?.map((route) => route.path)).toContain(`/${callbackRoutePath(functionName)}`);
-      expect(callbackRoutePath(functionName)).toContain('{integrationId}');
+      expect(callbackRoutePath(functionName)).toContain(functionName.startsWith('wecom-suite-') ? '{suiteId}' : '{integrationId}');
     }
+    expect(callbackRoutePath('wecom-suite-command')).toBe('wecom-suite/{suiteId}/command');
   });
 
   it('rejects functions without exactly one route path', () => {

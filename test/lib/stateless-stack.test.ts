@@ -237,7 +237,8 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       deniedSecrets: string[];
     }
     // Both card paths read the integration's notification templates (TEMPLATE#, issue 13).
-    const WECOM_CARD_GET = ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'TASK#wecom#*', 'TEMPLATE#*', 'TOKEN#wecom:*'];
+    // …and suite integrations' corp tokens come from the suite and its ticket (SUITE#, issue 16).
+    const WECOM_CARD_GET = ['CARD#wecom#*', 'CODES#*', 'INCIDENT#*', 'LINK#*', 'SUITE#*', 'TASK#wecom#*', 'TEMPLATE#*', 'TOKEN#wecom:*'];
     const DINGTALK_CARD_GET = ['CARD#dingtalk#*', 'DTMOBILE#*', 'INCIDENT#*', 'LINK#*', 'MEMBER#*', 'OUTTRACK#*', 'TEMPLATE#*', 'TOKEN#dingtalk:*'];
     const union = (...lists: string[][]) => [...new Set(lists.flat())].sort();
     const expected: Record<string, Expected> = {
@@ -252,6 +253,58 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         sends: ['inbound-callbacks'],
         secrets: ['integrations/*', 'integrations/wecom/*'],
         deniedSecrets: ['integrations/dingtalk/*'],
+      },
+      // WeCom suite (issue 16): the command callback stores tickets and claims auth codes, queues the rest.
+      'wecom-suite-command': {
+        table: { GetItem: ['SUITE#*'], PutItem: ['OPLOG#*', 'SUITE#*', 'SUITECODE#*'], Query: ['SUITE#*'], DeleteItem: ['SUITECODE#*'] },
+        index: [],
+        sends: ['wecom-suite-auth'],
+        secrets: ['suites/*'],
+        deniedSecrets: [],
+      },
+      'wecom-suite-data': {
+        table: {
+          GetItem: ['DEDUPE#wecom:*', 'INTEGRATION#*', 'SUITE#*'],
+          PutItem: ['DEDUPE#wecom:*', 'OPLOG#*'],
+          DeleteItem: ['DEDUPE#wecom:*'],
+        },
+        index: [],
+        sends: ['inbound-callbacks'],
+        secrets: ['suites/*'],
+        deniedSecrets: [],
+      },
+      'wecom-suite-install': {
+        table: {
+          GetItem: ['INTEGRATION#*', 'SUITE#*', 'TOKEN#wecom:*'],
+          PutItem: ['INTEGRATION#*', 'OPLOG#*', 'SUITE#*', 'SUITECODE#*'],
+          UpdateItem: ['TOKEN#wecom:*'],
+          Query: ['SUITE#*'],
+          DeleteItem: ['SUITECODE#*'],
+        },
+        index: [],
+        sends: [],
+        secrets: ['suites/*'],
+        deniedSecrets: [],
+      },
+      'wecom-suite-auth': {
+        table: {
+          GetItem: ['INTEGRATION#*', 'SUITE#*', 'TOKEN#wecom:*'],
+          PutItem: ['INTEGRATION#*', 'OPLOG#*', 'SUITE#*'],
+          UpdateItem: ['TOKEN#wecom:*'],
+          Query: ['SUITE#*'],
+        },
+        index: [],
+        sends: ['dlq:wecom-suite-auth'],
+        consumes: 'wecom-suite-auth',
+        secrets: ['suites/*'],
+        deniedSecrets: [],
+      },
+      'wecom-licenses': {
+        table: { GetItem: ['SUITE#*', 'TOKEN#wecom:*'], PutItem: ['OPLOG#*'], UpdateItem: ['TOKEN#wecom:*'] },
+        index: ['dynamodb:Query'],
+        sends: ['schedule-dlq:wecom-licenses'],
+        secrets: ['suites/*'],
+        deniedSecrets: [],
       },
       'dingtalk-events': {
         table: {
@@ -289,7 +342,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         index: [],
         sends: ['alert-silences', 'card-refresh', 'dlq:inbound-callbacks', 'incident-actions.fifo', 'war-room'],
         consumes: 'inbound-callbacks',
-        secrets: ['integrations/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: ['integrations/dingtalk/*'],
       },
       notify: {
@@ -306,7 +359,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         index: [],
         sends: ['alert-silences', 'card-refresh', 'dlq:incident-events', 'incident-actions.fifo', 'outgoing-im', 'war-room'],
         consumes: 'incident-events',
-        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: [],
       },
       'refresh-card': {
@@ -320,14 +373,14 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         index: [],
         sends: ['alert-silences', 'card-refresh', 'dlq:card-refresh', 'incident-actions.fifo', 'outgoing-im'],
         consumes: 'card-refresh',
-        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: [],
       },
       'war-room': {
         // War Rooms (issue 14): the rooms (WARROOM#), the incident read only, links, members and the
         // getbymobile cache, both tokens, dispatch's path in process; lists integrations (gsi1).
         table: {
-          GetItem: ['BOT#*', 'DTMOBILE#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'MEMBER#*', 'OUTCALL#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*', 'WARROOM#*'],
+          GetItem: ['BOT#*', 'DTMOBILE#*', 'INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'MEMBER#*', 'OUTCALL#*', 'QUOTA#*', 'SUITE#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*', 'WARROOM#*'],
           // The War Room chat index (WARROOMCHAT#) the smart bot reads (issue 15).
           PutItem: ['BOTDIGEST#*', 'DIGEST#*', 'DTMOBILE#*', 'OPLOG#*', 'OUTCALL#*', 'WARROOM#*', 'WARROOMCHAT#*'],
           UpdateItem: ['OUTCALL#*', 'QPS#*', 'QUOTA#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
@@ -338,7 +391,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         index: ['dynamodb:Query'],
         sends: ['card-refresh', 'dlq:outgoing-im', 'dlq:war-room', 'incident-actions.fifo', 'war-room'],
         consumes: 'war-room',
-        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: [],
       },
       'wecom-bot': {
@@ -526,7 +579,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
           reads.filter((statement) => statement.Effect === effect).flatMap(resourcesOf).map(secretPath).sort();
         expect(paths('Allow')).toEqual(expected[name].secrets);
         expect(paths('Deny')).toEqual(expected[name].deniedSecrets);
-        for (const arn of reads.flatMap(resourcesOf)) expect(arn).toMatch(/^arn:.*:secretsmanager:.*:secret:dutybridge\/DutyBridge\/(integrations|sources)\//);
+        for (const arn of reads.flatMap(resourcesOf)) expect(arn).toMatch(/^arn:.*:secretsmanager:.*:secret:dutybridge\/DutyBridge\/(integrations|sources|suites)\//);
       });
 
       it('uses each KMS key only through the service that needs it (kms:ViaService)', () => {
@@ -578,7 +631,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
 
   describe('isolation', () => {
     it('reserves concurrency for each callback function and for no other', () => {
-      const callbacks = ['wecom-callback', 'dingtalk-events', 'dingtalk-cards', 'wecom-bot'];
+      const callbacks = ['wecom-callback', 'dingtalk-events', 'dingtalk-cards', 'wecom-bot', 'wecom-suite-command', 'wecom-suite-data'];
       expect(DEFAULT_CALLBACK_RESERVED_CONCURRENCY).toBe(20);
       for (const definition of functionDefinitions) {
         expect(functionResource(definition.name).Properties.ReservedConcurrentExecutions).toBe(
@@ -678,9 +731,10 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
 
     it('sends every alarm of the stack to the alarm topic', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // Errors and Throttles per function, 2 stack alarms, and the operations dashboard's 7 (issue 17):
-      // callback latency for the 4 callback functions, DingTalk quota ≥ 90 %, delivery failure rate per platform.
-      expect(alarms).toHaveLength(functionDefinitions.length * 2 + 2 + 7);
+      // Errors and Throttles per function, 2 stack alarms, and the operations dashboard's 9 (issue 17):
+      // callback latency for the 6 callback functions (4 + the WeCom suite's 2, issue 16), DingTalk
+      // quota ≥ 90 %, delivery failure rate per platform.
+      expect(alarms).toHaveLength(functionDefinitions.length * 2 + 2 + 9);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     });
 
@@ -722,6 +776,8 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'WeComBotCallbackUrlTemplate',
       'DingTalkEventsUrlTemplate',
       'DingTalkCardsUrlTemplate',
+      'WeComSuiteCommandUrlTemplate',
+      'WeComSuiteDataUrlTemplate',
       ...resourceEnvironmentKeys().map(outputKeyForEnv),
       'SecretsKeyArn',
     ];
@@ -737,6 +793,8 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
     ['WeComBotCallbackUrlTemplate', '/wecom/{integrationId}/bot'],
     ['DingTalkEventsUrlTemplate', '/dingtalk/{integrationId}/events'],
     ['DingTalkCardsUrlTemplate', '/dingtalk/{integrationId}/cards'],
+    ['WeComSuiteCommandUrlTemplate', '/wecom-suite/{suiteId}/command'],
+    ['WeComSuiteDataUrlTemplate', '/wecom-suite/{suiteId}/data'],
   ])('%s is the API URL followed by %s', (outputKey, suffix) => {
     const outputs = template.findOutputs('*');
     const apiUrlParts = outputs.ApiUrl.Value['Fn::Join'][1] as unknown[];

@@ -11,6 +11,7 @@ import type { WeComIntegration } from '../../domain/integration';
 import { WeComClient } from './client';
 import { WeComApiError } from './errors';
 import { WeComClientMessengers } from './messengers';
+import type { SuiteCorpTokenSource } from '../../application/suite-tokens';
 
 /** "参数 chatid 不存在" 86003, and the global "chatid不存在" 40050 (DOC-90313). */
 const CHAT_NOT_FOUND_ERRCODES = new Set([86003, 40050]);
@@ -44,8 +45,8 @@ export class WeComClientAppChats implements WeComAppChatsFactory {
   /** The same per-integration client cache as the card messengers (a rotated secret gets a new client). */
   private readonly clients: WeComClientMessengers;
 
-  constructor(secrets: IntegrationSecretsReader, tokens: TokenProvider) {
-    this.clients = new WeComClientMessengers(secrets, tokens);
+  constructor(secrets: IntegrationSecretsReader, tokens: TokenProvider, suiteCorpTokens?: SuiteCorpTokenSource) {
+    this.clients = new WeComClientMessengers(secrets, tokens, suiteCorpTokens);
   }
 
   async forIntegration(integration: WeComIntegration): Promise<WeComAppChats> {

@@ -98,3 +98,16 @@ export function parseCallbackEvent(xml: string): WeComCallbackEvent {
 
 /** The WeComCallbackXml port over the two parsers above. */
 export const weComCallbackXml: WeComCallbackXml = { parseEnvelope: parseEncryptedEnvelope, parseEvent: parseCallbackEvent };
+
+/**
+ * A flat event (the suite's command events, DOC-90613): every text child of `<xml>` by name.
+ * Nested elements are left out; none of the command events dutybridge reads has any.
+ */
+export function parseFlatXml(xml: string): Record<string, string | undefined> {
+  const root = parseWeComXml(xml);
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(root)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = String(value);
+  }
+  return out;
+}

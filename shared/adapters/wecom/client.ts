@@ -58,6 +58,11 @@ export interface WeComClientDeps {
   readonly fetch?: typeof fetch;
   /** Per-request deadline (default 5000 ms); a timeout is a WeComRetryableError. */
   readonly timeoutMs?: number;
+  /**
+   * Where the corp token comes from when it is not `gettoken`: a third-party app's corp token is
+   * service/get_corp_token with the permanent code (`secret`), DOC-90605. Default: gettoken.
+   */
+  readonly fetchCorpToken?: (credentials: WeComCredentials) => Promise<{ token: string; expiresInSeconds: number }>;
 }
 
 export interface SendTemplateCardInput {
@@ -490,6 +495,7 @@ export class WeComClient {
   }
 
   private fetchToken = async (): Promise<{ token: string; expiresInSeconds: number }> => {
+    if (this.deps.fetchCorpToken) return this.deps.fetchCorpToken(this.credentials);
     const response = await this.call(
       { endpoint: 'gettoken', method: 'GET', query: { corpid: this.credentials.corpId, corpsecret: this.credentials.secret } },
       tokenResponseSchema,

@@ -4,11 +4,13 @@
  *
  * - `retry`: transient on WeCom's side (-1 "系统繁忙", or no usable answer at all) → back off, retry;
  * - `throttled`: a frequency limit (45009/45033) → retry much later, lower the pace;
- * - `token`: the access_token is invalid or expired (40014/42001) → refresh once and retry;
+ * - `token`: the access_token is invalid or expired (40014/42001; suite_access_token: 40082/42009)
+ *   → refresh once and retry;
  * - `permanent`: configuration, permission or request errors → retrying cannot help; fix the cause.
  *
- * Codes and meanings: WeCom global error codes (DOC-90313, via wecom.md §4.9) and the endpoint pages
- * cited per entry. Error messages never contain access tokens, secrets or request URLs.
+ * Codes and meanings: WeCom global error codes (DOC-90313, via wecom.md §4.9), the service-provider
+ * codes (DOC-90455, via wecom-suite.md) and the endpoint pages cited per entry. Error messages
+ * never contain access tokens, secrets or request URLs.
  */
 import type { WeComCallFailure } from '../../application/ports';
 
@@ -79,6 +81,34 @@ const classifications: ReadonlyMap<number, WeComErrcodeClassification> = new Map
   // "添加会话成员时，指定的成员ID不存在通讯录；删除会话成员时，指定的成员ID不存在于会话中" (DOC-90313, 86216).
   [86216, { kind: 'permanent', reason: 'a member is not in the WeCom address book, or (when removing) not in the group chat (86216)' }],
   [86220, { kind: 'permanent', reason: 'this message type cannot be posted to an app group chat (86220); use text or markdown' }],
+
+  // Service-provider (suite) codes, DOC-90455 via wecom-suite.md §2, §3, §5.2, §7.
+  // A rejected suite_access_token is the same situation as 40014/42001 for a corp token: the caller
+  // (who owns the suite-token cache) drops it and fetches a new one.
+  [40082, { kind: 'token', reason: 'the suite_access_token is invalid (40082); fetch a new one with get_suite_token' }],
+  [42009, { kind: 'token', reason: 'the suite_access_token has expired (42009); fetch a new one with get_suite_token' }],
+  // A wrong suite_secret only shows on get_suite_token itself: a new token cannot be fetched with it.
+  [40080, { kind: 'permanent', reason: "the suite_secret is wrong (40080); copy it again from the app's page in the provider console" }],
+  [40083, { kind: 'permanent', reason: 'the suite_id is not valid (40083)' }],
+  [48003, { kind: 'permanent', reason: 'the suite_id is not valid (48003)' }],
+  // WeCom pushes a ticket every 10 min, each valid 30 min (DOC-90628): a rejected ticket is replaced
+  // by the next push, so a later attempt with the newest stored ticket can succeed. Not a token
+  // problem (no token is involved yet) and not permanent unless no ticket arrives for 30 min.
+  [40085, { kind: 'retry', reason: 'the suite_ticket is not valid (40085): not the newest or older than 30 minutes; retry with the next ticket WeCom pushes (every 10 minutes), or re-push it from the provider console' }],
+  [41023, { kind: 'permanent', reason: 'the suite_ticket is missing (41023); none has been received on the command URL yet' }],
+  [40077, { kind: 'permanent', reason: 'the pre_auth_code is not valid (40077); get a new one' }],
+  [42007, { kind: 'permanent', reason: 'the pre_auth_code has expired (42007, 20 minutes); get a new one' }],
+  // auth_code: single use, 10 minutes (DOC-90597, DOC-100964).
+  [40078, { kind: 'permanent', reason: 'the auth_code was already used or is older than 10 minutes (40078)' }],
+  [41025, { kind: 'permanent', reason: 'the permanent_code is missing (41025)' }],
+  [84054, { kind: 'permanent', reason: 'the auth_corpid is missing (84054)' }],
+  // After cancel_auth, which of the two WeCom returns is UNCONFIRMED (wecom-suite.md §2.6).
+  [40084, { kind: 'permanent', reason: "the customer removed the app: the corp's authorization was cancelled (40084); it must install the app again" }],
+  [48004, { kind: 'permanent', reason: "the customer removed the app: the authorization is no longer valid (48004); it must install the app again" }],
+  // corpid_to_opencorpid for a corp without an authorization relationship (DOC-90455, 48001 note 2).
+  [48001, { kind: 'permanent', reason: 'the corp has not authorized the app: authorize it first (48001)' }],
+  // Gated APIs for a member without an active API access license (DOC-95652).
+  [701099, { kind: 'permanent', reason: 'the member has no active WeCom API access license for this app (701099); the provider must buy and activate one' }],
 ]);
 
 /**
@@ -105,6 +135,15 @@ const appchatLimitReasons: Readonly<Record<string, string>> = {
   'appchat/update': 'a WeCom limit was reached (45009): at most 1000 group chat changes per company an hour; retry later',
 };
 
+/**
+ * Provider/suite calls (`service/…`, `license/…`) are checked against the provider console's IP
+ * whitelist, not the customer's 企业可信IP (DOC-90595, DOC-90455).
+ */
+function suiteClassification(endpoint: string | undefined, errcode: number): WeComErrcodeClassification | undefined {
+  if (errcode !== 60020 || !(endpoint?.startsWith('service/') || endpoint?.startsWith('license/'))) return undefined;
+  return { kind: 'permanent', reason: "the server's IP is not in the service provider's IP whitelist (60020); add the egress IP in the provider console (服务商管理后台)" };
+}
+
 function appchatClassification(endpoint: string | undefined, errcode: number): WeComErrcodeClassification | undefined {
   if (!endpoint?.startsWith('appchat/')) return undefined;
   const limitReason = errcode === 45009 ? appchatLimitReasons[endpoint] : undefined;
@@ -114,7 +153,7 @@ function appchatClassification(endpoint: string | undefined, errcode: number): W
 
 /** What to do about a WeCom errcode. Unknown codes are permanent (retrying blindly could loop). */
 export function classifyWeComErrcode(errcode: number, errmsg?: string, endpoint?: string): WeComErrcodeClassification {
-  const known = appchatClassification(endpoint, errcode) ?? classifications.get(errcode);
+  const known = appchatClassification(endpoint, errcode) ?? suiteClassification(endpoint, errcode) ?? classifications.get(errcode);
   if (known) return known;
   if (errcode >= 86000 && errcode < 87000) return { kind: 'permanent', reason: `group chat (appchat) request rejected (${errcode})${errmsg ? `: ${errmsg}` : ''}` };
   return { kind: 'permanent', reason: `unknown errcode ${errcode}: ${errmsg ?? 'no errmsg'}` };

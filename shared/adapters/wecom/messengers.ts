@@ -3,6 +3,7 @@
  * from the integration, private deployments included), all sharing one token provider.
  */
 import type { IntegrationSecretsReader, WeComMessenger, WeComMessengers } from '../../application/ports';
+import type { SuiteCorpTokenSource } from '../../application/suite-tokens';
 import type { TokenProvider } from '../../application/token-provider';
 import type { WeComIntegration } from '../../domain/integration';
 import { WeComClient } from './client';
@@ -13,6 +14,8 @@ export class WeComClientMessengers implements WeComMessengers {
   constructor(
     private readonly secrets: IntegrationSecretsReader,
     private readonly tokens: TokenProvider,
+    /** Corp tokens of third-party (suite) integrations (issue 16); without it they cannot send. */
+    private readonly suiteCorpTokens?: SuiteCorpTokenSource,
   ) {}
 
   async forIntegration(integration: WeComIntegration): Promise<WeComMessenger> {
@@ -27,10 +30,20 @@ export class WeComClientMessengers implements WeComMessengers {
     if (!client) {
       client = new WeComClient(
         { corpId: integration.settings.corpId, agentId: integration.settings.agentId, secret: secrets.secret, apiBase: integration.settings.apiBase },
-        { tokens: this.tokens, timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000) },
+        {
+          tokens: this.tokens,
+          timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000),
+          // 代开发 apps keep gettoken: their permanent code is the app secret (DOC-97164).
+          ...(integration.settings.suite?.kind === 'third-party' ? { fetchCorpToken: () => this.suiteCorpToken(integration, secrets.secret) } : {}),
+        },
       );
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  private suiteCorpToken(integration: WeComIntegration, permanentCode: string) {
+    if (!this.suiteCorpTokens) throw new Error(`integration ${integration.id} is a third-party (suite) integration, and this function has no suite token source`);
+    return this.suiteCorpTokens.corpToken(integration, permanentCode);
   }
 }

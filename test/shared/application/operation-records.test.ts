@@ -45,7 +45,7 @@ describe('WeCom answers', () => {
       ['carol', 'failed', 'invalid_user'],
     ]);
     expect(records[0]).toMatchObject({ atMs: 5, incidentId: 'inc-1', integrationId: 'acme-wecom', platform: 'wecom', channel: 'card', requestKind: 'message/send' });
-    expect(records[1].reason).toMatch(/bob@example.com .*no license.*Assign them an account license/);
+    expect(records[1].reason).toMatch(/^WeCom license not activated: bob@example.com .*unlicenseduser.*Activate an API access license/);
     expect(records[2].reason).toMatch(/WeCom userid carol .*invalid.*npx dutybridge links set --integration acme-wecom/);
   });
 

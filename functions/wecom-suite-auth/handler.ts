@@ -1,0 +1,25 @@
+/** wecom-suite-auth queue consumer (issue 16): permanent code exchanges, authorization changes and cancellations. */
+import { suiteAuthorizations } from '../../shared/suite-composition';
+import { deadLetterSink, retryVisibility, settleOperationLog } from '../../shared/composition';
+import { suiteAuthQueue } from '../../shared/config/resources';
+import { suiteAuthJobSchema } from '../../shared/domain/wecom-suite';
+import { logOutcome } from '../../shared/runtime/observability';
+import { queueHandler } from '../../shared/runtime/queue';
+
+export const handler = queueHandler({
+  name: suiteAuthQueue.id,
+  schema: suiteAuthJobSchema,
+  maxReceiveCount: suiteAuthQueue.maxReceiveCount,
+  deps: () => ({
+    deadLetters: deadLetterSink(suiteAuthQueue),
+    retryVisibility: retryVisibility(suiteAuthQueue),
+    process: async (job) => {
+      try {
+        const outcome = await suiteAuthorizations().run(job);
+        logOutcome({ source: 'wecom-suite-auth', message: 'suite authorization job handled', outcome: `${job.kind}:${outcome}` });
+      } finally {
+        await settleOperationLog();
+      }
+    },
+  }),
+});

@@ -1,0 +1,168 @@
+/**
+ * The suite's command callback (指令回调URL, DOC-90613): suite_ticket, create_auth, change_auth,
+ * cancel_auth, reset_permanent_code. WeCom wants the literal `success` (anything else is logged as
+ * an error on its side) and, for authorization events, within 1000 ms (DOC-100964). So the callback
+ * only authenticates, stores the ticket (a conditional write) and queues the rest for the suite-auth
+ * worker; no WeCom call happens here.
+ *
+ * receiveid: the suite id on POST (DOC-90613, DOC-91144). On GET (URL verification) WeCom's pages
+ * do not say and peers disagree (wecom-suite research §1.2: UNCONFIRMED), so both the suite id and
+ * the provider's corp id are accepted.
+ */
+import { WeComCrypto, WeComCryptoError } from '../crypto';
+import { BadRequestError } from '../domain/errors';
+import { suiteCommandSchema, suiteIdSchema, type SuiteAuthJob, type SuiteCommand, type SuiteRecord } from '../domain/wecom-suite';
+import { checkSha1SignedQuery } from './callback-auth';
+import { rejectionForCryptoError } from './crypto-errors';
+import { parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
+import { UnknownIntegrationError } from './integration-lookup';
+import type { Clock, OperationLog } from './ports';
+import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
+
+/** Queues work for the suite-auth worker (SQS `wecom-suite-auth`). */
+export interface SuiteAuthJobQueue {
+  publish(job: SuiteAuthJob): Promise<void>;
+}
+
+/** Reads the decrypted command XML into flat fields (shared/adapters/wecom/callback-xml.ts). */
+export type SuiteCommandXmlReader = (xml: string) => Record<string, string | undefined>;
+
+export interface WeComSuiteCommandDeps {
+  readonly suites: SuiteStore;
+  readonly secrets: SuiteSecretsStore;
+  readonly jobs: SuiteAuthJobQueue;
+  readonly operationLog: OperationLog;
+  readonly readXml: SuiteCommandXmlReader;
+  readonly parseEnvelope: (xml: string) => { encrypt: string; toUserName?: string };
+  readonly clock: Clock;
+  readonly record?: (outcome: string, details: Record<string, unknown>) => void;
+}
+
+export type SuiteCommandOutcome = 'verified' | 'ticket_saved' | 'ticket_stale' | 'queued' | 'duplicate' | 'ignored';
+
+/** DOC-90613: the body must be exactly `success`. */
+const SUCCESS: CallbackResponse = { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' };
+
+/** A suite id that is not ours, or a suite not configured: the same 401 as a bad signature. */
+export async function findSuite(suites: SuiteStore, suiteId: string): Promise<SuiteRecord> {
+  const suite = suiteIdSchema.safeParse(suiteId).success ? await suites.getSuite(suiteId) : undefined;
+  if (!suite) throw new UnknownIntegrationError();
+  return suite;
+}
+
+export class WeComSuiteCommandUseCase {
+  constructor(private readonly deps: WeComSuiteCommandDeps) {}
+
+  async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: SuiteCommandOutcome }> {
+    const params = parseQueryOnce(request.rawQuery);
+    const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
+    checkSha1SignedQuery({ signature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce }, this.deps.clock.nowMs());
+    const echostr = request.method === 'GET' ? requireParams(params, ['echostr']).echostr : undefined;
+    const suite = await findSuite(this.deps.suites, request.integrationId);
+    const secrets = await this.deps.secrets.read(suite);
+    const crypto = (receiveId: string) => new WeComCrypto({ token: secrets.token, encodingAesKey: secrets.encodingAesKey, receiveId });
+    const signed = { msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce };
+    try {
+      if (echostr !== undefined) {
+        const plain = verifyWithEither([suite.suiteId, suite.providerCorpId], (id) => crypto(id).verifyUrl({ ...signed, echostr }));
+        return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
+      }
+      const envelope = this.deps.parseEnvelope(bodyText(request.body));
+      const xml = crypto(suite.suiteId).decryptMessage({ ...signed, encrypt: envelope.encrypt });
+      return { response: SUCCESS, outcome: await this.accept(suite, parseCommand(this.deps.readXml(xml))) };
+    } catch (error) {
+      throw rejectionForCryptoError(error) ?? error;
+    }
+  }
+
+  private async accept(suite: SuiteRecord, command: SuiteCommand): Promise<SuiteCommandOutcome> {
+    if (command.suiteId !== suite.suiteId) {
+      // Encrypted with our key and receiveid but naming another suite: not something WeCom sends.
+      throw new BadRequestError('suite_mismatch', 'the command names a different SuiteId than its URL');
+    }
+    const nowMs = this.deps.clock.nowMs();
+    switch (command.infoType) {
+      case 'suite_ticket': {
+        if (!command.suiteTicket) throw new BadRequestError('missing_ticket', 'suite_ticket event without <SuiteTicket>');
+        const saved = await this.deps.suites.saveTicketIfNewer(suite.suiteId, { ticket: command.suiteTicket, timestamp: command.timeStamp, receivedAtMs: nowMs });
+        if (saved) return 'ticket_saved';
+        // An older push arriving late (WeCom retries): the stored ticket is newer and stays.
+        this.deps.record?.('ticket_stale', { suiteId: suite.suiteId, timeStamp: command.timeStamp });
+        await this.log(nowMs, 'suite_ticket_stale', `suite ${suite.suiteId}: a suite_ticket with TimeStamp ${command.timeStamp} arrived after a newer one; the newer one is kept (DOC-90628: always use the newest)`);
+        return 'ticket_stale';
+      }
+      case 'create_auth':
+      case 'reset_permanent_code': {
+        if (!command.authCode) throw new BadRequestError('missing_auth_code', `${command.infoType} event without <AuthCode>`);
+        // Single use: a WeCom retry of the same push (it retries when our answer is late) or a
+        // replayed request must not exchange the code twice.
+        if (!(await this.deps.suites.claimAuthCode(suite.suiteId, command.authCode, nowMs))) {
+          this.deps.record?.('duplicate_auth_code', { suiteId: suite.suiteId, infoType: command.infoType });
+          return 'duplicate';
+        }
+        try {
+          await this.deps.jobs.publish({ kind: 'exchange', suiteId: suite.suiteId, authCode: command.authCode, source: command.infoType });
+        } catch (error) {
+          await this.deps.suites.releaseAuthCode(suite.suiteId, command.authCode);
+          throw error;
+        }
+        return 'queued';
+      }
+      case 'change_auth':
+      case 'cancel_auth': {
+        if (!command.authCorpId) throw new BadRequestError('missing_corp', `${command.infoType} event without <AuthCorpId>`);
+        await this.deps.jobs.publish(
+          command.infoType === 'change_auth'
+            ? { kind: 'refresh', suiteId: suite.suiteId, corpId: command.authCorpId }
+            : { kind: 'cancel', suiteId: suite.suiteId, corpId: command.authCorpId, atMs: command.timeStamp * 1000 },
+        );
+        return 'queued';
+      }
+      default:
+        // change_contact, share_agent_change, corp_arch_auth…: not used by dutybridge.
+        this.deps.record?.('ignored', { suiteId: suite.suiteId, infoType: command.infoType });
+        return 'ignored';
+    }
+  }
+
+  private async log(atMs: number, reasonCode: 'suite_ticket_stale', reason: string): Promise<void> {
+    await this.deps.operationLog.append([{ atMs, result: 'dropped', reasonCode, reason, platform: 'wecom', channel: 'event' }]).catch(() => undefined);
+  }
+}
+
+function bodyText(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  if (text.length === 0) throw new BadRequestError('empty_body', 'POST body is empty');
+  if (!text.startsWith('<')) throw new BadRequestError('unsupported_body', 'the command callback body must be XML');
+  return text;
+}
+
+function parseCommand(fields: Record<string, string | undefined>): SuiteCommand {
+  const timeStamp = Number(fields.TimeStamp);
+  const parsed = suiteCommandSchema.safeParse({
+    infoType: fields.InfoType,
+    suiteId: fields.SuiteId,
+    timeStamp: Number.isFinite(timeStamp) ? timeStamp : undefined,
+    suiteTicket: fields.SuiteTicket || undefined,
+    authCode: fields.AuthCode || undefined,
+    authCorpId: fields.AuthCorpId || undefined,
+    state: fields.State || undefined,
+  });
+  if (!parsed.success) throw new BadRequestError('invalid_command', 'command event lacks InfoType, SuiteId or a numeric TimeStamp, or a field is malformed');
+  return parsed.data;
+}
+
+/** Tries each candidate receiveid; a signature failure is final, a receiveid mismatch tries the next. */
+export function verifyWithEither(receiveIds: readonly (string | undefined)[], verify: (receiveId: string) => string): string {
+  let lastError: unknown = new BadRequestError('receiveid_mismatch', 'no receiveid to verify with');
+  for (const id of receiveIds) {
+    if (!id) continue;
+    try {
+      return verify(id);
+    } catch (error) {
+      if (!(error instanceof WeComCryptoError) || error.code !== -40005) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

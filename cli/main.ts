@@ -343,7 +343,7 @@ async function main(argv: string[]): Promise<number> {
         const all = await admin.list();
         const rows = all.map(
           (i) =>
-            `${i.id}\t${i.platform}\t${i.platform === 'wecom' ? i.settings.corpId : i.settings.clientId}\t${i.settings.warRoom?.enabled ? 'on' : 'off'}\t` +
+            `${i.id}${i.disabled ? ' (disabled)' : ''}\t${i.platform}\t${i.platform === 'wecom' ? `${i.settings.corpId}${i.settings.suite ? ` (suite ${i.settings.suite.suiteId})` : ''}` : i.settings.clientId}\t${i.settings.warRoom?.enabled ? 'on' : 'off'}\t` +
             // Smart bot: WeCom only ("-" on DingTalk); model: on/off (its settings in integrations show).
             `${i.platform === 'wecom' ? (i.settings.smartBot?.enabled ? 'on' : 'off') : '-'}\t${i.settings.ai?.enabled ? 'on' : 'off'}\t${i.name ?? ''}`,
         );
@@ -358,6 +358,7 @@ async function main(argv: string[]): Promise<number> {
           ...Object.entries(d.integration.settings)
             .filter(([k]) => k !== 'warRoom' && k !== 'smartBot' && k !== 'ai')
             .map(([k, v]) => `  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+          ...(d.integration.disabled ? [`  DISABLED since ${new Date(d.integration.disabled.atMs).toISOString()}: ${d.integration.disabled.reason}`] : []),
           `  War Room: ${describeWarRoom(d.integration)}`,
           `  smart bot: ${describeSmartBot(d.integration)}`,
           `  model: ${describeModel(d.integration)}`,

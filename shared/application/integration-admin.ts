@@ -189,7 +189,9 @@ export class IntegrationAdmin {
     const integration = await this.repo.get(id);
     if (!integration) return false;
     await this.repo.delete(id);
-    await this.secrets.delete(integration.secretName);
+    // A suite integration's secret is the corp's permanent code, kept with the authorization
+    // (suites/<suiteId>/corps/<corpId>): the integration can be added again without a re-install.
+    if (!(integration.platform === 'wecom' && integration.settings.suite)) await this.secrets.delete(integration.secretName);
     return true;
   }
 

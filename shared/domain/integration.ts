@@ -161,6 +161,9 @@ export function maskSecret(value: string): string {
 export function callbackPaths(integration: Pick<Integration, 'id' | 'platform'> & { readonly settings?: object }): Record<string, string> {
   const smartBot = integration.settings && 'smartBot' in integration.settings ? (integration.settings.smartBot as { enabled?: boolean } | undefined) : undefined;
   const homepage = `/link/${integration.platform}/${integration.id}`;
+  const suite = integration.settings && 'suite' in integration.settings ? (integration.settings.suite as { suiteId?: string } | undefined) : undefined;
+  // A suite corp's events arrive on the suite's data URL (one for every corp, DOC-90595).
+  if (integration.platform === 'wecom' && suite?.suiteId) return { data: `/wecom-suite/${suite.suiteId}/data`, homepage };
   return integration.platform === 'wecom'
     ? {
         callback: `/wecom/${integration.id}/callback`,

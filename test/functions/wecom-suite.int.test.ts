@@ -30,6 +30,8 @@ import { WeComCrypto } from '../../shared/crypto';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { linkPeople } from '../support/links';
+import { handler as licensesHandler } from '../../functions/wecom-licenses/handler';
+import { lambdaContext } from '../../local/handlers';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -242,6 +244,20 @@ describe('a customer installs from the market and the operator adds it by its pl
     expect(record.reason).toContain(`WeCom license not activated: member ${user('cy')}`);
   });
 
+  it('the daily license check records a trial inside the warning window (90-day trial, DOC-95844)', async () => {
+    process.env.LICENSE_TRIAL_WARN_DAYS = '95';
+    try {
+      const result = (await licensesHandler({} as never, lambdaContext('wecom-licenses', 120))) as { checked: number; endingSoon: number };
+      expect(result).toEqual({ checked: 1, endingSoon: 1 });
+    } finally {
+      delete process.env.LICENSE_TRIAL_WARN_DAYS;
+    }
+    const record = (await log().query({ integrationId })).find((r) => r.reasonCode === 'license_trial_ending');
+    expect(record?.reason).toMatch(/8[89] days/);
+    // With the default 7-day window, a trial that has just begun is not reported.
+    expect(await licensesHandler({} as never, lambdaContext('wecom-licenses', 120))).toEqual({ checked: 1, endingSoon: 0 });
+  });
+
   it('cancelling the authorization disables the integration, and the next incident says so', async () => {
     await simJson('POST', `/_sim/wecom/suites/${SUITE.suiteId}/cancel`, { corpId: CUSTOMER });
     const disabled = await eventually(async () => {
@@ -285,4 +301,23 @@ it("installing from our own page: WeCom's return link works once, and a second u
   const forged = new URL(back);
   forged.searchParams.set('state', '0'.repeat(64));
   expect((await fetch(forged)).status).toBe(400);
+});
+
+it('代开发 (developer-hosted): the permanent code is the app secret and the corp token comes from gettoken (DOC-97163, DOC-97164)', async () => {
+  const DK = { ...SUITE, suiteId: 'dkdbtemplate01', suiteSecret: 'dk-template-secret', token: 'DkTemplateToken' };
+  const DK_CUSTOMER = 'wwgammacorp01';
+  await admin.addSuite({ suiteId: DK.suiteId, suiteSecret: DK.suiteSecret, token: DK.token, aesKey: DK.encodingAesKey, apiBase: sim.url, providerCorpId: DK.providerCorpId, providerSecret: DK.providerSecret });
+  await simJson('PUT', `/_sim/wecom/suites/${DK.suiteId}`, { ...DK, developerHosted: true, commandUrl: `${t.url}/wecom-suite/${DK.suiteId}/command`, dataUrl: `${t.url}/wecom-suite/${DK.suiteId}/data` });
+  await simJson('PUT', `/_sim/wecom/customers/${DK_CUSTOMER}`, { corpName: 'Gamma', users: [{ userId: 'gus', name: 'Gus', mobile: '+86-13800000031', email: 'gus@gamma.example' }] });
+  await eventually(async () => expect(await suites.getTicket(DK.suiteId)).toBeDefined(), 10_000);
+  await simJson('POST', `/_sim/wecom/suites/${DK.suiteId}/market-install`, { corpId: DK_CUSTOMER });
+  const dk = ((await simJson('GET', `/_sim/wecom/suites/${DK.suiteId}`)).authorizations as (SimAuthorization & { permanentCode: string })[])[0];
+  await eventually(async () => expect((await suites.getAuthorization(DK.suiteId, dk.corpId))?.agentId).toBe(String(dk.agentId)), 20_000);
+  const { integration } = await admin.addSuiteIntegration({ suiteId: DK.suiteId, corpId: DK_CUSTOMER, id: 'gamma-dk' });
+  expect(integration.settings.suite).toMatchObject({ kind: 'developer-hosted' });
+  await linkPeople(t, integration.id, [{ email: 'gus@gamma.example', userId: dk.users[0].userId }]);
+  await publish(triggered('suite-dk-1', integration.id, ['gus@gamma.example']));
+  await eventually(async () => expect(cards(dk.corpId, dk.users[0].userId)).toHaveLength(1), 20_000);
+  const calls = (sim.calls() as { endpoint: string; query?: Record<string, string> }[]).filter((c) => c.query?.corpid === dk.corpId);
+  expect(calls.some((c) => c.endpoint === 'gettoken' && c.query?.corpsecret === dk.permanentCode)).toBe(true);
 });

@@ -31,4 +31,9 @@ describe('integration ids and callback paths', () => {
     expect(callbackPaths({ id: 'w', platform: 'wecom' })).toEqual({ callback: '/wecom/w/callback', homepage: '/link/wecom/w' });
     expect(callbackPaths({ id: 'd', platform: 'dingtalk' })).toEqual({ events: '/dingtalk/d/events', cards: '/dingtalk/d/cards', homepage: '/link/dingtalk/d' });
   });
+
+  it("points a suite corp's integration at the suite's data URL (one URL for every corp, DOC-90595)", () => {
+    const settings = { corpId: 'wpEnc', agentId: '1000002', apiBase: 'https://qyapi.weixin.qq.com', suite: { suiteId: 'wwsuite01', kind: 'third-party' as const } };
+    expect(callbackPaths({ id: 's', platform: 'wecom', settings })).toEqual({ data: '/wecom-suite/wwsuite01/data', homepage: '/link/wecom/s' });
+  });
 });

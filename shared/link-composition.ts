@@ -2,7 +2,8 @@
  * Composition of the account-linking pages (functions/link-pages): the chat platforms' login and
  * contacts clients, links, the member directory, single-use claims, rate-limit counters, the
  * operation log, OpenID Connect, one-time codes and mail (used when an integration enables them),
- * and the pending action of an unlinked click (H5's PendingActions).
+ * and the pending action of an unlinked click (H5's PendingActions). Third-party (suite)
+ * integrations log in through their suite and read contacts with the suite's corp token (issue 16).
  */
 import { DynamoAccessTokenStore } from './adapters/aws/access-token-store';
 import { getDocumentClient, getSecretsManagerClient } from './adapters/aws/clients';
@@ -28,7 +29,8 @@ import { oneTimeCodesKey } from './crypto/one-time-code-key';
 import { SqsLinkCodeMailer } from './adapters/aws/link-mail-queue';
 import { getSqsClient } from './adapters/aws/clients';
 import { linkMailQueue } from './config/resources';
-import { config, pendingActions } from './composition';
+import { config, pendingActions, suiteStore, suiteTokens } from './composition';
+import { SuiteOAuthLogins } from './application/suite-logins';
 import { readPublicApiUrl } from './config/runtime-config';
 import { logger } from './runtime/observability';
 
@@ -49,7 +51,7 @@ function accountLinkingDeps(): AccountLinkingDeps {
   const table = config().stateTableName;
   const secrets = new SecretsManagerIntegrationSecrets(getSecretsManagerClient());
   const tokens = new TokenProvider({ store: new DynamoAccessTokenStore(client, table) });
-  const weCom = new WeComChatAccounts(new WeComClientMessengers(secrets, tokens));
+  const weCom = new WeComChatAccounts(new WeComClientMessengers(secrets, tokens, suiteTokens()));
   const dingTalk = new DingTalkChatAccounts(new DingTalkClients(secrets, tokens));
   const chat: ChatAccounts = {
     userIdFromCode: (integration, via, code) =>
@@ -60,6 +62,7 @@ function accountLinkingDeps(): AccountLinkingDeps {
     integrations: new CachedIntegrationRepository(new DynamoIntegrationRepository(client, table)),
     secrets,
     chat,
+    suiteLogins: new SuiteOAuthLogins({ suites: suiteStore(), tokens: suiteTokens() }),
     links: new DynamoLinkStore(client, table),
     members: new DynamoMemberDirectory(client, table),
     claims: new DynamoTokenClaims(client, table),

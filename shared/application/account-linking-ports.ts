@@ -4,9 +4,10 @@
  * integration. The identity-proof ports (OIDC, one-time codes, token claims) are in people-ports.ts.
  */
 import type { PendingOutcome } from '../domain/link-page-html';
-import type { Integration } from '../domain/integration';
+import type { Integration, WeComIntegration } from '../domain/integration';
 import type { Link } from './ports';
 import type { OneTimeCodes } from './people-ports';
+import type { SuiteOAuthIdentity } from './suite-ports';
 
 /** How a chat login code was obtained. */
 export type ChatCodeVia = 'wecom_oauth' | 'dingtalk_client' | 'dingtalk_browser';
@@ -36,6 +37,17 @@ export interface ChatAccounts {
   userIdFromCode(integration: Integration, via: ChatCodeVia, code: string): Promise<string>;
   /** The account's mobile and email; either is absent when the app may not read contacts. */
   contact(integration: Integration, userId: string): Promise<ChatContact>;
+}
+
+/**
+ * The login of WeCom third-party (suite) integrations: their OAuth codes belong to the suite, not
+ * to the corp's app, so they are resolved with the suite's token (service/auth/getuserinfo3rd,
+ * DOC-91121) instead of `auth/getuserinfo`. 代开发 integrations do not use it (DOC-91121 refuses
+ * them; they log in corp-style).
+ */
+export interface SuiteLogins {
+  /** Who the code names, as WeCom answered (corpid, userid …); ChatCodeRejectedError when WeCom refuses the code. */
+  identityFromCode(integration: WeComIntegration, code: string): Promise<SuiteOAuthIdentity>;
 }
 
 /** The pending action of an unlinked card click (shared/application/pending-actions.ts, H5). */

@@ -2,7 +2,8 @@
  * Self-service account linking (issue 11 item 1): the pages a person opens inside WeCom or
  * DingTalk to link their chat account to their member in the incident system.
  *
- *   1. Identify the chat account: WeCom OAuth2 `snsapi_base` → `auth/getuserinfo` (wecom.md §4.7);
+ *   1. Identify the chat account: WeCom OAuth2 `snsapi_base` → `auth/getuserinfo` (wecom.md §4.7),
+ *      or for a third-party suite the suite's OAuth → `getuserinfo3rd`, its own corp only (wecom-login.ts);
  *      DingTalk `dd.requestAuthCode` in the client → `topapi/v2/user/getuserinfo`, or the browser
  *      OAuth → `userAccessToken` → `users/me` → `getbyunionid` (dingtalk.md §4.6).
  *   2. Already linked → say so.
@@ -13,7 +14,7 @@
  */
 import type { IntegrationRepository, IntegrationSecretsReader, Clock, LinkStore, MemberDirectory, OperationLog, RateLimitCounters } from './ports';
 import type { OidcProvider, TokenClaims } from './people-ports';
-import { ChatCodeRejectedError, type ChatAccounts, type LinkPageRequest, type LinkPageResponse, type CodeMailRequests, type OneTimeCodesFor, type PendingActionsPort } from './account-linking-ports';
+import { ChatCodeRejectedError, type ChatAccounts, type LinkPageRequest, type LinkPageResponse, type CodeMailRequests, type OneTimeCodesFor, type PendingActionsPort, type SuiteLogins } from './account-linking-ports';
 import { renderLinkPage, type LinkPageView } from '../domain/link-page-html';
 import { pickLanguage, refusalText, type Lang } from '../domain/link-page-text';
 import type { Integration } from '../domain/integration';
@@ -21,12 +22,15 @@ import type { OperationRecord } from '../domain/operation-log';
 import { LinkContext, LinkRefusedError, type LinkSecrets } from './link-context';
 import { SESSION_COOKIE, SESSION_TTL_MS, STATE_COOKIE, STATE_TTL_MS, SignedTokenError, type SessionClaims } from './link-session';
 import { LinkProof, type Completed } from './link-proof';
+import { logsInThroughSuite, suiteLoginUserId, weComAuthorizeUrl } from './wecom-login';
 import { randomBytes } from 'node:crypto';
 
 export interface AccountLinkingDeps {
   readonly integrations: Pick<IntegrationRepository, 'get'>;
   readonly secrets: IntegrationSecretsReader;
   readonly chat: ChatAccounts;
+  /** Login codes of WeCom third-party (suite) integrations; without it their pages answer 500. */
+  readonly suiteLogins?: SuiteLogins;
   readonly links: LinkStore;
   readonly members: MemberDirectory;
   readonly claims: TokenClaims;
@@ -127,8 +131,7 @@ export class AccountLinking {
     const cookies = [ctx.setCookie(STATE_COOKIE, token, STATE_TTL_MS)];
     if (ctx.integration.platform === 'wecom') {
       // wecom.md §4.7: snsapi_base is silent inside the client; redirect_uri's domain must be the app's trusted domain (else 50001).
-      const q = new URLSearchParams({ appid: ctx.integration.settings.corpId, redirect_uri: ctx.url('/callback'), response_type: 'code', scope: 'snsapi_base', state, agentid: ctx.integration.settings.agentId });
-      return { status: 302, redirect: `${ctx.linking.weComOauthBase}/connect/oauth2/authorize?${q.toString()}#wechat_redirect`, cookies };
+      return { status: 302, redirect: weComAuthorizeUrl(ctx.integration, { oauthBase: ctx.linking.weComOauthBase, redirectUri: ctx.url('/callback'), state }), cookies };
     }
     const settings = ctx.integration.settings;
     if (ctx.request.query.get('via') === 'browser') {
@@ -163,7 +166,10 @@ export class AccountLinking {
     const via = ctx.platform === 'wecom' ? 'wecom_oauth' : post ? 'dingtalk_client' : 'dingtalk_browser';
     let userId: string;
     try {
-      userId = await this.deps.chat.userIdFromCode(ctx.integration, via, code);
+      userId =
+        ctx.integration.platform === 'wecom' && logsInThroughSuite(ctx.integration)
+          ? await suiteLoginUserId(this.deps.suiteLogins, ctx.integration, code)
+          : await this.deps.chat.userIdFromCode(ctx.integration, via, code);
     } catch (error) {
       if (!(error instanceof ChatCodeRejectedError)) throw error;
       const extra = error.platformCode !== undefined ? { platformCode: error.platformCode } : {};

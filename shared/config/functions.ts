@@ -697,10 +697,16 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.linkCodes,
         keySpaces.linkRateLimits,
         keySpaces.operationLog,
+        // Third-party (suite) integrations: the login code is resolved with the suite's token
+        // (getuserinfo3rd) and contacts are read with its corp token, both from the suite and
+        // its newest ticket (issue 16).
+        keySpaces.suitesRead,
       ],
       sendsTo: [incidentActionsQueue, alertSilencesQueue, cardRefreshQueue, linkMailQueue],
       deadLettersFor: [],
       secretsOf: ['wecom', 'dingtalk'],
+      // The suite secret, for the suite token of those logins.
+      suiteSecrets: 'read',
     },
   },
   {

@@ -105,6 +105,10 @@ const refusals = {
     zh: '只有企业成员可以关联账号；你当前的账号不是本企业的成员。',
     en: 'Only members of the organisation can link accounts; this account is not one.',
   },
+  other_corp: {
+    zh: '你登录的账号属于另一个企业，不能在这里关联。请用本企业的企业微信账号打开此页面。',
+    en: 'You signed in with an account of another organisation, so it cannot be linked here. Open this page with your account in this organisation.',
+  },
   state_invalid: {
     zh: '这个登录请求不是由本页面发起的，或已被使用过。请重新打开此页面。',
     en: 'This sign-in was not started by this page, or was already used. Open this page again.',

@@ -481,8 +481,9 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       'link-pages': {
         table: {
           // Links written by the person (LINK#), single-use claims (LINKCLAIM#), one-time codes
-          // (LINKCODE#), code mails' rate limits (RATE#link:); the pending click through the incident.
-          GetItem: ['INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'LINKCODE#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          // (LINKCODE#), code mails' rate limits (RATE#link:); the pending click through the incident;
+          // suites (SUITE#) for third-party logins.
+          GetItem: ['INCIDENT#*', 'INTEGRATION#*', 'LINK#*', 'LINKCODE#*', 'MEMBER#*', 'MEMBERMOBILE#*', 'SUITE#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           PutItem: ['INCIDENT#*', 'LINK#*', 'LINKCLAIM#*', 'LINKCODE#*', 'OPLOG#*'],
           UpdateItem: ['INCIDENT#*', 'LINKCODE#*', 'RATE#link:*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           DeleteItem: ['LINK#*', 'LINKCODE#*'],
@@ -491,7 +492,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         },
         index: [],
         sends: ['alert-silences', 'card-refresh', 'incident-actions.fifo', 'link-mail'],
-        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: [],
       },
       'auto-link': {

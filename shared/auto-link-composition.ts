@@ -17,19 +17,36 @@ import { WeComClient } from './adapters/wecom/client';
 import { OneClickLink, type UserIdLookups, type UserIdLookupsFactory } from './application/one-click-link';
 import { ScheduledAutoLink } from './application/scheduled-auto-link';
 import { TokenProvider } from './application/token-provider';
+import { SuiteTokens, type SuiteCorpTokenSource } from './application/suite-tokens';
+import { DynamoSuiteStore } from './adapters/aws/suite-store';
+import { SecretsManagerSuiteSecrets } from './adapters/aws/suite-secrets';
+import { weComSuiteApiFactory } from './adapters/wecom/suite-client';
+import { systemClock } from './application/ports';
 import type { Integration } from './domain/integration';
 import { readRuntimeConfig } from './config/runtime-config';
 
 /** The platform lookups of an integration, with its credentials from Secrets Manager. */
 export class PlatformUserIdLookups implements UserIdLookupsFactory {
   private readonly secrets = new SecretsManagerIntegrationSecrets(getSecretsManagerClient());
-  constructor(private readonly tokens: TokenProvider) {}
+  constructor(
+    private readonly tokens: TokenProvider,
+    /** Corp tokens of third-party suite integrations (issue 16). */
+    private readonly suiteCorpTokens?: SuiteCorpTokenSource,
+  ) {}
 
   async forIntegration(integration: Integration): Promise<UserIdLookups> {
     if (integration.platform === 'wecom') {
       const { secret } = await this.secrets.weCom(integration);
       const s = integration.settings;
-      const client = new WeComClient({ corpId: s.corpId, agentId: s.agentId, secret, apiBase: s.apiBase }, { tokens: this.tokens, timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000) });
+      const suiteTokens = s.suite?.kind === 'third-party' ? this.suiteCorpTokens : undefined;
+      const client = new WeComClient(
+        { corpId: s.corpId, agentId: s.agentId, secret, apiBase: s.apiBase },
+        {
+          tokens: this.tokens,
+          timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000),
+          ...(suiteTokens ? { fetchCorpToken: () => suiteTokens.corpToken(integration, secret) } : {}),
+        },
+      );
       return { byMobile: (m) => client.getUserIdByMobile(m), byEmail: (e) => client.getUserIdByEmail(e) };
     }
     const client = await new DingTalkClients(this.secrets, this.tokens).forIntegration(integration);
@@ -37,13 +54,28 @@ export class PlatformUserIdLookups implements UserIdLookupsFactory {
   }
 }
 
+/**
+ * Suite corp tokens over the state table (the suite and its ticket). Only `read()` of the suite
+ * secrets is used here (by the suite's own secret name), so no secret prefix is needed.
+ */
+function suiteCorpTokens(tableName: string, tokens: TokenProvider): SuiteCorpTokenSource {
+  return new SuiteTokens({
+    suites: new DynamoSuiteStore(getDocumentClient(), tableName),
+    secrets: new SecretsManagerSuiteSecrets(getSecretsManagerClient(), ''),
+    api: weComSuiteApiFactory,
+    tokens,
+    clock: systemClock,
+  });
+}
+
 /** One-Click Link over the state table `tableName`. */
 export function createOneClickLink(tableName: string): OneClickLink {
   const client = getDocumentClient();
+  const tokens = new TokenProvider({ store: new DynamoAccessTokenStore(client, tableName) });
   return new OneClickLink({
     members: new DynamoMemberDirectory(client, tableName),
     links: new DynamoLinkStore(client, tableName),
-    lookups: new PlatformUserIdLookups(new TokenProvider({ store: new DynamoAccessTokenStore(client, tableName) })),
+    lookups: new PlatformUserIdLookups(tokens, suiteCorpTokens(tableName, tokens)),
     misses: new DynamoLookupMissCounter(client, tableName),
     operationLog: new DynamoOperationLog(client, tableName),
     nowMs: () => Date.now(),

@@ -187,8 +187,10 @@ export function isWeComCallFailure(error: unknown): error is WeComCallFailure {
 
 /** What the WeCom use cases need from the WeCom API (implemented by the WeCom client). */
 export interface WeComMessenger {
-  sendTemplateCard(args: { toUsers: string[]; card: object; duplicateCheckSeconds?: number }): Promise<{ msgId: string; responseCode?: string; invalidUsers: string[]; unlicensedUsers?: string[] }>;
-  updateTemplateCard(args: { userIds: string[]; responseCode: string; card?: object; replaceName?: string }): Promise<{ invalidUsers: string[] }>;
+  /** `idTranslation`: `enable_id_trans: 1`, WeCom fills in `$userName=<userid>$` (DOC-90372). */
+  sendTemplateCard(args: { toUsers: string[]; card: object; duplicateCheckSeconds?: number; idTranslation?: boolean }): Promise<{ msgId: string; responseCode?: string; invalidUsers: string[]; unlicensedUsers?: string[] }>;
+  /** `idTranslation` applies to a replacement `card` only (DOC-94888 lists no enable_id_trans for replace_name alone). */
+  updateTemplateCard(args: { userIds: string[]; responseCode: string; card?: object; replaceName?: string; idTranslation?: boolean }): Promise<{ invalidUsers: string[] }>;
   sendText(args: { toUsers: string[]; content: string }): Promise<void>;
 }
 

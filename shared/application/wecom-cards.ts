@@ -131,13 +131,15 @@ export class WeComCardsUseCase {
     const emailOf = log ? await this.recipientEmails(integration, incident) : () => undefined;
     const ctx: OperationContext = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card', requestKind: 'message/send' };
     const { text: cardText, digest: textDigest } = await this.cardText(integration, incident);
+    const idTranslation = await this.idTranslation(integration, incident);
     for (const batch of pending) {
       const nowMs = this.deps.clock.nowMs();
       try {
         const sent = await withWeComRetries(() =>
           messenger.sendTemplateCard({
             toUsers: [...batch.userIds],
-            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text: cardText, warRoom: this.warRoomOn(integration) }),
+            card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text: cardText, warRoom: this.warRoomOn(integration), ...idTranslation }),
+            ...idTranslation,
           }),
         );
         if (sent.responseCode) {
@@ -179,6 +181,24 @@ export class WeComCardsUseCase {
     return { text: { title: fields.title ?? '', description: fields.description ?? '', customArea: fields.customArea ?? '', quote: fields.quote ?? '' }, digest: fieldsDigest(fields) };
   }
 
+  /**
+   * `{ idTranslation: true }` when this integration's card names unnamed WeCom clickers as
+   * `$userName=<userid>$` and goes out with `enable_id_trans: 1`; `{}` otherwise. Only a third-party
+   * suite app needs it: it cannot read names (name = userid, DOC-90639/DOC-91122), a self-built or
+   * 代开发 app reads them as usual. And only while each such clicker's userid is theirs in this
+   * corp: one who clicked in another integration's corp has a userid WeCom cannot translate here,
+   * which would stay on the card as raw text, so the card shows the email instead.
+   */
+  private async idTranslation(integration: WeComIntegration, incident: Incident): Promise<{ idTranslation?: true }> {
+    if (integration.settings.suite?.kind !== 'third-party') return {};
+    for (const actor of [incident.acknowledgedBy, incident.closedBy]) {
+      if (!actor || actor.name?.trim() || actor.platform !== 'wecom' || !actor.userId) continue;
+      const link = await this.deps.links.byUserId(integration.id, actor.userId);
+      if (link?.email.toLowerCase() !== actor.email.toLowerCase()) return {};
+    }
+    return { idTranslation: true };
+  }
+
   /** userid → the linked member's email, for the operation log (the links of the incident's recipients). */
   private async recipientEmails(integration: WeComIntegration, incident: Incident): Promise<(userId: string) => string | undefined> {
     const target = incident.targets.find((t) => t.integrationId === integration.id);
@@ -201,11 +221,11 @@ export class WeComCardsUseCase {
     const target = renderVersion(incident, nowMs);
     let messenger: Awaited<ReturnType<WeComMessengers['forIntegration']>> | undefined;
     // Rendered once per refresh (one template_truncated per changed text, not one per task).
-    let rendered: { text?: WeComCardText; digest?: string } | undefined;
+    let rendered: RenderedText | undefined;
     for (const batch of card.batches) {
       if (batch.status !== 'sent' || batch.renderedRevision >= target) continue;
       messenger ??= await this.deps.messengers.forIntegration(integration);
-      rendered ??= await this.cardText(integration, incident, batch.textDigest);
+      rendered ??= { ...(await this.cardText(integration, incident, batch.textDigest)), ...(await this.idTranslation(integration, incident)) };
       const result = await this.updateTask(messenger, integration, incident, batch, target, nowMs, rendered);
       if (result === 'updated') updated += 1;
       else if (result === 'stale') {
@@ -227,7 +247,7 @@ export class WeComCardsUseCase {
     batch: WeComCardBatch,
     target: number,
     nowMs: number,
-    rendered: { text?: WeComCardText; digest?: string },
+    rendered: RenderedText,
   ): Promise<'updated' | 'stale' | 'skipped'> {
     // One worker per task and target: a concurrent refresh must not spend a second code.
     const previous = await this.deps.cards.claimRender(integration.id, incident.incidentId, batch.taskId, target);
@@ -241,12 +261,14 @@ export class WeComCardsUseCase {
         try {
           const closed = effectiveStatus(incident, nowMs) === 'Closed';
           const text = rendered.text;
+          const idTranslation = rendered.idTranslation ? { idTranslation: true } : {};
           await withWeComRetries(() =>
             messenger.updateTemplateCard({
               userIds: [...batch.userIds],
               responseCode: code.code,
-              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text, warRoom: this.warRoomOn(integration) }),
+              card: renderWeComIncidentCard(incident, { taskId: batch.taskId, nowMs, text, warRoom: this.warRoomOn(integration), ...idTranslation }),
               ...(closed ? { replaceName: renderWeComClosedReplacement(incident) } : {}),
+              ...idTranslation,
             }),
           );
         } catch (error) {
@@ -401,6 +423,13 @@ export class WeComCardsUseCase {
     }
     return action;
   }
+}
+
+/** A refresh's text for every task: the template's (if any), its digest, and whether names are translated. */
+interface RenderedText {
+  readonly text?: WeComCardText;
+  readonly digest?: string;
+  readonly idTranslation?: true;
 }
 
 function weComWarRoomRequestRecord(atMs: number, ctx: OperationContext, email: string, result: 'done' | 'dropped', reasonCode: 'war_room_requested' | 'war_room_refused', reason: string): OperationRecord {

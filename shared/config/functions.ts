@@ -663,12 +663,15 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
         keySpaces.linksWrite,
         keySpaces.lookupMisses,
         keySpaces.weComTokens,
+        keySpaces.suitesRead,
         keySpaces.dingTalkTokens,
         keySpaces.operationLog,
       ],
       sendsTo: [],
       deadLettersFor: [],
       secretsOf: ['wecom', 'dingtalk'],
+      // Suite integrations' lookups use the suite's corp token (issue 16).
+      suiteSecrets: 'read',
     },
   },
   {

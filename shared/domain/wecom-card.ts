@@ -22,6 +22,13 @@
  *   selection the button's own key (`snooze:120`) applies.
  * - Closed: the whole card is greyed out with `replace_text` "Closed by <name>"; only Refresh
  *   Status stays in the menu (the incident system may reopen it).
+ * - Third-party (suite) apps cannot read members' names (name = userid, DOC-90639/DOC-91122). With
+ *   `idTranslation`, a person who clicked on WeCom and has no name is written `$userName=<userid>$`,
+ *   which WeCom replaces with the member's name when the request carries `enable_id_trans: 1`
+ *   (DOC-90372) — only in the fields it translates (`main_title.desc`, `sub_title_text`,
+ *   `horizontal_content_list[].value`; not `replace_text`, which keeps the email). A placeholder is
+ *   never cut: where it does not fit whole (an encrypted userid is 32 characters), the row keeps the
+ *   email and the status line moves to the top of `sub_title_text`, leaving the bare status above.
  *
  * Every text is cut to WeCom's documented lengths. WeCom phrases most of them as "建议不超过N个字"
  * (a recommendation); they are applied as hard limits, counted in Unicode code points, because the
@@ -41,7 +48,7 @@ import {
   type IncidentStatus,
   type Severity,
 } from './incident';
-import { singleLine, truncateAtWordBoundary, truncateText, toWellFormed, utf8ByteLength } from './text-budget';
+import { codePointLength, singleLine, truncateAtWordBoundary, truncateText, toWellFormed, utf8ByteLength } from './text-budget';
 
 /** Field limits of template_card (DOC-90236 / DOC-94888; wecom.md §4.2, §4.4). */
 export const WECOM_CARD_LIMITS = {
@@ -102,6 +109,11 @@ export interface WeComCardOptions {
   readonly text?: WeComCardText;
   /** The integration has War Room on (war-room-settings.ts enabledWarRoom): show Open War Room. */
   readonly warRoom?: boolean;
+  /**
+   * The card goes out with `enable_id_trans: 1` (a third-party suite app, which cannot read names):
+   * unnamed WeCom clickers are written `$userName=<userid>$` for WeCom to fill in (DOC-90372).
+   */
+  readonly idTranslation?: boolean;
 }
 
 /** Rendered `wecom.card` template fields. */
@@ -142,25 +154,75 @@ function actorName(actor: Actor | undefined): string | undefined {
   return name || actor.email || undefined;
 }
 
+/**
+ * A WeCom userid: "1~64个字节…只能由数字、字母和“_-@.”四种字符组成，且第一个字符必须是数字或字母"
+ * (DOC-90196). Encrypted ids (open_userid, DOC-96516) are letters and digits. Nothing else goes
+ * into a placeholder: a `$` inside would end it early.
+ */
+const WECOM_USER_ID = /^[0-9A-Za-z][0-9A-Za-z_\-@.]{0,63}$/;
+
+/** The text WeCom replaces with the member's name when the message has `enable_id_trans: 1` (DOC-90372). */
+export function weComUserNamePlaceholder(userId: string): string | undefined {
+  return WECOM_USER_ID.test(userId) ? `$userName=${userId}$` : undefined;
+}
+
+/**
+ * `$userName=<userid>$` for a person the card names who has no name but clicked on WeCom; undefined
+ * when a name (or only an email) is all there is to show. Only for cards sent with translation on.
+ */
+function actorPlaceholder(actor: Actor | undefined, idTranslation: boolean | undefined): string | undefined {
+  if (!idTranslation || !actor || actor.platform !== 'wecom' || !actor.userId) return undefined;
+  if (actor.name && singleLine(actor.name) !== '') return undefined;
+  return weComUserNamePlaceholder(actor.userId);
+}
+
+/**
+ * How a translated field names the actor: the placeholder when it fits the field whole (it counts
+ * as its own characters: WeCom's limits apply to the text we send), otherwise the name or email.
+ */
+function actorInField(actor: Actor | undefined, idTranslation: boolean | undefined, maxChars: number): string | undefined {
+  const placeholder = actorPlaceholder(actor, idTranslation);
+  return placeholder && codePointLength(placeholder) <= maxChars ? placeholder : actorName(actor);
+}
+
 function snoozeLabel(minutes: number): string {
   return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes} min`;
 }
 
-function statusLine(incident: Incident, status: IncidentStatus): string {
+/** The person the status names: who took it (Processing) or closed it (Closed). */
+function statusActor(incident: Incident, status: IncidentStatus): Actor | undefined {
+  if (status === 'Processing') return incident.acknowledgedBy;
+  if (status === 'Closed') return incident.closedBy;
+  return undefined;
+}
+
+/** The status in words; `who` is how the status's person is written (absent: not named). */
+function statusLine(incident: Incident, status: IncidentStatus, who: string | undefined): string {
   switch (status) {
     case 'Triggered':
       return 'Triggered, waiting for someone to respond';
-    case 'Processing': {
-      const who = actorName(incident.acknowledgedBy);
+    case 'Processing':
       return who ? `Processing by ${who}` : 'Processing';
-    }
     case 'Snoozed':
       return incident.snoozedUntil !== undefined ? `Snoozed until ${formatChinaTime(incident.snoozedUntil)} (UTC+8)` : 'Snoozed';
-    case 'Closed': {
-      const who = actorName(incident.closedBy);
+    case 'Closed':
       return who ? `Closed by ${who}` : 'Closed';
-    }
   }
+}
+
+/**
+ * The line under the title and, when it had to move, the line that leads the body. With a
+ * placeholder that fits main_title.desc (44) whole, it stays there; a longer one (an encrypted
+ * userid makes "Processing by $userName=…$" 57 characters) leads sub_title_text (160), which WeCom
+ * translates too, under the bare status. Without a placeholder: the name or email, cut to fit.
+ */
+function statusPlacement(incident: Incident, status: IncidentStatus, idTranslation: boolean | undefined): { desc: string; bodyLead?: string } {
+  const actor = statusActor(incident, status);
+  const placeholder = actorPlaceholder(actor, idTranslation);
+  if (!placeholder) return { desc: line(statusLine(incident, status, actorName(actor)), WECOM_CARD_LIMITS.titleDescChars) };
+  const translated = statusLine(incident, status, placeholder);
+  if (codePointLength(translated) <= WECOM_CARD_LIMITS.titleDescChars) return { desc: translated };
+  return { desc: statusLine(incident, status, undefined), bodyLead: translated };
 }
 
 /** A URL WeCom can open: absolute http(s), within the length limit. */
@@ -203,6 +265,7 @@ export function isValidWeComTaskId(taskId: string): boolean {
 
 /** The grey text that replaces the buttons of a closed incident's card, e.g. "Closed by Alice". */
 export function renderWeComClosedReplacement(incident: Incident): string {
+  // replace_text is not among the fields WeCom translates (DOC-90372): never a placeholder here.
   const who = actorName(incident.closedBy);
   return line(who ? `Closed by ${who}` : 'Closed', WECOM_CARD_LIMITS.replaceTextChars);
 }
@@ -293,8 +356,8 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
     { keyname: 'Severity', value: incident.severity },
     { keyname: 'Status', value: status },
   ];
-  const assignee = actorName(incident.acknowledgedBy);
-  const closer = actorName(incident.closedBy);
+  const assignee = actorInField(incident.acknowledgedBy, options.idTranslation, WECOM_CARD_LIMITS.horizontalValueChars);
+  const closer = actorInField(incident.closedBy, options.idTranslation, WECOM_CARD_LIMITS.horizontalValueChars);
   if (closed && closer) rows.push({ keyname: 'Closed by', value: closer });
   else if (!closed && assignee && status === 'Processing') rows.push({ keyname: 'Assignee', value: assignee });
   rows.push({ keyname: 'Triggered', value: `${formatChinaTime(incident.triggeredAt)} (UTC+8)` });
@@ -304,6 +367,7 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
   const fullTitle = singleLine(toWellFormed(incident.title));
   // Cut between words (or Chinese characters), never inside a number: "above 5…" for "above 50%" misleads.
   const title = truncateAtWordBoundary(`[${incident.severity}] ${fullTitle}`, { maxChars: WECOM_CARD_LIMITS.titleChars });
+  const placed = statusPlacement(incident, status, options.idTranslation);
   const card: WeComTemplateCard = {
     card_type: 'button_interaction',
     source: {
@@ -312,13 +376,15 @@ export function renderWeComIncidentCard(incident: Incident, options: WeComCardOp
     },
     main_title: {
       title,
-      desc: line(statusLine(incident, status), WECOM_CARD_LIMITS.titleDescChars),
+      desc: placed.desc,
     },
   };
   // 36 characters often cut off what tells incidents apart ("… v2", the host): when the title was
   // cut, the full title opens the 160-character body.
   const titleWasCut = !title.endsWith(fullTitle);
-  const body = [titleWasCut ? fullTitle : '', incident.description.trim()].filter((part) => part.length > 0).join('\n');
+  // A leading status line is at most 90 characters (a 64-byte userid), so the cut below, which
+  // takes from the end, never reaches its placeholder.
+  const body = [placed.bodyLead ?? '', titleWasCut ? fullTitle : '', incident.description.trim()].filter((part) => part.length > 0).join('\n');
   const description = text(body, WECOM_CARD_LIMITS.subTitleChars);
   if (description.length > 0) card.sub_title_text = description;
   card.horizontal_content_list = rows

@@ -464,7 +464,7 @@ export class WeComModule implements PlatformModule {
       deliverable = (userId) => ({ platform: 'wecom', orgId: corp.corpId, conversation: `user:${userId}`, kind: msgtype, text: content, sender: corp.appName });
     } else if (msgtype === 'template_card') {
       conform('message/send', 'body', body);
-      const card = validateTemplateCard(body.template_card, 'app');
+      const card = validateTemplateCard(body.template_card, 'app', 'send', this.idTranslation(corp, body, ctx));
       const taskId = card.taskId ?? `msg${++this.messageSeq}`;
       const taskKey = `${corp.corpId}/${corp.agentId}/${taskId}`;
       // "同一个应用任务id不能重复" (DOC-90236); what WeCom answers to a reuse is one of two readings.
@@ -584,6 +584,26 @@ export class WeComModule implements PlatformModule {
     return code;
   }
 
+  /**
+   * With `enable_id_trans: 1` (DOC-90372, DOC-94888), the names WeCom's client shows for
+   * `$userName=USERID$`: those of the corp's members. A third-party app's directory holds the userid
+   * as the name (DOC-90639), so the real name comes from the customer corp behind the
+   * authorization. Without the flag: no lookup, placeholders stay literal.
+   */
+  private idTranslation(corp: WeComCorpConfig, body: Json, ctx: SimContext): ((userId: string) => string | undefined) | undefined {
+    if (body.enable_id_trans !== 1) return undefined;
+    return (userId) => {
+      const member = findUser(ctx.users(corp.corpId), userId, corp.thirdParty?.encryptedIds);
+      if (!member) return undefined;
+      if (!corp.thirdParty) return member.name;
+      const authorization = this.suites.store.activeAuthorization(corp.thirdParty.suiteId, corp.corpId);
+      const customer = authorization ? this.suites.store.customer(authorization.plainCorpId) : undefined;
+      if (!authorization || !customer) return undefined;
+      const plain = authorization.ids.plainUserId(member.userId, customer.users.map((u) => u.userId));
+      return customer.users.find((u) => u.userId === plain)?.name;
+    };
+  }
+
   // ---------------------------------------------------------------- message/update_template_card
 
   private updateTemplateCard(auth: { corp: WeComCorpConfig; token: AccessTokenState }, body: Json, ctx: SimContext): Handled {
@@ -624,7 +644,7 @@ export class WeComModule implements PlatformModule {
 
     let makeCard: (current: RenderedCard) => RenderedCard;
     if (body.template_card !== undefined) {
-      const card = validateTemplateCard(body.template_card, 'app', 'update');
+      const card = validateTemplateCard(body.template_card, 'app', 'update', this.idTranslation(corp, body, ctx));
       // DOC-94888 allows "更新成任何一种模板卡片"; the simulator keeps the task's card type (README).
       if (card.cardType !== task.cardType) throw new WeComApiError(40058, `template_card.card_type must stay ${task.cardType}`);
       const replacement: RenderedCard = { ...card.rendered, cardId: task.taskId };

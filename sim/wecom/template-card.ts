@@ -11,6 +11,11 @@
  * which the simulator applies first (unknown fields, per-type field sets); this module renders the
  * card and keeps the rules the group-robot webhook needs. Values the docs say fall back to a
  * default when "错填" (button_list.style → 1, selected_id → the first option) are accepted.
+ *
+ * With `enable_id_trans: 1` (DOC-90372) the caller passes `userName`: `$userName=USERID$` in the
+ * fields WeCom translates (source.desc, main_title.title/desc, sub_title_text,
+ * horizontal_content_list[].value) is drawn as the member's name; an id that is no member, or any
+ * placeholder without the flag, stays literal so a test can tell. Limits apply to the text as sent.
  */
 import { CardSelection, RenderedCard } from '../core/contract';
 import { WeComApiError } from './errors';
@@ -31,6 +36,17 @@ export interface ValidatedCard {
 }
 
 type Json = Record<string, unknown>;
+
+/** The name the WeCom client shows for a userid of the sending app's corp; undefined: not a member. */
+export type UserNameLookup = (userId: string) => string | undefined;
+
+const USER_NAME_PLACEHOLDER = /\$userName=([^$\s]{1,64})\$/g;
+
+/** `$userName=ID$` → the member's name where `userName` knows the id; everything else unchanged. */
+export function translateUserNames(text: string, userName: UserNameLookup | undefined): string {
+  if (!userName) return text;
+  return text.replace(USER_NAME_PLACEHOLDER, (placeholder, userId: string) => userName(userId) ?? placeholder);
+}
 
 /** Task ids: "只能由数字、字母和“_-@”组成，最长128字节" (DOC-94888). */
 const taskIdPattern = /^[0-9a-zA-Z_\-@]{1,128}$/;
@@ -101,7 +117,9 @@ function checkLinkTarget(entry: Json, field: string): string | undefined {
  * `form`: `send` for message/send and webhooks (DOC-90236), `update` for the replacement card of
  * update_template_card (DOC-94888), whose tables have no task_id: the response_code names the task.
  */
-export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook', form: 'send' | 'update' = 'send'): ValidatedCard {
+export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook', form: 'send' | 'update' = 'send', userName?: UserNameLookup): ValidatedCard {
+  // Checked as sent, drawn as WeCom shows it (translation happens on display).
+  const shown = (value: string | undefined) => (value === undefined ? undefined : translateUserNames(value, userName));
   const card = obj(input, '', true)!;
   const cardType = card.card_type as CardType;
   if (!cardTypes.includes(cardType)) fail('card_type', `must be one of ${cardTypes.join(', ')}`);
@@ -163,7 +181,7 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
     if (quoteTitle) bodyLines.push(`> ${quoteTitle}`);
     if (quoteText) bodyLines.push(...quoteText.split('\n').map((line) => `> ${line}`));
   }
-  if (subTitleText !== undefined) bodyLines.push(...subTitleText.split('\n'));
+  if (subTitleText !== undefined) bodyLines.push(...shown(subTitleText)!.split('\n'));
 
   arr(card.horizontal_content_list, 'horizontal_content_list', 0, 6, false).forEach((entry, i) => {
     const field = `horizontal_content_list[${i}]`;
@@ -173,7 +191,7 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
     if (type === 1) str(entry.url, `${field}.url`, { required: true, maxBytes: 2048 });
     if (type === 2) str(entry.media_id, `${field}.media_id`, { required: true });
     if (type === 3) str(entry.userid, `${field}.userid`, { required: true, maxBytes: 64 });
-    fields.push({ key, value: value ?? (type === 3 ? String(entry.userid) : '') });
+    fields.push({ key, value: shown(value) ?? (type === 3 ? String(entry.userid) : '') });
   });
 
   arr(card.jump_list, 'jump_list', 0, 3, false).forEach((entry, i) => {
@@ -315,8 +333,8 @@ export function validateTemplateCard(input: unknown, channel: 'app' | 'webhook',
     taskId,
     issuesResponseCode: !isNotice || actionMenu !== undefined,
     rendered: {
-      title: title ?? subTitleText?.split('\n')[0] ?? '',
-      subtitle,
+      title: shown(title ?? subTitleText?.split('\n')[0]) ?? '',
+      subtitle: shown(subtitle),
       fields,
       body: bodyLines.length > 0 ? bodyLines.join('\n') : undefined,
       buttons,

@@ -12,25 +12,18 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getDocumentClient, getSecretsManagerClient } from '../../shared/adapters/aws/clients';
-import { DynamoAccessTokenStore } from '../../shared/adapters/aws/access-token-store';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
 import { DynamoIntegrationRepository } from '../../shared/adapters/aws/integration-repository';
 import { DynamoLinkStore } from '../../shared/adapters/aws/link-store';
 import { DynamoMemberDirectory } from '../../shared/adapters/aws/member-directory';
 import { DynamoOperationLog } from '../../shared/adapters/aws/operation-log';
 import { secretsManagerWriter } from '../../shared/adapters/aws/secrets';
-import { SecretsManagerSuiteSecrets } from '../../shared/adapters/aws/suite-secrets';
-import { DynamoSuiteStore } from '../../shared/adapters/aws/suite-store';
-import { weComSuiteApiFactory } from '../../shared/adapters/wecom/suite-client';
 import { LinkingAdmin } from '../../shared/application/linking-admin';
-import { systemClock } from '../../shared/application/ports';
-import { SuiteAdmin } from '../../shared/application/suite-admin';
-import { SuiteTokens } from '../../shared/application/suite-tokens';
-import { TokenProvider } from '../../shared/application/token-provider';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
 import { CookieJar } from '../support/cookie-jar';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { registerSuite, simJson as simJsonOf, suiteAdminFor } from '../support/wecom-suite';
 
 jest.setTimeout(120_000);
 process.env.CARD_REFRESH_DELAY_SECONDS = '0';
@@ -55,12 +48,7 @@ interface SimAuthorization {
   users: { plainUserId: string; userId: string }[];
 }
 
-async function simJson(method: string, route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sim.url}${route}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const parsed = await res.json();
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(parsed)}`);
-  return parsed;
-}
+const simJson = (method: string, route: string, body?: unknown) => simJsonOf(sim, method, route, body);
 const simAuthorization = async (plainCorpId: string): Promise<SimAuthorization> =>
   ((await simJson('GET', `/_sim/wecom/suites/${SUITE.suiteId}`)).authorizations as SimAuthorization[]).find((a) => a.plainCorpId === plainCorpId)!;
 /** The userid the suite's app sees for a member (encrypted in a new corp). */
@@ -77,26 +65,10 @@ let other: SimAuthorization;
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
-  const suites = new DynamoSuiteStore(getDocumentClient(), table());
-  const tokens = new SuiteTokens({
-    suites,
-    secrets: new SecretsManagerSuiteSecrets(getSecretsManagerClient(), t.stack.env.SECRET_NAME_PREFIX),
-    api: weComSuiteApiFactory,
-    tokens: new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }),
-    clock: systemClock,
-  });
+  const { admin, suites } = suiteAdminFor(t);
   const integrations = new DynamoIntegrationRepository(getDocumentClient(), table());
-  const admin = new SuiteAdmin({ suites, secrets: secretsManagerWriter(getSecretsManagerClient()), integrations, tokens, clock: systemClock, secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX, apiUrl: t.url });
-  await admin.addSuite({ suiteId: SUITE.suiteId, suiteSecret: SUITE.suiteSecret, token: SUITE.token, aesKey: SUITE.encodingAesKey, apiBase: sim.url, providerCorpId: SUITE.providerCorpId, providerSecret: SUITE.providerSecret });
-  const host = new URL(t.url).host;
   // The OAuth redirect must land on the app's trusted domain (DOC-91121): the linking pages' host.
-  await simJson('PUT', `/_sim/wecom/suites/${SUITE.suiteId}`, {
-    ...SUITE,
-    commandUrl: `${t.url}/wecom-suite/${SUITE.suiteId}/command`,
-    dataUrl: `${t.url}/wecom-suite/${SUITE.suiteId}/data`,
-    redirectDomain: host,
-    trustedDomain: host,
-  });
+  await registerSuite(t, sim, admin, SUITE, { trustedDomain: new URL(t.url).host });
   await eventually(async () => expect(await suites.getTicket(SUITE.suiteId)).toBeDefined(), 10_000);
   await simJson('PUT', `/_sim/wecom/customers/${CUSTOMER}`, { corpName: 'Acme Links', users: [mei, bo] });
   await simJson('PUT', `/_sim/wecom/customers/${OTHER}`, { corpName: 'Other Co', users: [zed] });

@@ -14,18 +14,12 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getDocumentClient, getSecretsManagerClient } from '../../shared/adapters/aws/clients';
-import { DynamoAccessTokenStore } from '../../shared/adapters/aws/access-token-store';
 import { DynamoIncidentRepository } from '../../shared/adapters/aws/incident-repository';
 import { DynamoIntegrationRepository } from '../../shared/adapters/aws/integration-repository';
 import { DynamoOperationLog } from '../../shared/adapters/aws/operation-log';
 import { secretsManagerWriter } from '../../shared/adapters/aws/secrets';
-import { SecretsManagerSuiteSecrets } from '../../shared/adapters/aws/suite-secrets';
 import { DynamoSuiteStore } from '../../shared/adapters/aws/suite-store';
-import { weComSuiteApiFactory } from '../../shared/adapters/wecom/suite-client';
-import { systemClock } from '../../shared/application/ports';
-import { CorpNotAuthorizedError, InvalidSuiteInputError, SuiteAdmin } from '../../shared/application/suite-admin';
-import { SuiteTokens } from '../../shared/application/suite-tokens';
-import { TokenProvider } from '../../shared/application/token-provider';
+import { CorpNotAuthorizedError, InvalidSuiteInputError, type SuiteAdmin } from '../../shared/application/suite-admin';
 import { WeComCrypto } from '../../shared/crypto';
 import type { ConversationItem, RenderedCard } from '../../sim/core/contract';
 import { createSimulator, type Simulator } from '../../sim/server';
@@ -33,6 +27,7 @@ import { linkPeople } from '../support/links';
 import { handler as licensesHandler } from '../../functions/wecom-licenses/handler';
 import { lambdaContext } from '../../local/handlers';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { registerSuite, simJson as simJsonOf, suiteAdminFor } from '../support/wecom-suite';
 
 jest.setTimeout(120_000);
 process.env.CARD_REFRESH_DELAY_SECONDS = '0';
@@ -61,12 +56,7 @@ interface SimAuthorization {
   users: { plainUserId: string; userId: string; unlicensed: boolean }[];
 }
 
-async function simJson(method: string, route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${sim.url}${route}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const parsed = await res.json();
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(parsed)}`);
-  return parsed;
-}
+const simJson = (method: string, route: string, body?: unknown) => simJsonOf(sim, method, route, body);
 const simAuthorization = async (plainCorpId: string): Promise<SimAuthorization> =>
   ((await simJson('GET', `/_sim/wecom/suites/${SUITE.suiteId}`)).authorizations as SimAuthorization[]).find((a) => a.plainCorpId === plainCorpId)!;
 
@@ -107,31 +97,9 @@ const triggered = (incidentId: string, integrationId: string, persons: string[])
 beforeAll(async () => {
   t = await startTestStack({ pollers: true });
   sim = await createSimulator({ port: 0 });
-  suites = new DynamoSuiteStore(getDocumentClient(), table());
-  const tokens = new SuiteTokens({
-    suites,
-    secrets: new SecretsManagerSuiteSecrets(getSecretsManagerClient(), t.stack.env.SECRET_NAME_PREFIX),
-    api: weComSuiteApiFactory,
-    tokens: new TokenProvider({ store: new DynamoAccessTokenStore(getDocumentClient(), table()) }),
-    clock: systemClock,
-  });
-  admin = new SuiteAdmin({
-    suites,
-    secrets: secretsManagerWriter(getSecretsManagerClient()),
-    integrations: new DynamoIntegrationRepository(getDocumentClient(), table()),
-    tokens,
-    clock: systemClock,
-    secretNamePrefix: t.stack.env.SECRET_NAME_PREFIX,
-    apiUrl: t.url,
-  });
+  ({ admin, suites } = suiteAdminFor(t));
   // The operator adds the suite first (`dutybridge suites add wecom …`), then registers its URLs.
-  await admin.addSuite({ suiteId: SUITE.suiteId, suiteSecret: SUITE.suiteSecret, token: SUITE.token, aesKey: SUITE.encodingAesKey, apiBase: sim.url, providerCorpId: SUITE.providerCorpId, providerSecret: SUITE.providerSecret });
-  await simJson('PUT', `/_sim/wecom/suites/${SUITE.suiteId}`, {
-    ...SUITE,
-    commandUrl: `${t.url}/wecom-suite/${SUITE.suiteId}/command`,
-    dataUrl: `${t.url}/wecom-suite/${SUITE.suiteId}/data`,
-    redirectDomain: new URL(t.url).host,
-  });
+  await registerSuite(t, sim, admin, SUITE);
   for (const [corpId, corpName] of [[CUSTOMER, 'Acme Industries'], [SITE_CUSTOMER, 'Beta Site'], [STRANGER, 'Stranger Co']]) {
     await simJson('PUT', `/_sim/wecom/customers/${corpId}`, { corpName, users: people.map((p) => ({ ...p, userId: `${p.userId}${corpId.slice(2, 6)}` })) });
   }
@@ -306,8 +274,7 @@ it("installing from our own page: WeCom's return link works once, and a second u
 it('代开发 (developer-hosted): the permanent code is the app secret and the corp token comes from gettoken (DOC-97163, DOC-97164)', async () => {
   const DK = { ...SUITE, suiteId: 'dkdbtemplate01', suiteSecret: 'dk-template-secret', token: 'DkTemplateToken' };
   const DK_CUSTOMER = 'wwgammacorp01';
-  await admin.addSuite({ suiteId: DK.suiteId, suiteSecret: DK.suiteSecret, token: DK.token, aesKey: DK.encodingAesKey, apiBase: sim.url, providerCorpId: DK.providerCorpId, providerSecret: DK.providerSecret });
-  await simJson('PUT', `/_sim/wecom/suites/${DK.suiteId}`, { ...DK, developerHosted: true, commandUrl: `${t.url}/wecom-suite/${DK.suiteId}/command`, dataUrl: `${t.url}/wecom-suite/${DK.suiteId}/data` });
+  await registerSuite(t, sim, admin, DK, { developerHosted: true });
   await simJson('PUT', `/_sim/wecom/customers/${DK_CUSTOMER}`, { corpName: 'Gamma', users: [{ userId: 'gus', name: 'Gus', mobile: '+86-13800000031', email: 'gus@gamma.example' }] });
   await eventually(async () => expect(await suites.getTicket(DK.suiteId)).toBeDefined(), 10_000);
   await simJson('POST', `/_sim/wecom/suites/${DK.suiteId}/market-install`, { corpId: DK_CUSTOMER });

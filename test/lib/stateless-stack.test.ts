@@ -499,7 +499,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         // One-Click Link once a day: settings (AUTOLINK#), links read and written, the shared miss
         // counter (LOOKUPMISS#), both platforms' tokens, the operation log; lists integrations and members (gsi1).
         table: {
-          GetItem: ['AUTOLINK#*', 'INTEGRATION#*', 'LINK#*', 'LOOKUPMISS#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
+          GetItem: ['AUTOLINK#*', 'INTEGRATION#*', 'LINK#*', 'LOOKUPMISS#*', 'SUITE#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           PutItem: ['LINK#*', 'OPLOG#*'],
           UpdateItem: ['LOOKUPMISS#*', 'TOKEN#dingtalk:*', 'TOKEN#wecom:*'],
           DeleteItem: ['LINK#*'],
@@ -508,7 +508,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
         },
         index: ['dynamodb:Query'],
         sends: ['schedule-dlq:auto-link'],
-        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*'],
+        secrets: ['integrations/*', 'integrations/dingtalk/*', 'integrations/wecom/*', 'suites/*'],
         deniedSecrets: [],
       },
       'send-link-code': {

@@ -72,6 +72,11 @@ export interface SendTemplateCardInput {
   readonly card: object;
   /** When set: `enable_duplicate_check: 1` with this `duplicate_check_interval` (1..14400 s). */
   readonly duplicateCheckSeconds?: number;
+  /**
+   * `enable_id_trans: 1`: WeCom shows `$userName=<userid>$` in the card's texts as the member's
+   * name (DOC-90372), for third-party apps, which cannot read names. Default 0.
+   */
+  readonly idTranslation?: boolean;
 }
 
 export interface SendTemplateCardResult {
@@ -100,6 +105,11 @@ export interface UpdateTemplateCardInput {
    * card's `replace_text` (the replaced card shows greyed buttons with it, DOC-94888).
    */
   readonly replaceName?: string;
+  /**
+   * `enable_id_trans: 1` on a replacement `card` (DOC-94888, as in DOC-90372). Ignored without a
+   * card: the `button.replace_name` form's table lists no enable_id_trans, so it is left out.
+   */
+  readonly idTranslation?: boolean;
 }
 
 export interface SendTextInput {
@@ -326,7 +336,7 @@ export class WeComClient {
       msgtype: 'template_card',
       agentid: this.agentId,
       template_card: input.card,
-      enable_id_trans: 0,
+      enable_id_trans: input.idTranslation === true ? 1 : 0,
       ...(duplicateCheck !== undefined ? { enable_duplicate_check: 1, duplicate_check_interval: duplicateCheck } : { enable_duplicate_check: 0 }),
     };
     const response = await this.callWithToken({ endpoint, method: 'POST', body }, sendResponseSchema);
@@ -350,7 +360,7 @@ export class WeComClient {
     let update: Record<string, unknown>;
     if (input.card !== undefined) {
       const { task_id: _taskId, ...card } = input.card as Record<string, unknown>;
-      update = { enable_id_trans: 0, template_card: input.replaceName !== undefined ? { ...card, replace_text: input.replaceName } : card };
+      update = { enable_id_trans: input.idTranslation === true ? 1 : 0, template_card: input.replaceName !== undefined ? { ...card, replace_text: input.replaceName } : card };
     } else {
       update = { button: { replace_name: input.replaceName } };
     }

@@ -169,6 +169,36 @@ describe('WeComClient against the simulator', () => {
     expect(delivered.at(-1)!.card).toMatchObject({ replacedText: 'Closed by Li Si' });
   });
 
+  it('idTranslation: enable_id_trans 1 on message/send and on a replacement card, absent with replace_name alone; 0 by default', async () => {
+    const i = incident();
+    const taskId = weComTaskId(i.incidentId, 'wecom-test');
+    const processing: Incident = { ...i, status: 'Processing', acknowledgedBy: { email: 'lisi@example.com', platform: 'wecom', userId: 'lisi' } };
+    const translated = renderWeComIncidentCard(processing, { taskId, nowMs: Date.now(), idTranslation: true });
+    const sent = await client.sendTemplateCard({ toUsers: ['lisi'], card: translated, idTranslation: true });
+    expect(calls('message/send').at(-1)!.requestBody).toMatchObject({ enable_id_trans: 1 });
+    // The simulator draws the placeholder as the member's name, as WeCom's client does (DOC-90372).
+    const shown = () => sim.conversations().filter((c) => c.card?.cardId === taskId).at(-1)!.card!;
+    expect(shown().subtitle).toBe('Processing by Li Si');
+    expect(shown().fields).toContainEqual({ key: 'Assignee', value: 'Li Si' });
+
+    await client.updateTemplateCard({ userIds: ['lisi'], responseCode: sent.responseCode!, card: translated, idTranslation: true });
+    expect(calls('message/update_template_card').at(-1)!.requestBody).toMatchObject({ enable_id_trans: 1 });
+    expect(shown().subtitle).toBe('Processing by Li Si');
+
+    // Without the flag the same text reaches the member literally: nothing asked WeCom to translate.
+    const other = incident();
+    const otherTask = weComTaskId(other.incidentId, 'wecom-test');
+    const plain = await client.sendTemplateCard({ toUsers: ['lisi'], card: renderWeComIncidentCard({ ...processing, incidentId: other.incidentId }, { taskId: otherTask, nowMs: Date.now(), idTranslation: true }) });
+    expect(calls('message/send').at(-1)!.requestBody).toMatchObject({ enable_id_trans: 0 });
+    expect(sim.conversations().filter((c) => c.card?.cardId === otherTask).at(-1)!.card!.subtitle).toBe('Processing by $userName=lisi$');
+
+    // button.replace_name alone: DOC-94888's table for this form lists no enable_id_trans.
+    await client.updateTemplateCard({ userIds: ['lisi'], responseCode: plain.responseCode!, replaceName: 'Done', idTranslation: true });
+    const greyed = calls('message/update_template_card').at(-1)!;
+    expect(greyed.resultCode).toBe(0);
+    expect(greyed.requestBody).not.toHaveProperty('enable_id_trans');
+  });
+
   it('42001 on message/send: drops the token, fetches a fresh one and retries once', async () => {
     await client.getUserIdByEmail('lisi@example.com'); // warm the token
     const tokensBefore = calls('gettoken').length;

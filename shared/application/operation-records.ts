@@ -58,6 +58,9 @@ export function weComReasonCode(errcode: number | undefined, kind?: WeComCallFai
       return 'permission_missing';
     case 60020:
       return 'untrusted_ip';
+    // No API access license for the member (接口调用许可, DOC-95652): third-party and 代开发 apps.
+    case 701099:
+      return 'not_licensed';
     case 60111:
     case 81013:
     case 46004:
@@ -92,7 +95,9 @@ export function weComFix(code: OperationReasonCode, integrationId: string): stri
     case 'untrusted_ip':
       return "add dutybridge's egress IP to the app's trusted IPs (企业可信IP) in the WeCom admin console";
     case 'invalid_user':
-      return `the linked WeCom userid does not exist or is outside the app's visible range: fix the link with \`npx dutybridge links set --integration ${integrationId} …\` or widen the visible range`;
+      return `the linked WeCom userid does not exist, is outside the app's visible range or (third-party apps, 81013 when nobody is deliverable) has no license: fix the link with \`npx dutybridge links set --integration ${integrationId} …\`, widen the visible range, or activate the member's license (\`npx dutybridge licenses show --integration ${integrationId}\`)`;
+    case 'not_licensed':
+      return `WeCom license not activated: activate an API access license (基础账号) for the member in the provider console (接口调用许可); \`npx dutybridge licenses show --integration ${integrationId}\` shows the trial end and the active accounts`;
     case 'robot_removed':
       return 'add the robot to the group again and update its webhook';
     case 'message_too_long':

@@ -11,7 +11,7 @@
  */
 import { WeComCrypto, WeComCryptoError } from '../crypto';
 import { BadRequestError } from '../domain/errors';
-import { suiteCommandSchema, suiteIdSchema, type SuiteAuthJob, type SuiteCommand, type SuiteRecord } from '../domain/wecom-suite';
+import { LICENSE_EVENT_TYPES, suiteCommandSchema, suiteIdSchema, type SuiteAuthJob, type SuiteCommand, type SuiteRecord } from '../domain/wecom-suite';
 import { checkSha1SignedQuery } from './callback-auth';
 import { rejectionForCryptoError } from './crypto-errors';
 import { parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
@@ -38,7 +38,7 @@ export interface WeComSuiteCommandDeps {
   readonly record?: (outcome: string, details: Record<string, unknown>) => void;
 }
 
-export type SuiteCommandOutcome = 'verified' | 'ticket_saved' | 'ticket_stale' | 'queued' | 'duplicate' | 'ignored';
+export type SuiteCommandOutcome = 'verified' | 'ticket_saved' | 'ticket_stale' | 'queued' | 'duplicate' | 'ignored' | 'license_recorded';
 
 /** DOC-90613: the body must be exactly `success`. */
 const SUCCESS: CallbackResponse = { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' };
@@ -68,7 +68,9 @@ export class WeComSuiteCommandUseCase {
         return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
       }
       const envelope = this.deps.parseEnvelope(bodyText(request.body));
-      const xml = crypto(suite.suiteId).decryptMessage({ ...signed, encrypt: envelope.encrypt });
+      // Suite events carry receiveid = suite id; the provider-wide license events (system URL) the
+      // provider's corp id (UNCONFIRMED, research §1.1): both are accepted here.
+      const xml = verifyWithEither([suite.suiteId, suite.providerCorpId], (id) => crypto(id).decryptMessage({ ...signed, encrypt: envelope.encrypt }));
       return { response: SUCCESS, outcome: await this.accept(suite, parseCommand(this.deps.readXml(xml))) };
     } catch (error) {
       throw rejectionForCryptoError(error) ?? error;
@@ -76,9 +78,10 @@ export class WeComSuiteCommandUseCase {
   }
 
   private async accept(suite: SuiteRecord, command: SuiteCommand): Promise<SuiteCommandOutcome> {
+    if (LICENSE_EVENT_TYPES.has(command.infoType)) return this.licenseEvent(suite, command);
     if (command.suiteId !== suite.suiteId) {
       // Encrypted with our key and receiveid but naming another suite: not something WeCom sends.
-      throw new BadRequestError('suite_mismatch', 'the command names a different SuiteId than its URL');
+      throw new BadRequestError('suite_mismatch', 'the command has no SuiteId or names a different one than its URL');
     }
     const nowMs = this.deps.clock.nowMs();
     switch (command.infoType) {
@@ -125,6 +128,23 @@ export class WeComSuiteCommandUseCase {
     }
   }
 
+  /** Recorded for the operator (licenses are bought and activated in the provider console, DOC-95652). */
+  private async licenseEvent(suite: SuiteRecord, command: SuiteCommand): Promise<SuiteCommandOutcome> {
+    const corp = command.authCorpId ? await this.deps.suites.getAuthorization(suite.suiteId, command.authCorpId) : undefined;
+    const who = corp ? `${corp.corpName} (${corp.corpId})` : (command.authCorpId ?? 'an unknown corp');
+    const order = command.orderId ? ` order ${command.orderId}` : '';
+    const reason =
+      command.infoType === 'license_pay_success'
+        ? `WeCom: API access licenses paid for ${who}${order}; activate them for the members who get cards (provider console → 接口调用许可)`
+        : command.infoType === 'license_refund'
+          ? `WeCom: refund of license${order} for ${who} ${command.orderStatus === '1' ? 'accepted' : command.orderStatus === '2' ? 'rejected' : `status ${command.orderStatus ?? 'unknown'}`}`
+          : `WeCom activated API access licenses automatically for ${who} (scene ${command.scene ?? 'unknown'})`;
+    await this.deps.operationLog
+      .append([{ atMs: this.deps.clock.nowMs(), result: 'done', reasonCode: 'license_event', reason, platform: 'wecom', channel: 'event', ...(corp?.integrationId ? { integrationId: corp.integrationId } : {}) }])
+      .catch(() => undefined);
+    return 'license_recorded';
+  }
+
   private async log(atMs: number, reasonCode: 'suite_ticket_stale', reason: string): Promise<void> {
     await this.deps.operationLog.append([{ atMs, result: 'dropped', reasonCode, reason, platform: 'wecom', channel: 'event' }]).catch(() => undefined);
   }
@@ -147,8 +167,11 @@ function parseCommand(fields: Record<string, string | undefined>): SuiteCommand 
     authCode: fields.AuthCode || undefined,
     authCorpId: fields.AuthCorpId || undefined,
     state: fields.State || undefined,
+    orderId: fields.OrderId || undefined,
+    orderStatus: fields.OrderStatus || undefined,
+    scene: fields.Scene || undefined,
   });
-  if (!parsed.success) throw new BadRequestError('invalid_command', 'command event lacks InfoType, SuiteId or a numeric TimeStamp, or a field is malformed');
+  if (!parsed.success) throw new BadRequestError('invalid_command', 'command event lacks InfoType or a numeric TimeStamp, or a field is malformed');
   return parsed.data;
 }
 

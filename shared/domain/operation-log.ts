@@ -89,6 +89,7 @@ export const operationReasonCodes = [
   'suite_refused',
   'license_unlicensed_notify',
   'license_trial_ending',
+  'license_event',
   'integration_disabled',
 ] as const;
 export type OperationReasonCode = (typeof operationReasonCodes)[number];

@@ -94,14 +94,25 @@ export interface SuiteAuthorization {
 /** Decrypted command-URL event (DOC-90613; fields per DOC-90628, DOC-100964, DOC-94758). */
 export const suiteCommandSchema = z.object({
   infoType: z.string().check(z.minLength(1)),
-  suiteId: z.string().check(z.minLength(1)),
+  /** Absent on the provider-wide license events, which carry ServiceCorpId instead (DOC-95804). */
+  suiteId: z.optional(z.string().check(z.minLength(1))),
   timeStamp: z.number(),
   suiteTicket: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
   authCode: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
   authCorpId: z.optional(z.string().check(z.regex(corpIdPattern))),
   state: z.optional(z.string()),
+  /** License events (DOC-95804, DOC-95805, DOC-95994): the order, its status, the activation scene. */
+  orderId: z.optional(z.string().check(z.maxLength(128))),
+  orderStatus: z.optional(z.string().check(z.maxLength(16))),
+  scene: z.optional(z.string().check(z.maxLength(16))),
 });
 export type SuiteCommand = z.infer<typeof suiteCommandSchema>;
+
+/**
+ * License events WeCom sends to the provider's system event URL (系统事件接收URL, DOC-95804,
+ * DOC-95805, DOC-95994); dutybridge accepts them on the command URL too, so one URL can serve both.
+ */
+export const LICENSE_EVENT_TYPES: ReadonlySet<string> = new Set(['license_pay_success', 'license_refund', 'auto_activate']);
 
 /** Jobs for the suite-auth worker: everything a command event asks that takes longer than WeCom's 1000 ms (DOC-100964). */
 export const suiteAuthJobSchema = z.discriminatedUnion('kind', [

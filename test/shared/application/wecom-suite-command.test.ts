@@ -14,7 +14,7 @@ import type { SuiteSecretsStore, SuiteStore } from '../../../shared/application/
 import type { SuiteTokens } from '../../../shared/application/suite-tokens';
 import { WeComSuiteCommandUseCase } from '../../../shared/application/wecom-suite-command';
 
-const SUITE: SuiteRecord = { suiteId: 'wwunitsuite1', kind: 'third-party', apiBase: 'https://qyapi.weixin.qq.com', secretName: 'p/suites/wwunitsuite1', createdAt: '2026-12-02T00:00:00Z' };
+const SUITE: SuiteRecord = { suiteId: 'wwunitsuite1', kind: 'third-party', apiBase: 'https://qyapi.weixin.qq.com', providerCorpId: 'wwprovider', secretName: 'p/suites/wwunitsuite1', createdAt: '2026-12-02T00:00:00Z' };
 const SECRETS = { suiteSecret: 'suite-secret', token: 'UnitToken', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
 const NOW = 1_800_000_000_000;
 
@@ -133,6 +133,20 @@ describe('WeComSuiteCommandUseCase', () => {
       { kind: 'refresh', suiteId: SUITE.suiteId, corpId: 'wpCorpA' },
       { kind: 'cancel', suiteId: SUITE.suiteId, corpId: 'wpCorpA', atMs: 1_700_000_100_000 },
     ]);
+  });
+
+  it('records license events (system URL, receiveid = provider corp id) with the corp and order, and answers success', async () => {
+    const { suites, logged, useCase } = commandUseCase();
+    await suites.putAuthorization({ suiteId: SUITE.suiteId, corpId: 'wpCorpA', corpName: 'Acme', status: 'active', secretName: 's', integrationId: 'acme', authorizedAtMs: 1, updatedAtMs: 1 });
+    const paid = await useCase.handle(commandRequest({ ServiceCorpId: 'wwprovider', InfoType: 'license_pay_success', AuthCorpId: 'wpCorpA', OrderId: 'OI000001', BuyerUserId: 'boss', TimeStamp: '1700000000' }, 'wwprovider'));
+    expect(paid).toEqual({ response: expect.objectContaining({ body: 'success' }), outcome: 'license_recorded' });
+    await useCase.handle(commandRequest({ ServiceCorpId: 'wwprovider', InfoType: 'auto_activate', AuthCorpId: 'wpUnknown', Scene: '1', TimeStamp: '1700000001' }, SUITE.suiteId));
+    expect(logged.map((r) => [r.reasonCode, r.integrationId])).toEqual([
+      ['license_event', 'acme'],
+      ['license_event', undefined],
+    ]);
+    expect(logged[0].reason).toBe('WeCom: API access licenses paid for Acme (wpCorpA) order OI000001; activate them for the members who get cards (provider console → 接口调用许可)');
+    expect(logged[1].reason).toContain('automatically for wpUnknown (scene 1)');
   });
 
   it('refuses a command naming another suite, one without its fields, and one for another receiveid; nothing changes', async () => {

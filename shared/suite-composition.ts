@@ -3,10 +3,11 @@
  * the suite-auth worker and the daily license check. The suite store, secrets and tokens live in
  * shared/composition.ts, because the card path needs them for suite integrations' corp tokens.
  */
-import { getSqsClient } from './adapters/aws/clients';
+import { getDocumentClient, getSqsClient } from './adapters/aws/clients';
+import { DynamoIntegrationRepository } from './adapters/aws/integration-repository';
 import { SqsSuiteAuthJobs } from './adapters/aws/suite-auth-jobs';
 import { parseEncryptedEnvelope, parseFlatXml, weComCallbackXml } from './adapters/wecom/callback-xml';
-import { systemClock } from './application/ports';
+import { systemClock, type IntegrationRepository } from './application/ports';
 import { SuiteAuthorizations } from './application/suite-authorizations';
 import { SuiteInstallUseCase } from './application/suite-install';
 import { LicenseTrials } from './application/license-trials';
@@ -15,6 +16,17 @@ import { WeComSuiteDataUseCase } from './application/wecom-suite-data';
 import { config, dedupe, inbound, integrations, once, operationLog, record, suiteSecrets, suiteStore, suiteTokens } from './composition';
 import { readPublicApiUrl } from './config/runtime-config';
 import { suiteAuthQueue } from './config/resources';
+
+/**
+ * Reads past the in-process cache: the worker disables and re-enables integrations and must not
+ * write back a copy up to a minute old over an operator's change. Writes go through the cache, so
+ * this instance forgets its copy; other instances see the change when theirs lapses (≤ 60 s).
+ */
+const freshIntegrations = (): IntegrationRepository => {
+  const uncached = new DynamoIntegrationRepository(getDocumentClient(), config().stateTableName);
+  const cached = integrations();
+  return { get: (id) => uncached.get(id), put: (i) => cached.put(i), list: () => uncached.list(), delete: (id) => cached.delete(id) };
+};
 
 export const suiteCommandUseCase = /* @__PURE__ */ once(
   () =>
@@ -51,8 +63,7 @@ export const suiteAuthorizations = /* @__PURE__ */ once(
       suites: suiteStore(),
       secrets: suiteSecrets(),
       tokens: suiteTokens(),
-      // Uncached: the worker disables and re-enables integrations and must see the current record.
-      integrations: integrations(),
+      integrations: freshIntegrations(),
       operationLog: operationLog(),
       clock: systemClock,
     }),

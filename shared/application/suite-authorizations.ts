@@ -15,6 +15,7 @@
 import { isSuiteErrcode, suiteErrcodes } from '../domain/wecom-suite-errcodes';
 import type { OperationReasonCode, OperationRecord } from '../domain/operation-log';
 import type { SuiteAuthJob, SuiteAuthorization, SuiteRecord } from '../domain/wecom-suite';
+import type { WeComIntegration } from '../domain/integration';
 import type { Clock, IntegrationRepository, OperationLog } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
 import type { SuiteTokens } from './suite-tokens';
@@ -57,7 +58,11 @@ export class SuiteAuthorizations {
     }
   }
 
-  /** Exchanges an already-claimed auth code; the authorization it produced. */
+  /**
+   * Exchanges an already-claimed auth code; the authorization it produced. The permanent code is
+   * kept before anything else can fail (WeCom gives it once, 40078 after): a retry, or a second
+   * delivery of the same job, finds the note of the exchange and finishes from get_auth_info.
+   */
   async exchange(suite: SuiteRecord, authCode: string): Promise<SuiteAuthorization> {
     const api = this.deps.tokens.api(suite);
     let grant;
@@ -65,23 +70,36 @@ export class SuiteAuthorizations {
       grant = await this.deps.tokens.withSuiteToken(suite, (token) => api.getPermanentCode(token, authCode));
     } catch (error) {
       if (!isSuiteErrcode(error, suiteErrcodes.authCodeUsed)) throw error;
+      const corpId = await this.deps.suites.exchangedCorp(suite.suiteId, authCode);
+      if (corpId) {
+        const secretName = this.deps.secrets.corpSecretName(suite.suiteId, corpId);
+        return this.complete(suite, corpId, await this.deps.secrets.readCorpPermanentCode(secretName), undefined);
+      }
       await this.log('failed', 'suite_refused', `suite ${suite.suiteId}: WeCom refused an authorization code (40078: already used or older than 10 minutes); the installation has to be started again`);
       throw new AuthCodeRejectedError('the authorization code was already used or has expired (40078); start the installation again');
     }
-    const info = await this.deps.tokens.withSuiteToken(suite, (token) => api.getAuthInfo(token, { corpId: grant.corpId, permanentCode: grant.permanentCode }));
-    const agentId = info.agents[0]?.agentId;
     const secrets = await this.deps.secrets.read(suite);
     const secretName = this.deps.secrets.corpSecretName(suite.suiteId, grant.corpId);
     await this.deps.secrets.writeCorpSecret(secretName, { secret: grant.permanentCode, token: secrets.token, encodingAesKey: secrets.encodingAesKey });
+    await this.deps.suites.recordExchangedCode(suite.suiteId, authCode, grant.corpId, this.deps.clock.nowMs());
+    return this.complete(suite, grant.corpId, grant.permanentCode, grant.corpName);
+  }
+
+  /** get_auth_info for the agentid (v2 get_permanent_code has none, DOC-100776), then the authorization. */
+  private async complete(suite: SuiteRecord, corpId: string, permanentCode: string, corpName: string | undefined): Promise<SuiteAuthorization> {
+    const api = this.deps.tokens.api(suite);
+    const info = await this.deps.tokens.withSuiteToken(suite, (token) => api.getAuthInfo(token, { corpId, permanentCode }));
+    const agentId = info.agents[0]?.agentId;
     const nowMs = this.deps.clock.nowMs();
-    const previous = await this.deps.suites.getAuthorization(suite.suiteId, grant.corpId);
+    const previous = await this.deps.suites.getAuthorization(suite.suiteId, corpId);
+    if (previous?.status === 'active' && previous.agentId === agentId && previous.agentId !== undefined) return previous; // a repeat of this exchange
     const authorization: SuiteAuthorization = {
       suiteId: suite.suiteId,
-      corpId: grant.corpId,
-      corpName: info.corpName || grant.corpName,
+      corpId,
+      corpName: info.corpName || corpName || previous?.corpName || corpId,
       ...(agentId ? { agentId } : {}),
       status: 'active',
-      secretName,
+      secretName: this.deps.secrets.corpSecretName(suite.suiteId, corpId),
       ...(previous?.integrationId ? { integrationId: previous.integrationId } : {}),
       authorizedAtMs: nowMs,
       updatedAtMs: nowMs,
@@ -121,7 +139,7 @@ export class SuiteAuthorizations {
     const nowMs = this.deps.clock.nowMs();
     await this.deps.suites.putAuthorization({ ...current, status: 'cancelled', cancelledAtMs: atMs, updatedAtMs: nowMs });
     const when = new Date(atMs).toISOString();
-    const integration = current.integrationId ? await this.deps.integrations.get(current.integrationId) : undefined;
+    const integration = await this.integrationOf(current);
     if (integration && !integration.disabled) {
       const reason = `corp ${current.corpName} (${corpId}) removed the app (cancel_auth at ${when}); nothing is sent to it. If they install it again, the integration becomes active again.`;
       await this.deps.integrations.put({ ...integration, disabled: { reason, atMs: nowMs } });
@@ -133,9 +151,8 @@ export class SuiteAuthorizations {
 
   /** Keeps the corp's integration in step with its authorization: agentid, and re-enabling after a re-install. */
   private async followIntegration(authorization: SuiteAuthorization, options: { enable: boolean }): Promise<string | undefined> {
-    if (!authorization.integrationId) return undefined;
-    const integration = await this.deps.integrations.get(authorization.integrationId);
-    if (!integration || integration.platform !== 'wecom') return undefined;
+    const integration = await this.integrationOf(authorization);
+    if (!integration) return undefined;
     const agentChanged = authorization.agentId !== undefined && integration.settings.agentId !== authorization.agentId;
     const reenable = options.enable && integration.disabled !== undefined;
     if (!agentChanged && !reenable) return undefined;
@@ -146,6 +163,18 @@ export class SuiteAuthorizations {
       settings: { ...integration.settings, ...(authorization.agentId ? { agentId: authorization.agentId } : {}) },
     });
     return reenable ? integration.id : undefined;
+  }
+
+  /**
+   * The corp's integration, only if it still is this suite's integration of this corp: an id left
+   * on the authorization after `integrations remove` may have been reused for another integration.
+   */
+  private async integrationOf(authorization: SuiteAuthorization): Promise<WeComIntegration | undefined> {
+    if (!authorization.integrationId) return undefined;
+    const integration = await this.deps.integrations.get(authorization.integrationId);
+    if (integration?.platform !== 'wecom') return undefined;
+    const ours = integration.settings.suite?.suiteId === authorization.suiteId && integration.settings.corpId === authorization.corpId;
+    return ours ? integration : undefined;
   }
 
   private async log(result: OperationRecord['result'], reasonCode: OperationReasonCode, reason: string, integrationId?: string): Promise<void> {

@@ -3,7 +3,7 @@
  * directly instead of through the WeCom app market:
  *
  * - `GET /wecom-suite/{suiteId}/install` gets a pre_auth_code (DOC-90601), sets the session to a
- *   formal authorization (`?test=1`: a test authorization, DOC-90602) and redirects the admin to
+ *   formal authorization (never a test one from this public page, DOC-90602) and redirects the admin to
  *   WeCom's install page with a signed `state` (letters and digits, ≤ 128 bytes);
  * - WeCom sends the admin back to `GET /wecom-suite/{suiteId}/installed?auth_code&expires_in&state`.
  *   Installs started here get NO create_auth push (DOC-100964), so the code is exchanged here, on
@@ -17,7 +17,7 @@ import { escapeHtml } from '../domain/link-page-html';
 import { parseQueryOnce, type CallbackRequest, type CallbackResponse } from './http-types';
 import type { Clock } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
-import type { SuiteTokens } from './suite-tokens';
+import { SuiteTicketMissingError, type SuiteTokens } from './suite-tokens';
 import { AuthCodeRejectedError, type SuiteAuthorizations } from './suite-authorizations';
 import { findSuite } from './wecom-suite-command';
 
@@ -34,17 +34,25 @@ export interface SuiteInstallDeps {
   readonly publicApiUrl: () => string;
 }
 
-export type SuiteInstallOutcome = 'redirected' | 'installed' | 'bad_state' | 'code_reused' | 'code_rejected';
+export type SuiteInstallOutcome = 'redirected' | 'installed' | 'bad_state' | 'code_reused' | 'code_rejected' | 'not_ready';
 
 export class SuiteInstallUseCase {
   constructor(private readonly deps: SuiteInstallDeps) {}
 
   async start(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: SuiteInstallOutcome }> {
     const suite = await findSuite(this.deps.suites, request.integrationId);
-    const testAuthorization = parseQueryOnce(request.rawQuery).get('test') === '1';
     const api = this.deps.tokens.api(suite);
-    const { preAuthCode } = await this.deps.tokens.withSuiteToken(suite, (token) => api.getPreAuthCode(token));
-    await this.deps.tokens.withSuiteToken(suite, (token) => api.setSessionInfo(token, { preAuthCode, authType: testAuthorization ? 1 : 0 }));
+    let preAuthCode: string;
+    try {
+      ({ preAuthCode } = await this.deps.tokens.withSuiteToken(suite, (token) => api.getPreAuthCode(token)));
+    } catch (error) {
+      if (!(error instanceof SuiteTicketMissingError)) throw error;
+      const body = '<p>The app is not ready for installation yet: WeCom has not sent it a valid suite ticket. WeCom sends one every 10 minutes once the command URL is saved in the provider console; try again in a few minutes.</p>';
+      return { response: { ...htmlResponse(503, page('Not ready yet', body)), headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '600' } }, outcome: 'not_ready' };
+    }
+    // Always a formal authorization: a test authorization (auth_type 1, DOC-90602) is limited to 10
+    // corps and blocks their formal one later, so a public page must not start it.
+    await this.deps.tokens.withSuiteToken(suite, (token) => api.setSessionInfo(token, { preAuthCode, authType: 0 }));
     const state = await this.signState(suite, this.deps.clock.nowMs() + STATE_TTL_MS);
     const link = suiteInstallLink({ installBase: suiteInstallBase(suite.apiBase), suiteId: suite.suiteId, preAuthCode, redirectUri: this.redirectUri(suite), state });
     return {

@@ -117,6 +117,12 @@ export interface SuiteStore {
   claimAuthCode(suiteId: string, authCode: string, nowMs: number): Promise<boolean>;
   /** Forgets a claim whose exchange failed before WeCom consumed the code, so it can be retried. */
   releaseAuthCode(suiteId: string, authCode: string): Promise<void>;
+  /**
+   * Notes which corp a claimed code was exchanged for, once the permanent code is kept: a retry
+   * that WeCom answers 40078 (code already used) then finishes the authorization instead of losing it.
+   */
+  recordExchangedCode(suiteId: string, authCode: string, corpId: string, nowMs: number): Promise<void>;
+  exchangedCorp(suiteId: string, authCode: string): Promise<string | undefined>;
   getAuthorization(suiteId: string, corpId: string): Promise<SuiteAuthorization | undefined>;
   listAuthorizations(suiteId: string): Promise<SuiteAuthorization[]>;
   putAuthorization(authorization: SuiteAuthorization): Promise<void>;

@@ -18,6 +18,9 @@ import type { WeComIntegration } from '../domain/integration';
 export class SuiteTicketMissingError extends Error {
   override readonly name = 'SuiteTicketMissingError';
   readonly kind = 'retry' as const;
+  /** A queue worker parks the job until the next push instead of failing it (shared/runtime/queue.ts). */
+  readonly waiting = true as const;
+  readonly retryAfterMs = 60_000;
   readonly errcode = undefined;
   readonly reason: string;
   constructor(suiteId: string, detail: string) {
@@ -106,6 +109,11 @@ export class SuiteTokens implements SuiteCorpTokenSource {
       throw new SuiteTicketMissingError(suite.suiteId, 'the newest suite_ticket is older than 30 minutes');
     }
     const secrets = await this.deps.secrets.read(suite);
-    return this.api(suite).getSuiteToken({ suiteId: suite.suiteId, suiteSecret: secrets.suiteSecret, suiteTicket: ticket.ticket });
+    try {
+      return await this.api(suite).getSuiteToken({ suiteId: suite.suiteId, suiteSecret: secrets.suiteSecret, suiteTicket: ticket.ticket });
+    } catch (error) {
+      if (isSuiteErrcode(error, suiteErrcodes.ticketRejected)) throw new SuiteTicketMissingError(suite.suiteId, 'WeCom refused the newest stored suite_ticket (40085)');
+      throw error;
+    }
   }
 }

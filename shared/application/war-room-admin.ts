@@ -73,8 +73,14 @@ export class WarRoomAdmin {
     if (!integration) throw new NotFoundError('unknown_integration', `no integration with id ${id}`);
     const current: Record<string, unknown> = { ...(integration.settings.warRoom ?? { enabled: false }) };
     if (integration.platform === 'wecom') {
-      // All WeCom integrations are self-built apps today. Third-party suite apps (a later issue) have
-      // no appchat: refuse them here, naming the suite, once the integration records its mode.
+      // appchat is for self-built apps only (48002, "仅企业自建应用可调用"): a third-party suite app
+      // cannot open a group chat, so a War Room there is refused before anything is stored.
+      const suite = integration.settings.suite;
+      if (patch.enabled === true && suite?.kind === 'third-party') {
+        throw new InvalidWarRoomSettingsError(
+          `integration ${id} is a WeCom third-party app (suite ${suite.suiteId}): WeCom lets only self-built apps create group chats (appchat, 48002), so War Room cannot be turned on here`,
+        );
+      }
       for (const [key, flag] of [['templateId', '--war-room-template-id'], ['robotCode', '--war-room-robot-code']] as const) {
         if (patch[key] !== undefined) throw new InvalidWarRoomSettingsError(`${flag} is a DingTalk setting: WeCom's app group chats need no template`);
       }

@@ -160,7 +160,7 @@ export const keySpaces = {
   /** suite-store saveTicketIfNewer() / putAuthorization() / listAuthorizations(). */
   suitesWrite: { partitionKeys: ['SUITE#*'], actions: ['PutItem', 'Query'] },
   /** suite-store claimAuthCode() / releaseAuthCode(): `SUITECODE#<suiteId>#<sha256>` (TTL). */
-  suiteCodes: { partitionKeys: ['SUITECODE#*'], actions: ['PutItem', 'DeleteItem'] },
+  suiteCodes: { partitionKeys: ['SUITECODE#*'], actions: ['GetItem', 'PutItem', 'DeleteItem'] },
   /** integration-repository put(): the suite-auth worker disables / re-enables a suite corp's integration. */
   integrationsWrite: { partitionKeys: ['INTEGRATION#*'], actions: ['GetItem', 'PutItem'] },
 } as const satisfies Record<string, KeySpace>;
@@ -371,8 +371,10 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
     // Calls out: WeCom's service API.
     egress: true,
     access: {
-      state: [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.weComTokens, keySpaces.integrationsWrite, keySpaces.operationLog],
-      sendsTo: [],
+      // The code → corp note of an exchange (SUITECODE#), so a retry finishes instead of losing it.
+      state: [keySpaces.suitesRead, keySpaces.suitesWrite, keySpaces.suiteCodes, keySpaces.weComTokens, keySpaces.integrationsWrite, keySpaces.operationLog],
+      // Its own queue: a job waiting for WeCom's next suite_ticket is parked as a delayed copy.
+      sendsTo: [suiteAuthQueue],
       deadLettersFor: [suiteAuthQueue],
       secretsOf: [],
       suiteSecrets: 'write',

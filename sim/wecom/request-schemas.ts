@@ -593,19 +593,29 @@ export const appChatSendBodySchema = z.discriminatedUnion('msgtype', [
  *   DOC 90605 get_corp_token · DOC 97061 corpid_to_opencorpid · DOC 91121 auth/getuserinfo3rd ·
  *   DOC 95844 license/get_app_license_info · DOC 95544 license/list_actived_account ·
  *   DOC 90597 the install page · DOC 90455 the third-party error codes.
- * Missing credentials get the codes DOC 90455 names (41022, 41023, 41024, 41025, 84054; see errcodeOf).
+ * Missing credentials get the codes DOC 90455 names (41002, 41021, 41022, 41023, 41024, 41025,
+ * 84054; see errcodeOf).
+ *
+ * Checked field by field against the pages as mirrored in github.com/wxkingstar/doc-hub-mcp under
+ * `wecom/002-第三方应用开发/002-服务端API/` (the paths below are relative to that folder);
+ * test/shared/adapters/wecom/suite-conformance.test.ts holds the field lists copied from them and
+ * fails when a schema here drifts. Where a page is silent the choice is marked UNCONFIRMED.
  */
 
 /** Only `?debug=1` in the URL: the token-fetching calls carry their credentials in the body. */
 export const noTokenQuerySchema = z.strictObject({ ...debugParam });
 
-/** `?suite_access_token=` — "最长为512字节" (DOC 90600, DOC 90601). */
+/**
+ * `?suite_access_token=` — "最长为512字节" (DOC 90600, DOC 90601:
+ * 003-应用授权/004-接口调用/002-获取预授权码.md). The same parameter of set_session_info, the v2 calls
+ * and get_corp_token has no length in its own table; the token is the same one, so the same limit.
+ */
 export const suiteTokenQuerySchema = z.strictObject({
   suite_access_token: maxBytes(512), // DOC 90601: 是
   ...debugParam,
 });
 
-/** `?provider_access_token=` — "最长为512字节" (DOC 91200). */
+/** `?provider_access_token=` — "最长为512字节" (DOC 91200: 001-开发指南/003-获取服务商凭证.md). */
 export const providerTokenQuerySchema = z.strictObject({
   provider_access_token: maxBytes(512), // DOC 97061 / 95844 / 95544: 是
   ...debugParam,
@@ -628,7 +638,8 @@ export const getSuiteTokenBodySchema = z.strictObject({
 export const setSessionInfoBodySchema = z.strictObject({
   pre_auth_code: filled(), // DOC 90602: 是
   session_info: z.strictObject({
-    appid: z.optional(z.array(z.number().int())), // DOC 90602: 否 — old multi-app suites only
+    // DOC 90602: 否 — old multi-app suites only; "不填或者填空数组都表示允许授权套件内所有应用", so [] is valid.
+    appid: z.optional(z.array(z.number().int())),
     auth_type: z.optional(zeroOne()), // DOC 90602: 否 — 0 formal (default), 1 test
   }), // DOC 90602: 是
 });
@@ -636,7 +647,9 @@ export const setSessionInfoBodySchema = z.strictObject({
 /**
  * POST /cgi-bin/service/v2/get_permanent_code — https://developer.work.weixin.qq.com/document/path/100776.
  * auth_code: "长度为64至512个字节"; a code outside that length cannot be one WeCom issued: 40078
- * "不合法的auth_code参数" (DOC 90455).
+ * "不合法的auth_code参数" (DOC 90455). A MISSING auth_code stays 40058: DOC 90455 has 41008
+ * "缺少auth code参数", but whether that names this field or the OAuth `code` (the self-built table
+ * words it the same way) is not said (UNCONFIRMED; 006-附录/003-全局错误码.md).
  */
 export const getPermanentCodeBodySchema = z.strictObject({
   auth_code: z.string().superRefine((value, ctx) => {
@@ -674,6 +687,8 @@ export const appLicenseInfoBodySchema = z.strictObject({
 export const listActivedAccountBodySchema = z.strictObject({
   corpid: filled(), // DOC 95544: 是
   // DOC 95544: 否 — "整型，最大值1000，默认值500"; over 1000: 701101 "limit大小超过上限1000" (DOC 90455).
+  // The page names no minimum: 0 or a negative limit is refused as 40058 (UNCONFIRMED; it may also be
+  // read as the default 500). 004-接口调用许可/003-账号管理/003-获取企业的账号列表.md.
   limit: z.optional(
     z
       .number()
@@ -785,10 +800,16 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyK
  * (42027..42051); CHOICE: those are answered as 40058 (the docs do not say which one wins when
  * several match, and dutybridge treats all of them alike).
  */
-/** "缺少…参数" codes of the service-provider calls (DOC 90455). */
+/**
+ * "缺少…参数" codes of the service-provider calls (DOC 90455: 006-附录/003-全局错误码.md). That table
+ * also has 41021 "缺少suite_id参数" (get_suite_token, get_app_license_info) and 41002 "缺少corpid参数"
+ * (get_provider_token, corpid_to_opencorpid, the license calls).
+ * It lists "缺少secret参数" twice (41004 and 41024) without saying which call gives which: the
+ * suite secret gets the third-party-range 41024, the provider secret the global 41004 (UNCONFIRMED).
+ */
 const missingCredentialErrcodes: Readonly<Record<'query' | 'body', Readonly<Record<string, number>>>> = {
   query: { suite_access_token: 41022 },
-  body: { suite_ticket: 41023, suite_secret: 41024, provider_secret: 41004, permanent_code: 41025, auth_corpid: 84054 },
+  body: { suite_id: 41021, corpid: 41002, suite_ticket: 41023, suite_secret: 41024, provider_secret: 41004, permanent_code: 41025, auth_corpid: 84054 },
 };
 
 function errcodeOf({ issue, path }: FlatIssue, part: 'query' | 'body', input: unknown): number {

@@ -227,7 +227,13 @@ function getProviderToken(call: Call): Handled {
   return { body: { provider_access_token: token, expires_in: ttl } };
 }
 
-/** DOC-90600: no errcode on success; 40083 unknown suite, 40080 bad secret, 40085 bad or stale ticket. */
+/**
+ * DOC-90600: 40083 unknown suite, 40080 bad secret, 40085 bad or stale ticket. The page disagrees
+ * with itself on success: its example carries `"errcode":0,"errmsg":"ok"`, its note says errcode
+ * comes only with a failure ("没返回errcode视为调用成功"). The simulator plays the note (no errcode);
+ * WeComSuiteClient accepts both (suite-conformance.test.ts plays the example's reading).
+ * Source: 003-应用授权/004-接口调用/001-获取第三方应用凭证.md in wxkingstar/doc-hub-mcp.
+ */
 function getSuiteToken(call: Call): Handled {
   conform(call.endpoint, 'body', call.body);
   const suite = call.sim.store.suites.get(call.body.suite_id as string);
@@ -301,7 +307,12 @@ function authorizationOf(call: Call, suite: SuiteConfig): SuiteAuthorization {
   throw new WeComApiError(40084, sameCorp ? 'permanent_code does not belong to this corp and suite' : `no authorization of ${suite.suiteId} by ${corpId}`);
 }
 
-/** DOC-100779 (v2): corp info and exactly one agent for a new single-app suite. */
+/**
+ * DOC-100779 (v2): corp info and exactly one agent for a new single-app suite. corp_type is
+ * 'unverified': corp_full_name, verified_end_time and corp_ex_name exist only for certified corps
+ * ("仅认证或验证过的企业有", "仅认证企业才有"), and a simulated corp has none of them, so it is
+ * played as not certified. Source: 003-应用授权/004-接口调用/005-获取企业授权信息.md.
+ */
 function authInfo(call: Call, suite: SuiteConfig): Handled {
   const a = authorizationOf(call, suite);
   const users = call.sim.store.customer(a.plainCorpId)?.users.length ?? 0;
@@ -309,7 +320,7 @@ function authInfo(call: Call, suite: SuiteConfig): Handled {
     body: {
       errcode: 0,
       errmsg: 'ok',
-      auth_corp_info: { corpid: a.ids.corpId, corp_name: a.corpName, corp_type: 'verified', corp_square_logo_url: '', corp_user_max: Math.max(50, users), subject_type: 1, corp_scale: '', corp_industry: '', corp_sub_industry: '' },
+      auth_corp_info: { corpid: a.ids.corpId, corp_name: a.corpName, corp_type: 'unverified', corp_square_logo_url: '', corp_user_max: Math.max(50, users), subject_type: 1, corp_scale: '', corp_industry: '', corp_sub_industry: '' },
       auth_info: {
         agent: [
           {
@@ -394,7 +405,14 @@ function appLicenseInfo(call: Call, provider: string): Handled {
   };
 }
 
-/** DOC-95544: activated members (expired ones too), ids as the provider's apps see them, paged by an opaque cursor. */
+/**
+ * DOC-95544: activated members (expired ones too), ids as the provider's apps see them, paged by an
+ * opaque cursor. has_more: the page describes it as "是否结束" (is it finished), against its name,
+ * its own example (has_more 1 beside a next_cursor) and the sibling license lists ("是否有更多。
+ * 0: 没有， 1: 有"). The simulator plays the name (1 = more pages); next_cursor, "如果已经没有更多的
+ * 数据则返回空", is the unambiguous signal and the one WeComSuiteClient follows.
+ * Source: 004-接口调用许可/003-账号管理/003-获取企业的账号列表.md.
+ */
 function listActivedAccount(call: Call, provider: string): Handled {
   const customer = call.sim.store.customerFor(provider, call.body.corpid as string);
   const ofProvider = customer ? call.sim.store.authorizations.filter((a) => a.providerCorpId.toLowerCase() === provider.toLowerCase() && a.plainCorpId === customer.corpId) : [];

@@ -41,9 +41,21 @@ export function dataUrlFor(dataUrl: string, corpId: string): string {
 
 export type CommandField = readonly [name: string, value: string, plain?: 'number'];
 
-/** The decrypted command event: `<xml><SuiteId/>…</xml>`, TimeStamp as a bare number (DOC-90628, DOC-100964). */
+/**
+ * The decrypted command event: `<xml><SuiteId/>…</xml>`, TimeStamp as a bare number. Fields as the
+ * pages list them (wxkingstar/doc-hub-mcp, `wecom/002-第三方应用开发/002-服务端API/003-应用授权/005-回调通知/`):
+ * - suite_ticket (DOC-90628, 002-推送suite_ticket.md): SuiteId, InfoType, TimeStamp, SuiteTicket;
+ * - create_auth (DOC-100964, 003-授权通知事件.md): SuiteId, AuthCode, InfoType, TimeStamp, State, ExtraInfo;
+ * - change_auth (same page): SuiteId, InfoType, TimeStamp, AuthCorpId, State, ExtraInfo;
+ * - cancel_auth (same page): SuiteId, InfoType, TimeStamp, AuthCorpId;
+ * - reset_permanent_code (DOC-94758, 008-重置永久授权码通知.md): SuiteId, AuthCode, InfoType, TimeStamp
+ *   (not pushed by the simulator yet: nothing drives a 代开发 secret reset).
+ * An empty value is written as an empty element, as the pages print `<ExtraInfo></ExtraInfo>`, so
+ * a receiver that only understands CDATA fails here rather than against WeCom. Element order
+ * follows the list given (the pages' order varies; XML readers must not depend on it).
+ */
 export function commandXml(suiteId: string, infoType: string, timestamp: string, fields: readonly CommandField[]): string {
-  const rest = fields.map(([name, value, plain]) => `<${name}>${plain === 'number' ? value : cdata(value)}</${name}>`).join('');
+  const rest = fields.map(([name, value, plain]) => `<${name}>${plain === 'number' || value === '' ? value : cdata(value)}</${name}>`).join('');
   return `<xml><SuiteId>${cdata(suiteId)}</SuiteId><InfoType>${cdata(infoType)}</InfoType><TimeStamp>${timestamp}</TimeStamp>${rest}</xml>`;
 }
 

@@ -256,7 +256,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       // WeCom suite (issue 16): the command callback stores tickets and claims auth codes, queues the rest.
       'wecom-suite-command': {
-        table: { GetItem: ['SUITE#*'], PutItem: ['OPLOG#*', 'SUITE#*', 'SUITECODE#*'], Query: ['SUITE#*'], DeleteItem: ['SUITECODE#*'] },
+        table: { GetItem: ['SUITE#*', 'SUITECODE#*'], PutItem: ['OPLOG#*', 'SUITE#*', 'SUITECODE#*'], Query: ['SUITE#*'], DeleteItem: ['SUITECODE#*'] },
         index: [],
         sends: ['wecom-suite-auth'],
         secrets: ['suites/*'],
@@ -275,7 +275,7 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       'wecom-suite-install': {
         table: {
-          GetItem: ['INTEGRATION#*', 'SUITE#*', 'TOKEN#wecom:*'],
+          GetItem: ['INTEGRATION#*', 'SUITE#*', 'SUITECODE#*', 'TOKEN#wecom:*'],
           PutItem: ['INTEGRATION#*', 'OPLOG#*', 'SUITE#*', 'SUITECODE#*'],
           UpdateItem: ['TOKEN#wecom:*'],
           Query: ['SUITE#*'],
@@ -288,13 +288,14 @@ describe('StatelessStack (defaults, as deployed by bin/app.ts)', () => {
       },
       'wecom-suite-auth': {
         table: {
-          GetItem: ['INTEGRATION#*', 'SUITE#*', 'TOKEN#wecom:*'],
-          PutItem: ['INTEGRATION#*', 'OPLOG#*', 'SUITE#*'],
+          GetItem: ['INTEGRATION#*', 'SUITE#*', 'SUITECODE#*', 'TOKEN#wecom:*'],
+          PutItem: ['INTEGRATION#*', 'OPLOG#*', 'SUITE#*', 'SUITECODE#*'],
           UpdateItem: ['TOKEN#wecom:*'],
           Query: ['SUITE#*'],
+          DeleteItem: ['SUITECODE#*'],
         },
         index: [],
-        sends: ['dlq:wecom-suite-auth'],
+        sends: ['dlq:wecom-suite-auth', 'wecom-suite-auth'],
         consumes: 'wecom-suite-auth',
         secrets: ['suites/*'],
         deniedSecrets: [],

@@ -99,6 +99,17 @@ export class DynamoSuiteStore implements SuiteStore {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: codeKey(suiteId, authCode) }));
   }
 
+  async recordExchangedCode(suiteId: string, authCode: string, corpId: string, nowMs: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...codeKey(suiteId, authCode), claimedAtMs: nowMs, corpId, ttl: Math.floor(nowMs / 1000) + AUTH_CODE_CLAIM_TTL_SECONDS } }),
+    );
+  }
+
+  async exchangedCorp(suiteId: string, authCode: string): Promise<string | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: codeKey(suiteId, authCode), ConsistentRead: true }));
+    return typeof out.Item?.corpId === 'string' ? out.Item.corpId : undefined;
+  }
+
   async getAuthorization(suiteId: string, corpId: string): Promise<SuiteAuthorization | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: suiteKey(suiteId, `CORP#${corpId}`), ConsistentRead: true }));
     return out.Item ? (out.Item.authorization as SuiteAuthorization) : undefined;

@@ -121,13 +121,18 @@ const appLicenseInfoSchema = z.object({
   license_check_time: z.optional(z.number()),
 });
 
-/** list_actived_account (DOC-95544): has_more is documented as an integer; a boolean is accepted. */
+/**
+ * list_actived_account (DOC-95544, wxkingstar/doc-hub-mcp
+ * `wecom/002-第三方应用开发/002-服务端API/004-接口调用许可/003-账号管理/003-获取企业的账号列表.md`).
+ * has_more is not read: the page describes it as "是否结束" (finished?) against its own name, its
+ * example and the sibling license lists ("是否有更多。0: 没有， 1: 有"), so either value could mean
+ * "more". next_cursor is unambiguous ("如果已经没有更多的数据则返回空") and alone decides paging.
+ */
 const activatedAccountsSchema = z.object({
   account_list: z.optional(
     z.array(z.object({ userid: nonEmpty(), type: z.number(), active_time: z.number(), expire_time: z.number() })),
   ),
   next_cursor: z.optional(z.string()),
-  has_more: z.optional(z.union([z.number(), z.boolean()])),
 });
 
 const secondsToMs = (seconds: number): number => seconds * 1000;
@@ -163,7 +168,11 @@ export class WeComSuiteClient implements WeComSuiteApi {
     this.timeoutMs = options.timeoutMs ?? WECOM_SUITE_DEFAULT_TIMEOUT_MS;
   }
 
-  /** DOC-90600: the ticket must be the newest pushed one (or ≤ 30 min old), else 40085. */
+  /**
+   * DOC-90600: the ticket must be the newest pushed one (or ≤ 30 min old), else 40085. Success may
+   * come with or without `errcode: 0`: the page's example has it, its note says it is absent
+   * (003-应用授权/004-接口调用/001-获取第三方应用凭证.md); both are accepted.
+   */
   async getSuiteToken(args: { suiteId: string; suiteSecret: string; suiteTicket: string }): Promise<FetchedAccessToken> {
     const endpoint = 'service/get_suite_token';
     requireArgument(endpoint, 'suiteId', args.suiteId);
@@ -302,12 +311,10 @@ export class WeComSuiteClient implements WeComSuiteApi {
     const accounts = (answer.account_list ?? []).map(
       (row): ActivatedAccount => ({ userId: row.userid, type: row.type, activeTimeMs: secondsToMs(row.active_time), expireTimeMs: secondsToMs(row.expire_time) }),
     );
-    return {
-      accounts,
-      // "如果已经没有更多的数据则返回空" (DOC-95544): an empty cursor means no next page.
-      ...(answer.next_cursor ? { nextCursor: answer.next_cursor } : {}),
-      hasMore: answer.has_more === 1 || answer.has_more === true,
-    };
+    // "如果已经没有更多的数据则返回空" (DOC-95544): a cursor means a next page, whatever has_more says
+    // (its description contradicts its name; see activatedAccountsSchema). Should WeCom also return a
+    // cursor with the last page, this costs one extra call that answers an empty page.
+    return { accounts, ...(answer.next_cursor ? { nextCursor: answer.next_cursor } : {}), hasMore: Boolean(answer.next_cursor) };
   }
 
   private suiteQuery(endpoint: SuiteEndpoint, suiteToken: string): Record<string, string> {

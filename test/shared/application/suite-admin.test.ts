@@ -48,6 +48,10 @@ class MemorySuiteStore implements SuiteStore {
     return true;
   }
   async releaseAuthCode() {}
+  async recordExchangedCode() {}
+  async exchangedCorp() {
+    return undefined;
+  }
   async getAuthorization(suiteId: string, corpId: string) {
     return this.authorizations.get(`${suiteId}/${corpId}`);
   }

@@ -39,6 +39,13 @@ it('turns War Room on for WeCom with closeOnResolve on by default, and stores it
   expect(describeWarRoom(updated)).toMatch(/^on \(closes when the incident closes/);
 });
 
+it('refuses War Room on a WeCom third-party (suite) integration: appchat is for self-built apps only (48002); nothing stored', async () => {
+  const suite = integrationSchema.parse({ ...wecom('acme'), settings: { ...(wecom('acme').settings as object), suite: { suiteId: 'wwsuite01', kind: 'third-party' } } });
+  const repo = memoryRepo([suite]);
+  await expect(new WarRoomAdmin(repo).set('acme', { enabled: true })).rejects.toThrow(/third-party app \(suite wwsuite01\).*appchat, 48002/);
+  expect(repo.puts).toBe(0);
+});
+
 it('refuses a second integration, naming the first with its platform and how to lift it; allowMultiple lifts it', async () => {
   const repo = memoryRepo([wecom('acme'), dingtalk('ding')]);
   const admin = new WarRoomAdmin(repo);

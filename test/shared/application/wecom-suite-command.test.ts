@@ -45,6 +45,13 @@ class MemorySuites implements SuiteStore {
   async releaseAuthCode(_: string, code: string) {
     this.claimed.delete(code);
   }
+  exchanged = new Map<string, string>();
+  async recordExchangedCode(_: string, code: string, corpId: string) {
+    this.exchanged.set(code, corpId);
+  }
+  async exchangedCorp(_: string, code: string) {
+    return this.exchanged.get(code);
+  }
   async getAuthorization(_: string, corpId: string) {
     return this.authorizations.get(corpId);
   }
@@ -222,6 +229,42 @@ describe('SuiteAuthorizations', () => {
     expect(integrations.get('acme')?.disabled).toBeUndefined();
     expect(integrations.get('acme')?.settings).toMatchObject({ agentId: '1000009' });
     expect(suites.authorizations.get(corpId)).toMatchObject({ status: 'active', integrationId: 'acme' });
+  });
+
+  it('a retry after get_auth_info failed finishes the authorization from the kept permanent code, once (no false 40078 alarm)', async () => {
+    let failAuthInfo = true;
+    let exchanges = 0;
+    const { suites, written, logged, useCase } = authorizations({
+      permanentCode: async () => {
+        exchanges += 1;
+        if (exchanges > 1) throw Object.assign(new Error('used'), { errcode: 40078 });
+        return { permanentCode: 'PERM-1', corpId, corpName: 'Acme' };
+      },
+    });
+    const api = (useCase as unknown as { deps: { tokens: { api: () => { getAuthInfo: () => Promise<unknown> } } } }).deps.tokens.api();
+    const realAuthInfo = api.getAuthInfo;
+    api.getAuthInfo = async () => {
+      if (failAuthInfo) throw Object.assign(new Error('busy'), { errcode: -1 });
+      return realAuthInfo();
+    };
+    await expect(useCase.run({ kind: 'exchange', suiteId: SUITE.suiteId, authCode: 'C', source: 'create_auth' })).rejects.toThrow('busy');
+    expect(written.get(`p/suites/${SUITE.suiteId}/corps/${corpId}`)).toMatchObject({ secret: 'PERM-1' });
+    failAuthInfo = false;
+    expect(await useCase.run({ kind: 'exchange', suiteId: SUITE.suiteId, authCode: 'C', source: 'create_auth' })).toBe('authorized');
+    expect(suites.authorizations.get(corpId)).toMatchObject({ agentId: '1000005', status: 'active' });
+    // SQS delivers the job once more: nothing changes and nothing is refused.
+    expect(await useCase.run({ kind: 'exchange', suiteId: SUITE.suiteId, authCode: 'C', source: 'create_auth' })).toBe('authorized');
+    expect(logged.map((r) => r.reasonCode)).toEqual(['suite_authorized']);
+  });
+
+  it('leaves alone an integration that reuses the id of a removed suite integration', async () => {
+    const { suites, integrations, useCase } = authorizations();
+    await useCase.run({ kind: 'exchange', suiteId: SUITE.suiteId, authCode: 'C1', source: 'create_auth' });
+    await suites.putAuthorization({ ...suites.authorizations.get(corpId)!, integrationId: 'acme' });
+    // `integrations remove acme`, then a self-built integration added under the same id.
+    integrations.set('acme', { id: 'acme', platform: 'wecom', settings: { corpId: 'wwselfbuilt', agentId: '1000002', apiBase: 'https://qyapi.weixin.qq.com' }, secretName: 's', createdAt: '2026-12-02T00:00:00Z' });
+    expect(await useCase.run({ kind: 'cancel', suiteId: SUITE.suiteId, corpId, atMs: NOW })).toBe('cancelled');
+    expect(integrations.get('acme')?.disabled).toBeUndefined();
   });
 
   it('change_auth follows an agentid change and leaves an unchanged authorization alone', async () => {

@@ -38,6 +38,16 @@ it('claims an auth code once, per suite; a released claim can be taken again', a
   expect(await s.claimAuthCode('wwclaimsuite', 'AUTH-CODE-1', Date.now())).toBe(true);
 });
 
+it('notes which corp a claimed code was exchanged for (a retry finishes from it)', async () => {
+  const s = store();
+  expect(await s.claimAuthCode('wwnotesuite', 'AUTH-CODE-9', Date.now())).toBe(true);
+  expect(await s.exchangedCorp('wwnotesuite', 'AUTH-CODE-9')).toBeUndefined();
+  await s.recordExchangedCode('wwnotesuite', 'AUTH-CODE-9', 'wpNotedCorp', Date.now());
+  expect(await s.exchangedCorp('wwnotesuite', 'AUTH-CODE-9')).toBe('wpNotedCorp');
+  // Still claimed: a second push of the same code is not exchanged again.
+  expect(await s.claimAuthCode('wwnotesuite', 'AUTH-CODE-9', Date.now())).toBe(false);
+});
+
 it('keeps authorizations per corp id verbatim: two ids differing only in case are two corps', async () => {
   const s = store();
   const base: SuiteAuthorization = { suiteId: 'wwauthsuite', corpId: 'wpAbCdEf', corpName: 'Upper', agentId: '1000002', status: 'active', secretName: 'x/suites/wwauthsuite/corps/wpAbCdEf', authorizedAtMs: 1, updatedAtMs: 1 };

@@ -208,7 +208,8 @@ it('a DingTalk template that is not published is refused; once published, the ne
   const log = new DynamoOperationLog(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
   const store = new DynamoWarRoomStore(getDocumentClient(), t.stack.env.STATE_TABLE_NAME);
   await eventually(async () => expect(await store.get(id, DINGTALK)).toMatchObject({ state: 'failed' }), 30_000);
-  expect((await log.query({ incidentId: id })).some((r) => r.reasonCode === 'war_room_refused' && /template/i.test(r.reason))).toBe(true);
+  // The refusal is logged after the room's state is stored: wait for it too (seen racing under load).
+  await eventually(async () => expect((await log.query({ incidentId: id })).some((r) => r.reasonCode === 'war_room_refused' && /template/i.test(r.reason))).toBe(true), 10_000);
   const groupsBefore = (await sceneGroups()).length;
 
   await template(true);

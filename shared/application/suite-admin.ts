@@ -349,11 +349,19 @@ export class SuiteAdmin {
     } catch (error) {
       // DOC-90455 48001 note 2: no authorization relationship between the corp and this provider.
       if (isSuiteErrcode(error, suiteErrcodes.notAuthorized)) throw notAuthorized();
-      if (!(error instanceof ProviderSecretMissingError)) throw error;
-      // Without a provider secret only ids WeCom gives in plain (historical corps, DOC-96516) can match.
-      hint =
+      if (isSuiteErrcode(error, 60020)) {
+        // WeCom takes service-provider calls only from the provider console's IP whitelist
+        // (DOC-90455 60020); the CLI runs on the operator's machine, not behind the stack's egress IPs.
+        hint =
+          ' (WeCom refused corpid_to_opencorpid from this machine\'s IP (60020): only plain corp ids could be matched; add this machine\'s IP to the provider ' +
+          'console\'s IP whitelist next to the EgressIps output, or run the CLI from a whitelisted host)';
+      } else if (!(error instanceof ProviderSecretMissingError)) throw error;
+      else {
+        // Without a provider secret only ids WeCom gives in plain (historical corps, DOC-96516) can match.
+        hint =
         ` (suite ${suite.suiteId} has no provider secret, so only plain corp ids can be matched: corps that first installed an app of yours after ` +
         '2021-11-17 are known by an encrypted id; add --provider-corp-id and --provider-secret-file with `suites add`)';
+      }
     }
     const candidates = (await this.deps.suites.listAuthorizations(suite.suiteId)).filter((a) => a.status === 'active');
     const match = matchAuthorizedCorp(candidates, openCorpId !== undefined ? [openCorpId, pasted] : [pasted]);

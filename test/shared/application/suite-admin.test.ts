@@ -72,10 +72,13 @@ class FakeProviderApi {
   license: AppLicenseInfo = { licenseStatus: 1, trialStartMs: NOW - 80 * 86_400_000, trialEndMs: NOW + 10 * 86_400_000 + 3_600_000, licenseCheckTimeMs: NOW - 86_400_000 };
   pages: Array<{ accounts: ActivatedAccount[]; nextCursor?: string; hasMore: boolean }> = [{ accounts: [], hasMore: false }];
   readonly calls: string[] = [];
+  /** The provider console's IP whitelist does not list the caller (60020). */
+  ipRefused = false;
   readonly api: WeComSuiteApi = {
     getProviderToken: async () => (this.calls.push('get_provider_token'), { token: 'provider-token', expiresInSeconds: 7200 }),
     corpIdToOpenCorpId: async (_token, corpId) => {
       this.calls.push(`corpid_to_opencorpid ${corpId}`);
+      if (this.ipRefused) throw weComError(60020);
       const open = this.openIds.get(corpId);
       if (!open) throw weComError(48001);
       return open;
@@ -288,6 +291,20 @@ describe('addSuiteIntegration', () => {
     expect(error).toBeInstanceOf(CorpNotAuthorizedError);
     expect((error as Error).message).toMatch(/authorize the app first: open https:\/\/api\.example\.com\/wecom-suite\/wwsuite0001\/install/);
     expect((error as Error).message).toMatch(/has no provider secret, so only plain corp ids can be matched/);
+    expect(snapshot()).toBe(before);
+  });
+
+  it("refused by WeCom for this machine's IP (60020): matches plain ids only and says how to whitelist it", async () => {
+    const { admin, suites, wecom, snapshot } = setup();
+    await admin.addSuite(withProvider);
+    await suites.putAuthorization(authorization('wwplain0002'));
+    wecom.ipRefused = true;
+    const { integration } = await admin.addSuiteIntegration({ suiteId: 'wwsuite0001', corpId: 'wwplain0002', id: 'plain2' });
+    expect(integration.settings.corpId).toBe('wwplain0002');
+    const before = snapshot();
+    const error = await admin.addSuiteIntegration({ suiteId: 'wwsuite0001', corpId: 'wwnewcorp002' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CorpNotAuthorizedError);
+    expect((error as Error).message).toMatch(/60020.*IP whitelist/);
     expect(snapshot()).toBe(before);
   });
 

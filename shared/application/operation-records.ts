@@ -27,6 +27,8 @@ export interface OperationContext {
   readonly platform: 'wecom' | 'dingtalk';
   readonly channel?: string;
   readonly requestKind?: string;
+  /** The app needs API access licenses (a WeCom suite app): 81013 may mean nobody had one. */
+  readonly licensesApply?: boolean;
 }
 
 const MAX_REASON = 1000;
@@ -172,7 +174,10 @@ export function weComFailureRecords(atMs: number, ctx: OperationContext, userIds
     const email = emailOf(userId);
     const who = email ? `${email} (WeCom userid ${userId})` : `WeCom userid ${userId}`;
     const what = retrying ? `the card to ${who} is not sent yet` : `${who} did not get the card`;
-    return make(atMs, ctx, result, code, `${what}: WeCom refused ${ctx.requestKind ?? 'the call'}: ${failure.reason}. ${capitalise(weComFix(code, ctx.integrationId))}.`, {
+    // 81013 = nobody in the send was deliverable; for a suite app WeCom counts members without a
+    // license among them (DOC-90372), so a one-person send to an unlicensed member ends here.
+    const licenseHint = failure.errcode === 81013 && ctx.licensesApply ? 'WeCom license not activated, or not a member in the app\'s visible range: ' : '';
+    return make(atMs, ctx, result, code, `${licenseHint}${what}: WeCom refused ${ctx.requestKind ?? 'the call'}: ${failure.reason}. ${capitalise(weComFix(code, ctx.integrationId))}.`, {
       recipient: email ?? userId,
       ...(failure.errcode !== undefined ? { platformCode: failure.errcode } : {}),
     });

@@ -129,7 +129,15 @@ export class WeComCardsUseCase {
     const invalid = new Set(card.invalidUsers);
     const log = this.deps.operationLog;
     const emailOf = log ? await this.recipientEmails(integration, incident) : () => undefined;
-    const ctx: OperationContext = { incidentId: incident.incidentId, integrationId: integration.id, platform: 'wecom', channel: 'card', requestKind: 'message/send' };
+    const ctx: OperationContext = {
+      incidentId: incident.incidentId,
+      integrationId: integration.id,
+      platform: 'wecom',
+      channel: 'card',
+      requestKind: 'message/send',
+      // Third-party and 代开发 apps need API access licenses (DOC-95652 FAQ 1).
+      ...(integration.settings.suite ? { licensesApply: true } : {}),
+    };
     const { text: cardText, digest: textDigest } = await this.cardText(integration, incident);
     const idTranslation = await this.idTranslation(integration, incident);
     for (const batch of pending) {

@@ -195,6 +195,18 @@ describe('a customer installs from the market and the operator adds it by its pl
     expect(miss.reason).toMatch(/^WeCom license not activated: cy@acme\.example .*Activate an API access license/);
   });
 
+  it('a card to the unlicensed member alone (81013: nobody deliverable) is logged with the license hint too', async () => {
+    await publish(triggered('suite-1b', integrationId, ['cy@acme.example']));
+    const record = await eventually(async () => {
+      const found = (await log().query({ incidentId: 'suite-1b' })).find((r) => r.recipient === 'cy@acme.example');
+      expect(found).toBeDefined();
+      return found!;
+    }, 20_000);
+    expect(record).toMatchObject({ result: 'failed', platformCode: 81013 });
+    expect(record.reason).toMatch(/^WeCom license not activated, or not a member in the app's visible range: cy@acme\.example .*licenses show/);
+    expect(cards(corp.corpId, user('cy'))).toHaveLength(0);
+  });
+
   it("the licensed member's click comes back through the data callback and starts processing", async () => {
     const cardId = cards(corp.corpId, user('ana'))[0].cardId;
     const click = await simJson('POST', '/_sim/click', { platform: 'wecom', orgId: corp.corpId, userId: user('ana'), cardId, buttonKey: 'acknowledge' });

@@ -9,7 +9,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { licenseTrials } from '../../shared/suite-composition';
 import { settleOperationLog } from '../../shared/composition';
-import { LICENSE_TRIALS_ENDING_METRIC } from '../../shared/config/alarms';
+import { LICENSE_CHECKS_FAILED_METRIC, LICENSE_TRIALS_ENDING_METRIC } from '../../shared/config/alarms';
 import { logger, metrics } from '../../shared/runtime/observability';
 
 const warnDays = (): number => {
@@ -22,6 +22,8 @@ export const handler = middy(async () => {
     const result = await licenseTrials().check({ warnDays: warnDays() });
     for (const failure of result.failed) logger.warn('license check failed', { ...failure });
     metrics.addMetric(LICENSE_TRIALS_ENDING_METRIC, MetricUnit.Count, result.endingSoon.length);
+    // A check that cannot run must not look like "no trial is ending".
+    metrics.addMetric(LICENSE_CHECKS_FAILED_METRIC, MetricUnit.Count, result.failed.length);
     logger.info('license trials checked', { checked: result.checked, endingSoon: result.endingSoon.length, failed: result.failed.length });
     return { checked: result.checked, endingSoon: result.endingSoon.length };
   } finally {

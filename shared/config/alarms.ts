@@ -55,7 +55,16 @@ export const metricAlarms: readonly MetricAlarmDefinition[] = [
     description:
       'The daily check found a WeCom suite integration whose API access license trial ends within the warning window (default 7 days, WeCom asks providers to warn then): buy licenses for the members who get cards; see license_trial_ending in the operation log',
   },
+  {
+    id: 'WeComLicenseChecksFailed',
+    metricName: 'WeComLicenseChecksFailed',
+    description:
+      "The daily license check could not read a WeCom suite integration's trial (no provider secret, the egress IP not in the provider console's whitelist (60020), or WeCom unreachable): a trial could end unnoticed; see the wecom-licenses function's log",
+  },
 ];
+
+/** The daily license check could not read a suite integration's license info (no provider secret, 60020, WeCom down). */
+export const LICENSE_CHECKS_FAILED_METRIC = 'WeComLicenseChecksFailed';
 
 /** Emitted by the daily license check (wecom-licenses): suite integrations whose trial ends soon. */
 export const LICENSE_TRIALS_ENDING_METRIC = 'WeComLicenseTrialsEnding';

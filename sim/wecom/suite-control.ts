@@ -7,6 +7,7 @@
  *   POST /_sim/wecom/suites/{suiteId}/market-install       {corpId, state?, adminUserId?} → create_auth
  *   POST /_sim/wecom/suites/{suiteId}/cancel               {corpId} → cancel_auth
  *   POST /_sim/wecom/suites/{suiteId}/change               {corpId} → change_auth
+ *   POST /_sim/wecom/suites/{suiteId}/reset-secret         {corpId} → 代开发 only: new secret, reset_permanent_code
  *   POST /_sim/wecom/suites/{suiteId}/unlicensed-notify    {corpId, userId} → unlicensed_notify (data URL)
  *   POST /_sim/wecom/suites/{suiteId}/verify               {which: 'command'|'data'} → URL check
  *   PUT  /_sim/wecom/customers/{corpId}                    a customer corp (plain id)
@@ -123,6 +124,10 @@ async function suiteRoute(sim: WeComSuiteSim, req: SimRequest, ctx: SimContext, 
     case 'change': {
       const push = await sim.change(suiteId, requiredString(body, 'corpId'), ctx);
       return json(200, { answer: push.answer, status: push.status, elapsedMs: push.elapsedMs, ok: push.ok, ...(push.reason ? { reason: push.reason } : {}) });
+    }
+    case 'reset-secret': {
+      const { authCode, push } = await sim.resetSecret(suiteId, requiredString(body, 'corpId'), ctx);
+      return json(200, { authCode, answer: push.answer, status: push.status, elapsedMs: push.elapsedMs, ok: push.ok, ...(push.reason ? { reason: push.reason } : {}) });
     }
     case 'unlicensed-notify': {
       const push = await sim.unlicensedNotify(suiteId, requiredString(body, 'corpId'), requiredString(body, 'userId'), ctx);

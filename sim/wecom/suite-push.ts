@@ -1,6 +1,6 @@
 /**
  * What WeCom sends a service provider's URLs (research wecom-suite.md §1): command events
- * (suite_ticket, create_auth, change_auth, cancel_auth) to the 指令回调URL, encrypted with the
+ * (suite_ticket, create_auth, change_auth, cancel_auth, reset_permanent_code) to the 指令回调URL, encrypted with the
  * app's Token/EncodingAESKey and receiveid = suite id, envelope ToUserName = suite id and an empty
  * AgentID (DOC-90613); app events to the 数据回调URL, receiveid = the corp id the app sees
  * (DOC-91144); and the console's GET check of either URL (DOC-91116, DOC-90595).
@@ -49,7 +49,7 @@ export type CommandField = readonly [name: string, value: string, plain?: 'numbe
  * - change_auth (same page): SuiteId, InfoType, TimeStamp, AuthCorpId, State, ExtraInfo;
  * - cancel_auth (same page): SuiteId, InfoType, TimeStamp, AuthCorpId;
  * - reset_permanent_code (DOC-94758, 008-重置永久授权码通知.md): SuiteId, AuthCode, InfoType, TimeStamp
- *   (not pushed by the simulator yet: nothing drives a 代开发 secret reset).
+ *   (a 代开发 admin's "重新获取secret", WeComSuiteSim.resetSecret).
  * An empty value is written as an empty element, as the pages print `<ExtraInfo></ExtraInfo>`, so
  * a receiver that only understands CDATA fails here rather than against WeCom. Element order
  * follows the list given (the pages' order varies; XML readers must not depend on it).

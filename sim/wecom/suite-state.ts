@@ -68,7 +68,8 @@ export interface SuiteAuthorization {
   readonly ids: AppIdTranslator;
   readonly corpName: string;
   readonly agentId: number;
-  readonly permanentCode: string;
+  /** A 代开发 app's secret changes when the customer's admin resets it (reset_permanent_code, DOC-94758). */
+  permanentCode: string;
   readonly installedAtMs: number;
   /** `state` of the install link or market install (DOC-90597, DOC-100964). */
   readonly state: string;

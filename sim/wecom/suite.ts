@@ -72,6 +72,11 @@ export interface TicketPush extends PushOutcome {
   readonly timestamp: number;
 }
 
+/** A 代开发 app's secret, which is its permanent_code (DOC-97163): 43 URL-safe characters like a corp app secret. */
+function newDeveloperHostedSecret(): string {
+  return randomBytes(32).toString('base64url').slice(0, 43);
+}
+
 function text(value: unknown, field: string, pattern?: RegExp, hint?: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new SuiteConfigError(`${field} is required`);
   if (pattern && !pattern.test(value)) throw new SuiteConfigError(`${field} ${hint ?? `must match ${pattern}`}`);
@@ -348,7 +353,7 @@ export class WeComSuiteSim {
       corpName: customer.corpName,
       agentId: FIRST_AGENT_ID + this.agentSeq++,
       // 代开发: permanent_code is the app's secret (DOC-97163); else an opaque ≤512-byte code (DOC-100776).
-      permanentCode: suite.developerHosted ? randomBytes(32).toString('base64url').slice(0, 43) : randomBytes(48).toString('base64url'),
+      permanentCode: suite.developerHosted ? newDeveloperHostedSecret() : randomBytes(48).toString('base64url'),
       installedAtMs: now,
       state,
       authType: options.authType ?? 0,
@@ -360,11 +365,16 @@ export class WeComSuiteSim {
     const trialKey = `${suiteId}/${customer.corpId.toLowerCase()}`;
     if (!this.store.firstInstallMs.has(trialKey)) this.store.firstInstallMs.set(trialKey, now);
     this.registerCorp(authorization, ctx);
+    return { authorization, authCode: this.issueAuthCode(authorization, now) };
+  }
+
+  /** A single-use auth code, 10 min, that get_permanent_code exchanges for the authorization's code (DOC-100776). */
+  private issueAuthCode(authorization: SuiteAuthorization, nowMs: number): string {
     // auth_code: "长度为64至512个字节" (DOC-100776).
     const authCode = randomBytes(48).toString('base64url');
-    const record: AuthCode = { suiteId, authorization, expiresAtMs: now + AUTH_CODE_TTL_MS, used: false };
+    const record: AuthCode = { suiteId: authorization.suiteId, authorization, expiresAtMs: nowMs + AUTH_CODE_TTL_MS, used: false };
     this.store.authCodes.set(authCode, record);
-    return { authorization, authCode };
+    return authCode;
   }
 
   /** An install from the app market: create_auth goes to the command URL (DOC-100964). */
@@ -411,6 +421,33 @@ export class WeComSuiteSim {
     if (!authorization) throw new SuiteNotFoundError(`${corpId} has no live authorization of ${suiteId}`);
     if (!suite.commandUrl) throw new SuiteConflictError(`suite ${suiteId} has no commandUrl for change_auth`);
     return pushCommand(suite, 'change_auth', [['AuthCorpId', authorization.ids.corpId], ['State', authorization.state], ['ExtraInfo', '']], ctx);
+  }
+
+  /**
+   * The customer's admin clicks "重新获取secret" on a 代开发 app: WeCom pushes reset_permanent_code
+   * (SuiteId, AuthCode, InfoType, TimeStamp) to the template's command URL, and get_permanent_code
+   * exchanges that AuthCode for the new secret (DOC-94758, DOC-97163). Only 代开发 apps have a secret
+   * to reset: a third-party app's corp token comes from get_corp_token (DOC-90605).
+   *
+   * When the old secret stops working is not written down (UNCONFIRMED). The simulator plays the
+   * strict reading: from the reset on, gettoken answers 40001 to the old secret, even before the
+   * provider has exchanged the code, so a provider that is slow to exchange finds out here. Access
+   * tokens issued before the reset stay valid until they expire (tokens are independent of the
+   * secret once issued; WeCom may still revoke them early, DOC-91039, which /_sim/wecom/tokens/invalidate plays).
+   */
+  async resetSecret(suiteId: string, corpId: string, ctx: SimContext): Promise<{ authCode: string; push: PushOutcome }> {
+    const suite = this.store.suite(suiteId);
+    if (!suite.developerHosted) {
+      throw new SuiteConflictError(`suite ${suiteId} is a third-party app: only a 代开发 (developer-hosted, dk…) app has a secret to reset (reset_permanent_code, DOC-94758)`);
+    }
+    const authorization = this.store.activeAuthorization(suiteId, corpId);
+    if (!authorization) throw new SuiteNotFoundError(`${corpId} has no live authorization of ${suiteId}`);
+    if (!suite.commandUrl) throw new SuiteConflictError(`suite ${suiteId} has no commandUrl for reset_permanent_code`);
+    authorization.permanentCode = newDeveloperHostedSecret();
+    // Re-registering the corp replaces the secret gettoken checks; WeComModule keeps issued tokens.
+    this.registerCorp(authorization, ctx);
+    const authCode = this.issueAuthCode(authorization, ctx.clock.now());
+    return { authCode, push: await pushCommand(suite, 'reset_permanent_code', [['AuthCode', authCode]], ctx) };
   }
 
   /** An unlicensed member opened the app: unlicensed_notify on the data URL (DOC-95716). */

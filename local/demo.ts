@@ -15,7 +15,9 @@ import { dingTalkSecretsSchema } from '../shared/domain/integration';
 import { registerDingTalkCardCallback } from '../cli/register-card-callback';
 import { DynamoBotRegistry } from '../shared/adapters/aws/bot-registry';
 import { botSecretName } from '../shared/adapters/aws/bot-secrets';
-import { demoWeComRobot, demoDingTalkApp, demoOidcClient, demoUsers, demoWeComCorp } from '../sim/seed';
+import { demoWeComRobot, demoDingTalkApp, demoOidcClient, demoUsers, demoWeComCorp, demoWeComSuite, demoSuiteCustomer } from '../sim/seed';
+import { DynamoSuiteStore } from '../shared/adapters/aws/suite-store';
+import { suiteSecretName } from '../shared/adapters/aws/suite-secrets';
 
 export const DEMO_WECOM_ID = 'demo-wecom';
 export const DEMO_DINGTALK_ID = 'demo-dingtalk';
@@ -133,5 +135,35 @@ export async function seedDemo(options: {
   if (dingTalk?.platform === 'dingtalk') {
     await registerDingTalkCardCallback(dingTalk, dingTalkSecretsSchema.parse(await secretsManagerWriter(getSecretsManagerClient()).read(dingTalk.secretName)), options.gatewayUrl, config.stateTableName);
   }
+  await seedDemoSuite(options, config.stateTableName, config.secretNamePrefix);
   return { callbackUrls: [weComCallback, dingTalkEvents, dingTalkCards] };
+}
+
+/**
+ * The demo third-party app (suite mode): added on our side as `suites add wecom` would, and
+ * registered in the simulated provider console with our command and data URLs, plus a customer
+ * corp that can install it from `<simulator>/_sim/wecom/market` (then `npx dutybridge integrations
+ * add wecom --suite wwlocaldemosuite01 --corp-id wwlocaldemocustomer1`).
+ */
+async function seedDemoSuite(options: { gatewayUrl: string; simulatorUrl: string }, tableName: string, prefix: string): Promise<void> {
+  const s = demoWeComSuite;
+  const secretName = suiteSecretName(prefix, s.suiteId);
+  await secretsManagerWriter(getSecretsManagerClient()).write(secretName, { suiteSecret: s.suiteSecret, token: s.token, encodingAesKey: s.encodingAesKey, providerSecret: s.providerSecret });
+  await new DynamoSuiteStore(getDocumentClient(), tableName).putSuite({
+    suiteId: s.suiteId,
+    kind: 'third-party',
+    apiBase: options.simulatorUrl,
+    providerCorpId: s.providerCorpId,
+    secretName,
+    createdAt: new Date().toISOString(),
+  });
+  await simPut(options.simulatorUrl, `/_sim/wecom/customers/${demoSuiteCustomer.corpId}`, { corpName: demoSuiteCustomer.corpName, users: demoUsers });
+  await simPut(options.simulatorUrl, `/_sim/wecom/suites/${s.suiteId}`, {
+    ...s,
+    name: 'dutybridge (demo third-party app)',
+    commandUrl: `${options.gatewayUrl}/wecom-suite/${s.suiteId}/command`,
+    dataUrl: `${options.gatewayUrl}/wecom-suite/${s.suiteId}/data`,
+    redirectDomain: new URL(options.gatewayUrl).host,
+    trustedDomain: new URL(options.gatewayUrl).host,
+  });
 }

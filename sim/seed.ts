@@ -46,6 +46,20 @@ export const demoDingTalkApp: DemoDingTalkApp = {
 };
 
 /** Five people, Chinese and English names; the same directory is used for both demo orgs. */
+/**
+ * Demo WeCom third-party app (suite mode, issue 16) and a customer corp that can install it from
+ * the simulator's market page (`/_sim/wecom/market`). Public, local-only values.
+ */
+export const demoWeComSuite = {
+  suiteId: 'wwlocaldemosuite01',
+  suiteSecret: 'local-demo-only-suite-secret',
+  token: 'LocalDemoSuiteToken',
+  encodingAesKey: 'LocalDemoOnlySuiteEncodingAesKeyForWeComSim',
+  providerCorpId: 'wwlocaldemoprovider',
+  providerSecret: 'local-demo-only-provider-secret',
+} as const;
+export const demoSuiteCustomer = { corpId: 'wwlocaldemocustomer1', corpName: 'Demo Customer Ltd' } as const;
+
 export const demoUsers: readonly SimUser[] = [
   { userId: 'zhangwei', name: '张伟', mobile: '+86-13800000001', email: 'zhangwei@example.com', unionId: 'demoUnion0001' },
   { userId: 'lina', name: '李娜', mobile: '+86-13800000002', email: 'lina@example.com', unionId: 'demoUnion0002' },

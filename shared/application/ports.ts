@@ -18,7 +18,8 @@ export interface IntegrationRepository {
 }
 
 export interface IntegrationSecretsReader {
-  weCom(integration: Integration): Promise<WeComSecrets>;
+  /** `fresh`: past the cache (a secret that WeCom just refused may have been renewed). */
+  weCom(integration: Integration, options?: { fresh?: boolean }): Promise<WeComSecrets>;
   dingTalk(integration: Integration): Promise<DingTalkSecrets>;
 }
 

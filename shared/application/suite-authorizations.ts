@@ -82,17 +82,22 @@ export class SuiteAuthorizations {
     const secretName = this.deps.secrets.corpSecretName(suite.suiteId, grant.corpId);
     await this.deps.secrets.writeCorpSecret(secretName, { secret: grant.permanentCode, token: secrets.token, encodingAesKey: secrets.encodingAesKey });
     await this.deps.suites.recordExchangedCode(suite.suiteId, authCode, grant.corpId, this.deps.clock.nowMs());
-    return this.complete(suite, grant.corpId, grant.permanentCode, grant.corpName);
+    return this.complete(suite, grant.corpId, grant.permanentCode, grant.corpName, true);
   }
 
   /** get_auth_info for the agentid (v2 get_permanent_code has none, DOC-100776), then the authorization. */
-  private async complete(suite: SuiteRecord, corpId: string, permanentCode: string, corpName: string | undefined): Promise<SuiteAuthorization> {
+  private async complete(suite: SuiteRecord, corpId: string, permanentCode: string, corpName: string | undefined, renewed = false): Promise<SuiteAuthorization> {
     const api = this.deps.tokens.api(suite);
     const info = await this.deps.tokens.withSuiteToken(suite, (token) => api.getAuthInfo(token, { corpId, permanentCode }));
     const agentId = info.agents[0]?.agentId;
     const nowMs = this.deps.clock.nowMs();
     const previous = await this.deps.suites.getAuthorization(suite.suiteId, corpId);
-    if (previous?.status === 'active' && previous.agentId === agentId && previous.agentId !== undefined) return previous; // a repeat of this exchange
+    if (previous?.status === 'active' && previous.agentId === agentId && previous.agentId !== undefined) {
+      // A repeat of this exchange (nothing new), or a new permanent code for a corp already here
+      // (代开发 reset_permanent_code: a new app secret, DOC-94758): say so, change nothing else.
+      if (renewed) await this.log('done', 'suite_authorization_changed', `corp ${previous.corpName} (${corpId}): new permanent code (app secret) for suite ${suite.suiteId} stored`, previous.integrationId);
+      return previous;
+    }
     const authorization: SuiteAuthorization = {
       suiteId: suite.suiteId,
       corpId,

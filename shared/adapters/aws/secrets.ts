@@ -40,14 +40,14 @@ export class SecretsManagerIntegrationSecrets implements IntegrationSecretsReade
     this.provider = new SecretsProvider({ awsSdkV3Client: client });
   }
 
-  private async read(integration: Integration): Promise<unknown> {
-    const value = await this.provider.get(integration.secretName, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+  private async read(integration: Integration, fresh = false): Promise<unknown> {
+    const value = await this.provider.get(integration.secretName, { transform: 'json', maxAge: SECRET_CACHE_SECONDS, forceFetch: fresh });
     if (value === undefined) throw new IntegrationSecretsError(`secret for integration ${integration.id} is missing`);
     return value;
   }
 
-  async weCom(integration: Integration): Promise<WeComSecrets> {
-    const parsed = weComSecretsSchema.safeParse(await this.read(integration));
+  async weCom(integration: Integration, options: { fresh?: boolean } = {}): Promise<WeComSecrets> {
+    const parsed = weComSecretsSchema.safeParse(await this.read(integration, options.fresh === true));
     if (!parsed.success) throw new IntegrationSecretsError(`secret for integration ${integration.id} is not a valid WeCom secret`);
     return parsed.data;
   }

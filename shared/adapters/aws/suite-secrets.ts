@@ -43,7 +43,8 @@ export class SecretsManagerSuiteSecrets implements SuiteSecretsStore {
   }
 
   async readCorpPermanentCode(name: string): Promise<string> {
-    const value = (await this.provider.get(name, { transform: 'json', maxAge: SECRET_CACHE_SECONDS })) as { secret?: unknown } | undefined;
+    // Past the cache: a 代开发 secret reset rewrites it, and the worker reads it rarely.
+    const value = (await this.provider.get(name, { transform: 'json', forceFetch: true })) as { secret?: unknown } | undefined;
     if (typeof value?.secret !== 'string' || value.secret.length === 0) throw new IntegrationSecretsError(`corp secret ${name} is missing or has no permanent code`);
     return value.secret;
   }

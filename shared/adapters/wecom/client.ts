@@ -506,6 +506,11 @@ export class WeComClient {
 
   private fetchToken = async (): Promise<{ token: string; expiresInSeconds: number }> => {
     if (this.deps.fetchCorpToken) return this.deps.fetchCorpToken(this.credentials);
+    return this.requestToken();
+  };
+
+  /** gettoken with this client's corpid and secret, past the token cache (DOC-91039). */
+  requestToken = async (): Promise<{ token: string; expiresInSeconds: number }> => {
     const response = await this.call(
       { endpoint: 'gettoken', method: 'GET', query: { corpid: this.credentials.corpId, corpsecret: this.credentials.secret } },
       tokenResponseSchema,

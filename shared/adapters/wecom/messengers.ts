@@ -6,7 +6,7 @@ import type { IntegrationSecretsReader, WeComMessenger, WeComMessengers } from '
 import type { SuiteCorpTokenSource } from '../../application/suite-tokens';
 import type { TokenProvider } from '../../application/token-provider';
 import type { WeComIntegration } from '../../domain/integration';
-import { WeComClient } from './client';
+import { WeComClient, type WeComCredentials } from './client';
 
 export class WeComClientMessengers implements WeComMessengers {
   private readonly clients = new Map<string, WeComClient>();
@@ -33,13 +33,35 @@ export class WeComClientMessengers implements WeComMessengers {
         {
           tokens: this.tokens,
           timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000),
-          // 代开发 apps keep gettoken: their permanent code is the app secret (DOC-97164).
-          ...(integration.settings.suite?.kind === 'third-party' ? { fetchCorpToken: () => this.suiteCorpToken(integration, secrets.secret) } : {}),
+          // 代开发 apps keep gettoken: their permanent code is the app secret (DOC-97164), which the
+          // customer can reset (reset_permanent_code): a refused secret is read again once.
+          ...(integration.settings.suite?.kind === 'third-party'
+            ? { fetchCorpToken: () => this.suiteCorpToken(integration, secrets.secret) }
+            : integration.settings.suite?.kind === 'developer-hosted'
+              ? { fetchCorpToken: (credentials: WeComCredentials) => this.renewableAppToken(integration, credentials) }
+              : {}),
         },
       );
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /**
+   * gettoken; on 40001 (wrong secret) the secret is read once more past the cache, and if the
+   * suite-auth worker has stored a new one since, gettoken is tried with it. Only once: repeated
+   * 40001s can get the caller's IP blocked (DOC-90313).
+   */
+  private async renewableAppToken(integration: WeComIntegration, credentials: WeComCredentials) {
+    const options = { tokens: this.tokens, timeoutMs: Number(process.env.WECOM_TIMEOUT_MS ?? 5000) };
+    try {
+      return await new WeComClient(credentials, options).requestToken();
+    } catch (error) {
+      if ((error as { errcode?: unknown }).errcode !== 40001) throw error;
+      const { secret } = await this.secrets.weCom(integration, { fresh: true });
+      if (secret === credentials.secret) throw error;
+      return new WeComClient({ ...credentials, secret }, options).requestToken();
+    }
   }
 
   private suiteCorpToken(integration: WeComIntegration, permanentCode: string) {

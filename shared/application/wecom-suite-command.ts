@@ -130,6 +130,10 @@ export class WeComSuiteCommandUseCase {
 
   /** Recorded for the operator (licenses are bought and activated in the provider console, DOC-95652). */
   private async licenseEvent(suite: SuiteRecord, command: SuiteCommand): Promise<SuiteCommandOutcome> {
+    // WeCom retries a push it thinks we missed: record each event once (the same single-use claim
+    // as auth codes, keyed by what identifies the event).
+    const eventKey = `license:${command.infoType}:${command.authCorpId ?? ''}:${command.orderId ?? ''}:${command.timeStamp}`;
+    if (!(await this.deps.suites.claimAuthCode(suite.suiteId, eventKey, this.deps.clock.nowMs()))) return 'duplicate';
     const corp = command.authCorpId ? await this.deps.suites.getAuthorization(suite.suiteId, command.authCorpId) : undefined;
     const who = corp ? `${corp.corpName} (${corp.corpId})` : (command.authCorpId ?? 'an unknown corp');
     const order = command.orderId ? ` order ${command.orderId}` : '';

@@ -148,6 +148,8 @@ describe('WeComSuiteCommandUseCase', () => {
     const paid = await useCase.handle(commandRequest({ ServiceCorpId: 'wwprovider', InfoType: 'license_pay_success', AuthCorpId: 'wpCorpA', OrderId: 'OI000001', BuyerUserId: 'boss', TimeStamp: '1700000000' }, 'wwprovider'));
     expect(paid).toEqual({ response: expect.objectContaining({ body: 'success' }), outcome: 'license_recorded' });
     await useCase.handle(commandRequest({ ServiceCorpId: 'wwprovider', InfoType: 'auto_activate', AuthCorpId: 'wpUnknown', Scene: '1', TimeStamp: '1700000001' }, SUITE.suiteId));
+    // WeCom's retry of the same push: answered, not recorded twice.
+    expect((await useCase.handle(commandRequest({ ServiceCorpId: 'wwprovider', InfoType: 'license_pay_success', AuthCorpId: 'wpCorpA', OrderId: 'OI000001', BuyerUserId: 'boss', TimeStamp: '1700000000' }, 'wwprovider'))).outcome).toBe('duplicate');
     expect(logged.map((r) => [r.reasonCode, r.integrationId])).toEqual([
       ['license_event', 'acme'],
       ['license_event', undefined],

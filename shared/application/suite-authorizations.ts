@@ -19,7 +19,7 @@ import type { WeComIntegration } from '../domain/integration';
 import type { Clock, IntegrationRepository, OperationLog } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
 import type { SuiteTokens } from './suite-tokens';
-import { findSuite } from './wecom-suite-command';
+import { findSuite } from './suite-callback';
 
 export interface SuiteAuthorizationsDeps {
   readonly suites: SuiteStore;

@@ -19,7 +19,7 @@ import type { Clock } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
 import { SuiteTicketMissingError, type SuiteTokens } from './suite-tokens';
 import { AuthCodeRejectedError, type SuiteAuthorizations } from './suite-authorizations';
-import { findSuite } from './wecom-suite-command';
+import { findSuite } from './suite-callback';
 
 /** How long an install link's state is accepted: the pre_auth_code itself lives 20 minutes (DOC-90601). */
 const STATE_TTL_MS = 20 * 60_000;

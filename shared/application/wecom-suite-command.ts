@@ -9,13 +9,11 @@
  * do not say and peers disagree (wecom-suite research §1.2: UNCONFIRMED), so both the suite id and
  * the provider's corp id are accepted.
  */
-import { WeComCrypto, WeComCryptoError } from '../crypto';
 import { BadRequestError } from '../domain/errors';
-import { LICENSE_EVENT_TYPES, suiteCommandSchema, suiteIdSchema, type SuiteAuthJob, type SuiteCommand, type SuiteRecord } from '../domain/wecom-suite';
-import { checkSha1SignedQuery } from './callback-auth';
+import { LICENSE_EVENT_TYPES, suiteCommandSchema, type SuiteAuthJob, type SuiteCommand, type SuiteRecord } from '../domain/wecom-suite';
 import { rejectionForCryptoError } from './crypto-errors';
-import { parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
-import { UnknownIntegrationError } from './integration-lookup';
+import type { CallbackRequest, CallbackResponse } from './http-types';
+import { openSuiteCallback, verifiedUrl, verifyWithEither } from './suite-callback';
 import type { Clock, OperationLog } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
 
@@ -43,29 +41,14 @@ export type SuiteCommandOutcome = 'verified' | 'ticket_saved' | 'ticket_stale' |
 /** DOC-90613: the body must be exactly `success`. */
 const SUCCESS: CallbackResponse = { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' };
 
-/** A suite id that is not ours, or a suite not configured: the same 401 as a bad signature. */
-export async function findSuite(suites: SuiteStore, suiteId: string): Promise<SuiteRecord> {
-  const suite = suiteIdSchema.safeParse(suiteId).success ? await suites.getSuite(suiteId) : undefined;
-  if (!suite) throw new UnknownIntegrationError();
-  return suite;
-}
-
 export class WeComSuiteCommandUseCase {
   constructor(private readonly deps: WeComSuiteCommandDeps) {}
 
   async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: SuiteCommandOutcome }> {
-    const params = parseQueryOnce(request.rawQuery);
-    const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
-    checkSha1SignedQuery({ signature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce }, this.deps.clock.nowMs());
-    const echostr = request.method === 'GET' ? requireParams(params, ['echostr']).echostr : undefined;
-    const suite = await findSuite(this.deps.suites, request.integrationId);
-    const secrets = await this.deps.secrets.read(suite);
-    const crypto = (receiveId: string) => new WeComCrypto({ token: secrets.token, encodingAesKey: secrets.encodingAesKey, receiveId });
-    const signed = { msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce };
+    const { suite, echostr, signed, crypto } = await openSuiteCallback(this.deps, request);
     try {
       if (echostr !== undefined) {
-        const plain = verifyWithEither([suite.suiteId, suite.providerCorpId], (id) => crypto(id).verifyUrl({ ...signed, echostr }));
-        return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
+        return { response: verifiedUrl(verifyWithEither([suite.suiteId, suite.providerCorpId], (id) => crypto(id).verifyUrl({ ...signed, echostr }))), outcome: 'verified' };
       }
       const envelope = this.deps.parseEnvelope(bodyText(request.body));
       // Suite events carry receiveid = suite id; the provider-wide license events (system URL) the
@@ -177,19 +160,4 @@ function parseCommand(fields: Record<string, string | undefined>): SuiteCommand 
   });
   if (!parsed.success) throw new BadRequestError('invalid_command', 'command event lacks InfoType or a numeric TimeStamp, or a field is malformed');
   return parsed.data;
-}
-
-/** Tries each candidate receiveid; a signature failure is final, a receiveid mismatch tries the next. */
-export function verifyWithEither(receiveIds: readonly (string | undefined)[], verify: (receiveId: string) => string): string {
-  let lastError: unknown = new BadRequestError('receiveid_mismatch', 'no receiveid to verify with');
-  for (const id of receiveIds) {
-    if (!id) continue;
-    try {
-      return verify(id);
-    } catch (error) {
-      if (!(error instanceof WeComCryptoError) || error.code !== -40005) throw error;
-      lastError = error;
-    }
-  }
-  throw lastError;
 }

@@ -12,16 +12,14 @@
  * GET verification: receiveid = the provider's corp id, because WeCom replaces `$CORPID$` with it
  * when checking the URL (DOC-90595); the suite id is accepted too (UNCONFIRMED, research §1.2).
  */
-import { WeComCrypto } from '../crypto';
 import { BadRequestError } from '../domain/errors';
 import { corpIdPattern, type SuiteRecord } from '../domain/wecom-suite';
 import type { WeComCallbackEvent } from '../domain/inbound';
 import type { WeComIntegration } from '../domain/integration';
-import { checkSha1SignedQuery } from './callback-auth';
 import { rejectionForCryptoError } from './crypto-errors';
-import { emptyOk, parseQueryOnce, requireParams, type CallbackRequest, type CallbackResponse } from './http-types';
+import { emptyOk, type CallbackRequest, type CallbackResponse } from './http-types';
 import { enqueueWeComEvent, type WeComCallbackDeps } from './wecom-callback';
-import { findSuite, verifyWithEither } from './wecom-suite-command';
+import { openSuiteCallback, verifiedUrl, verifyWithEither } from './suite-callback';
 import type { OperationLog } from './ports';
 import type { SuiteSecretsStore, SuiteStore } from './suite-ports';
 
@@ -37,18 +35,10 @@ export class WeComSuiteDataUseCase {
   constructor(private readonly deps: WeComSuiteDataDeps) {}
 
   async handle(request: CallbackRequest): Promise<{ response: CallbackResponse; outcome: SuiteDataOutcome }> {
-    const params = parseQueryOnce(request.rawQuery);
-    const q = requireParams(params, ['msg_signature', 'timestamp', 'nonce']);
-    checkSha1SignedQuery({ signature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce }, this.deps.clock.nowMs());
-    const echostr = request.method === 'GET' ? requireParams(params, ['echostr']).echostr : undefined;
-    const suite = await findSuite(this.deps.suites, request.integrationId);
-    const secrets = await this.deps.secrets.read(suite);
-    const crypto = (receiveId: string) => new WeComCrypto({ token: secrets.token, encodingAesKey: secrets.encodingAesKey, receiveId });
-    const signed = { msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce };
+    const { suite, echostr, signed, crypto } = await openSuiteCallback(this.deps, request);
     try {
       if (echostr !== undefined) {
-        const plain = verifyWithEither([suite.providerCorpId, suite.suiteId], (id) => crypto(id).verifyUrl({ ...signed, echostr }));
-        return { response: { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: plain }, outcome: 'verified' };
+        return { response: verifiedUrl(verifyWithEither([suite.providerCorpId, suite.suiteId], (id) => crypto(id).verifyUrl({ ...signed, echostr }))), outcome: 'verified' };
       }
       const text = request.body.toString('utf8').trim();
       if (!text.startsWith('<')) throw new BadRequestError('unsupported_body', 'the data callback body must be XML');

@@ -22,6 +22,7 @@ import {
   WeComRetryableError,
   weComErrorFromErrcode,
 } from './errors';
+import { fetchWeComJson } from './transport';
 
 export const WECOM_DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
 /** touser "最多支持1000个" (DOC-90236); update_template_card userids ≤ 1000 (DOC-94888). */
@@ -533,43 +534,7 @@ export class WeComClient {
 
   private async call<T>(call: ApiCall, schema: z.ZodMiniType<T>): Promise<T> {
     const { endpoint } = call;
-    const url = `${this.apiBase}/cgi-bin/${endpoint}${call.query ? `?${new URLSearchParams(call.query).toString()}` : ''}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method: call.method,
-        headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      // Checked by name: the abort's DOMException may come from another realm than this Error.
-      const name = errorName(error);
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      // The URL holds the token/secret; only the endpoint and the failure class are reported.
-      const reason = timedOut ? `no answer within ${this.timeoutMs} ms` : `network failure (${networkFailureCode(error)})`;
-      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason });
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch {
-      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: `the answer was cut off (HTTP ${response.status})` });
-    }
-    if (response.status !== 200) {
-      const reason = `HTTP ${response.status} from WeCom`;
-      // 5xx, 408 and 429 are passing trouble; other statuses mean the apiBase or path is wrong.
-      if (response.status >= 500 || response.status === 408 || response.status === 429) {
-        throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason });
-      }
-      throw new WeComPermanentError({ endpoint, errcode: undefined, errmsg: '', reason: `${reason}; check the integration's API base URL` });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: 'the answer is not JSON (a proxy or gateway page?)' });
-    }
+    const json = await fetchWeComJson(call, { apiBase: this.apiBase, fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, wrongBaseHint: "check the integration's API base URL" });
     const envelope = errorEnvelopeSchema.safeParse(json);
     if (!envelope.success) {
       throw new WeComRetryableError({ endpoint, errcode: undefined, errmsg: '', reason: 'the answer has no numeric errcode' });
@@ -583,17 +548,6 @@ export class WeComClient {
     }
     return parsed.data;
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string' ? (error as { name: string }).name : undefined;
-}
-
-/** e.g. ECONNREFUSED: undici puts the socket error under `cause`. */
-function networkFailureCode(error: unknown): string {
-  const cause = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  return errorName(error) ?? 'unknown';
 }
 
 /** The AccessTokenStore key of an app's token: one token per corp and app (DOC-91039). */

@@ -27,6 +27,7 @@ import type {
 } from '../../application/suite-ports';
 import type { FetchedAccessToken } from '../../application/token-provider';
 import { WeComCredentialsError, WeComPermanentError, WeComRetryableError, weComErrorFromErrcode } from './errors';
+import { fetchWeComJson } from './transport';
 
 export const WECOM_SUITE_DEFAULT_TIMEOUT_MS = 5000;
 /** list_actived_account: "最大值1000，默认值500" (DOC-95544); we ask for the most per call. */
@@ -335,39 +336,7 @@ export class WeComSuiteClient implements WeComSuiteApi {
 
   private async call<T>(call: SuiteCall, schema: z.ZodMiniType<T>): Promise<T> {
     const { endpoint } = call;
-    const url = `${this.apiBase}/cgi-bin/${endpoint}${call.query ? `?${new URLSearchParams(call.query).toString()}` : ''}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method: call.method,
-        headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json; charset=utf-8' },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      // The URL holds a token and the body a secret: only the endpoint and the failure class are reported.
-      const name = errorName(error);
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      throw unreadable(endpoint, timedOut ? `no answer within ${this.timeoutMs} ms` : `network failure (${networkFailureCode(error)})`);
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch {
-      throw unreadable(endpoint, `the answer was cut off (HTTP ${response.status})`);
-    }
-    if (response.status !== 200) {
-      const reason = `HTTP ${response.status} from WeCom`;
-      // 5xx, 408 and 429 are passing trouble; other statuses mean the apiBase or path is wrong.
-      if (response.status >= 500 || response.status === 408 || response.status === 429) throw unreadable(endpoint, reason);
-      throw new WeComPermanentError({ endpoint, errcode: undefined, errmsg: '', reason: `${reason}; check the API base URL` });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw unreadable(endpoint, 'the answer is not JSON (a proxy or gateway page?)');
-    }
+    const json = await fetchWeComJson(call, { apiBase: this.apiBase, fetchImpl: this.fetchImpl, timeoutMs: this.timeoutMs, wrongBaseHint: 'check the API base URL' });
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) throw unreadable(endpoint, 'the answer is not a JSON object with a numeric errcode');
     const { errcode, errmsg = '' } = envelope.data;
@@ -381,17 +350,6 @@ export class WeComSuiteClient implements WeComSuiteApi {
     }
     return parsed.data;
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string' ? (error as { name: string }).name : undefined;
-}
-
-/** e.g. ECONNREFUSED: undici puts the socket error under `cause`. */
-function networkFailureCode(error: unknown): string {
-  const cause = typeof error === 'object' && error !== null ? (error as { cause?: { code?: unknown } }).cause : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  return errorName(error) ?? 'unknown';
 }
 
 /** WECOM_TIMEOUT_MS when it is a positive number, else the 5 s default. */

@@ -34,6 +34,13 @@ export interface CallbackPost {
   readonly stopSignal?: AbortSignal;
 }
 
+/** What the call log says about a delivery: nothing when the first attempt was answered. */
+export function callbackDeliveryProblem(outcome: CallbackOutcome): string | undefined {
+  if (!outcome.delivered) return `not delivered: ${outcome.attempts.map((a) => a.error ?? `HTTP ${a.status}`).join('; ')}`;
+  if (outcome.attempts.length > 1) return `delivered after ${outcome.attempts.length} attempts`;
+  return undefined;
+}
+
 export async function sendCallbackWithRetries(post: CallbackPost): Promise<CallbackOutcome> {
   const attempts: CallbackAttempt[] = [];
   let lastStatus = 0;

@@ -52,6 +52,22 @@ export class WeComApiError extends Error {
   }
 }
 
+/**
+ * The JSON object body of a POSTed API call; anything else is 47001 (DOC-90313). The caller keeps
+ * the raw text for the call log before calling this, so a refused body is still shown.
+ */
+export function jsonObjectBody(text: string): Record<string, unknown> {
+  if (text.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new WeComApiError(47001, 'request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new WeComApiError(47001, 'request body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
 let hintCounter = 0;
 
 export function wecomErrorBody(errcode: number, nowMs: number, remoteAddress: string): { errcode: number; errmsg: string } {

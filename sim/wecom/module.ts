@@ -11,11 +11,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { WeComCrypto } from '../../shared/crypto';
 import { ClickRequest, PlatformModule, RenderedCard, SimContext, SimRequest, SimResponse, SimUser } from '../core/contract';
 import { ClickRejectedError } from '../core/errors';
-import { sendCallbackWithRetries } from '../core/callback-sender';
+import { callbackDeliveryProblem, sendCallbackWithRetries } from '../core/callback-sender';
 import { urlCheckFailure, urlCheckRequest } from './url-check';
 import { openInClient, parseCookies } from '../core/sign-in';
 import { demoUsers, demoWeComCorp, demoWeComRobot } from '../seed';
-import { WeComApiError, wecomErrorBody } from './errors';
+import { WeComApiError, jsonObjectBody, wecomErrorBody } from './errors';
 import { validateTemplateCard } from './template-card';
 import { contractViolation, isContractEndpoint, weComRequestContracts, type WeComContractEndpoint } from './request-schemas';
 import { WeComAppChatSim } from './appchat';
@@ -288,16 +288,8 @@ export class WeComModule implements PlatformModule {
     };
     try {
       if (req.method === 'POST') {
-        const text = req.body.toString('utf8');
-        try {
-          requestBody = text.length === 0 ? {} : JSON.parse(text);
-        } catch {
-          requestBody = text;
-          throw new WeComApiError(47001, 'request body is not valid JSON');
-        }
-        if (typeof requestBody !== 'object' || requestBody === null || Array.isArray(requestBody)) {
-          throw new WeComApiError(47001, 'request body must be a JSON object');
-        }
+        requestBody = req.body.toString('utf8');
+        requestBody = jsonObjectBody(requestBody as string);
       }
       const fault = ctx.faults.take('wecom', endpoint);
       answerLost = fault === 'lost-answer';
@@ -1041,11 +1033,7 @@ export class WeComModule implements PlatformModule {
       timeoutMs: ctx.callbackTimeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS,
       maxRetries: CALLBACK_RETRIES,
     });
-    let reason = outcome.delivered
-      ? outcome.attempts.length > 1
-        ? `delivered after ${outcome.attempts.length} attempts`
-        : undefined
-      : `not delivered: ${outcome.attempts.map((a) => a.error ?? `HTTP ${a.status}`).join('; ')}`;
+    let reason = callbackDeliveryProblem(outcome);
     if (outcome.delivered && outcome.body.trim().length > 0) {
       reason = [reason, this.applyPassiveReply(outcome.body, corp, task, user.userId, ctx)].filter(Boolean).join('; ') || undefined;
     }

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SimContext, SimRequest, SimResponse } from '../core/contract';
-import { WeComApiError, wecomErrorBody } from './errors';
+import { WeComApiError, wecomErrorBody, jsonObjectBody } from './errors';
 import { contractViolation, isSuiteContractEndpoint, weComSuiteRequestContracts, type WeComSuiteContractEndpoint } from './request-schemas';
 import type { WeComSuiteSim } from './suite';
 import { handleInstallPage, handleThirdPartyAuthorize } from './suite-install';
@@ -100,14 +100,8 @@ export async function handleSuiteApi(sim: WeComSuiteSim, req: SimRequest, ctx: S
   };
   try {
     if (req.method === 'POST') {
-      const text = req.body.toString('utf8');
-      try {
-        requestBody = text.length === 0 ? {} : JSON.parse(text);
-      } catch {
-        requestBody = text;
-        throw new WeComApiError(47001, 'request body is not valid JSON');
-      }
-      if (typeof requestBody !== 'object' || requestBody === null || Array.isArray(requestBody)) throw new WeComApiError(47001, 'request body must be a JSON object');
+      requestBody = req.body.toString('utf8');
+      requestBody = jsonObjectBody(requestBody as string);
     }
     if (!isSuiteContractEndpoint(endpoint)) return respond({ errcode: 404, errmsg: 'not found' }, `endpoint /cgi-bin/${endpoint} is not simulated`, 404);
     const contract = weComSuiteRequestContracts[endpoint];

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WeComCrypto } from '../../shared/crypto';
-import { sendCallbackWithRetries } from '../core/callback-sender';
+import { sendCallbackWithRetries, callbackDeliveryProblem } from '../core/callback-sender';
 import type { SimContext } from '../core/contract';
 import type { SuiteConfig } from './suite-state';
 import { urlCheckFailure, urlCheckRequest } from './url-check';
@@ -81,12 +81,6 @@ async function post(
   return { url, outcome, elapsedMs: Date.now() - started };
 }
 
-function deliveryProblem(outcome: Awaited<ReturnType<typeof sendCallbackWithRetries>>): string | undefined {
-  if (!outcome.delivered) return `not delivered: ${outcome.attempts.map((a) => a.error ?? `HTTP ${a.status}`).join('; ')}`;
-  if (outcome.attempts.length > 1) return `delivered after ${outcome.attempts.length} attempts`;
-  return undefined;
-}
-
 /**
  * POSTs one command event. Every answer other than the literal `success` is an error to WeCom
  * (DOC-90613); auth events must also be answered within 1000 ms (DOC-100964). Recorded as
@@ -104,7 +98,7 @@ export async function pushCommand(suite: SuiteConfig, infoType: string, fields: 
   const envelope = `<xml><ToUserName>${cdata(suite.suiteId)}</ToUserName><AgentID>${cdata('')}</AgentID><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
   const { url, outcome, elapsedMs } = await post(ctx, suite.commandUrl, envelope, { msgSignature, timestamp, nonce });
   const answer = outcome.body;
-  const problems = [deliveryProblem(outcome)];
+  const problems = [callbackDeliveryProblem(outcome)];
   if (outcome.delivered && answer !== 'success') problems.push(`answer was ${JSON.stringify(answer.slice(0, 80))}, WeCom requires the literal "success" (DOC-90613)`);
   const authEvent = infoType !== 'suite_ticket';
   const lastAttemptMs = outcome.attempts.at(-1)?.elapsedMs ?? elapsedMs;
@@ -137,7 +131,7 @@ export async function pushDataEvent(suite: SuiteConfig, corpId: string, agentId:
   const nonce = randomBytes(8).toString('hex');
   const { body, msgSignature } = crypto.encryptCallback(xml, { toUserName: corpId, agentId: String(agentId), timestamp, nonce });
   const { url, outcome, elapsedMs } = await post(ctx, dataUrlFor(suite.dataUrl, corpId), body, { msgSignature, timestamp, nonce });
-  const reason = deliveryProblem(outcome);
+  const reason = callbackDeliveryProblem(outcome);
   ctx.record({
     platform: 'wecom',
     endpoint: `callback/${event}`,

@@ -5,11 +5,8 @@
  * gettoken refuses the old secret (40001) and accepts the new one (DOC-97164); tokens issued before
  * the reset keep working until they expire. Third-party apps have no secret to reset (409).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { XMLParser } from 'fast-xml-parser';
-import { WeComCrypto } from '../../../shared/crypto';
 import { createSimulator, type Simulator } from '../../../sim/server';
+import { ProviderStub } from '../../support/wecom-provider-stub';
 
 const TEMPLATE_ID = 'dkResetTemplate01';
 const THIRD_PARTY_ID = 'wwResetSuite0001';
@@ -22,56 +19,10 @@ const CUSTOMER = 'wwcustomer00ee55';
 const OTHER = 'wwcustomer00ff66';
 const MINUTE = 60_000;
 
-const parser = new XMLParser({ parseTagValue: false });
-
-/** The provider's command URL: verifies and decrypts each push with receiveid = ToUserName (the template id). */
-class CommandReceiver {
-  readonly events: Record<string, string>[] = [];
-  readonly envelopes: Record<string, string>[] = [];
-  readonly errors: string[] = [];
-  answer = 'success';
-  url = '';
-  private server?: Server;
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        try {
-          const q = new URL(req.url ?? '/', 'http://receiver').searchParams;
-          const envelope = (parser.parse(Buffer.concat(chunks).toString('utf8')) as { xml: Record<string, string> }).xml;
-          const crypto = new WeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveId: envelope.ToUserName! });
-          const plaintext = crypto.decryptMessage({ msgSignature: q.get('msg_signature') ?? '', timestamp: q.get('timestamp') ?? '', nonce: q.get('nonce') ?? '', encrypt: envelope.Encrypt! });
-          this.envelopes.push(envelope);
-          this.events.push((parser.parse(plaintext) as { xml: Record<string, string> }).xml);
-          res.end(this.answer);
-        } catch (error) {
-          this.errors.push((error as Error).message);
-          res.writeHead(500);
-          res.end('could not decrypt');
-        }
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/command`;
-  }
-
-  of(infoType: string): Record<string, string>[] {
-    return this.events.filter((e) => e.InfoType === infoType);
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
-  }
-}
 
 describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
   let sim: Simulator;
-  let receiver: CommandReceiver;
+  let receiver: ProviderStub;
 
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sim.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -88,7 +39,7 @@ describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
   };
   const putSuite = (suiteId: string, developerHosted: boolean) =>
     control('PUT', `/_sim/wecom/suites/${suiteId}`, {
-      suiteSecret: SUITE_SECRET, token: TOKEN, encodingAesKey: AES_KEY, providerCorpId: PROVIDER, providerSecret: PROVIDER_SECRET, commandUrl: receiver.url, developerHosted,
+      suiteSecret: SUITE_SECRET, token: TOKEN, encodingAesKey: AES_KEY, providerCorpId: PROVIDER, providerSecret: PROVIDER_SECRET, commandUrl: `${receiver.url}/suite/command`, developerHosted,
     });
   const suiteToken = async (suiteId = TEMPLATE_ID) => {
     const ticket = (await control('GET', `/_sim/wecom/suites/${suiteId}`)).body.ticket.ticket as string;
@@ -105,7 +56,7 @@ describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
   };
 
   beforeEach(async () => {
-    receiver = new CommandReceiver();
+    receiver = new ProviderStub({ token: TOKEN, aesKey: AES_KEY, suiteId: TEMPLATE_ID, providerCorpId: PROVIDER });
     await receiver.start();
     sim = await createSimulator({ port: 0, callbackTimeoutMs: 500 });
     expect((await putSuite(TEMPLATE_ID, true)).status).toBe(200);
@@ -131,10 +82,10 @@ describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
     expect(reset.body).toMatchObject({ answer: 'success', status: 200, ok: true });
     expect(reset.body.elapsedMs).toBeLessThan(1000);
 
-    const [pushed] = receiver.of('reset_permanent_code');
-    expect(receiver.of('reset_permanent_code')).toHaveLength(1);
+    const [pushed] = receiver.commands('reset_permanent_code');
+    expect(receiver.commands('reset_permanent_code')).toHaveLength(1);
     expect(pushed).toEqual({ SuiteId: TEMPLATE_ID, InfoType: 'reset_permanent_code', TimeStamp: expect.stringMatching(/^\d{10}$/), AuthCode: reset.body.authCode });
-    expect(receiver.envelopes.at(-1)).toMatchObject({ ToUserName: TEMPLATE_ID, AgentID: '' });
+    expect(receiver.received.filter((r) => r.kind === 'command').at(-1)?.envelope).toMatchObject({ ToUserName: TEMPLATE_ID, AgentID: '' });
     const recorded = (sim.calls() as { endpoint: string; resultCode: unknown }[]).filter((c) => c.endpoint === 'callback/reset_permanent_code');
     expect(recorded).toEqual([expect.objectContaining({ resultCode: 0 })]);
 
@@ -180,12 +131,12 @@ describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
     expect(secret).not.toBe(missed);
     expect((await gettoken(corpId, secret)).errcode).toBe(0);
     expect((await gettoken(corpId, missed)).errcode).toBe(40001);
-    expect(receiver.of('reset_permanent_code').map((e) => e.AuthCode)).toEqual([late.body.authCode, again.body.authCode]);
+    expect(receiver.commands('reset_permanent_code').map((e) => e.AuthCode)).toEqual([late.body.authCode, again.body.authCode]);
   });
 
   it('a command URL that does not answer `success` is reported; the reset has happened anyway', async () => {
     const { corpId, secret } = await install();
-    receiver.answer = 'ok';
+    receiver.commandAnswer = 'ok';
     const reset = await control('POST', `/_sim/wecom/suites/${TEMPLATE_ID}/reset-secret`, { corpId });
     expect(reset.status).toBe(200);
     expect(reset.body.ok).toBe(false);
@@ -205,6 +156,6 @@ describe('WeCom sim: 代开发 secret reset (reset_permanent_code)', () => {
     expect((await control('POST', `/_sim/wecom/suites/${TEMPLATE_ID}/reset-secret`, { corpId: CUSTOMER })).status).toBe(404);
     expect((await control('POST', `/_sim/wecom/suites/${TEMPLATE_ID}/reset-secret`, {})).status).toBe(400);
     expect((await control('POST', '/_sim/wecom/suites/dkNoSuchTemplate/reset-secret', { corpId: CUSTOMER })).status).toBe(404);
-    expect(receiver.of('reset_permanent_code')).toEqual([]);
+    expect(receiver.commands('reset_permanent_code')).toEqual([]);
   });
 });

@@ -4,12 +4,10 @@
  * work for message/send with encrypted ids, licenses and the 90-day trial, cancel_auth, clicks of
  * an installed app, third-party OAuth, URL checks, 代开发 templates and historical corps.
  */
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { XMLParser } from 'fast-xml-parser';
 import { WeComCrypto } from '../../../shared/crypto';
 import { createSimulator, Simulator } from '../../../sim/server';
 import { buttonCard } from './support';
+import { ProviderStub } from '../../support/wecom-provider-stub';
 
 const SUITE_ID = 'wwsuite7f3a9c01';
 const SUITE_SECRET = 'suite-secret-1';
@@ -22,80 +20,6 @@ const OTHER = 'wwcustomer00cc33';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-const parser = new XMLParser({ parseTagValue: false });
-
-interface Received {
-  readonly kind: 'command' | 'data';
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly envelope?: Record<string, string>;
-  readonly event?: Record<string, string>;
-}
-
-/** Plays the provider's command and data URLs: checks the signature, decrypts with the receiveid WeCom must use. */
-class ProviderStub {
-  readonly received: Received[] = [];
-  /** Requests the stub could not verify or decrypt (must stay empty). */
-  readonly errors: string[] = [];
-  commandAnswer = 'success';
-  commandDelayMs = 0;
-  url = '';
-  private server?: Server;
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://stub');
-        const kind = url.pathname.startsWith('/suite/command') ? 'command' : 'data';
-        let answer: string;
-        try {
-          answer = this.handle(kind, req, url, Buffer.concat(chunks).toString('utf8'));
-        } catch (error) {
-          this.errors.push(`${kind}: ${(error as Error).message}`);
-          res.writeHead(500);
-          res.end('stub could not decrypt');
-          return;
-        }
-        setTimeout(() => res.end(answer), kind === 'command' ? this.commandDelayMs : 0);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  private handle(kind: 'command' | 'data', req: IncomingMessage, url: URL, body: string): string {
-    const q = url.searchParams;
-    const signed = { msgSignature: q.get('msg_signature') ?? '', timestamp: q.get('timestamp') ?? '', nonce: q.get('nonce') ?? '' };
-    if (req.method === 'GET') {
-      // URL check: command with the suite id, data with the provider corpid (DOC-90595).
-      const receiveId = kind === 'command' ? SUITE_ID : PROVIDER;
-      this.received.push({ kind, method: 'GET', path: url.pathname, query: q });
-      return new WeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveId }).verifyUrl({ ...signed, echostr: q.get('echostr') ?? '' });
-    }
-    const envelope = (parser.parse(body) as { xml: Record<string, string> }).xml;
-    // Command events: receiveid = the suite id, which is ToUserName (DOC-90613); app events: the corp id
-    // the app sees, also ToUserName. Tests assert ToUserName, so decrypting with it checks the receiveid.
-    const receiveId = envelope.ToUserName!;
-    const plaintext = new WeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveId }).decryptMessage({ ...signed, encrypt: envelope.Encrypt! });
-    const event = (parser.parse(plaintext) as { xml: Record<string, string> }).xml;
-    this.received.push({ kind, method: 'POST', path: url.pathname, query: q, envelope, event });
-    return kind === 'command' ? this.commandAnswer : '';
-  }
-
-  commands(infoType: string): Record<string, string>[] {
-    return this.received.filter((r) => r.kind === 'command' && r.event?.InfoType === infoType).map((r) => r.event!);
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections();
-    });
-  }
-}
 
 const people = [
   { userId: 'alice', name: 'Alice', mobile: '+86-13900000001', email: 'alice@example.com' },
@@ -153,7 +77,7 @@ describe('WeCom sim: service-provider (suite) side', () => {
   };
 
   beforeEach(async () => {
-    provider = new ProviderStub();
+    provider = new ProviderStub({ token: TOKEN, aesKey: AES_KEY, suiteId: SUITE_ID, providerCorpId: PROVIDER });
     await provider.start();
     sim = await createSimulator({ port: 0, callbackTimeoutMs: 500 });
     expect((await putSuite()).status).toBe(200);
